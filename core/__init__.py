@@ -1,0 +1,1 @@
+"""The pure domain core of micromentor: no I/O, no clock, no network."""

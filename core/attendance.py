@@ -1,0 +1,158 @@
+"""From a session and its Teams attendance reports to the session's state (`metrics.md`).
+
+Pure: the caller fetches the reports and passes `now`; this module only decides.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from fractions import Fraction
+
+from core.errors import InputError
+from core.model import AttendanceInterval, AttendanceReport, Session, SessionState
+
+__all__ = [
+    "ALL_ABSENT",
+    "AWAITING_REPORT",
+    "MENTEES_ABSENT",
+    "MENTOR_ABSENT",
+    "NO_REPORT",
+    "REPORT_GRACE",
+    "AttendanceReport",
+    "StateDecision",
+    "attended_seconds",
+    "decide_state",
+]
+
+# metrics.md: without a report, a session waits this long in `pending_attendance`, then is a no-show.
+REPORT_GRACE = timedelta(hours=48)
+
+# Reasons a decision carries (`Session.state_reason`).
+AWAITING_REPORT = "awaiting_report"
+NO_REPORT = "no_report"
+MENTOR_ABSENT = "mentor_absent"
+MENTEES_ABSENT = "mentees_absent"
+ALL_ABSENT = "all_absent"
+
+
+@dataclass(frozen=True, slots=True)
+class StateDecision:
+    """The session's new state; `missing` lists the participants below the threshold (session spelling,
+    sorted case-insensitively); `reason` says why a session is not (yet) completed."""
+
+    state: SessionState
+    missing: tuple[str, ...] = ()
+    reason: str | None = None
+
+
+def decide_state(
+    *,
+    session: Session,
+    reports: Sequence[AttendanceReport] | None,
+    now: datetime,
+    ratio: float,
+    report_grace: timedelta = REPORT_GRACE,
+) -> StateDecision:
+    """The state `session` is in at `now`, given every attendance report fetched for its meeting.
+
+    - A cancelled session stays cancelled, whatever the reports say.
+    - Before its end, a session is `scheduled` (a moved event moves the session and resets it).
+    - After its end, with reports: `completed` iff the mentor and at least one mentee were each present
+      for at least `ratio` x the scheduled length (the time they spent in the meeting across all
+      reports, overlap with the scheduled time not required); otherwise `no_show` with who was missing.
+    - After its end without reports: `pending_attendance` until `end + report_grace`, then `no_show`
+      (reason `no_report`, every participant listed as missing: Teams publishes a report whenever the
+      meeting was held, so none at all means nobody joined). A session already decided (`completed` or
+      `no_show`) keeps its decision when no report is passed: absence of evidence does not undo it.
+
+    The threshold is compared exactly: `ratio` is read as the decimal it prints as (0.66 means 66/100),
+    so 594 s of a 900 s session meet 0.66 and 593.999 s do not.
+    """
+    if not 0 < ratio <= 1:
+        raise InputError("completion_min_ratio", f"must be in (0, 1], got {ratio}")
+    if session.state is SessionState.CANCELLED:
+        return StateDecision(SessionState.CANCELLED, session.missing, session.state_reason)
+    if now < session.end:
+        return StateDecision(SessionState.SCHEDULED)
+    if not reports:
+        if session.state in (SessionState.COMPLETED, SessionState.NO_SHOW):
+            return StateDecision(session.state, session.missing, session.state_reason)
+        if now >= session.end + report_grace:
+            everyone = _sorted_people((session.mentor, *session.mentees))
+            return StateDecision(SessionState.NO_SHOW, everyone, NO_REPORT)
+        return StateDecision(SessionState.PENDING_ATTENDANCE, (), AWAITING_REPORT)
+
+    present = attended_seconds(reports)
+    # Exact rational arithmetic: microseconds present x denominator >= numerator x scheduled microseconds.
+    threshold = Fraction(str(ratio)) * _microseconds(session.end - session.start)
+
+    def attended(person: str) -> bool:
+        return _microseconds(present.get(_key(person), timedelta(0))) >= threshold
+
+    mentor_ok = attended(session.mentor)
+    mentees_ok = [m for m in session.mentees if attended(m)]
+    missing = _sorted_people(p for p in (session.mentor, *session.mentees) if not attended(p))
+    if mentor_ok and mentees_ok:
+        return StateDecision(SessionState.COMPLETED, missing, None)
+    if mentor_ok:
+        reason = MENTEES_ABSENT
+    elif mentees_ok:
+        reason = MENTOR_ABSENT
+    else:
+        reason = ALL_ABSENT
+    return StateDecision(SessionState.NO_SHOW, missing, reason)
+
+
+def attended_seconds(reports: Iterable[AttendanceReport]) -> dict[str, timedelta]:
+    """Time each participant spent in the meeting, keyed by case-folded email, across all reports.
+
+    A participant's intervals are merged before they are added up, so joining from two devices at
+    once counts that stretch once; a record without intervals contributes its `total_seconds`.
+    """
+    intervals: dict[str, list[AttendanceInterval]] = {}
+    totals: dict[str, timedelta] = {}
+    for report in reports:
+        for record in report.records:
+            key = _key(record.email)
+            if not key:
+                continue  # anonymous or dial-in participants: nobody we could match
+            if record.intervals:
+                intervals.setdefault(key, []).extend(record.intervals)
+            elif record.total_seconds:
+                totals[key] = totals.get(key, timedelta(0)) + timedelta(seconds=max(0, record.total_seconds))
+    for key, spans in intervals.items():
+        totals[key] = totals.get(key, timedelta(0)) + _union_length(spans)
+    return totals
+
+
+def _union_length(spans: Sequence[AttendanceInterval]) -> timedelta:
+    total = timedelta(0)
+    current_start: datetime | None = None
+    current_end: datetime | None = None
+    for span in sorted((s for s in spans if s.leave > s.join), key=lambda s: s.join):
+        if current_start is None or current_end is None or span.join > current_end:
+            if current_start is not None and current_end is not None:
+                total += current_end - current_start
+            current_start, current_end = span.join, span.leave
+        elif span.leave > current_end:
+            current_end = span.leave
+    if current_start is not None and current_end is not None:
+        total += current_end - current_start
+    return total
+
+
+def _microseconds(span: timedelta) -> int:
+    return span // timedelta(microseconds=1)
+
+
+def _key(email: str) -> str:
+    return email.strip().casefold()
+
+
+def _sorted_people(people: Iterable[str]) -> tuple[str, ...]:
+    unique: dict[str, str] = {}
+    for person in people:
+        unique.setdefault(_key(person), person)
+    return tuple(unique[k] for k in sorted(unique))

@@ -1,0 +1,711 @@
+"""The metrics of `metrics.md` over a period: completion, no-shows, time to first session, mentor load,
+participation by segment, and weekly trends for charts.
+
+Pure: sessions, requests and caps in, a `Report` out. The rules, where `metrics.md` leaves room:
+
+- Scope. Session metrics cover the sessions whose scheduled start is in `[period_from, period_to)`.
+  Time to first session covers the requests created in `[period_from, period_to)`; a request's first
+  session is its earliest-starting non-cancelled session among *all* `sessions` passed (whatever the
+  period), so the caller decides how far past the period to look. A request with none is "waiting".
+- People are compared case-insensitively and reported in lower case (UPNs and emails are
+  case-insensitive); `caps`, `mentor_tz` and `segments` are looked up with the lower-cased UPN
+  (`segments` keys may be any case).
+- Completion rate = completed / (completed + no_show), None when that is 0. Cancelled, scheduled and
+  pending_attendance sessions are counted apart and never enter the rate.
+- Median: the middle value, the mean of the two middle values for an even count. 90th percentile:
+  nearest rank, the value at rank ceil(0.9 x n) of the ascending values (n = 10 -> the 9th).
+- Per mentor: `sessions` counts every session in the period (all states). Distinct and repeat mentees
+  count non-cancelled sessions only (a repeat mentee has two or more with that mentor). Load counts
+  non-cancelled sessions, as the caps do (`policy.md`), per local day / ISO week / month in the
+  mentor's zone (UTC without `mentor_tz`); only sessions in the period count, so a week cut by the
+  period's edge shows part of its load.
+- Segments: for each attribute any user has (`officeLocation`, `department`, …), a session belongs to
+  value v when its mentor or any of its mentees has v (a person without the attribute has
+  "(unknown)"); it counts once per value, so one session may count under two values. Mentors and
+  mentees of a value are the people holding v with at least one non-cancelled session in the period.
+- Trends: completion by ISO week of the session start and time to first session by ISO week of the
+  request's creation, both in UTC (weeks from Monday 00:00 UTC), every week overlapping the period
+  listed, empty ones included. Mentor load by the mentor's local ISO week, only weeks with sessions.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import Any, TypeVar
+
+from core.errors import InputError
+from core.model import MentoringRequest, Session, SessionState
+from core.timefmt import iso_z as _iso
+
+__all__ = [
+    "UNKNOWN_SEGMENT",
+    "CapLimits",
+    "MentorLoad",
+    "MentorStats",
+    "NoShow",
+    "Report",
+    "RequestWait",
+    "SegmentStats",
+    "StateCounts",
+    "TimeToFirstSession",
+    "WeekCompletion",
+    "WeekLoad",
+    "WeekWait",
+    "compute_report",
+]
+
+T = TypeVar("T")
+
+UNKNOWN_SEGMENT = "(unknown)"
+CSV_HEADER = (
+    "scope",
+    "mentor",
+    "period_from",
+    "period_to",
+    "sessions",
+    "completed",
+    "no_show",
+    "cancelled",
+    "pending_attendance",
+    "scheduled",
+    "completion_rate",
+    "distinct_mentees",
+    "repeat_mentees",
+    "max_per_day",
+    "max_per_week",
+    "max_per_month",
+    "cap_per_day",
+    "cap_per_week",
+    "cap_per_month",
+    "peak_week",
+    "peak_week_utilisation",
+    "requests",
+    "waiting",
+    "median_minutes_to_first_session",
+    "p90_minutes_to_first_session",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CapLimits:
+    """A mentor's caps, as in the effective focus-time policy (`policy.md`)."""
+
+    max_sessions_per_day: int = 3
+    max_sessions_per_week: int = 5
+    max_sessions_per_month: int = 12
+
+
+@dataclass(frozen=True, slots=True)
+class StateCounts:
+    total: int = 0
+    scheduled: int = 0
+    pending_attendance: int = 0
+    completed: int = 0
+    no_show: int = 0
+    cancelled: int = 0
+
+    @property
+    def completion_rate(self) -> float | None:
+        decided = self.completed + self.no_show
+        return self.completed / decided if decided else None
+
+    @classmethod
+    def of(cls, sessions: Iterable[Session]) -> StateCounts:
+        by_state = Counter(s.state for s in sessions)
+        return cls(
+            total=sum(by_state.values()),
+            scheduled=by_state[SessionState.SCHEDULED],
+            pending_attendance=by_state[SessionState.PENDING_ATTENDANCE],
+            completed=by_state[SessionState.COMPLETED],
+            no_show=by_state[SessionState.NO_SHOW],
+            cancelled=by_state[SessionState.CANCELLED],
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class NoShow:
+    session_id: str
+    start: datetime
+    mentor: str
+    mentees: tuple[str, ...]
+    missing: tuple[str, ...]
+    reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RequestWait:
+    request_id: str
+    mentee: str
+    created_at: datetime
+    first_session_id: str | None
+    first_session_start: datetime | None
+
+    @property
+    def minutes(self) -> float | None:
+        if self.first_session_start is None:
+            return None
+        return (self.first_session_start - self.created_at).total_seconds() / 60
+
+
+@dataclass(frozen=True, slots=True)
+class TimeToFirstSession:
+    requests: tuple[RequestWait, ...]
+    median_minutes: float | None
+    p90_minutes: float | None
+
+    @property
+    def served(self) -> int:
+        return sum(1 for r in self.requests if r.first_session_start is not None)
+
+    @property
+    def waiting(self) -> int:
+        return len(self.requests) - self.served
+
+    @classmethod
+    def of(cls, waits: Iterable[RequestWait]) -> TimeToFirstSession:
+        items = tuple(waits)
+        minutes = sorted(m for m in (w.minutes for w in items) if m is not None)
+        return cls(items, _median(minutes), _nearest_rank(minutes, 90))
+
+
+@dataclass(frozen=True, slots=True)
+class MentorLoad:
+    """Peak counts of non-cancelled sessions in one local day / ISO week / month, against the caps.
+    Peaks name the earliest day / week / month holding the maximum."""
+
+    caps: CapLimits
+    max_per_day: int = 0
+    max_per_week: int = 0
+    max_per_month: int = 0
+    peak_day: str | None = None
+    peak_week: str | None = None
+    peak_month: str | None = None
+
+    @property
+    def peak_week_utilisation(self) -> float | None:
+        cap = self.caps.max_sessions_per_week
+        return self.max_per_week / cap if cap > 0 else None
+
+    @property
+    def over_cap(self) -> bool:
+        return (
+            self.max_per_day > self.caps.max_sessions_per_day
+            or self.max_per_week > self.caps.max_sessions_per_week
+            or self.max_per_month > self.caps.max_sessions_per_month
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class MentorStats:
+    mentor: str
+    counts: StateCounts
+    distinct_mentees: int
+    repeat_mentees: tuple[str, ...]
+    load: MentorLoad
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentStats:
+    attribute: str
+    value: str
+    mentees: int
+    mentors: int
+    counts: StateCounts
+
+
+@dataclass(frozen=True, slots=True)
+class WeekCompletion:
+    week: str
+    week_start: datetime
+    counts: StateCounts
+
+
+@dataclass(frozen=True, slots=True)
+class WeekWait:
+    week: str
+    week_start: datetime
+    wait: TimeToFirstSession
+
+
+@dataclass(frozen=True, slots=True)
+class WeekLoad:
+    mentor: str
+    week: str
+    week_start: datetime
+    sessions: int
+    cap: int
+
+    @property
+    def utilisation(self) -> float | None:
+        return self.sessions / self.cap if self.cap > 0 else None
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    period_from: datetime
+    period_to: datetime
+    counts: StateCounts
+    mentors_with_sessions: int
+    mentees_with_sessions: int
+    repeat_mentees: int
+    no_shows: tuple[NoShow, ...]
+    time_to_first_session: TimeToFirstSession
+    mentors: tuple[MentorStats, ...]
+    segments: tuple[SegmentStats, ...]
+    completion_by_week: tuple[WeekCompletion, ...]
+    time_to_first_session_by_week: tuple[WeekWait, ...]
+    mentor_load_by_week: tuple[WeekLoad, ...]
+
+    @property
+    def completion_rate(self) -> float | None:
+        return self.counts.completion_rate
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict: camelCase keys always present, datetimes ISO UTC with `Z` (whole seconds),
+        rates as fractions (0..1, 4 decimals), durations in minutes (2 decimals), null where undefined."""
+        wait = self.time_to_first_session
+        return {
+            "period": {"from": _iso(self.period_from), "to": _iso(self.period_to)},
+            "sessions": _counts_json(self.counts),
+            "completionRate": _rate(self.completion_rate),
+            "people": {
+                "mentors": self.mentors_with_sessions,
+                "mentees": self.mentees_with_sessions,
+                "repeatMentees": self.repeat_mentees,
+            },
+            "noShows": [
+                {
+                    "sessionId": n.session_id,
+                    "start": _iso(n.start),
+                    "mentor": n.mentor,
+                    "mentees": list(n.mentees),
+                    "missing": list(n.missing),
+                    "reason": n.reason,
+                }
+                for n in self.no_shows
+            ],
+            "timeToFirstSession": {
+                **_wait_json(wait),
+                "percentile": "nearest-rank",
+                "items": [
+                    {
+                        "requestId": r.request_id,
+                        "mentee": r.mentee,
+                        "createdAt": _iso(r.created_at),
+                        "firstSessionId": r.first_session_id,
+                        "firstSessionStart": _iso(r.first_session_start) if r.first_session_start else None,
+                        "minutes": _minutes(r.minutes),
+                    }
+                    for r in wait.requests
+                ],
+            },
+            "mentors": [
+                {
+                    "mentor": m.mentor,
+                    **_counts_json(m.counts),
+                    "completionRate": _rate(m.counts.completion_rate),
+                    "distinctMentees": m.distinct_mentees,
+                    "repeatMentees": len(m.repeat_mentees),
+                    "repeatMenteeList": list(m.repeat_mentees),
+                    "load": {
+                        "maxPerDay": m.load.max_per_day,
+                        "maxPerWeek": m.load.max_per_week,
+                        "maxPerMonth": m.load.max_per_month,
+                        "capPerDay": m.load.caps.max_sessions_per_day,
+                        "capPerWeek": m.load.caps.max_sessions_per_week,
+                        "capPerMonth": m.load.caps.max_sessions_per_month,
+                        "peakDay": m.load.peak_day,
+                        "peakWeek": m.load.peak_week,
+                        "peakMonth": m.load.peak_month,
+                        "peakWeekUtilisation": _rate(m.load.peak_week_utilisation),
+                        "overCap": m.load.over_cap,
+                    },
+                }
+                for m in self.mentors
+            ],
+            "segments": [
+                {
+                    "attribute": s.attribute,
+                    "value": s.value,
+                    "mentees": s.mentees,
+                    "mentors": s.mentors,
+                    **_counts_json(s.counts),
+                    "completionRate": _rate(s.counts.completion_rate),
+                }
+                for s in self.segments
+            ],
+            "trends": {
+                "completionByWeek": [
+                    {
+                        "week": w.week,
+                        "weekStart": _iso(w.week_start),
+                        **_counts_json(w.counts),
+                        "completionRate": _rate(w.counts.completion_rate),
+                    }
+                    for w in self.completion_by_week
+                ],
+                "timeToFirstSessionByWeek": [
+                    {"week": w.week, "weekStart": _iso(w.week_start), **_wait_json(w.wait)}
+                    for w in self.time_to_first_session_by_week
+                ],
+                "mentorLoadByWeek": [
+                    {
+                        "mentor": w.mentor,
+                        "week": w.week,
+                        "weekStart": _iso(w.week_start),
+                        "sessions": w.sessions,
+                        "cap": w.cap,
+                        "utilisation": _rate(w.utilisation),
+                    }
+                    for w in self.mentor_load_by_week
+                ],
+            },
+        }
+
+    def to_csv_rows(self) -> list[list[str]]:
+        """A header, one `all` row (the period's totals and time to first session), then one row per
+        mentor; empty cells where a column does not apply. Cells are strings ready for `csv.writer`;
+        text from users is guarded against spreadsheet formula injection."""
+        period = [_iso(self.period_from), _iso(self.period_to)]
+        wait = self.time_to_first_session
+        rows = [list(CSV_HEADER)]
+        no_load = [""] * 8
+        rows.append(
+            [
+                "all",
+                "",
+                *period,
+                *_counts_csv(self.counts),
+                str(self.mentees_with_sessions),
+                str(self.repeat_mentees),
+                *no_load,
+                str(len(wait.requests)),
+                str(wait.waiting),
+                _num(_minutes(wait.median_minutes)),
+                _num(_minutes(wait.p90_minutes)),
+            ]
+        )
+        for m in self.mentors:
+            load, caps = m.load, m.load.caps
+            rows.append(
+                [
+                    "mentor",
+                    _cell(m.mentor),
+                    *period,
+                    *_counts_csv(m.counts),
+                    str(m.distinct_mentees),
+                    str(len(m.repeat_mentees)),
+                    str(load.max_per_day),
+                    str(load.max_per_week),
+                    str(load.max_per_month),
+                    str(caps.max_sessions_per_day),
+                    str(caps.max_sessions_per_week),
+                    str(caps.max_sessions_per_month),
+                    load.peak_week or "",
+                    _num(_rate(load.peak_week_utilisation)),
+                    *[""] * 4,
+                ]
+            )
+        return rows
+
+
+def compute_report(
+    *,
+    sessions: Sequence[Session],
+    requests: Sequence[MentoringRequest],
+    period_from: datetime,
+    period_to: datetime,
+    caps: CapLimits | Callable[[str], CapLimits],
+    segments: Mapping[str, Mapping[str, str]] | None = None,
+    mentor_tz: Callable[[str], tzinfo] | None = None,
+) -> Report:
+    """The metrics of `metrics.md` for `[period_from, period_to)`; see the module docstring for the rules."""
+    start, end = _period(period_from, period_to)
+    in_period = sorted((s for s in sessions if start <= s.start < end), key=lambda s: (s.start, s.id))
+    live = [s for s in in_period if s.state is not SessionState.CANCELLED]
+    caps_of = caps if callable(caps) else _constant(caps)
+    zone_of = mentor_tz or _constant(UTC)
+
+    pairs = Counter((_who(s.mentor), _who(m)) for s in live for m in _mentees(s))
+    mentee_sessions = Counter(m for s in live for m in _mentees(s))
+
+    waits = _request_waits(requests, sessions, start, end)
+    weeks = _utc_weeks(start, end)
+    sessions_by_week = _group(in_period, lambda s: _utc_week(s.start)[0])
+    waits_by_week = _group(waits, lambda w: _utc_week(w.created_at)[0])
+    return Report(
+        period_from=start,
+        period_to=end,
+        counts=StateCounts.of(in_period),
+        mentors_with_sessions=len({_who(s.mentor) for s in live}),
+        mentees_with_sessions=len(mentee_sessions),
+        repeat_mentees=sum(1 for n in mentee_sessions.values() if n >= 2),
+        no_shows=tuple(
+            NoShow(s.id, s.start, _who(s.mentor), _mentees(s), _people(s.missing), s.state_reason)
+            for s in in_period
+            if s.state is SessionState.NO_SHOW
+        ),
+        time_to_first_session=TimeToFirstSession.of(waits),
+        mentors=_mentor_stats(in_period, pairs, caps_of, zone_of),
+        segments=_segment_stats(in_period, segments or {}),
+        completion_by_week=tuple(
+            WeekCompletion(label, monday, StateCounts.of(sessions_by_week.get(label, ())))
+            for label, monday in weeks
+        ),
+        time_to_first_session_by_week=tuple(
+            WeekWait(label, monday, TimeToFirstSession.of(waits_by_week.get(label, ())))
+            for label, monday in weeks
+        ),
+        mentor_load_by_week=_load_by_week(live, caps_of, zone_of),
+    )
+
+
+# --- pieces ---------------------------------------------------------------------------------------
+
+
+def _request_waits(
+    requests: Sequence[MentoringRequest], sessions: Sequence[Session], start: datetime, end: datetime
+) -> list[RequestWait]:
+    first: dict[str, Session] = {}
+    for s in sessions:
+        if s.request_id is None or s.state is SessionState.CANCELLED:
+            continue
+        known = first.get(s.request_id)
+        if known is None or (s.start, s.id) < (known.start, known.id):
+            first[s.request_id] = s
+    waits = []
+    for r in sorted((r for r in requests if start <= r.created_at < end), key=lambda r: (r.created_at, r.id)):
+        hit = first.get(r.id)
+        if hit is None:
+            waits.append(RequestWait(r.id, _who(r.mentee), r.created_at, None, None))
+        else:
+            waits.append(RequestWait(r.id, _who(r.mentee), r.created_at, hit.id, hit.start))
+    return waits
+
+
+def _mentor_stats(
+    in_period: Sequence[Session],
+    pairs: Counter[tuple[str, str]],
+    caps_of: Callable[[str], CapLimits],
+    zone_of: Callable[[str], tzinfo],
+) -> tuple[MentorStats, ...]:
+    by_mentor: dict[str, list[Session]] = defaultdict(list)
+    for s in in_period:
+        by_mentor[_who(s.mentor)].append(s)
+    stats = []
+    for mentor in sorted(by_mentor):
+        own = by_mentor[mentor]
+        live = [s for s in own if s.state is not SessionState.CANCELLED]
+        mentees = sorted({m for s in live for m in _mentees(s)})
+        stats.append(
+            MentorStats(
+                mentor=mentor,
+                counts=StateCounts.of(own),
+                distinct_mentees=len(mentees),
+                repeat_mentees=tuple(m for m in mentees if pairs[(mentor, m)] >= 2),
+                load=_load(live, caps_of(mentor), zone_of(mentor)),
+            )
+        )
+    return tuple(stats)
+
+
+def _load(live: Sequence[Session], caps: CapLimits, zone: tzinfo) -> MentorLoad:
+    days: Counter[str] = Counter()
+    weeks: Counter[str] = Counter()
+    months: Counter[str] = Counter()
+    for s in live:
+        local = s.start.astimezone(zone).date()
+        days[local.isoformat()] += 1
+        weeks[_week_label(local)] += 1
+        months[f"{local.year:04d}-{local.month:02d}"] += 1
+    peak_day, max_day = _peak(days)
+    peak_week, max_week = _peak(weeks)
+    peak_month, max_month = _peak(months)
+    return MentorLoad(caps, max_day, max_week, max_month, peak_day, peak_week, peak_month)
+
+
+def _load_by_week(
+    live: Sequence[Session], caps_of: Callable[[str], CapLimits], zone_of: Callable[[str], tzinfo]
+) -> tuple[WeekLoad, ...]:
+    counts: Counter[tuple[str, str]] = Counter()
+    starts: dict[tuple[str, str], datetime] = {}
+    for s in live:
+        mentor = _who(s.mentor)
+        zone = zone_of(mentor)
+        local = s.start.astimezone(zone).date()
+        key = (mentor, _week_label(local))
+        counts[key] += 1
+        monday = local - timedelta(days=local.weekday())
+        starts[key] = datetime.combine(monday, time(0), tzinfo=zone).astimezone(UTC)
+    return tuple(
+        WeekLoad(mentor, week, starts[(mentor, week)], n, caps_of(mentor).max_sessions_per_week)
+        for (mentor, week), n in sorted(counts.items())
+    )
+
+
+def _segment_stats(
+    in_period: Sequence[Session], segments: Mapping[str, Mapping[str, str]]
+) -> tuple[SegmentStats, ...]:
+    directory = {_who(upn): attrs for upn, attrs in segments.items()}
+    attributes = sorted({a for attrs in directory.values() for a in attrs})
+    stats = []
+    for attribute in attributes:
+
+        def value_of(person: str, attribute: str = attribute) -> str:
+            value = directory.get(person, {}).get(attribute, "").strip()
+            return value or UNKNOWN_SEGMENT
+
+        members: dict[str, list[Session]] = defaultdict(list)
+        mentors: dict[str, set[str]] = defaultdict(set)
+        mentees: dict[str, set[str]] = defaultdict(set)
+        for s in in_period:
+            mentor = _who(s.mentor)
+            for value in {value_of(p) for p in (mentor, *_mentees(s))}:
+                members[value].append(s)
+            if s.state is SessionState.CANCELLED:
+                continue
+            mentors[value_of(mentor)].add(mentor)
+            for m in _mentees(s):
+                mentees[value_of(m)].add(m)
+        for value in sorted(members):
+            stats.append(
+                SegmentStats(
+                    attribute, value, len(mentees[value]), len(mentors[value]), StateCounts.of(members[value])
+                )
+            )
+    return tuple(stats)
+
+
+def _constant(value: T) -> Callable[[str], T]:
+    def lookup(_upn: str) -> T:
+        return value
+
+    return lookup
+
+
+def _group(items: Iterable[T], key: Callable[[T], str]) -> dict[str, list[T]]:
+    groups: dict[str, list[T]] = defaultdict(list)
+    for item in items:
+        groups[key(item)].append(item)
+    return groups
+
+
+# --- time and numbers ------------------------------------------------------------------------------
+
+
+def _period(period_from: datetime, period_to: datetime) -> tuple[datetime, datetime]:
+    for name, value in (("from", period_from), ("to", period_to)):
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise InputError(name, "must carry a time zone offset")
+    start, end = period_from.astimezone(UTC), period_to.astimezone(UTC)
+    if end <= start:
+        raise InputError("to", "must be after from")
+    return start, end
+
+
+def _utc_week(moment: datetime) -> tuple[str, datetime]:
+    day = moment.astimezone(UTC).date()
+    monday = day - timedelta(days=day.weekday())
+    return _week_label(day), datetime.combine(monday, time(0), tzinfo=UTC)
+
+
+def _utc_weeks(start: datetime, end: datetime) -> list[tuple[str, datetime]]:
+    monday = _utc_week(start)[1]
+    weeks = []
+    while monday < end:
+        weeks.append((_week_label(monday.date()), monday))
+        monday += timedelta(days=7)
+    return weeks
+
+
+def _week_label(day: date) -> str:
+    iso = day.isocalendar()
+    return f"{iso.year:04d}-W{iso.week:02d}"
+
+
+def _peak(counts: Counter[str]) -> tuple[str | None, int]:
+    if not counts:
+        return None, 0
+    # Labels sort chronologically (ISO dates, "YYYY-Www", "YYYY-MM"): the earliest peak wins ties.
+    best = min(counts, key=lambda k: (-counts[k], k))
+    return best, counts[best]
+
+
+def _median(values: Sequence[float]) -> float | None:
+    n = len(values)
+    if n == 0:
+        return None
+    mid = n // 2
+    return values[mid] if n % 2 else (values[mid - 1] + values[mid]) / 2
+
+
+def _nearest_rank(values: Sequence[float], percent: int) -> float | None:
+    if not values:
+        return None
+    rank = -(-percent * len(values) // 100)  # ceil(percent/100 x n), in integers
+    return values[max(rank, 1) - 1]
+
+
+def _who(person: str) -> str:
+    return person.strip().lower()
+
+
+def _people(people: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(_who(p) for p in people))
+
+
+def _mentees(session: Session) -> tuple[str, ...]:
+    return _people(session.mentees)
+
+
+def _rate(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
+
+
+def _minutes(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
+
+
+def _num(value: float | None) -> str:
+    return "" if value is None else str(value)
+
+
+def _cell(text: str) -> str:
+    # A cell starting with one of these is a formula in Excel and LibreOffice.
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _counts_json(counts: StateCounts) -> dict[str, int]:
+    return {
+        "sessions": counts.total,
+        "completed": counts.completed,
+        "noShow": counts.no_show,
+        "cancelled": counts.cancelled,
+        "pendingAttendance": counts.pending_attendance,
+        "scheduled": counts.scheduled,
+    }
+
+
+def _counts_csv(counts: StateCounts) -> list[str]:
+    return [
+        str(counts.total),
+        str(counts.completed),
+        str(counts.no_show),
+        str(counts.cancelled),
+        str(counts.pending_attendance),
+        str(counts.scheduled),
+        _num(_rate(counts.completion_rate)),
+    ]
+
+
+def _wait_json(wait: TimeToFirstSession) -> dict[str, Any]:
+    return {
+        "requests": len(wait.requests),
+        "served": wait.served,
+        "waiting": wait.waiting,
+        "medianMinutes": _minutes(wait.median_minutes),
+        "p90Minutes": _minutes(wait.p90_minutes),
+    }

@@ -1,0 +1,144 @@
+"""Plain values shared by the core, the services and the adapters.
+
+Every datetime here is timezone-aware and, once it leaves an adapter, in UTC.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, time, tzinfo
+from enum import StrEnum
+
+__all__ = [
+    "MENTORING_CATEGORY",
+    "SHOW_AS_VALUES",
+    "AttendanceInterval",
+    "AttendanceRecord",
+    "AttendanceReport",
+    "Attendee",
+    "CalendarItem",
+    "MentoringRequest",
+    "Session",
+    "SessionState",
+    "Slot",
+    "WorkingHours",
+]
+
+SHOW_AS_VALUES = ("free", "tentative", "busy", "oof", "workingElsewhere", "unknown")
+MENTORING_CATEGORY = "Micro-mentoring"
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarItem:
+    """One event occurrence on someone's calendar (recurrences already expanded)."""
+
+    start: datetime
+    end: datetime
+    show_as: str = "busy"
+    subject: str = ""
+    categories: tuple[str, ...] = ()
+    is_all_day: bool = False
+    is_cancelled: bool = False
+    event_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WorkingHours:
+    """One range for all working days, in the working hours' own time zone.
+
+    `days` holds ISO-style weekday numbers as `datetime.weekday()` returns them (0 = Monday).
+    """
+
+    days: frozenset[int]
+    start: time
+    end: time
+    tz: tzinfo
+
+
+@dataclass(frozen=True, slots=True)
+class Attendee:
+    """A person taking part in a search: mailbox zone, working hours and calendar."""
+
+    upn: str
+    tz: tzinfo
+    working_hours: WorkingHours | None
+    items: tuple[CalendarItem, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    start: datetime
+    end: datetime
+    why: str | None = None
+
+
+class SessionState(StrEnum):
+    SCHEDULED = "scheduled"
+    COMPLETED = "completed"
+    NO_SHOW = "no_show"
+    CANCELLED = "cancelled"
+    PENDING_ATTENDANCE = "pending_attendance"
+
+
+@dataclass(frozen=True, slots=True)
+class AttendanceInterval:
+    join: datetime
+    leave: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AttendanceRecord:
+    """One participant's presence in one attendance report."""
+
+    email: str
+    intervals: tuple[AttendanceInterval, ...] = ()
+    total_seconds: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AttendanceReport:
+    """One Teams attendance report: Graph publishes one each time the online meeting ends."""
+
+    id: str
+    records: tuple[AttendanceRecord, ...]
+    meeting_start: datetime | None = None
+    meeting_end: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """One booked micro mentoring meeting: one Graph event, one Teams online meeting."""
+
+    id: str
+    mentor: str
+    mentees: tuple[str, ...]
+    start: datetime
+    end: datetime
+    question: str
+    created_at: datetime
+    state: SessionState = SessionState.SCHEDULED
+    topic: str | None = None
+    request_id: str | None = None
+    event_id: str | None = None
+    join_url: str | None = None
+    transaction_id: str | None = None
+    missing: tuple[str, ...] = ()
+    state_reason: str | None = None
+    updated_at: datetime | None = None
+
+    @property
+    def minutes(self) -> int:
+        return int((self.end - self.start).total_seconds() // 60)
+
+
+@dataclass(frozen=True, slots=True)
+class MentoringRequest:
+    """A mentee's ask for help; its creation starts the 'time to first session' clock."""
+
+    id: str
+    mentee: str
+    skill: str
+    question: str
+    created_at: datetime
+    mentors: tuple[str, ...] = field(default=())
+    sessions_wanted: int = 1

@@ -1,0 +1,603 @@
+"""The slot search: which `[start, start + minutes)` a mentor and mentees can meet, under a `Policy`.
+
+Pure: calendars, zones and `now` in, decisions out (no I/O, no clock). Implements policy.md "A valid slot".
+
+Rule names (`Rejection.rule`), stable, in the order `check_slot` reports them:
+
+| rule | meaning | booking maps it to |
+| --- | --- | --- |
+| `allowed_session_minutes` | the length is not one of the allowed lengths | 400 |
+| `slot_step_minutes` | start is off the mentor's local step grid | 400 |
+| `min_notice_minutes` | start is earlier than `now + min_notice` | 400 |
+| `horizon_days` | start is not before `now + horizon_days` | 400 |
+| `busy` | a blocking event overlaps the slot (`who` = that attendee) | 409 |
+| `buffer_minutes` | the mentor has a blocking event within the buffer (reported only if not `busy`) | 422 |
+| `day_window` | outside `day_start`-`day_end` of the attendee's local day (`who` = attendee) | 422 |
+| `working_hours` | outside the attendee's working hours (`who` = attendee) | 422 |
+| `no_meeting_days` | the mentor's local weekday is a no-meeting day | 422 |
+| `max_sessions_per_day` / `_week` / `_month` | the mentor's cap would be exceeded | 422 |
+
+Decisions where policy.md is silent:
+- Grid: wall-clock minutes since local midnight in the mentor's mailbox zone (`minute_of_day % step == 0`).
+  Local grid times that do not exist (spring-forward gap) are skipped; in a fall-back repeated hour both
+  instants are candidates. Starts are whole minutes (seconds and microseconds must be zero).
+- `horizon_days` counts 24-hour days from `now`, not local calendar days.
+- Blocking: `busy`, `oof`, `unknown` and any unrecognised `showAs` block (conservative); `tentative` blocks iff
+  `tentative_is_busy`; `free` and `workingElsewhere` do not, except the mentor's timed focus holds. Cancelled
+  items and items with `end <= start` never block. An all-day item blocks only if its `showAs` blocks, even
+  when it looks like a focus hold (rule 4 is the more specific one; focus tools book timed holds).
+  `showAs` is compared case-insensitively.
+- Focus hold: the subject, stripped, starts with a marker, or a category equals a marker (case-insensitive).
+- Times are compared at whole-second resolution: item starts round down, item ends round up, which is exact
+  for strict overlap with slots on whole minutes.
+- Working hours: `WorkingHours.days` is the weekday of the local date in the working hours' zone; a range
+  with `end < start` runs overnight into the next day, `end == start` means the whole day; consecutive ranges
+  that touch count as one. No working hours (None) means Monday-Friday 08:00-17:00 in the mailbox zone.
+- A window (day window, working hours) of local date d runs from the first instant whose wall time on d
+  reaches its start to the first instant whose wall time reaches its end: a boundary in a repeated
+  (fall-back) hour is its first occurrence, one in a spring-forward gap the end of the gap.
+- Caps: sessions are counted by the local date / ISO week (Monday-based, whatever the working week) /
+  month of their start in the mentor's mailbox zone, whatever their `showAs`.
+- `reasons` is filled only when no slot is found.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+
+from core.errors import InputError
+from core.intervals import (
+    Interval,
+    IntervalSet,
+    ceil_seconds,
+    dilate,
+    floor_seconds,
+    from_seconds,
+    intersect,
+    merge,
+    subtract,
+)
+from core.model import MENTORING_CATEGORY, Attendee, CalendarItem, Slot, WorkingHours
+from policies.model import WEEKDAYS, Policy
+
+__all__ = [
+    "CAP_RULES",
+    "CONFLICT_RULES",
+    "INPUT_RULES",
+    "RULES",
+    "Rejection",
+    "SlotSearch",
+    "blocking_intervals",
+    "cap_window",
+    "check_slot",
+    "default_working_hours",
+    "find_slots",
+    "hours_windows",
+    "is_blocking",
+    "is_focus_hold",
+    "is_session",
+]
+
+RULE_MINUTES = "allowed_session_minutes"
+RULE_STEP = "slot_step_minutes"
+RULE_NOTICE = "min_notice_minutes"
+RULE_HORIZON = "horizon_days"
+RULE_BUSY = "busy"
+RULE_BUFFER = "buffer_minutes"
+RULE_DAY_WINDOW = "day_window"
+RULE_WORKING_HOURS = "working_hours"
+RULE_NO_MEETING = "no_meeting_days"
+RULE_DAY_CAP = "max_sessions_per_day"
+RULE_WEEK_CAP = "max_sessions_per_week"
+RULE_MONTH_CAP = "max_sessions_per_month"
+
+RULES = (
+    RULE_MINUTES,
+    RULE_STEP,
+    RULE_NOTICE,
+    RULE_HORIZON,
+    RULE_BUSY,
+    RULE_BUFFER,
+    RULE_DAY_WINDOW,
+    RULE_WORKING_HOURS,
+    RULE_NO_MEETING,
+    RULE_DAY_CAP,
+    RULE_WEEK_CAP,
+    RULE_MONTH_CAP,
+)
+INPUT_RULES = frozenset({RULE_MINUTES, RULE_STEP, RULE_NOTICE, RULE_HORIZON})
+CONFLICT_RULES = frozenset({RULE_BUSY})
+CAP_RULES = (RULE_DAY_CAP, RULE_WEEK_CAP, RULE_MONTH_CAP)
+
+_DAY = 86400
+_ONE_DAY = timedelta(days=1)
+_MIDNIGHT = time(0, 0)
+_NOON = time(12, 0)
+_ALWAYS_BLOCKING = frozenset({"busy", "oof", "unknown"})
+_NEVER_BLOCKING = frozenset({"free", "workingelsewhere"})
+_SESSION_CATEGORY = MENTORING_CATEGORY.casefold()
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """Why one slot is not valid: `rule` is one of `RULES`, `who` the attendee it concerns (if any)."""
+
+    rule: str
+    who: str | None
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class SlotSearch:
+    """Every valid slot in `[searched_from, searched_to)` (UTC), ascending; `reasons` when there is none."""
+
+    slots: tuple[Slot, ...]
+    searched_from: datetime
+    searched_to: datetime
+    reasons: tuple[str, ...] = ()
+
+
+# --- what blocks, what counts --------------------------------------------------------------------------
+
+
+def default_working_hours(zone: tzinfo) -> WorkingHours:
+    """policy.md: no working hours in Graph means Monday-Friday 08:00-17:00 in the mailbox zone."""
+    return WorkingHours(days=frozenset(range(5)), start=time(8, 0), end=time(17, 0), tz=zone)
+
+
+def _folded_markers(markers: Sequence[str]) -> tuple[str, ...]:
+    return tuple(folded for folded in (marker.strip().casefold() for marker in markers) if folded)
+
+
+def _is_focus_hold(item: CalendarItem, folded_markers: tuple[str, ...]) -> bool:
+    if not folded_markers:
+        return False
+    subject = item.subject.strip().casefold()
+    categories = {category.strip().casefold() for category in item.categories}
+    return any(subject.startswith(marker) or marker in categories for marker in folded_markers)
+
+
+def is_focus_hold(item: CalendarItem, markers: Sequence[str]) -> bool:
+    """The subject starts with a marker or a category equals one (case-insensitive)."""
+    return _is_focus_hold(item, _folded_markers(markers))
+
+
+class _Blocking:
+    """`is_blocking` with the policy's bits prepared once (it runs for every item of every attendee)."""
+
+    __slots__ = ("markers", "tentative")
+
+    def __init__(self, policy: Policy) -> None:
+        self.tentative = policy.tentative_is_busy
+        self.markers = _folded_markers(policy.focus_markers)
+
+    def __call__(self, item: CalendarItem, mentor: bool) -> bool:
+        if item.is_cancelled or item.end <= item.start:
+            return False
+        show_as = item.show_as.strip().casefold()
+        if show_as in _ALWAYS_BLOCKING:
+            return True
+        if show_as == "tentative":
+            return self.tentative
+        if show_as in _NEVER_BLOCKING:
+            return mentor and not item.is_all_day and _is_focus_hold(item, self.markers)
+        return True  # an unknown showAs value: assume busy rather than double-book
+
+
+def is_blocking(item: CalendarItem, *, policy: Policy, mentor: bool) -> bool:
+    """Does this item make its owner unavailable? (`mentor` turns on the focus-hold rule.)"""
+    return _Blocking(policy)(item, mentor)
+
+
+def is_session(item: CalendarItem) -> bool:
+    """A micro mentoring session (counts toward the caps): the category, not cancelled."""
+    return not item.is_cancelled and any(c.strip().casefold() == _SESSION_CATEGORY for c in item.categories)
+
+
+def blocking_intervals(attendee: Attendee, *, policy: Policy, mentor: bool) -> list[Interval]:
+    """The attendee's blocking items as merged `[start, end)` second intervals."""
+    blocking = _Blocking(policy)
+    return merge(
+        (floor_seconds(item.start), ceil_seconds(item.end)) for item in attendee.items if blocking(item, mentor)
+    )
+
+
+def _overlapping(attendee: Attendee, blocking: _Blocking, mentor: bool, low: int, high: int) -> bool:
+    """A blocking item overlaps `[low, high)` (a plain scan: cheaper than sorting for one question)."""
+    return any(
+        floor_seconds(item.start) < high and ceil_seconds(item.end) > low and blocking(item, mentor)
+        for item in attendee.items
+    )
+
+
+# --- local days, windows and the grid ------------------------------------------------------------------
+
+
+def _dates(first: date, last: date) -> Iterator[date]:
+    day = first
+    while day <= last:
+        yield day
+        day += _ONE_DAY
+
+
+def _local_seconds(day: date, at: time, zone: tzinfo) -> int:
+    """The first instant whose wall time on `day` in `zone` reaches `at`.
+
+    A repeated (fall-back) time gives its first occurrence; a skipped (spring-forward) time gives the
+    end of the gap, i.e. the first instant whose wall time is later than `at`.
+    """
+    naive = datetime.combine(day, at if at.tzinfo is None else at.replace(tzinfo=None))
+    first = naive.replace(tzinfo=zone)
+    second = naive.replace(tzinfo=zone, fold=1)
+    offset = first.utcoffset()
+    if offset is not None and offset == second.utcoffset():  # no change near this time (or a custom tzinfo)
+        return floor_seconds(naive.replace(tzinfo=UTC)) - (offset.days * 86400 + offset.seconds)
+    if first.astimezone(UTC).astimezone(zone).replace(tzinfo=None) == naive:
+        return floor_seconds(first)  # ambiguous: fold=0 is the first occurrence
+    # In a gap, fold=1 maps before the change and fold=0 after it: bisect for the change.
+    low, high = floor_seconds(second), floor_seconds(first)
+    while low < high:
+        middle = (low + high) // 2
+        if from_seconds(middle).astimezone(zone).replace(tzinfo=None) >= naive:
+            high = middle
+        else:
+            low = middle + 1
+    return high
+
+
+def _local_date(seconds: int, zone: tzinfo) -> date:
+    return from_seconds(seconds).astimezone(zone).date()
+
+
+def _day_windows(zone: tzinfo, first: date, last: date, policy: Policy) -> list[Interval]:
+    return [
+        (_local_seconds(day, policy.day_start, zone), _local_seconds(day, policy.day_end, zone))
+        for day in _dates(first, last)
+    ]
+
+
+def _working_windows(hours: WorkingHours, first: date, last: date) -> list[Interval]:
+    windows = []
+    for day in _dates(first, last):
+        if day.weekday() not in hours.days:
+            continue
+        end_day = day if hours.end > hours.start else day + _ONE_DAY
+        windows.append((_local_seconds(day, hours.start, hours.tz), _local_seconds(end_day, hours.end, hours.tz)))
+    return merge(windows)
+
+
+def _span(zone: tzinfo, low: int, high: int) -> tuple[date, date]:
+    """Local dates of `zone` that can hold a window touching `[low, high)`, with a day's margin."""
+    return _local_date(low, zone) - _ONE_DAY, _local_date(high, zone) + _ONE_DAY
+
+
+def hours_windows(
+    attendee: Attendee, policy: Policy, low: int, high: int
+) -> tuple[list[Interval], list[Interval] | None]:
+    """(day_start-day_end windows, working-hours windows or None if not respected) around `[low, high)`."""
+    days = _day_windows(attendee.tz, *_span(attendee.tz, low, high), policy)
+    if not policy.respect_working_hours:
+        return days, None
+    hours = attendee.working_hours or default_working_hours(attendee.tz)
+    return days, _working_windows(hours, *_span(hours.tz, low, high))
+
+
+def _irregular_day(day: date, zone: tzinfo, step_minutes: int) -> list[int]:
+    """Grid instants of a day with an offset change: skip gap times, keep both repeated times."""
+    points = []
+    midnight = datetime.combine(day, _MIDNIGHT)
+    for k in range(1440 // step_minutes):
+        naive = midnight + timedelta(minutes=k * step_minutes)
+        for fold in (0, 1):
+            moment = naive.replace(tzinfo=zone, fold=fold).astimezone(UTC)
+            if moment.astimezone(zone).replace(tzinfo=None) == naive:
+                points.append(floor_seconds(moment))
+    return points
+
+
+def _grid(zone: tzinfo, step_minutes: int, low: int, high: int) -> list[int]:
+    """Sorted grid instants in `[low, high)`, counted from each local midnight of `zone`."""
+    step = step_minutes * 60
+    per_day = 1440 // step_minutes
+    points: list[int] = []
+    first, last = _span(zone, low, high)
+    for day in _dates(first, last):
+        midnight = datetime.combine(day, _MIDNIGHT, tzinfo=zone)
+        offset = midnight.utcoffset()
+        same_offset = (
+            datetime.combine(day, _NOON, tzinfo=zone).utcoffset() == offset
+            and datetime.combine(day + _ONE_DAY, _MIDNIGHT, tzinfo=zone).utcoffset() == offset
+        )
+        if same_offset:
+            base = floor_seconds(midnight)
+            points.extend(range(base, base + per_day * step, step))
+        else:
+            points.extend(_irregular_day(day, zone, step_minutes))
+    points = sorted(set(points))
+    return points[bisect_left(points, low) : bisect_left(points, high)]
+
+
+def _on_grid(start: datetime, zone: tzinfo, step_minutes: int) -> bool:
+    local = start.astimezone(zone)
+    return local.second == 0 and local.microsecond == 0 and (local.hour * 60 + local.minute) % step_minutes == 0
+
+
+# --- caps ----------------------------------------------------------------------------------------------
+
+
+class _Caps:
+    """The mentor's sessions counted per local day / ISO week / month, and the cap rule a day breaks."""
+
+    def __init__(self, mentor: Attendee, policy: Policy) -> None:
+        self.policy = policy
+        self.zone = mentor.tz
+        self.days: Counter[date] = Counter()
+        self.weeks: Counter[tuple[int, int]] = Counter()
+        self.months: Counter[tuple[int, int]] = Counter()
+        for item in mentor.items:
+            if is_session(item):
+                day = item.start.astimezone(mentor.tz).date()
+                self.days[day] += 1
+                self.weeks[_iso_week(day)] += 1
+                self.months[(day.year, day.month)] += 1
+
+    def broken(self, day: date) -> list[tuple[str, int, int]]:
+        """(rule, sessions already there, cap) for every cap one more session on `day` would break."""
+        policy = self.policy
+        found = []
+        checks = (
+            (RULE_DAY_CAP, self.days[day], policy.max_sessions_per_day),
+            (RULE_WEEK_CAP, self.weeks[_iso_week(day)], policy.max_sessions_per_week),
+            (RULE_MONTH_CAP, self.months[(day.year, day.month)], policy.max_sessions_per_month),
+        )
+        for rule, count, cap in checks:
+            if count + 1 > cap:
+                found.append((rule, count, cap))
+        return found
+
+
+def _iso_week(day: date) -> tuple[int, int]:
+    iso = day.isocalendar()
+    return iso.year, iso.week
+
+
+def cap_window(*, now: datetime, policy: Policy, mentor_tz: tzinfo) -> tuple[datetime, datetime]:
+    """UTC range of the mentor's calendar the caps need: from the start of the local month / ISO week
+    holding `now` to the end of the local month / ISO week holding `now + horizon_days`."""
+    _require_aware("now", now)
+    first = now.astimezone(mentor_tz).date()
+    last = (now + timedelta(days=policy.horizon_days)).astimezone(mentor_tz).date()
+    start_day = min(first - timedelta(days=first.weekday()), first.replace(day=1))
+    week_end = last + timedelta(days=7 - last.weekday())
+    month_end = date(last.year + last.month // 12, last.month % 12 + 1, 1)
+    end_day = max(week_end, month_end)
+    return (
+        from_seconds(_local_seconds(start_day, _MIDNIGHT, mentor_tz)),
+        from_seconds(_local_seconds(end_day, _MIDNIGHT, mentor_tz)),
+    )
+
+
+# --- the search ----------------------------------------------------------------------------------------
+
+
+def _require_aware(name: str, moment: datetime) -> None:
+    if not isinstance(moment, datetime) or moment.tzinfo is None or moment.utcoffset() is None:
+        raise InputError(name, "must be a timezone-aware datetime")
+
+
+def _format_lengths(policy: Policy) -> str:
+    return ", ".join(str(length) for length in policy.allowed_session_minutes)
+
+
+@dataclass(slots=True)
+class _Person:
+    upn: str
+    hours: IntervalSet  # day window ∩ working hours
+    work: IntervalSet | None  # working hours alone (None when not respected)
+    busy: IntervalSet
+
+
+def _person(attendee: Attendee, policy: Policy, low: int, high: int, *, mentor: bool) -> _Person:
+    days, work = hours_windows(attendee, policy, low, high)
+    hours = intersect(days, work) if work is not None else days
+    return _Person(
+        upn=attendee.upn,
+        hours=IntervalSet(hours),
+        work=IntervalSet(work) if work is not None else None,
+        busy=IntervalSet(blocking_intervals(attendee, policy=policy, mentor=mentor)),
+    )
+
+
+def find_slots(
+    *, mentor: Attendee, mentees: Sequence[Attendee], policy: Policy, now: datetime, minutes: int
+) -> SlotSearch:
+    """Exactly the valid slots of policy.md for `minutes`, ascending by start (see the module docstring)."""
+    _require_aware("now", now)
+    if isinstance(minutes, bool) or minutes not in policy.allowed_session_minutes:
+        raise InputError("minutes", f"must be one of {_format_lengths(policy)}, got {minutes}")
+    now = now.astimezone(UTC)
+    searched_from = now + timedelta(minutes=policy.min_notice_minutes)
+    searched_to = now + timedelta(days=policy.horizon_days)
+    low, high = ceil_seconds(searched_from), ceil_seconds(searched_to)  # s >= from <=> s >= ceil(from)
+    length = minutes * 60
+    grid = _grid(mentor.tz, policy.slot_step_minutes, low, high) if low < high else []
+    reach = high + length  # the latest moment a slot can end
+
+    people = [_person(mentor, policy, low, reach, mentor=True)]
+    people += [_person(mentee, policy, low, reach, mentor=False) for mentee in mentees]
+    caps = _Caps(mentor, policy)
+    closed = policy.no_meeting_weekdays
+    first, last = _span(mentor.tz, low, reach)
+    open_days = [
+        (_local_seconds(day, _MIDNIGHT, mentor.tz), _local_seconds(day + _ONE_DAY, _MIDNIGHT, mentor.tz))
+        for day in _dates(first, last)
+        if day.weekday() not in closed and not caps.broken(day)
+    ]
+    # Mentor's local days carry the per-day rules; a slot inside one day window is inside its local day.
+    allowed = intersect(people[0].hours.intervals, merge(open_days))
+    for person in people[1:]:
+        allowed = intersect(allowed, person.hours.intervals)
+    buffered = dilate(people[0].busy.intervals, policy.buffer_minutes * 60)
+    blocked = merge([*buffered, *(iv for person in people[1:] for iv in person.busy.intervals)])
+    free = subtract(allowed, blocked)
+
+    starts: list[int] = []
+    for begin, end in free:
+        index = bisect_left(grid, begin)
+        while index < len(grid) and grid[index] + length <= end:
+            starts.append(grid[index])
+            index += 1
+    slots = tuple(Slot(start=from_seconds(s), end=from_seconds(s + length)) for s in starts)
+    reasons: tuple[str, ...] = ()
+    if not slots:
+        explainer = _Explainer(people, caps, mentor.tz, policy, IntervalSet(buffered))
+        reasons = explainer.explain(grid, length, searched_from >= searched_to)
+    return SlotSearch(slots=slots, searched_from=searched_from, searched_to=searched_to, reasons=reasons)
+
+
+class _Explainer:
+    """Short, deterministic phrases saying which rules eliminated every candidate."""
+
+    _ORDER = (RULE_NO_MEETING, RULE_MONTH_CAP, RULE_WEEK_CAP, RULE_DAY_CAP, RULE_BUSY, RULE_BUFFER)
+
+    def __init__(
+        self, people: list[_Person], caps: _Caps, zone: tzinfo, policy: Policy, buffered: IntervalSet
+    ) -> None:
+        self.people, self.caps, self.zone, self.policy, self.buffered = people, caps, zone, policy, buffered
+
+    def explain(self, grid: list[int], length: int, empty_window: bool) -> tuple[str, ...]:
+        if empty_window:
+            return ("horizon shorter than minimum notice",)
+        if not grid:
+            return ("no slot start on the grid between the minimum notice and the horizon",)
+        inside = [s for s in grid if all(p.hours.contains(s, s + length) for p in self.people)]
+        if not inside:
+            return (self._hours_phrase(grid, length),)
+        counts: Counter[str] = Counter()
+        busy_people: set[str] = set()
+        for start in inside:
+            rule = self._first_failure(start, start + length, busy_people)
+            if rule is not None:
+                counts[rule] += 1
+        ranked = sorted(counts, key=lambda rule: (-counts[rule], self._ORDER.index(rule)))
+        return tuple(self._phrase(rule, counts[rule] == len(inside), busy_people) for rule in ranked)
+
+    def _hours_phrase(self, grid: list[int], length: int) -> str:
+        if not self.policy.respect_working_hours:
+            return "no overlap of the day_start-day_end windows"
+        works = [p.work for p in self.people if p.work is not None]
+        if all(any(not work.contains(s, s + length) for work in works) for s in grid):
+            return "no overlap of working hours"
+        return "no overlap of working hours within day_start-day_end"
+
+    def _first_failure(self, start: int, end: int, busy_people: set[str]) -> str | None:
+        day = _local_date(start, self.zone)
+        if day.weekday() in self.policy.no_meeting_weekdays:
+            return RULE_NO_MEETING
+        broken = {rule for rule, _, _ in self.caps.broken(day)}
+        for rule in (RULE_MONTH_CAP, RULE_WEEK_CAP, RULE_DAY_CAP):
+            if rule in broken:
+                return rule
+        busy = [p.upn for p in self.people if p.busy.overlaps(start, end)]
+        if busy:
+            busy_people.update(busy)
+            return RULE_BUSY
+        if self.buffered.overlaps(start, end):
+            return RULE_BUFFER
+        return None
+
+    def _phrase(self, rule: str, everywhere: bool, busy_people: set[str]) -> str:
+        if rule == RULE_NO_MEETING:
+            return "no-meeting days cover the window" if everywhere else "no-meeting days"
+        if rule == RULE_MONTH_CAP:
+            return "mentor monthly cap reached"
+        if rule == RULE_WEEK_CAP:
+            return "mentor weekly cap reached"
+        if rule == RULE_DAY_CAP:
+            return "mentor daily cap reached on every searched day" if everywhere else "mentor daily cap reached"
+        if rule == RULE_BUFFER:
+            return f"mentor needs {self.policy.buffer_minutes} free minutes around other meetings"
+        mentor = self.people[0].upn
+        mentees = sorted(busy_people - {mentor})
+        if mentor in busy_people:
+            return "everyone is busy" if mentees else "mentor is busy"
+        return f"{mentees[0]} is busy" if len(mentees) == 1 else "mentees are busy"
+
+
+# --- re-checking one slot ------------------------------------------------------------------------------
+
+
+def check_slot(
+    *,
+    start: datetime,
+    minutes: int,
+    mentor: Attendee,
+    mentees: Sequence[Attendee],
+    policy: Policy,
+    now: datetime,
+) -> tuple[Rejection, ...]:
+    """Every rule `[start, start + minutes)` breaks, in `RULES` order (empty: the slot is valid).
+
+    Evaluates each rule on its own (no interval algebra over the whole horizon), so that booking can
+    re-check a chosen slot cheaply and the search can be cross-checked against it.
+    """
+    _require_aware("start", start)
+    _require_aware("now", now)
+    start = start.astimezone(UTC)
+    rejections: list[Rejection] = []
+
+    def reject(rule: str, who: str | None, message: str) -> None:
+        rejections.append(Rejection(rule=rule, who=who, message=message))
+
+    if isinstance(minutes, bool) or minutes not in policy.allowed_session_minutes:
+        reject(RULE_MINUTES, None, f"{minutes} minutes is not one of {_format_lengths(policy)}")
+    step = policy.slot_step_minutes
+    if not _on_grid(start, mentor.tz, step):
+        local = start.astimezone(mentor.tz)
+        reject(RULE_STEP, None, f"start {local:%H:%M:%S} in the mentor's zone is not on the {step}-minute grid")
+    if start < now + timedelta(minutes=policy.min_notice_minutes):
+        reject(RULE_NOTICE, None, f"start is less than {policy.min_notice_minutes} minutes from now")
+    if start >= now + timedelta(days=policy.horizon_days):
+        reject(RULE_HORIZON, None, f"start is not within {policy.horizon_days} days from now")
+
+    low = floor_seconds(start)
+    high = low + max(int(minutes), 0) * 60
+    attendees = [mentor, *mentees]
+    blocking = _Blocking(policy)
+    mentor_busy = False
+    for index, attendee in enumerate(attendees):
+        if _overlapping(attendee, blocking, index == 0, low, high):
+            mentor_busy = mentor_busy or index == 0
+            reject(RULE_BUSY, attendee.upn, f"{attendee.upn} has a blocking event during the slot")
+    buffer = policy.buffer_minutes * 60
+    if not mentor_busy and buffer and _overlapping(mentor, blocking, True, low - buffer, high + buffer):
+        reject(
+            RULE_BUFFER,
+            mentor.upn,
+            f"{mentor.upn} needs {policy.buffer_minutes} free minutes before and after the slot",
+        )
+    window = f"{policy.day_start:%H:%M}-{policy.day_end:%H:%M}"
+    for attendee in attendees:
+        # A day window lies inside its local date, so only the window of the start's local date can hold it.
+        day = start.astimezone(attendee.tz).date()
+        if not IntervalSet(_day_windows(attendee.tz, day, day, policy)).contains(low, high):
+            reject(RULE_DAY_WINDOW, attendee.upn, f"the slot is outside {window} of {attendee.upn}'s local day")
+    if policy.respect_working_hours:
+        for attendee in attendees:
+            # Yesterday's range may run overnight into today; tomorrow's may continue today's.
+            hours = attendee.working_hours or default_working_hours(attendee.tz)
+            day = start.astimezone(hours.tz).date()
+            if not IntervalSet(_working_windows(hours, day - _ONE_DAY, day + _ONE_DAY)).contains(low, high):
+                reject(RULE_WORKING_HOURS, attendee.upn, f"the slot is outside {attendee.upn}'s working hours")
+
+    day = start.astimezone(mentor.tz).date()
+    if day.weekday() in policy.no_meeting_weekdays:
+        reject(RULE_NO_MEETING, mentor.upn, f"{WEEKDAYS[day.weekday()]} is a no-meeting day for {mentor.upn}")
+    periods = {RULE_DAY_CAP: f"on {day.isoformat()}", RULE_WEEK_CAP: "that week", RULE_MONTH_CAP: "that month"}
+    for rule, count, cap in _Caps(mentor, policy).broken(day):
+        reject(rule, mentor.upn, f"{mentor.upn} already has {count} session(s) {periods[rule]} (cap {cap})")
+    return tuple(rejections)

@@ -1,0 +1,88 @@
+"""Booking routes: POST /api/sessions, GET /api/sessions/{id}, POST /api/sessions/{id}/cancel."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import azure.functions as func
+
+from core.errors import InputError
+from core.timefmt import parse_aware
+from functions.http import json_body, json_response, respond
+from micromentor.bootstrap import runtime
+from services.booking import BookingRequest, book_session, session_to_json
+from services.sessions import cancel_session, get_session
+
+bp = func.Blueprint()  # type: ignore[no-untyped-call]
+
+
+def _text(body: dict[str, Any], name: str, *, required: bool = True) -> str | None:
+    value = body.get(name)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str):
+        raise InputError(name, "required, as a string" if value is None else "must be a string")
+    return value
+
+
+def _mentees(body: dict[str, Any]) -> tuple[str, ...]:
+    value = body.get("mentees")
+    if not isinstance(value, list) or not all(isinstance(m, str) for m in value):
+        raise InputError("mentees", "required, as a list of user principal names")
+    return tuple(value)
+
+
+def _minutes(body: dict[str, Any]) -> int | None:
+    value = body.get("minutes")
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+        raise InputError("minutes", "must be a whole number")
+    return value
+
+
+def booking_request(body: dict[str, Any], key: str | None) -> BookingRequest:
+    unknown = set(body) - {"mentor", "mentees", "start", "minutes", "question", "topic"}
+    if unknown:
+        raise InputError(sorted(unknown)[0], "unknown field")
+    return BookingRequest(
+        mentor=_text(body, "mentor") or "",
+        mentees=_mentees(body),
+        start=parse_aware("start", body.get("start")),
+        minutes=_minutes(body),
+        question=_text(body, "question") or "",
+        topic=_text(body, "topic", required=False),
+        idempotency_key=key,
+    )
+
+
+@bp.route(route="sessions", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)
+async def create_session(req: func.HttpRequest) -> func.HttpResponse:
+    async def handle() -> func.HttpResponse:
+        rt = runtime()
+        request = booking_request(json_body(req), req.headers.get("Idempotency-Key"))
+        result = await book_session(
+            rt.graph, rt.store, rt.tenant_policy(), request, now=rt.clock(), public_url=rt.settings.public_url
+        )
+        return json_response(session_to_json(result.session), 201 if result.created else 200)
+
+    return await respond(handle)
+
+
+@bp.route(route="sessions/{id}", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
+async def read_session(req: func.HttpRequest) -> func.HttpResponse:
+    async def handle() -> func.HttpResponse:
+        session = await get_session(runtime().store, req.route_params.get("id", ""))
+        return json_response(session_to_json(session))
+
+    return await respond(handle)
+
+
+@bp.route(route="sessions/{id}/cancel", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)
+async def cancel(req: func.HttpRequest) -> func.HttpResponse:
+    async def handle() -> func.HttpResponse:
+        rt = runtime()
+        body = json_body(req) if req.get_body() else {}
+        comment = _text(body, "comment", required=False)
+        session = await cancel_session(rt.graph, rt.store, req.route_params.get("id", ""), comment, now=rt.clock())
+        return json_response(session_to_json(session))
+
+    return await respond(handle)

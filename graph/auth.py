@@ -1,0 +1,100 @@
+"""Tokens from Entra ID (or the emulator's identity endpoints) through msal, for msgraph-sdk."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import msal
+import requests
+from kiota_abstractions.authentication import AccessTokenProvider, AllowedHostsValidator
+
+from graph.config import GRAPH_SCOPE, GraphSettings
+from graph.errors import GraphAuthError
+
+__all__ = ["MsalTokenProvider", "build_confidential_client"]
+
+log = logging.getLogger(__name__)
+
+
+def _http_session(ca_bundle: str | None) -> requests.Session:
+    # REQUESTS_CA_BUNDLE in the environment silently overrides msal's verify= argument,
+    # so hand msal a session that ignores the environment and trusts exactly what we say.
+    session = requests.Session()
+    session.trust_env = False
+    session.verify = ca_bundle if ca_bundle else True
+    return session
+
+
+def _credential(settings: GraphSettings) -> str | dict[str, str]:
+    if settings.certificate_path:
+        pem = Path(settings.certificate_path).read_text(encoding="utf-8")
+        credential = {"private_key": pem}
+        if settings.certificate_thumbprint:
+            credential["thumbprint"] = settings.certificate_thumbprint
+        else:
+            credential["public_certificate"] = pem
+        return credential
+    if settings.client_secret:
+        return settings.client_secret
+    raise GraphAuthError("no client secret or certificate configured (MICROMENTOR_CLIENT_SECRET)")
+
+
+def build_confidential_client(settings: GraphSettings) -> msal.ConfidentialClientApplication:
+    return msal.ConfidentialClientApplication(
+        settings.client_id,
+        client_credential=_credential(settings),
+        authority=settings.authority_url,
+        instance_discovery=settings.is_entra_id,
+        http_client=_http_session(settings.ca_bundle),
+        token_cache=msal.TokenCache(),
+    )
+
+
+class MsalTokenProvider(AccessTokenProvider):
+    """App-only tokens (client credentials); msal's cache serves them until they near expiry."""
+
+    def __init__(self, settings: GraphSettings) -> None:
+        self._settings = settings
+        self._app: msal.ConfidentialClientApplication | None = None
+        self._lock = threading.Lock()
+        self._hosts = AllowedHostsValidator([urlparse(settings.graph_url).hostname or ""])
+
+    def _client(self) -> msal.ConfidentialClientApplication:
+        with self._lock:
+            if self._app is None:
+                self._app = build_confidential_client(self._settings)
+            return self._app
+
+    def _acquire(self, force_refresh: bool) -> str:
+        app = self._client()
+        if force_refresh:
+            # The token was refused (expired or revoked early): drop what msal cached.
+            with self._lock:
+                self._app = None
+            app = self._client()
+        result: dict[str, Any] = app.acquire_token_for_client(scopes=[GRAPH_SCOPE])
+        token = result.get("access_token")
+        if not token:
+            raise GraphAuthError(
+                f"could not get a Graph token from {self._settings.authority_url}: "
+                f"{result.get('error')}: {result.get('error_description', '')}".strip()
+            )
+        return str(token)
+
+    async def get_authorization_token(
+        self, uri: str, additional_authentication_context: dict[str, Any] | None = None
+    ) -> str:
+        force = bool(additional_authentication_context and additional_authentication_context.get("force"))
+        # msal is synchronous and does network I/O: keep it off the event loop.
+        return await asyncio.to_thread(self._acquire, force)
+
+    async def refresh(self) -> None:
+        await asyncio.to_thread(self._acquire, True)
+
+    def get_allowed_hosts_validator(self) -> AllowedHostsValidator:
+        return self._hosts

@@ -1,0 +1,49 @@
+"""Builds the msgraph-sdk client for a Graph base URL, with the SDK's own retries switched off.
+
+One retry layer only: `graph.retry` (tenacity) owns retries for 429/503/504 and broken
+connections, because it also covers `$batch` items and connection drops, which the SDK's
+RetryHandler does not. Leaving both on would multiply attempts (4 x 4 = 16 sends of one create).
+"""
+
+from __future__ import annotations
+
+import ssl
+
+import httpx
+from kiota_abstractions.authentication import BaseBearerTokenAuthenticationProvider
+from kiota_http.middleware.options import RetryHandlerOption, UrlReplaceHandlerOption
+from msgraph.graph_request_adapter import GraphRequestAdapter
+from msgraph.graph_service_client import GraphServiceClient
+from msgraph_core import GraphClientFactory
+
+from graph.auth import MsalTokenProvider
+from graph.config import GraphSettings
+
+__all__ = ["build_graph_client", "build_http_client"]
+
+
+def build_http_client(settings: GraphSettings) -> httpx.AsyncClient:
+    base = httpx.AsyncClient(
+        base_url=settings.graph_url,
+        verify=ssl.create_default_context(cafile=settings.ca_bundle) if settings.ca_bundle else True,
+        timeout=httpx.Timeout(settings.timeout_seconds),
+        trust_env=False,
+        limits=httpx.Limits(max_connections=32, max_keepalive_connections=16),
+    )
+    options = {
+        RetryHandlerOption.get_key(): RetryHandlerOption(max_retries=0),
+        UrlReplaceHandlerOption.get_key(): UrlReplaceHandlerOption(
+            enabled=True, replacement_pairs={"/users/me-token-to-replace": "/me"}
+        ),
+    }
+    client: httpx.AsyncClient = GraphClientFactory.create_with_default_middleware(client=base, options=options)
+    return client
+
+
+def build_graph_client(
+    settings: GraphSettings, token_provider: MsalTokenProvider
+) -> tuple[GraphServiceClient, httpx.AsyncClient]:
+    http = build_http_client(settings)
+    adapter = GraphRequestAdapter(BaseBearerTokenAuthenticationProvider(token_provider), http)
+    adapter.base_url = settings.graph_url.rstrip("/")
+    return GraphServiceClient(request_adapter=adapter), http

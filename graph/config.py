@@ -1,0 +1,33 @@
+"""Settings that switch the adapter between the real Microsoft Graph and the local emulator."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["GRAPH_SCOPE", "GraphSettings"]
+
+GRAPH_SCOPE = "https://graph.microsoft.com/.default"
+
+
+@dataclass(frozen=True, slots=True)
+class GraphSettings:
+    tenant_id: str
+    client_id: str
+    client_secret: str | None = None
+    certificate_path: str | None = None  # PEM holding the private key and the certificate
+    certificate_thumbprint: str | None = None
+    graph_url: str = "https://graph.microsoft.com/v1.0"
+    authority: str | None = None  # None = Entra ID's https://login.microsoftonline.com/{tenant_id}
+    ca_bundle: str | None = None  # a certificate to trust (the emulator's); None = system store
+    max_attempts: int = 4  # per call, first try included
+    max_wait_seconds: float = 30.0  # longest single Retry-After we are willing to honour
+    timeout_seconds: float = 30.0
+
+    @property
+    def authority_url(self) -> str:
+        return (self.authority or f"https://login.microsoftonline.com/{self.tenant_id}").rstrip("/")
+
+    @property
+    def is_entra_id(self) -> bool:
+        """Instance discovery only works against Microsoft's own authority hosts."""
+        return ".microsoftonline." in self.authority_url or ".microsoftonline.us" in self.authority_url

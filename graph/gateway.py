@@ -1,0 +1,416 @@
+"""Typed Microsoft Graph calls micromentor needs, through msgraph-sdk and one retry layer."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+from kiota_abstractions.base_request_configuration import RequestConfiguration
+from kiota_serialization_json.json_parse_node_factory import JsonParseNodeFactory
+from msgraph.generated.models.attendee import Attendee as GraphAttendee
+from msgraph.generated.models.attendee_type import AttendeeType
+from msgraph.generated.models.body_type import BodyType
+from msgraph.generated.models.date_time_time_zone import DateTimeTimeZone
+from msgraph.generated.models.email_address import EmailAddress
+from msgraph.generated.models.event import Event
+from msgraph.generated.models.item_body import ItemBody
+from msgraph.generated.models.mailbox_settings import MailboxSettings
+from msgraph.generated.models.online_meeting_provider_type import OnlineMeetingProviderType
+from msgraph.generated.users.item.calendar.get_schedule.get_schedule_post_request_body import (
+    GetSchedulePostRequestBody,
+)
+from msgraph.generated.users.item.calendar_view.calendar_view_request_builder import (
+    CalendarViewRequestBuilder,
+)
+from msgraph.generated.users.item.calendar_view.delta.delta_request_builder import DeltaRequestBuilder
+from msgraph.generated.users.item.events.item.cancel.cancel_post_request_body import CancelPostRequestBody
+from msgraph.generated.users.item.online_meetings.item.attendance_reports.item.meeting_attendance_report_item_request_builder import (  # noqa: E501
+    MeetingAttendanceReportItemRequestBuilder,
+)
+from msgraph.generated.users.item.online_meetings.online_meetings_request_builder import (
+    OnlineMeetingsRequestBuilder,
+)
+from msgraph_core.requests.batch_request_content import BatchRequestContent
+from msgraph_core.requests.batch_request_item import BatchRequestItem
+
+from core.model import AttendanceInterval, AttendanceRecord, AttendanceReport
+from graph.auth import MsalTokenProvider
+from graph.client import build_graph_client
+from graph.config import GraphSettings
+from graph.errors import GraphNotFound, GraphRequestError, GraphUnavailable
+from graph.mapping import enum_text, graph_time, to_calendar_item, to_working_hours
+from graph.retry import TRANSIENT_STATUSES, call_graph, retry_after_seconds
+from graph.timezones import UnknownTimeZone, zone_from_name
+from graph.values import (
+    DeltaPage,
+    DirectoryUser,
+    EventDraft,
+    EventSnapshot,
+    Mailbox,
+    Schedule,
+)
+
+__all__ = ["SCHEDULES_PER_REQUEST", "GraphGateway"]
+
+_ReportQuery = MeetingAttendanceReportItemRequestBuilder.MeetingAttendanceReportItemRequestBuilderGetQueryParameters
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+_JSON = JsonParseNodeFactory()
+SCHEDULES_PER_REQUEST = 20  # Graph's documented getSchedule limit
+BATCH_LIMIT = 20  # Graph's documented JSON batching limit
+PAGE_SIZE = 100
+SCHEDULE_RANGE = timedelta(days=60)  # getSchedule takes ranges under 62 days
+_UTC_PREFER = 'outlook.timezone="UTC"'
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def _graph_moment(moment: datetime) -> DateTimeTimeZone:
+    return DateTimeTimeZone(date_time=_iso(moment), time_zone="UTC")
+
+
+def chunked(items: Sequence[T], size: int) -> Iterable[Sequence[T]]:
+    for index in range(0, len(items), size):
+        yield items[index : index + size]
+
+
+def _split_range(start: datetime, end: datetime, step: timedelta) -> Iterable[tuple[datetime, datetime]]:
+    while start < end:
+        yield start, min(end, start + step)
+        start += step
+
+
+def _parse(body: dict[str, Any], parse_as: type[T]) -> T | None:
+    node = _JSON.get_root_parse_node("application/json", json.dumps(body).encode("utf-8"))
+    parsed: T | None = node.get_object_value(parse_as)  # type: ignore[arg-type]
+    return parsed
+
+
+def _config(query: Any = None, *, prefer: Iterable[str] = ()) -> RequestConfiguration[Any]:
+    config: RequestConfiguration[Any] = RequestConfiguration(query_parameters=query)
+    for value in prefer:
+        config.headers.add("Prefer", value)
+    return config
+
+
+def _snapshot(event: Any) -> EventSnapshot:
+    responses: dict[str, str] = {}
+    for attendee in event.attendees or ():
+        address = (attendee.email_address.address or "").lower() if attendee.email_address else ""
+        response = enum_text(attendee.status.response) if attendee.status else "none"
+        if address:
+            responses[address] = response or "none"
+    return EventSnapshot(
+        id=str(event.id),
+        start=graph_time(event.start),
+        end=graph_time(event.end),
+        is_cancelled=bool(event.is_cancelled),
+        join_url=event.online_meeting.join_url if event.online_meeting else None,
+        responses=responses,
+        transaction_id=event.transaction_id,
+        subject=event.subject or "",
+        categories=tuple(event.categories or ()),
+        body_html=(event.body.content or "") if event.body else "",
+    )
+
+
+class GraphGateway:
+    """The Graph port: one instance per process, safe to share between concurrent calls."""
+
+    def __init__(self, settings: GraphSettings) -> None:
+        self.settings = settings
+        self._tokens = MsalTokenProvider(settings)
+        self._client, self._http = build_graph_client(settings, self._tokens)
+        self._mailboxes: dict[str, Mailbox] = {}
+        self._users: dict[str, DirectoryUser] = {}
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def _call(self, what: str, send: Callable[[], Awaitable[T]]) -> T:
+        return await call_graph(
+            what,
+            send,
+            attempts=self.settings.max_attempts,
+            max_wait=self.settings.max_wait_seconds,
+            on_unauthorized=self._tokens.refresh,
+        )
+
+    async def token(self) -> str:
+        """An app token (from msal's cache when fresh): proves the identity endpoint answers."""
+        return await self._tokens.get_authorization_token(self.settings.graph_url)
+
+    # --- directory ----------------------------------------------------------------------------
+    async def get_user(self, user: str) -> DirectoryUser:
+        """A directory user by UPN or id; cached for the process (ids and names rarely change)."""
+        cached = self._users.get(user.lower())
+        if cached is not None:
+            return cached
+        found = await self._call(f"GET /users/{user}", lambda: self._client.users.by_user_id(user).get())
+        if found is None:
+            raise GraphNotFound(f"user {user} not found", status=404)
+        self._users[user.lower()] = DirectoryUser(
+            id=str(found.id),
+            upn=str(found.user_principal_name or user),
+            mail=str(found.mail or found.user_principal_name or user),
+            display_name=str(found.display_name or user),
+            department=found.department,
+            office_location=found.office_location,
+        )
+        return self._users[user.lower()]
+
+    async def get_mailboxes(self, users: Sequence[str]) -> dict[str, Mailbox]:
+        """Mailbox zone and working hours, $batch-ed 20 at a time and cached for the process.
+
+        Unknown users are left out of the answer, so the caller can say which argument was wrong."""
+        wanted = [u for u in dict.fromkeys(u.lower() for u in users) if u not in self._mailboxes]
+        for group in chunked(wanted, BATCH_LIMIT):
+            answers = await self._batch_get(
+                {
+                    str(i): self._client.users.by_user_id(u).mailbox_settings.to_get_request_information()
+                    for i, u in enumerate(group)
+                },
+                MailboxSettings,
+                what="GET mailboxSettings ($batch)",
+            )
+            for i, user in enumerate(group):
+                status, settings = answers[str(i)]
+                if status == 404:
+                    continue
+                if settings is None:
+                    raise GraphRequestError(f"GET mailboxSettings {user}: Graph answered {status}", status=status)
+                try:
+                    zone = zone_from_name(settings.time_zone) if settings.time_zone else UTC
+                except UnknownTimeZone:
+                    zone = UTC
+                self._mailboxes[user] = Mailbox(user, zone, to_working_hours(settings.working_hours, zone))
+        return {u: self._mailboxes[u.lower()] for u in users if u.lower() in self._mailboxes}
+
+    async def _batch_get(
+        self, requests: dict[str, Any], parse_as: type[T], *, what: str
+    ) -> dict[str, tuple[int, T | None]]:
+        """GETs in one $batch; throttled items are retried on their own (the SDK does not)."""
+        pending = dict(requests)
+        results: dict[str, tuple[int, T | None]] = {}
+        for attempt in range(self.settings.max_attempts):
+            answers = await self._call(what, partial(self._post_batch, pending))
+            wait = 0.0
+            retry: dict[str, Any] = {}
+            for key in pending:
+                answer = answers.get(key, {})
+                status = int(answer.get("status") or 0)
+                if status in TRANSIENT_STATUSES:
+                    headers = {str(k).lower(): v for k, v in (answer.get("headers") or {}).items()}
+                    after = retry_after_seconds(headers.get("retry-after"))
+                    wait = max(wait, after if after is not None else 0.5 * 2**attempt)
+                    retry[key] = pending[key]
+                    continue
+                body = answer.get("body")
+                parsed = _parse(body, parse_as) if 200 <= status < 300 and isinstance(body, dict) else None
+                results[key] = (status, parsed)
+            if not retry:
+                return results
+            pending = retry
+            await asyncio.sleep(min(wait, self.settings.max_wait_seconds))
+        raise GraphUnavailable(f"{what}: items still throttled after {self.settings.max_attempts} attempts")
+
+    async def _post_batch(self, requests: dict[str, Any]) -> dict[str, dict[str, Any]]:
+        """POST /$batch through the SDK's pipeline, reading the answer ourselves: the SDK's
+        BatchResponseItem keeps a body only when it is base64 text, so JSON bodies come back empty."""
+        content = BatchRequestContent()
+        for key, info in requests.items():
+            content.add_request(key, BatchRequestItem(request_information=info, id=key))
+        info = await self._client.batch.to_post_request_information(content)
+        adapter: Any = self._client.request_adapter
+        raw: bytes | None = await adapter.send_primitive_async(info, "bytes", {})
+        answer = json.loads(raw or b"{}")
+        return {str(item.get("id")): item for item in answer.get("responses") or ()}
+
+    # --- free/busy ----------------------------------------------------------------------------
+    async def get_schedules(
+        self, organizer: str, users: Sequence[str], start: datetime, end: datetime, interval_minutes: int
+    ) -> dict[str, Schedule]:
+        """getSchedule for everyone: 20 schedules per request and under 62 days per range (Graph's
+        limits); the requests run in parallel and an item spanning two ranges is kept once."""
+
+        async def one_request(group: Sequence[str], since: datetime, until: datetime) -> list[Schedule]:
+            body = GetSchedulePostRequestBody(
+                schedules=list(group),
+                start_time=_graph_moment(since),
+                end_time=_graph_moment(until),
+                availability_view_interval=max(5, min(1440, interval_minutes)),
+            )
+            builder = self._client.users.by_user_id(organizer).calendar.get_schedule
+            answer = await self._call(
+                "POST getSchedule",
+                lambda: builder.post(body, request_configuration=_config(prefer=[_UTC_PREFER])),
+            )
+            schedules = []
+            for info in (answer.value if answer else None) or ():
+                upn = str(info.schedule_id)
+                if info.error is not None:
+                    schedules.append(Schedule(upn, (), None, error=str(info.error.message or "unknown")))
+                    continue
+                items = tuple(to_calendar_item(i) for i in info.schedule_items or ())
+                schedules.append(Schedule(upn, items, to_working_hours(info.working_hours, UTC)))
+            return schedules
+
+        unique = list(dict.fromkeys(users))
+        ranges = list(_split_range(start, end, SCHEDULE_RANGE))
+        answers = await asyncio.gather(
+            *(one_request(g, a, b) for g in chunked(unique, SCHEDULES_PER_REQUEST) for a, b in ranges)
+        )
+        merged: dict[str, Schedule] = {}
+        for schedule in (s for answer in answers for s in answer):
+            key = schedule.upn.lower()
+            before = merged.get(key)
+            if before is None:
+                merged[key] = schedule
+            else:
+                items = tuple(dict.fromkeys(before.items + schedule.items))
+                merged[key] = Schedule(before.upn, items, before.working_hours, before.error or schedule.error)
+        return {u: merged[u.lower()] for u in unique if u.lower() in merged}
+
+    async def calendar_view(self, user: str, start: datetime, end: datetime) -> list[Any]:
+        """Every occurrence between start and end (recurrences expanded by Graph), following pages."""
+        query = CalendarViewRequestBuilder.CalendarViewRequestBuilderGetQueryParameters(
+            start_date_time=_iso(start) + "Z", end_date_time=_iso(end) + "Z", top=PAGE_SIZE
+        )
+        builder = self._client.users.by_user_id(user).calendar_view
+        config = _config(query, prefer=[_UTC_PREFER])
+        page = await self._call(f"GET calendarView {user}", lambda: builder.get(config))
+        events: list[Any] = []
+        while page is not None:
+            events.extend(page.value or ())
+            link = page.odata_next_link
+            if not link:
+                break
+            page = await self._call(
+                f"GET calendarView {user} (next page)",
+                partial(builder.with_url(link).get, _config(prefer=[_UTC_PREFER])),
+            )
+        return events
+
+    async def calendar_items(self, user: str, start: datetime, end: datetime) -> list[Any]:
+        return [to_calendar_item(e) for e in await self.calendar_view(user, start, end)]
+
+    # --- events -------------------------------------------------------------------------------
+    async def create_event(self, organizer: str, draft: EventDraft) -> EventSnapshot:
+        """A Teams meeting on the organizer's calendar; `transactionId` makes a resend harmless."""
+        event = Event(
+            subject=draft.subject,
+            body=ItemBody(content_type=BodyType.Html, content=draft.body_html),
+            start=DateTimeTimeZone(date_time=_iso(draft.start), time_zone="UTC"),
+            end=DateTimeTimeZone(date_time=_iso(draft.end), time_zone="UTC"),
+            attendees=[
+                GraphAttendee(email_address=EmailAddress(address=address, name=name), type=AttendeeType.Required)
+                for address, name in draft.attendees
+            ],
+            categories=list(draft.categories),
+            is_online_meeting=True,
+            online_meeting_provider=OnlineMeetingProviderType.TeamsForBusiness,
+            allow_new_time_proposals=draft.allow_new_time_proposals,
+            is_reminder_on=True,
+            reminder_minutes_before_start=draft.reminder_minutes,
+            transaction_id=draft.transaction_id,
+        )
+        builder = self._client.users.by_user_id(organizer).events
+        created = await self._call(
+            "POST event", lambda: builder.post(event, request_configuration=_config(prefer=[_UTC_PREFER]))
+        )
+        if created is None:
+            raise GraphRequestError("POST event: Graph returned no event")
+        return _snapshot(created)
+
+    async def get_event(self, organizer: str, event_id: str) -> EventSnapshot | None:
+        builder = self._client.users.by_user_id(organizer).events.by_event_id(event_id)
+        try:
+            event = await self._call("GET event", lambda: builder.get(_config(prefer=[_UTC_PREFER])))
+        except GraphNotFound:
+            return None
+        return _snapshot(event) if event is not None else None
+
+    async def cancel_event(self, organizer: str, event_id: str, comment: str) -> None:
+        builder = self._client.users.by_user_id(organizer).events.by_event_id(event_id).cancel
+        await self._call("POST event cancel", lambda: builder.post(CancelPostRequestBody(comment=comment)))
+
+    async def calendar_delta(self, user: str, start: datetime, end: datetime, delta_link: str | None) -> DeltaPage:
+        """One full delta round: from `delta_link` (or from scratch) to the next deltaLink."""
+        builder = self._client.users.by_user_id(user).calendar_view.delta
+        if delta_link:
+            first = builder.with_url(delta_link)
+            send: Callable[[], Awaitable[Any]] = lambda: first.get(_config(prefer=[_UTC_PREFER]))  # noqa: E731
+        else:
+            query = DeltaRequestBuilder.DeltaRequestBuilderGetQueryParameters(
+                start_date_time=_iso(start) + "Z", end_date_time=_iso(end) + "Z"
+            )
+            send = lambda: builder.get(_config(query, prefer=[_UTC_PREFER]))  # noqa: E731
+        changed: list[EventSnapshot] = []
+        removed: list[str] = []
+        page = await self._call(f"GET calendarView/delta {user}", send)
+        while True:
+            for event in (page.value if page else None) or ():
+                if (event.additional_data or {}).get("@removed") is not None:
+                    removed.append(str(event.id))
+                elif event.start is not None and event.end is not None:
+                    changed.append(_snapshot(event))
+            next_link = page.odata_next_link if page else None
+            if not next_link:
+                break
+            page = await self._call(
+                f"GET calendarView/delta {user} (next page)",
+                partial(builder.with_url(next_link).get, _config(prefer=[_UTC_PREFER])),
+            )
+        final = page.odata_delta_link if page else None
+        if not final:
+            raise GraphRequestError(f"calendarView/delta {user}: Graph returned no deltaLink")
+        return DeltaPage(tuple(changed), tuple(removed), str(final))
+
+    # --- online meetings and attendance ---------------------------------------------------------
+    async def find_online_meeting(self, organizer_id: str, join_url: str) -> str | None:
+        query = OnlineMeetingsRequestBuilder.OnlineMeetingsRequestBuilderGetQueryParameters(
+            filter=f"JoinWebUrl eq '{quote(join_url, safe='')}'"
+        )
+        builder = self._client.users.by_user_id(organizer_id).online_meetings
+        found = await self._call("GET onlineMeetings by joinUrl", lambda: builder.get(_config(query)))
+        meetings = (found.value if found else None) or []
+        return str(meetings[0].id) if meetings else None
+
+    async def attendance_reports(self, organizer_id: str, meeting_id: str) -> list[AttendanceReport]:
+        meeting = self._client.users.by_user_id(organizer_id).online_meetings.by_online_meeting_id(meeting_id)
+        listing = await self._call("GET attendanceReports", lambda: meeting.attendance_reports.get())
+        reports = []
+        query = _ReportQuery(expand=["attendanceRecords"])
+        for summary in (listing.value if listing else None) or ():
+            item = meeting.attendance_reports.by_meeting_attendance_report_id(str(summary.id))
+            full = await self._call("GET attendanceReport", partial(item.get, _config(query)))
+            records = tuple(
+                AttendanceRecord(
+                    email=(r.email_address or "").lower(),
+                    intervals=tuple(
+                        AttendanceInterval(i.join_date_time, i.leave_date_time)
+                        for i in r.attendance_intervals or ()
+                        if i.join_date_time and i.leave_date_time
+                    ),
+                    total_seconds=r.total_attendance_in_seconds,
+                )
+                for r in ((full.attendance_records if full else None) or ())
+            )
+            reports.append(
+                AttendanceReport(
+                    id=str(summary.id),
+                    meeting_start=summary.meeting_start_date_time,
+                    meeting_end=summary.meeting_end_date_time,
+                    records=records,
+                )
+            )
+        return reports

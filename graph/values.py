@@ -1,0 +1,81 @@
+"""Plain values the Graph gateway returns and accepts (no SDK models leak out)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+
+from core.model import CalendarItem, WorkingHours
+
+__all__ = [
+    "DeltaPage",
+    "DirectoryUser",
+    "EventDraft",
+    "EventSnapshot",
+    "Mailbox",
+    "Schedule",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class DirectoryUser:
+    id: str
+    upn: str
+    mail: str
+    display_name: str
+    department: str | None = None
+    office_location: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Mailbox:
+    upn: str
+    tz: tzinfo
+    working_hours: WorkingHours | None
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """One person's getSchedule answer: busy items in UTC and working hours as Graph gave them."""
+
+    upn: str
+    items: tuple[CalendarItem, ...]
+    working_hours: WorkingHours | None
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EventDraft:
+    subject: str
+    body_html: str
+    start: datetime
+    end: datetime
+    time_zone: str  # Windows name of the organizer's zone, so the invite reads in local time
+    attendees: tuple[tuple[str, str], ...]  # (address, display name), all required
+    transaction_id: str
+    categories: tuple[str, ...] = ()
+    reminder_minutes: int = 10
+    allow_new_time_proposals: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class EventSnapshot:
+    id: str
+    start: datetime
+    end: datetime
+    is_cancelled: bool
+    join_url: str | None
+    responses: dict[str, str] = field(default_factory=dict)  # attendee address (lower) -> response
+    transaction_id: str | None = None
+    subject: str = ""
+    categories: tuple[str, ...] = ()
+    body_html: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DeltaPage:
+    """The changes of one delta round, and the link that starts the next round."""
+
+    changed: tuple[EventSnapshot, ...]
+    removed: tuple[str, ...]
+    delta_link: str

@@ -1,0 +1,5 @@
+import sys
+
+from micromentor.cli import main
+
+sys.exit(main())

@@ -1,0 +1,258 @@
+"""The `micromentor` command (contract: shared/spec/cli.md)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from core.errors import Conflict, InputError, NotFound, PolicyViolation
+from core.timefmt import parse_aware
+from graph.errors import GraphError
+from graph.gateway import GraphGateway
+from micromentor.bootstrap import utc_now
+from micromentor.settings import load_settings
+from micromentor.tenant import graph_settings_for
+from policies import TenantPolicy, parse_policy
+from services.booking import BookingRequest, book_session, session_to_json
+from services.report import FORMATS, build_report, default_period, render
+from services.slots import SlotQuery, search_slots, slots_to_json
+from services.sync import SyncResult, find_sync_work, sync_organizer
+from store import open_store
+
+__all__ = ["main"]
+
+
+class UsageError(Exception):
+    """Bad usage or bad input: exit 2 with one line."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _read_policy(path: str | None) -> TenantPolicy | None:
+    if path is None:
+        return None
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise InputError("--policy", f"no such file: {path}") from exc
+    except json.JSONDecodeError as exc:
+        raise InputError("--policy", f"malformed JSON: {exc}") from exc
+    try:
+        return parse_policy(data)
+    except InputError as exc:
+        raise InputError(f"--policy {exc.field}", exc.message) from exc
+
+
+def _print_json(body: Any) -> None:
+    sys.stdout.write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")
+
+
+def _cmd_slots(args: argparse.Namespace) -> int:
+    now = parse_aware("--now", args.now) if args.now else utc_now()
+    policy = _read_policy(args.policy) or TenantPolicy()
+    query = SlotQuery(
+        mentor=args.mentor, mentees=tuple(args.mentee or ()), now=now, minutes=args.minutes, limit=args.limit
+    )
+    with graph_settings_for(args.tenant, load_settings().graph) as settings:
+
+        async def run() -> dict[str, Any]:
+            graph = GraphGateway(settings)
+            try:
+                return slots_to_json(await search_slots(graph, policy, query))
+            finally:
+                await graph.aclose()
+
+        _print_json(asyncio.run(run()))
+    return 0
+
+
+def _store_url(path: str | None) -> str:
+    if path is None:
+        return load_settings().store_url
+    if path.startswith(("sqlite:", "tables:")):
+        return path
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{path}"
+
+
+def _cmd_book(args: argparse.Namespace) -> int:
+    now = parse_aware("--now", args.now) if args.now else utc_now()
+    policy = _read_policy(args.policy) or TenantPolicy()
+    request = BookingRequest(
+        mentor=args.mentor,
+        mentees=tuple(args.mentee or ()),
+        start=parse_aware("--start", args.start),
+        minutes=args.minutes,
+        question=args.question,
+        topic=args.topic,
+        idempotency_key=args.idempotency_key,
+    )
+    settings = load_settings()
+    store = open_store(_store_url(args.store))
+    with graph_settings_for(args.tenant, settings.graph) as graph_settings:
+
+        async def run() -> dict[str, Any]:
+            graph = GraphGateway(graph_settings)
+            try:
+                result = await book_session(graph, store, policy, request, now=now, public_url=settings.public_url)
+                return session_to_json(result.session)
+            finally:
+                await graph.aclose()
+
+        _print_json(asyncio.run(run()))
+    return 0
+
+
+def _cmd_sync(args: argparse.Namespace) -> int:
+    now = parse_aware("--now", args.now) if args.now else utc_now()
+    settings = load_settings()
+    store = open_store(_store_url(args.store))
+    policy = _read_policy(args.policy) or TenantPolicy()
+    organizers = find_sync_work(store)
+    with graph_settings_for(args.tenant, settings.graph) as graph_settings:
+
+        async def run() -> dict[str, Any]:
+            graph = GraphGateway(graph_settings)
+            total = SyncResult("all")
+            try:
+                for index, organizer in enumerate(organizers, 1):
+                    result = await sync_organizer(graph, store, policy, organizer, now=now)
+                    total.merge(result)
+                    sys.stderr.write(f"[{index}/{len(organizers)}] {organizer}: {result.decided or 'no change'}\n")
+            finally:
+                await graph.aclose()
+            return {
+                "organizers": len(organizers),
+                "moved": total.moved,
+                "cancelled": total.cancelled,
+                "decided": total.decided,
+            }
+
+        _print_json(asyncio.run(run()))
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    now = utc_now()
+    default_from, default_to = default_period(now)
+    period_from = parse_aware("--from", args.period_from) if args.period_from else default_from
+    period_to = parse_aware("--to", args.period_to) if args.period_to else default_to
+    store = open_store(_store_url(args.store))
+    policy = _read_policy(args.policy) or TenantPolicy()
+    report = asyncio.run(build_report(store, policy, period_from=period_from, period_to=period_to))
+    _, text = render(report, args.format)
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+        sys.stderr.write(f"wrote {args.out}\n")
+    else:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    return 0
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from micromentor.serve import serve
+
+    return serve(port=args.port, seed=args.tenant, store_url=_store_url(args.store))
+
+
+def _cmd_emulator(args: argparse.Namespace) -> int:
+    from emulator.__main__ import main as run_emulator
+
+    argv = ["--tenant", args.tenant, "--port", str(args.port)]
+    return run_emulator(argv)
+
+
+def _not_yet(issue: int) -> Callable[[argparse.Namespace], int]:
+    def run(args: argparse.Namespace) -> int:
+        sys.stderr.write(f"micromentor {args.command}: not built yet (tracked in issue #{issue})\n")
+        return 1
+
+    return run
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="micromentor", description="Micro mentoring on Outlook and Teams.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    slots = sub.add_parser("slots", help="list shared free slots of a mentor and mentees")
+    slots.add_argument("--tenant", metavar="SEED.json", help="start the Graph emulator seeded from this file")
+    slots.add_argument("--mentor", required=True, metavar="UPN")
+    slots.add_argument("--mentee", action="append", metavar="UPN", help="repeat for several mentees")
+    slots.add_argument("--now", metavar="ISO", help="fix the clock (ISO 8601 with offset)")
+    slots.add_argument("--minutes", type=int, metavar="N")
+    slots.add_argument("--policy", metavar="POLICY.json")
+    slots.add_argument("--limit", type=int, metavar="N", help="the best N slots, ranked, each with a why")
+    slots.set_defaults(run=_cmd_slots)
+
+    book = sub.add_parser("book", help="book one session as a Teams meeting")
+    book.add_argument("--tenant", metavar="SEED.json", help="start the Graph emulator seeded from this file")
+    book.add_argument("--mentor", required=True, metavar="UPN")
+    book.add_argument("--mentee", action="append", metavar="UPN", help="repeat for several mentees")
+    book.add_argument("--start", required=True, metavar="ISO")
+    book.add_argument("--minutes", type=int, metavar="N")
+    book.add_argument("--question", required=True, metavar="TEXT", help="the mentee's one-sentence question")
+    book.add_argument("--topic", metavar="TEXT")
+    book.add_argument("--now", metavar="ISO", help="fix the clock (ISO 8601 with offset)")
+    book.add_argument("--policy", metavar="POLICY.json")
+    book.add_argument("--idempotency-key", metavar="K", help="the same key twice books one meeting")
+    book.add_argument("--store", metavar="PATH", help="SQLite file (default ./.micromentor/micromentor.db)")
+    book.set_defaults(run=_cmd_book)
+
+    sync = sub.add_parser("sync", help="pull calendar changes and attendance of ended sessions")
+    sync.add_argument("--tenant", metavar="SEED.json", help="start the Graph emulator seeded from this file")
+    sync.add_argument("--store", metavar="PATH", help="SQLite file (default ./.micromentor/micromentor.db)")
+    sync.add_argument("--policy", metavar="POLICY.json")
+    sync.add_argument("--now", metavar="ISO", help="fix the clock (ISO 8601 with offset)")
+    sync.set_defaults(run=_cmd_sync)
+
+    report = sub.add_parser("report", help="print the metrics of metrics.md")
+    report.add_argument("--from", dest="period_from", metavar="ISO", help="start (default: 12 weeks ago)")
+    report.add_argument("--to", dest="period_to", metavar="ISO", help="end, exclusive (default: end of today)")
+    report.add_argument("--format", choices=FORMATS, default="json")
+    report.add_argument("--out", metavar="FILE", help="write to a file instead of stdout")
+    report.add_argument("--store", metavar="PATH", help="SQLite file (default ./.micromentor/micromentor.db)")
+    report.add_argument("--policy", metavar="POLICY.json", help="caps to report load against")
+    report.set_defaults(run=_cmd_report)
+
+    serve = sub.add_parser("serve", help="run the function app's functions on loopback")
+    serve.add_argument("--port", type=int, default=7071)
+    serve.add_argument("--tenant", metavar="SEED.json", help="seed for the Graph emulator (default: a demo tenant)")
+    serve.add_argument("--store", metavar="PATH", help="SQLite file (default ./.micromentor/micromentor.db)")
+    serve.set_defaults(run=_cmd_serve)
+
+    emulator = sub.add_parser("emulator", help="run the Graph emulator alone")
+    emulator.add_argument("--tenant", required=True, metavar="SEED.json")
+    emulator.add_argument("--port", type=int, default=0)
+    emulator.set_defaults(run=_cmd_emulator)
+
+    for name, issue, text in (("demo", 6, "the one-command tour"),):
+        stub = sub.add_parser(name, help=f"{text} (not built yet)")
+        stub.set_defaults(run=_not_yet(issue))
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = _parser().parse_args(argv)
+        code: int = args.run(args)
+        return code
+    except UsageError as exc:
+        sys.stderr.write(f"{exc}\n")
+    except (InputError, NotFound) as exc:
+        sys.stderr.write(f"micromentor: {exc.field}: {exc.message}\n")
+    except (Conflict, PolicyViolation, GraphError) as exc:
+        sys.stderr.write(f"micromentor: {exc}\n")
+        return 1
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,66 @@
+"""`micromentor serve`: the function app on loopback, against the emulator unless a tenant is configured."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import sys
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+
+from graph.config import GraphSettings
+from micromentor.bootstrap import Runtime, configure
+from micromentor.localhost import LocalHost
+from micromentor.settings import load_settings
+from micromentor.tenant import emulator_settings, start_local_tenant
+
+__all__ = ["DEFAULT_SEED", "serve"]
+
+DEFAULT_SEED = Path(__file__).resolve().parent.parent / "emulator" / "seeds" / "contoso.json"
+
+
+@contextlib.contextmanager
+def _graph(seed: str | None) -> Iterator[tuple[GraphSettings, dict[str, str]]]:
+    configured = load_settings().graph
+    if seed is None and configured is not None:
+        yield configured, {}
+        return
+    with start_local_tenant(seed or str(DEFAULT_SEED)) as running:
+        urls = {"graph": running.graph_url, "authority": running.authority, "admin": running.admin_url}
+        yield emulator_settings(running), urls
+
+
+async def _serve(server: uvicorn.Server, announce: dict[str, Any]) -> None:
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            await task
+            return
+        await asyncio.sleep(0.02)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    sys.stdout.write(json.dumps({"api": f"http://127.0.0.1:{port}/api", **announce}) + "\n")
+    sys.stdout.flush()
+    await task
+
+
+def serve(*, port: int, seed: str | None, store_url: str) -> int:
+    import function_app
+
+    with _graph(seed) as (graph_settings, urls):
+        settings = replace(load_settings(), graph=graph_settings, store_url=store_url)
+        if port:
+            settings = replace(settings, public_url=f"http://127.0.0.1:{port}")
+        configure(Runtime(settings))
+        app = LocalHost(function_app.app).asgi()
+        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+        server = uvicorn.Server(config)
+        try:
+            asyncio.run(_serve(server, urls))
+        finally:
+            configure(None)
+    return 0

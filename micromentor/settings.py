@@ -1,0 +1,67 @@
+"""Settings from the environment (Azure app settings in production, local.settings.json locally)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from core.errors import InputError
+from graph.config import GraphSettings
+
+__all__ = ["DEFAULT_STORE", "Settings", "load_settings"]
+
+DEFAULT_STORE = "sqlite:///.micromentor/micromentor.db"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    graph: GraphSettings | None
+    store_url: str = DEFAULT_STORE
+    policy_file: str | None = None
+    queue_connection: str | None = None  # AzureWebJobsStorage; None = in-process queue
+    api_audience: str = "api://micromentor"
+    public_url: str = "http://127.0.0.1:7071"
+    link_secret: str = "change-me"
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise InputError(name, f"expected a whole number, got {raw!r}") from exc
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    env = os.environ if env is None else env
+    tenant, client = env.get("MICROMENTOR_TENANT_ID"), env.get("MICROMENTOR_CLIENT_ID")
+    graph = None
+    if tenant and client:
+        graph = GraphSettings(
+            tenant_id=tenant,
+            client_id=client,
+            client_secret=env.get("MICROMENTOR_CLIENT_SECRET") or None,
+            certificate_path=env.get("MICROMENTOR_CERTIFICATE_PATH") or None,
+            certificate_thumbprint=env.get("MICROMENTOR_CERTIFICATE_THUMBPRINT") or None,
+            graph_url=env.get("MICROMENTOR_GRAPH_URL") or "https://graph.microsoft.com/v1.0",
+            authority=env.get("MICROMENTOR_AUTHORITY") or None,
+            ca_bundle=env.get("MICROMENTOR_CA_BUNDLE") or None,
+            max_attempts=_int(env, "MICROMENTOR_GRAPH_ATTEMPTS", 4),
+        )
+    policy_file = env.get("MICROMENTOR_POLICY_FILE") or None
+    if policy_file and not Path(policy_file).is_file():
+        raise InputError("MICROMENTOR_POLICY_FILE", f"no such file: {policy_file}")
+    return Settings(
+        graph=graph,
+        store_url=env.get("MICROMENTOR_STORE") or DEFAULT_STORE,
+        policy_file=policy_file,
+        queue_connection=env.get("MICROMENTOR_QUEUE_CONNECTION") or None,
+        api_audience=env.get("MICROMENTOR_API_AUDIENCE") or "api://micromentor",
+        public_url=env.get("MICROMENTOR_PUBLIC_URL") or "http://127.0.0.1:7071",
+        link_secret=env.get("MICROMENTOR_LINK_SECRET") or "change-me",
+    )

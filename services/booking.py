@@ -1,0 +1,241 @@
+"""Use case: turn a chosen slot into exactly one Teams meeting and one stored session.
+
+Crash safety, in order: (1) the idempotency key is claimed, fixing the session id; (2) the slot's
+grid cells are claimed atomically in the store, so two bookings of one slot cannot both pass;
+(3) the session is written without an event; (4) the event is created with `transactionId` = the
+session id, so a resend returns the first event; (5) the session gets the event id. A retry with the
+same key after a crash anywhere resumes at the first unfinished step: no duplicate, no orphan.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from core.agenda import AgendaPerson, build_agenda, validate_question
+from core.errors import Conflict, InputError, PolicyViolation
+from core.model import Attendee, Session, SessionState
+from core.ranking import rank_slots
+from core.slots import Rejection, check_slot, find_slots
+from core.timefmt import iso_z
+from graph.errors import GraphRequestError
+from graph.gateway import GraphGateway
+from graph.timezones import windows_name
+from graph.values import EventDraft
+from policies import Policy, TenantPolicy
+from services.slots import gather_attendees, session_minutes, validate_people
+from store.base import IdempotencyRecord, Store
+
+__all__ = ["BookingRequest", "BookingResult", "book_session", "session_to_json", "slot_cells"]
+
+MAX_TOPIC_LENGTH = 120
+MAX_KEY_LENGTH = 200
+ALTERNATIVES = 3
+# Rules that mean "this request is malformed" rather than "the policy forbids it".
+_BAD_START_RULES = frozenset({"slot_step_minutes"})
+
+
+@dataclass(frozen=True, slots=True)
+class BookingRequest:
+    mentor: str
+    mentees: tuple[str, ...]
+    start: datetime
+    question: str
+    minutes: int | None = None
+    topic: str | None = None
+    idempotency_key: str | None = None
+    request_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BookingResult:
+    session: Session
+    created: bool  # False when an earlier request with the same key had already booked it
+
+
+def slot_cells(start: datetime, end: datetime, step_minutes: int) -> list[datetime]:
+    """The grid cells a session occupies; claiming them is what makes one slot bookable once."""
+    step = timedelta(minutes=step_minutes)
+    cells, cell = [], start
+    while cell < end:
+        cells.append(cell)
+        cell += step
+    return cells
+
+
+def _body_hash(request: BookingRequest, minutes: int) -> str:
+    canonical = {
+        "mentor": request.mentor.lower(),
+        "mentees": sorted(m.lower() for m in request.mentees),
+        "start": iso_z(request.start),
+        "minutes": minutes,
+        "question": request.question,
+        "topic": request.topic,
+    }
+    return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()
+
+
+class SlotTaken(Conflict):
+    def __init__(self, message: str, alternatives: list[dict[str, str]]) -> None:
+        super().__init__("start", message)
+        self.alternatives = alternatives
+
+
+def _raise_for(rejections: Sequence[Rejection], alternatives: list[dict[str, str]]) -> None:
+    first = rejections[0]
+    if any(r.rule == "busy" for r in rejections):
+        taken = next(r for r in rejections if r.rule == "busy")
+        raise SlotTaken(f"the slot is no longer free: {taken.message}", alternatives)
+    if first.rule in _BAD_START_RULES:
+        raise InputError("start", first.message)
+    raise PolicyViolation(first.rule, first.message)
+
+
+def _alternatives(
+    mentor: Attendee, mentees: Sequence[Attendee], policy: Policy, now: datetime, minutes: int, avoid: datetime
+) -> list[dict[str, str]]:
+    search = find_slots(mentor=mentor, mentees=mentees, policy=policy, now=now, minutes=minutes)
+    others = replace(search, slots=tuple(s for s in search.slots if s.start != avoid))
+    return [
+        {"start": iso_z(s.start), "end": iso_z(s.end)}
+        for s in rank_slots(others, mentor=mentor, policy=policy, limit=ALTERNATIVES)
+    ]
+
+
+def _validated(request: BookingRequest) -> BookingRequest:
+    mentor, mentees = validate_people(request.mentor, request.mentees)
+    topic = request.topic.strip() if request.topic else None
+    if topic is not None and len(topic) > MAX_TOPIC_LENGTH:
+        raise InputError("topic", f"longer than {MAX_TOPIC_LENGTH} characters")
+    key = request.idempotency_key
+    if key is not None and (not key.strip() or len(key) > MAX_KEY_LENGTH):
+        raise InputError("Idempotency-Key", f"must be 1 to {MAX_KEY_LENGTH} characters")
+    return replace(
+        request, mentor=mentor, mentees=mentees, topic=topic or None, question=validate_question(request.question)
+    )
+
+
+async def book_session(
+    graph: GraphGateway,
+    store: Store,
+    tenant_policy: TenantPolicy,
+    request: BookingRequest,
+    *,
+    now: datetime,
+    public_url: str,
+) -> BookingResult:
+    request = _validated(request)
+    policy = tenant_policy.effective(request.mentor)
+    minutes = session_minutes(policy, request.minutes)
+    if request.start <= now:
+        raise InputError("start", f"{iso_z(request.start)} is in the past")
+    end = request.start + timedelta(minutes=minutes)
+
+    key = request.idempotency_key or f"auto:{uuid.uuid4().hex}"
+    body_hash = _body_hash(request, minutes)
+    held = await asyncio.to_thread(store.claim_idempotency, IdempotencyRecord(key, body_hash, uuid.uuid4().hex, now))
+    if held.body_hash != body_hash:
+        raise Conflict("Idempotency-Key", "this key was already used for a different booking")
+    session_id = held.session_id
+
+    existing = await asyncio.to_thread(store.get_session, session_id)
+    if existing is not None and existing.event_id:
+        return BookingResult(existing, created=False)
+
+    mentor, mentees = await gather_attendees(graph, policy, request.mentor, request.mentees, now)
+    if existing is None:
+        # A resumed booking skips this check: its own event may already be on the calendar.
+        rejections = check_slot(
+            start=request.start, minutes=minutes, mentor=mentor, mentees=mentees, policy=policy, now=now
+        )
+        if rejections:
+            _raise_for(rejections, _alternatives(mentor, mentees, policy, now, minutes, request.start))
+        try:
+            cells = slot_cells(request.start, end, policy.slot_step_minutes)
+            await asyncio.to_thread(store.claim_slot, request.mentor, cells, session_id)
+        except Conflict as exc:
+            raise SlotTaken(
+                "the slot was just booked by someone else",
+                _alternatives(mentor, mentees, policy, now, minutes, request.start),
+            ) from exc
+        draft_session = Session(
+            id=session_id,
+            mentor=request.mentor,
+            mentees=request.mentees,
+            start=request.start,
+            end=end,
+            question=request.question,
+            topic=request.topic,
+            created_at=now,
+            request_id=request.request_id,
+            transaction_id=session_id,
+        )
+        existing = await asyncio.to_thread(store.add_session, draft_session)
+
+    agenda = build_agenda(
+        question=existing.question,
+        topic=existing.topic,
+        start=existing.start,
+        end=existing.end,
+        mentor=AgendaPerson(mentor.upn, mentor.upn, mentor.tz),
+        mentees=[AgendaPerson(m.upn, m.upn, m.tz) for m in mentees],
+        session_url=f"{public_url.rstrip('/')}/api/sessions/{session_id}",
+    )
+    draft = EventDraft(
+        subject=agenda.subject,
+        body_html=agenda.body_html,
+        start=existing.start,
+        end=existing.end,
+        time_zone=windows_name(mentor.tz),
+        attendees=tuple((m.upn, m.upn) for m in mentees),
+        transaction_id=existing.transaction_id or session_id,
+        categories=agenda.categories,
+        reminder_minutes=agenda.reminder_minutes,
+        allow_new_time_proposals=agenda.allow_new_time_proposals,
+    )
+    try:
+        event = await graph.create_event(existing.mentor, draft)
+    except GraphRequestError as exc:
+        reason = f"graph_rejected: {exc}"
+        # Graph refused the meeting for good: free the slot and say why; a transient failure instead
+        # keeps the claim so that a retry with the same key finishes the booking.
+        await asyncio.to_thread(store.release_slot, existing.mentor, session_id)
+        await asyncio.to_thread(
+            store.update_session,
+            session_id,
+            lambda s: replace(s, state=SessionState.CANCELLED, state_reason=reason),
+        )
+        raise
+
+    def attach(s: Session) -> Session:
+        return replace(s, event_id=event.id, join_url=event.join_url, updated_at=now)
+
+    booked = await asyncio.to_thread(store.update_session, session_id, attach)
+    return BookingResult(booked, created=True)
+
+
+def session_to_json(session: Session) -> dict[str, Any]:
+    return {
+        "id": session.id,
+        "eventId": session.event_id,
+        "joinUrl": session.join_url,
+        "start": iso_z(session.start),
+        "end": iso_z(session.end),
+        "minutes": session.minutes,
+        "mentor": session.mentor,
+        "mentees": list(session.mentees),
+        "attendees": [session.mentor, *session.mentees],
+        "question": session.question,
+        "topic": session.topic,
+        "state": session.state.value,
+        "stateReason": session.state_reason,
+        "missing": list(session.missing),
+        "requestId": session.request_id,
+        "createdAt": iso_z(session.created_at),
+    }

@@ -1,0 +1,36 @@
+"""Use case: is micromentor alive, and can it reach Graph and its store?"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Protocol
+
+from graph.errors import GraphError
+from graph.gateway import GraphGateway
+from store.base import Store
+
+__all__ = ["check_health"]
+
+
+class _Runtime(Protocol):
+    @property
+    def graph(self) -> GraphGateway: ...
+
+    @property
+    def store(self) -> Store: ...
+
+
+async def check_health(rt: _Runtime) -> dict[str, Any]:
+    checks: dict[str, Any] = {}
+    try:
+        await asyncio.to_thread(rt.store.get_checkpoint, "health")
+        checks["storage"] = {"ok": True}
+    except Exception as exc:  # any store failure means unhealthy; report it, do not raise
+        checks["storage"] = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+    try:
+        await rt.graph.token()
+        checks["graph"] = {"ok": True, "url": rt.graph.settings.graph_url}
+    except GraphError as exc:
+        checks["graph"] = {"ok": False, "error": str(exc)}
+    status = "ok" if all(c["ok"] for c in checks.values()) else "degraded"
+    return {"status": status, "checks": checks}

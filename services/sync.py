@@ -1,0 +1,173 @@
+"""Use case: pull calendar changes and Teams attendance back into the sessions.
+
+Re-running is harmless: each session's state is derived from the full attendance reports and the
+event as Graph has it now, never incremented; the delta link is saved only after its round applied.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+from core.attendance import decide_state
+from core.model import Session, SessionState
+from graph.errors import GraphNotFound
+from graph.gateway import GraphGateway
+from graph.values import EventSnapshot
+from policies import TenantPolicy
+from store.base import Store
+
+__all__ = ["ACTIVE_STATES", "SyncResult", "find_sync_work", "sync_organizer"]
+
+log = logging.getLogger(__name__)
+ACTIVE_STATES = (SessionState.SCHEDULED, SessionState.PENDING_ATTENDANCE)
+DELTA_PAST = timedelta(days=7)
+DELTA_FUTURE = timedelta(days=70)  # beyond the longest horizon policy.md allows (62 days)
+DELTA_RENEW_MARGIN = timedelta(days=63)
+
+
+@dataclass(slots=True)
+class SyncResult:
+    organizer: str
+    moved: int = 0
+    cancelled: int = 0
+    decided: dict[str, int] = field(default_factory=dict)
+
+    def merge(self, other: SyncResult) -> None:
+        self.moved += other.moved
+        self.cancelled += other.cancelled
+        for state, count in other.decided.items():
+            self.decided[state] = self.decided.get(state, 0) + count
+
+
+def find_sync_work(store: Store) -> list[str]:
+    """Organizers with sessions that may still change: one unit of work (one queue message) each."""
+    sessions = store.list_sessions(states=ACTIVE_STATES)
+    return sorted({s.mentor.lower() for s in sessions if s.event_id})
+
+
+def _checkpoint_name(organizer: str) -> str:
+    return f"delta:{organizer.lower()}"
+
+
+def _calendar_change(session: Session, event: EventSnapshot | None, now: datetime) -> Session | None:
+    """What an event as Graph has it now means for its session; None when nothing changes."""
+    if event is None:
+        return replace(session, state=SessionState.CANCELLED, state_reason="deleted_in_outlook", updated_at=now)
+    if event.is_cancelled:
+        return replace(session, state=SessionState.CANCELLED, state_reason="cancelled_in_outlook", updated_at=now)
+    answers = [event.responses.get(m.lower(), "none") for m in session.mentees]
+    if answers and all(a == "declined" for a in answers):
+        return replace(session, state=SessionState.CANCELLED, state_reason="all_mentees_declined", updated_at=now)
+    if (event.start, event.end) != (session.start, session.end):
+        moved = replace(session, start=event.start, end=event.end, updated_at=now)
+        if event.end > now and session.state == SessionState.PENDING_ATTENDANCE:
+            moved = replace(moved, state=SessionState.SCHEDULED, state_reason="moved")
+        return moved
+    return None
+
+
+async def _apply_calendar_changes(
+    graph: GraphGateway, store: Store, organizer: str, sessions: list[Session], now: datetime
+) -> SyncResult:
+    result = SyncResult(organizer)
+    by_event = {s.event_id: s for s in sessions if s.event_id}
+    saved = await asyncio.to_thread(store.get_checkpoint, _checkpoint_name(organizer))
+    state = json.loads(saved) if saved else None
+    if state and datetime.fromisoformat(state["to"]) < now + DELTA_RENEW_MARGIN:
+        state = None  # the window no longer covers the horizon: start a fresh round
+    window_from = datetime.fromisoformat(state["from"]) if state else now - DELTA_PAST
+    window_to = datetime.fromisoformat(state["to"]) if state else now + DELTA_FUTURE
+    page = await graph.calendar_delta(organizer, window_from, window_to, state["link"] if state else None)
+
+    changes: list[tuple[Session, Session]] = []
+    for event in page.changed:
+        session = by_event.get(event.id)
+        if session is not None and (changed := _calendar_change(session, event, now)) is not None:
+            changes.append((session, changed))
+    for removed_id in page.removed:
+        session = by_event.get(removed_id)
+        if session is not None and (changed := _calendar_change(session, None, now)) is not None:
+            changes.append((session, changed))
+
+    for before, after in changes:
+        await _save(store, after)
+        if after.state == SessionState.CANCELLED:
+            result.cancelled += 1
+        else:
+            result.moved += 1
+        if after.state == SessionState.CANCELLED or after.start != before.start:
+            await asyncio.to_thread(store.release_slot, before.mentor, before.id)
+    checkpoint = {"link": page.delta_link, "from": window_from.isoformat(), "to": window_to.isoformat()}
+    await asyncio.to_thread(store.set_checkpoint, _checkpoint_name(organizer), json.dumps(checkpoint))
+    return result
+
+
+async def _save(store: Store, target: Session) -> None:
+    fields = ("state", "state_reason", "start", "end", "missing", "updated_at")
+
+    def apply(current: Session) -> Session:
+        if current.state == SessionState.CANCELLED:
+            return current  # cancelled is final
+        return replace(current, **{name: getattr(target, name) for name in fields})
+
+    await asyncio.to_thread(store.update_session, target.id, apply)
+
+
+async def _apply_attendance(
+    graph: GraphGateway, store: Store, policy: TenantPolicy, organizer: str, sessions: Iterable[Session], now: datetime
+) -> SyncResult:
+    result = SyncResult(organizer)
+    ended = [s for s in sessions if s.state in ACTIVE_STATES and s.end <= now and s.join_url]
+    if not ended:
+        return result
+    organizer_id = (await graph.get_user(organizer)).id
+    for session in ended:
+        assert session.join_url is not None
+        meeting_id = await graph.find_online_meeting(organizer_id, session.join_url)
+        reports = []
+        if meeting_id is not None:
+            try:
+                reports = await graph.attendance_reports(organizer_id, meeting_id)
+            except GraphNotFound:
+                reports = []
+        decision = decide_state(
+            session=session,
+            reports=reports or None,
+            now=now,
+            ratio=policy.effective(session.mentor).completion_min_ratio,
+        )
+        decided = replace(
+            session, state=decision.state, missing=decision.missing, state_reason=decision.reason, updated_at=now
+        )
+        if (decided.state, decided.missing, decided.state_reason) != (
+            session.state,
+            session.missing,
+            session.state_reason,
+        ):
+            await _save(store, decided)
+            result.decided[decided.state.value] = result.decided.get(decided.state.value, 0) + 1
+    return result
+
+
+async def sync_organizer(
+    graph: GraphGateway,
+    store: Store,
+    policy: TenantPolicy,
+    organizer: str,
+    *,
+    now: datetime,
+    progress: Callable[[str], None] | None = None,
+) -> SyncResult:
+    """One organizer's calendar changes, then attendance of their ended sessions."""
+    active = [s for s in await asyncio.to_thread(store.list_sessions, mentor=organizer, states=ACTIVE_STATES)]
+    result = await _apply_calendar_changes(graph, store, organizer, active, now)
+    fresh = await asyncio.to_thread(store.list_sessions, mentor=organizer, states=ACTIVE_STATES)
+    result.merge(await _apply_attendance(graph, store, policy, organizer, fresh, now))
+    if progress is not None:
+        progress(f"{organizer}: {result.moved} moved, {result.cancelled} cancelled, decided {result.decided}")
+    return result

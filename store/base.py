@@ -1,0 +1,94 @@
+"""The storage port: one interface, implemented by SQLite (default) and Azure Table Storage.
+
+Concurrency is the store's job: `claim_slot` is atomic, `claim_idempotency` is insert-if-absent,
+and `update_session` is a read-modify-write retried under optimistic concurrency, so callers never
+see ETags or row versions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from core.model import MentoringRequest, Session, SessionState
+
+__all__ = ["IdempotencyRecord", "PolicyVersion", "SessionNotFound", "Store"]
+
+
+class SessionNotFound(LookupError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class IdempotencyRecord:
+    key: str
+    body_hash: str
+    session_id: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyVersion:
+    version: int
+    policy: dict[str, Any]
+    changed_by: str
+    changed_at: datetime
+
+
+class Store(Protocol):
+    # --- booking safety -------------------------------------------------------------------
+    def claim_idempotency(self, record: IdempotencyRecord) -> IdempotencyRecord:
+        """Store `record` unless its key exists; return whichever record holds the key now."""
+
+    def claim_slot(self, mentor: str, cells: Sequence[datetime], session_id: str) -> None:
+        """Atomically hold every cell for `session_id`; all or nothing.
+
+        Raises `core.errors.Conflict` if any cell is held by another session. Cells already held
+        by the same session are fine (a retried booking re-claims its own cells)."""
+
+    def release_slot(self, mentor: str, session_id: str) -> None:
+        """Free every cell `session_id` holds for `mentor` (cancel, move)."""
+
+    # --- sessions -------------------------------------------------------------------------
+    def add_session(self, session: Session) -> Session:
+        """Insert; if a session with this id exists, return the stored one unchanged."""
+
+    def get_session(self, session_id: str) -> Session | None: ...
+
+    def update_session(self, session_id: str, change: Callable[[Session], Session]) -> Session:
+        """Apply `change` to the current stored session and save it; retried on concurrent writes.
+        Raises `SessionNotFound`."""
+
+    def list_sessions(
+        self,
+        *,
+        mentor: str | None = None,
+        start_from: datetime | None = None,
+        start_to: datetime | None = None,
+        states: Iterable[SessionState] | None = None,
+    ) -> list[Session]:
+        """Sessions filtered by mentor, `start_from <= start < start_to` and state, by start."""
+
+    # --- requests -------------------------------------------------------------------------
+    def add_request(self, request: MentoringRequest) -> MentoringRequest: ...
+
+    def get_request(self, request_id: str) -> MentoringRequest | None: ...
+
+    def list_requests(
+        self, *, created_from: datetime | None = None, created_to: datetime | None = None
+    ) -> list[MentoringRequest]: ...
+
+    # --- policy ---------------------------------------------------------------------------
+    def save_policy(self, policy: dict[str, Any], changed_by: str, changed_at: datetime) -> PolicyVersion:
+        """Append a new version (1, 2, …); concurrent saves each get their own version number."""
+
+    def latest_policy(self) -> PolicyVersion | None: ...
+
+    def policy_history(self) -> list[PolicyVersion]: ...
+
+    # --- sync checkpoints (delta links, subscription ids, …) ------------------------------
+    def get_checkpoint(self, name: str) -> str | None: ...
+
+    def set_checkpoint(self, name: str, value: str) -> None: ...

@@ -1,0 +1,226 @@
+"""Booking through the real adapters: msgraph-sdk against the emulator, SQLite in a temp folder.
+
+Maya (mentor, Europe/London, Mon-Thu 07:30-15:30) and Ravi (mentee, India, Mon-Fri 10:00-19:00):
+day windows 08:00-18:00 London (= UTC in winter) and 08:00-18:00 IST (= 02:30-12:30Z);
+Ravi's working hours are 04:30-13:30Z. Shared: Mon-Thu 08:00-12:30Z.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+
+from core.errors import Conflict, InputError, NotFound, PolicyViolation
+from graph.config import GraphSettings
+from graph.gateway import GraphGateway
+from policies import TenantPolicy, parse_policy
+from services.booking import BookingRequest, book_session
+from services.sessions import cancel_session
+from store import open_store
+from store.base import Store
+
+T = TypeVar("T")
+MAYA, RAVI, SITA = "maya@contoso.example", "ravi@contoso.example", "sita@contoso.example"
+NOW = datetime(2026, 11, 30, 0, 0, tzinfo=UTC)  # Monday
+MONDAY_9 = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+URL = "http://127.0.0.1:7071"
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    return open_store(f"sqlite:///{tmp_path / 'mm.db'}")
+
+
+def run(settings: GraphSettings, body: Callable[[GraphGateway], Awaitable[T]]) -> T:
+    async def main() -> T:
+        graph = GraphGateway(settings)
+        try:
+            return await body(graph)
+        finally:
+            await graph.aclose()
+
+    return asyncio.run(main())
+
+
+def request(start: datetime = MONDAY_9, **changes: Any) -> BookingRequest:
+    values: dict[str, Any] = {
+        "mentor": MAYA,
+        "mentees": (RAVI,),
+        "start": start,
+        "question": "How do I run a retro that ends with one clear action?",
+        "topic": "Retrospectives",
+        "idempotency_key": None,
+    }
+    values.update(changes)
+    return BookingRequest(**values)
+
+
+def book(graph: GraphGateway, store: Store, req: BookingRequest, policy: TenantPolicy | None = None) -> Any:
+    return book_session(graph, store, policy or TenantPolicy(), req, now=NOW, public_url=URL)
+
+
+def test_booked_session_is_on_both_calendars_with_agenda(graph_settings: GraphSettings, store: Store) -> None:
+    async def body(g: GraphGateway) -> Any:
+        result = await book(g, store, request())
+        mentor_events = await g.calendar_view(MAYA, MONDAY_9, MONDAY_9 + timedelta(hours=1))
+        mentee_events = await g.calendar_view(RAVI, MONDAY_9, MONDAY_9 + timedelta(hours=1))
+        return result, mentor_events, mentee_events
+
+    result, mentor_events, mentee_events = run(graph_settings, body)
+    session = result.session
+    assert result.created and session.event_id and session.join_url
+    assert (session.start, session.end) == (MONDAY_9, MONDAY_9 + timedelta(minutes=15))
+    [event] = mentor_events
+    assert event.id == session.event_id
+    assert event.categories == ["Micro-mentoring"]
+    assert event.online_meeting.join_url == session.join_url
+    assert event.allow_new_time_proposals is False
+    assert "one clear action" in event.body.content and "Next steps" in event.body.content
+    # 09:00Z is 14:30 in India: the agenda shows Ravi his own clock.
+    assert "14:30" in event.body.content
+    assert [e.subject for e in mentee_events] == [event.subject]
+    stored = store.get_session(session.id)
+    assert stored is not None and stored.event_id == session.event_id
+
+
+def test_same_key_twice_books_once_and_other_body_conflicts(graph_settings: GraphSettings, store: Store) -> None:
+    async def body(g: GraphGateway) -> Any:
+        first = await book(g, store, request(idempotency_key="k-1"))
+        again = await book(g, store, request(idempotency_key="k-1"))
+        with pytest.raises(Conflict) as clash:
+            await book(g, store, request(MONDAY_9 + timedelta(hours=1), idempotency_key="k-1"))
+        events = await g.calendar_view(MAYA, NOW, NOW + timedelta(days=1))
+        return first, again, clash.value, events
+
+    first, again, clash, events = run(graph_settings, body)
+    assert first.created and not again.created
+    assert again.session.id == first.session.id
+    assert clash.field == "Idempotency-Key"
+    assert len([e for e in events if e.categories == ["Micro-mentoring"]]) == 1
+
+
+def test_twenty_concurrent_bookings_of_one_slot_yield_one_session(
+    graph_settings: GraphSettings, store: Store, admin: Any
+) -> None:
+    async def body(g: GraphGateway) -> list[Any]:
+        attempts = [book(g, store, request(idempotency_key=f"k-{i}")) for i in range(20)]
+        return await asyncio.gather(*attempts, return_exceptions=True)
+
+    outcomes = run(graph_settings, body)
+    booked = [o for o in outcomes if not isinstance(o, BaseException)]
+    conflicts = [o for o in outcomes if isinstance(o, Conflict)]
+    assert len(booked) == 1 and len(conflicts) == 19, outcomes
+    assert all(c.field == "start" for c in conflicts)
+    assert all(getattr(c, "alternatives", None) for c in conflicts)
+    state = admin.get("/state")
+    maya_events = [e for u in state["users"] if u["userPrincipalName"] == MAYA for e in u["events"]]
+    assert len([e for e in maya_events if "Micro-mentoring" in (e.get("categories") or [])]) == 1
+
+
+def test_a_booking_over_the_weekly_cap_is_refused_naming_the_cap(graph_settings: GraphSettings, store: Store) -> None:
+    policy = parse_policy({"max_sessions_per_week": 1})
+
+    async def body(g: GraphGateway) -> PolicyViolation:
+        await book(g, store, request(), policy)
+        with pytest.raises(PolicyViolation) as refused:
+            await book(g, store, request(MONDAY_9 + timedelta(days=1)), policy)
+        return refused.value
+
+    refused = run(graph_settings, body)
+    assert refused.rule == "max_sessions_per_week"
+
+
+@pytest.mark.parametrize(
+    ("changes", "error", "field"),
+    [
+        ({"question": "  "}, InputError, "question"),
+        ({"question": "x" * 301}, InputError, "question"),
+        ({"start": MONDAY_9 + timedelta(minutes=7)}, InputError, "start"),
+        ({"start": NOW - timedelta(days=1)}, InputError, "start"),
+        ({"mentees": ("nobody@contoso.example",)}, NotFound, "mentee"),
+        ({"mentees": ()}, InputError, "mentee"),
+        ({"mentees": (MAYA,)}, InputError, "mentee"),
+        ({"minutes": 25}, InputError, "minutes"),
+    ],
+)
+def test_bad_input_names_the_field(
+    graph_settings: GraphSettings, store: Store, changes: dict[str, Any], error: type[Exception], field: str
+) -> None:
+    async def body(g: GraphGateway) -> Any:
+        with pytest.raises(error) as caught:
+            await book(g, store, request(**changes))
+        return caught.value
+
+    assert run(graph_settings, body).field == field
+
+
+def test_question_html_arrives_escaped(graph_settings: GraphSettings, store: Store) -> None:
+    question = "<script>alert('x')</script> how do I say no?"
+
+    async def body(g: GraphGateway) -> Any:
+        result = await book(g, store, request(question=question))
+        return await g.get_event(MAYA, result.session.event_id)
+
+    event = run(graph_settings, body)
+    assert "<script>" not in event.body_html
+    assert "&lt;script&gt;" in event.body_html
+
+
+def test_retry_after_a_dropped_connection_leaves_one_event(
+    graph_settings: GraphSettings, store: Store, admin: Any
+) -> None:
+    admin.fault(method="POST", path=r"/users/[^/]+/events$", dropAfterWrite=True, times=1)
+
+    async def body(g: GraphGateway) -> Any:
+        result = await book(g, store, request(idempotency_key="drop-1"))
+        return result, await g.calendar_view(MAYA, NOW, NOW + timedelta(days=1))
+
+    result, events = run(graph_settings, body)
+    assert result.created
+    assert [e.id for e in events if e.categories == ["Micro-mentoring"]] == [result.session.event_id]
+
+
+def test_a_crash_between_claim_and_create_is_finished_by_the_retry(
+    graph_settings: GraphSettings, store: Store, admin: Any
+) -> None:
+    # The create fails for good from our side (Graph stays down), leaving a session without an event;
+    # the client retries with the same key once Graph is back: one event, the same session.
+    admin.fault(method="POST", path=r"/users/[^/]+/events$", status=503, retryAfter=0)
+
+    async def first_try(g: GraphGateway) -> Exception:
+        try:
+            await book(g, store, request(idempotency_key="crash-1"))
+        except Exception as exc:
+            return exc
+        raise AssertionError("expected the booking to fail while Graph is down")
+
+    failure = run(graph_settings, first_try)
+    assert "503" in str(failure)
+    [half] = store.list_sessions(mentor=MAYA)
+    assert half.event_id is None
+    admin.delete("/faults")
+
+    async def retry(g: GraphGateway) -> Any:
+        result = await book(g, store, request(idempotency_key="crash-1"))
+        return result, await g.calendar_view(MAYA, NOW, NOW + timedelta(days=1))
+
+    result, events = run(graph_settings, retry)
+    assert result.session.id == half.id and result.session.event_id
+    assert [e.id for e in events if e.categories == ["Micro-mentoring"]] == [result.session.event_id]
+
+
+def test_cancel_removes_the_meeting_and_frees_the_slot(graph_settings: GraphSettings, store: Store) -> None:
+    async def body(g: GraphGateway) -> Any:
+        first = await book(g, store, request(idempotency_key="c-1"))
+        cancelled = await cancel_session(g, store, first.session.id, "Something came up", now=NOW)
+        again = await book(g, store, request(idempotency_key="c-2"))
+        return cancelled, again
+
+    cancelled, again = run(graph_settings, body)
+    assert cancelled.state.value == "cancelled"
+    assert again.created and again.session.start == MONDAY_9

@@ -1,0 +1,215 @@
+"""Sync against the emulator with meetings played out through its admin surface.
+
+Sessions: Maya (mentor) and Ravi (mentee), 15 minutes; completion needs 0.66 x 900 s = 594 s each.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+import msal
+import pytest
+import requests
+
+from core.model import Session, SessionState
+from graph.config import GraphSettings
+from graph.errors import GraphUnavailable
+from graph.gateway import GraphGateway
+from policies import TenantPolicy
+from services.booking import BookingRequest, book_session
+from services.sync import find_sync_work, sync_organizer
+from store import open_store
+from store.base import Store
+
+T = TypeVar("T")
+MAYA, RAVI = "maya@contoso.example", "ravi@contoso.example"
+BOOKED_AT = datetime(2026, 11, 30, 0, 0, tzinfo=UTC)
+NINE = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+POLICY = TenantPolicy()
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    return open_store(f"sqlite:///{tmp_path / 'mm.db'}")
+
+
+def run(settings: GraphSettings, body: Callable[[GraphGateway], Awaitable[T]]) -> T:
+    async def main() -> T:
+        graph = GraphGateway(settings)
+        try:
+            return await body(graph)
+        finally:
+            await graph.aclose()
+
+    return asyncio.run(main())
+
+
+def book_at(settings: GraphSettings, store: Store, *starts: datetime) -> list[Session]:
+    async def body(g: GraphGateway) -> list[Session]:
+        booked = []
+        for start in starts:
+            req = BookingRequest(mentor=MAYA, mentees=(RAVI,), start=start, question="How do I prioritise?")
+            result = await book_session(g, store, POLICY, req, now=BOOKED_AT, public_url="http://localhost")
+            booked.append(result.session)
+        return booked
+
+    return run(settings, body)
+
+
+def sync(settings: GraphSettings, store: Store, now: datetime) -> Any:
+    return run(settings, lambda g: sync_organizer(g, store, POLICY, MAYA, now=now))
+
+
+def play(admin: Any, session: Session, minutes: dict[str, float]) -> None:
+    admin.post(
+        "/meetings/attendance",
+        {
+            "joinUrl": session.join_url,
+            "start": session.start.isoformat(),
+            "end": session.end.isoformat(),
+            "records": [
+                {
+                    "upn": upn,
+                    "intervals": [
+                        {"join": session.start.isoformat(), "leave": (session.start + timedelta(minutes=m)).isoformat()}
+                    ],
+                }
+                for upn, m in minutes.items()
+            ],
+        },
+    )
+
+
+def state_of(store: Store, session: Session) -> Session:
+    found = store.get_session(session.id)
+    assert found is not None
+    return found
+
+
+def graph_call(settings: GraphSettings, method: str, path: str, body: Any = None) -> httpx.Response:
+    """A raw Graph call as another client (Outlook) would make it: to move or decline a meeting."""
+    http = requests.Session()
+    http.trust_env = False
+    http.verify = settings.ca_bundle or True
+    app = msal.ConfidentialClientApplication(
+        settings.client_id,
+        client_credential=settings.client_secret,
+        authority=settings.authority_url,
+        instance_discovery=False,
+        http_client=http,
+    )
+    token = app.acquire_token_for_client(scopes=["https://graph.microsoft.com/.default"])["access_token"]
+    context = ssl.create_default_context(cafile=settings.ca_bundle)
+    with httpx.Client(verify=context, trust_env=False) as client:
+        return client.request(
+            method, f"{settings.graph_url}{path}", json=body, headers={"Authorization": f"Bearer {token}"}
+        )
+
+
+def test_both_present_11_minutes_completes(graph_settings: GraphSettings, store: Store, admin: Any) -> None:
+    [session] = book_at(graph_settings, store, NINE)
+    play(admin, session, {MAYA: 11, RAVI: 11})
+    sync(graph_settings, store, NINE + timedelta(minutes=30))
+    assert state_of(store, session).state == SessionState.COMPLETED
+
+
+def test_mentee_4_minutes_is_a_no_show_naming_the_mentee(
+    graph_settings: GraphSettings, store: Store, admin: Any
+) -> None:
+    [session] = book_at(graph_settings, store, NINE)
+    play(admin, session, {MAYA: 15, RAVI: 4})
+    sync(graph_settings, store, NINE + timedelta(minutes=30))
+    after = state_of(store, session)
+    assert after.state == SessionState.NO_SHOW and after.missing == (RAVI,)
+
+
+def test_no_report_yet_is_pending_then_completed(graph_settings: GraphSettings, store: Store, admin: Any) -> None:
+    [session] = book_at(graph_settings, store, NINE)
+    sync(graph_settings, store, NINE + timedelta(minutes=20))
+    assert state_of(store, session).state == SessionState.PENDING_ATTENDANCE
+    play(admin, session, {MAYA: 12, RAVI: 10})
+    sync(graph_settings, store, NINE + timedelta(minutes=40))
+    assert state_of(store, session).state == SessionState.COMPLETED
+
+
+def test_no_report_after_48_hours_is_a_no_show(graph_settings: GraphSettings, store: Store) -> None:
+    [session] = book_at(graph_settings, store, NINE)
+    sync(graph_settings, store, NINE + timedelta(hours=49))
+    after = state_of(store, session)
+    assert after.state == SessionState.NO_SHOW and after.state_reason == "no_report"
+
+
+def test_cancelled_moved_and_declined_events_are_reflected(graph_settings: GraphSettings, store: Store) -> None:
+    cancelled, moved, declined = book_at(
+        graph_settings, store, NINE, NINE + timedelta(hours=1), NINE + timedelta(days=1)
+    )
+    sync(graph_settings, store, BOOKED_AT + timedelta(hours=1))  # first round: nothing changed yet
+    assert (
+        graph_call(
+            graph_settings, "POST", f"/users/{MAYA}/events/{cancelled.event_id}/cancel", {"comment": "sorry"}
+        ).status_code
+        == 202
+    )
+    new_start = NINE + timedelta(hours=2)
+    patch = {
+        "start": {"dateTime": new_start.strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": "UTC"},
+        "end": {"dateTime": (new_start + timedelta(minutes=15)).strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": "UTC"},
+    }
+    assert graph_call(graph_settings, "PATCH", f"/users/{MAYA}/events/{moved.event_id}", patch).status_code == 200
+    copies = graph_call(
+        graph_settings,
+        "GET",
+        f"/users/{RAVI}/calendarView?startDateTime=2026-12-01T00:00:00Z&endDateTime=2026-12-02T00:00:00Z",
+    ).json()["value"]
+    [copy] = [e for e in copies if e["subject"].startswith("Micro mentoring")]
+    assert (
+        graph_call(
+            graph_settings, "POST", f"/users/{RAVI}/events/{copy['id']}/decline", {"sendResponse": True}
+        ).status_code
+        == 202
+    )
+    sync(graph_settings, store, BOOKED_AT + timedelta(hours=2))
+    assert state_of(store, cancelled).state == SessionState.CANCELLED
+    after_move = state_of(store, moved)
+    assert after_move.state == SessionState.SCHEDULED and after_move.start == new_start
+    assert state_of(store, declined).state == SessionState.CANCELLED
+    assert state_of(store, declined).state_reason == "all_mentees_declined"
+
+
+def test_running_sync_twice_changes_nothing(graph_settings: GraphSettings, store: Store, admin: Any) -> None:
+    first, second = book_at(graph_settings, store, NINE, NINE + timedelta(hours=1))
+    play(admin, first, {MAYA: 15, RAVI: 15})
+    play(admin, second, {MAYA: 15, RAVI: 2})
+    now = NINE + timedelta(hours=2)
+    sync(graph_settings, store, now)
+    before = {s.id: s for s in store.list_sessions()}
+    again = sync(graph_settings, store, now)
+    assert {s.id: s for s in store.list_sessions()} == before
+    assert again.decided == {} and again.moved == 0 and again.cancelled == 0
+
+
+def test_a_sync_killed_halfway_loses_and_double_counts_nothing(
+    graph_settings: GraphSettings, store: Store, admin: Any
+) -> None:
+    sessions = book_at(graph_settings, store, NINE, NINE + timedelta(hours=1), NINE + timedelta(hours=2))
+    for session in sessions:
+        play(admin, session, {MAYA: 15, RAVI: 15})
+    now = NINE + timedelta(hours=3)
+    # The second attendance lookup fails and the worker dies (no retries left): one session decided.
+    admin.fault(method="GET", path="/onlineMeetings$", status=503, retryAfter=0, every=2, times=1)
+    with pytest.raises(GraphUnavailable):
+        sync(replace(graph_settings, max_attempts=1), store, now)
+    decided = [s for s in store.list_sessions() if s.state == SessionState.COMPLETED]
+    assert len(decided) == 1
+    admin.delete("/faults")
+    rerun = sync(graph_settings, store, now)
+    assert rerun.decided == {"completed": 2}  # the first one is not counted again
+    assert [s.state for s in store.list_sessions()] == [SessionState.COMPLETED] * 3
+    assert find_sync_work(store) == []
