@@ -18,9 +18,10 @@ Rule names (`Rejection.rule`), stable, in the order `check_slot` reports them:
 | `max_sessions_per_day` / `_week` / `_month` | the mentor's cap would be exceeded | 422 |
 
 Decisions where policy.md is silent:
-- Grid: wall-clock minutes since local midnight in the mentor's mailbox zone (`minute_of_day % step == 0`).
-  Local grid times that do not exist (spring-forward gap) are skipped; in a fall-back repeated hour both
-  instants are candidates. Starts are whole minutes (seconds and microseconds must be zero).
+- Grid: wall-clock minutes since local midnight in the mentor's mailbox zone (`minute_of_day % step == 0`),
+  i.e. an instant is on the grid when the zone shows it as a grid time. Local grid times that do not exist
+  (spring-forward gap) are skipped; in a fall-back repeated hour both instants are candidates. Starts are
+  whole minutes (seconds and microseconds must be zero).
 - `horizon_days` counts 24-hour days from `now`, not local calendar days.
 - Blocking: `busy`, `oof`, `unknown` and any unrecognised `showAs` block (conservative); `tentative` blocks iff
   `tentative_is_busy`; `free` and `workingElsewhere` do not, except the mentor's timed focus holds. Cancelled
@@ -287,13 +288,28 @@ def hours_windows(
 
 
 def _irregular_day(day: date, zone: tzinfo, step_minutes: int) -> list[int]:
-    """Grid instants of a day with an offset change: skip gap times, keep both repeated times."""
+    """Grid instants of a day with an offset change: skip gap times, keep both repeated times.
+
+    Each local grid time is tried with every offset the day uses and kept when the zone maps the
+    instant back to that wall time; unlike `fold`, this also works for tzinfos without PEP 495 support.
+    """
+    offsets = {
+        moment.utcoffset()
+        for moment in (
+            datetime.combine(day, _MIDNIGHT, tzinfo=zone),
+
+            datetime.combine(day + _ONE_DAY, _MIDNIGHT, tzinfo=zone),
+        )
+        for moment in (moment, moment.replace(fold=1))
+    }
     points = []
     midnight = datetime.combine(day, _MIDNIGHT)
     for k in range(1440 // step_minutes):
         naive = midnight + timedelta(minutes=k * step_minutes)
-        for fold in (0, 1):
-            moment = naive.replace(tzinfo=zone, fold=fold).astimezone(UTC)
+        for offset in offsets:
+            if offset is None:
+                continue
+            moment = (naive - offset).replace(tzinfo=UTC)
             if moment.astimezone(zone).replace(tzinfo=None) == naive:
                 points.append(floor_seconds(moment))
     return points

@@ -8,9 +8,9 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
 
+from emulator.bodies import body_preview
 from emulator.model import AttendanceReport, OnlineMeeting, User
 from emulator.occurrences import Occurrence
-from emulator.state import body_preview
 from emulator.timeutil import dtz_json, utc_stamp
 
 __all__ = ["DEFAULT_USER_KEYS", "View", "event_json", "meeting_json", "report_json", "select_keys", "user_json"]

@@ -6,28 +6,25 @@ Calendars are indexed by user and by event id, so a request costs O(events of th
 from __future__ import annotations
 
 import bisect
-import html
-import re
 import threading
 import uuid
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote
 
 from emulator import ids
+from emulator.bodies import html_body, stored_body, with_join_block
 from emulator.errors import GraphError, bad_request, item_not_found
 from emulator.model import App, AttendanceReport, Event, OnlineMeeting, Subscription, User
 from emulator.occurrences import Occurrence, expand, instance_at, single, split_occurrence_id
 from emulator.seed import Seed, UserSpec
 from emulator.timeutil import DateTimeZone, utc_stamp
 
-__all__ = ["ChangeListener", "TenantState", "body_preview", "normalize_join_url"]
+__all__ = ["ChangeListener", "TenantState", "normalize_join_url"]
 
 ChangeListener = Callable[[str, str, Event], None]  # (user id, "created"|"updated"|"deleted", event)
 
-_TAGS = re.compile(r"<[^>]+>")
 _PERSONAL_FIELDS = ("categories", "show_as", "is_reminder_on", "reminder_minutes", "sensitivity")
 
 
@@ -38,43 +35,6 @@ def normalize_join_url(url: str) -> str:
     while previous != value:
         previous, value = value, unquote(value)
     return value.lower()
-
-
-def _join_block(join_url: str) -> str:
-    return (
-        '<div style="width:100%"><span style="white-space:nowrap;color:#5F5F5F;opacity:.36">'
-        "________________________________________________________________________________</span></div>"
-        '<div class="me-email-text" lang="en-US" style="color:#252424">'
-        '<div style="margin-top:24px;margin-bottom:20px"><span style="font-size:24px;color:#252424">'
-        "Microsoft Teams meeting</span></div>"
-        '<div style="margin-bottom:20px"><div style="margin-top:0px;margin-bottom:0px;font-weight:bold">'
-        '<span style="font-size:14px;color:#252424">Join on your computer, mobile app or room device</span>'
-        f'</div><a class="me-email-headline" href="{html.escape(join_url)}" target="_blank" '
-        'rel="noreferrer noopener" style="font-size:14px;text-decoration:underline;color:#6264a7">'
-        "Click here to join the meeting</a></div></div>"
-    )
-
-
-def _html_body(body_type: str, content: str) -> str:
-    if body_type == "html":
-        if "<html" in content.lower():
-            return content
-        return f"<html><head></head><body>{content}</body></html>"
-    return f"<html><head></head><body>{html.escape(content)}</body></html>"
-
-
-def _stored_body(body_type: str, content: str) -> str:
-    # Graph returns bodies as HTML unless asked otherwise; an empty body stays empty.
-    return _html_body(body_type, content) if content else ""
-
-
-def _with_join_block(content: str, join_url: str) -> str:
-    block = _join_block(join_url)
-    lower = content.lower()
-    at = lower.rfind("</body>")
-    if at < 0:
-        return content + block
-    return content[:at] + block + content[at:]
 
 
 class TenantState:
@@ -240,7 +200,7 @@ class TenantState:
                 owner_id=owner.id,
                 subject=fields.get("subject", ""),
                 body_type="html",
-                body_content=_stored_body(fields.get("body_type", "html"), fields.get("body_content", "")),
+                body_content=stored_body(fields.get("body_type", "html"), fields.get("body_content", "")),
                 start=start.at,
                 end=end.at,
                 start_zone=start.zone,
@@ -310,7 +270,7 @@ class TenantState:
         self._meetings_by_url[normalize_join_url(join_url)] = meeting.id
         event.meeting_id = meeting.id
         event.online_meeting = {"joinUrl": join_url, "conferenceId": ids.digits(9), "tollNumber": "+1 425 555 0123"}
-        event.body_content = _with_join_block(_html_body("html", event.body_content), join_url)
+        event.body_content = with_join_block(html_body("html", event.body_content), join_url)
 
     def _invite(self, master: Event, address: str) -> None:
         """The attendee's own copy of a meeting: same iCalUId, tentative until they respond."""
@@ -431,7 +391,7 @@ class TenantState:
             event.start, event.end = old[0], old[1]
             raise bad_request("The end of the event is before its start.")
         if "body_content" in fields:
-            event.body_content = _stored_body(fields.get("body_type", "html"), fields["body_content"])
+            event.body_content = stored_body(fields.get("body_type", "html"), fields["body_content"])
         for name in ("subject", "show_as", "is_all_day", "categories", "location",
                      "sensitivity", "importance", "reminder_minutes", "is_reminder_on",
                      "allow_new_time_proposals", "response_requested", "recurrence", "recurrence_json"):
@@ -549,10 +509,3 @@ class TenantState:
     def add_subscription(self, subscription: Subscription) -> None:
         with self.lock:
             self.subscriptions[subscription.id] = subscription
-
-
-@lru_cache(maxsize=4096)
-def body_preview(content: str) -> str:
-    text = html.unescape(_TAGS.sub(" ", content))
-    return " ".join(text.split())[:255]
-

@@ -76,7 +76,17 @@ class LocalQueues:
         self.queue(name).put_nowait((uuid.uuid4().hex, body, dequeue_count))
 
 
+_DISCOVERED: dict[int, list[RegisteredFunction]] = {}
+
+
 def _discover(app: func.FunctionApp) -> list[RegisteredFunction]:
+    """Index the app once: `FunctionApp.get_functions()` refuses a second call (names look duplicated)."""
+    if id(app) not in _DISCOVERED:
+        _DISCOVERED[id(app)] = _index(app)
+    return _DISCOVERED[id(app)]
+
+
+def _index(app: func.FunctionApp) -> list[RegisteredFunction]:
     found = []
     for function in app.get_functions():
         bindings = [b.get_dict_repr() for b in function.get_bindings()]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import signal
 import sys
 from collections.abc import Iterator
 from dataclasses import replace
@@ -35,6 +36,25 @@ def _graph(seed: str | None) -> Iterator[tuple[GraphSettings, dict[str, str]]]:
         yield emulator_settings(running), urls
 
 
+class _Server(uvicorn.Server):
+    """uvicorn re-raises SIGTERM after its graceful shutdown (the process then dies with -15);
+    micromentor stops cleanly instead and exits 0, so scripts can tell a stop from a crash."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, self._stop)
+        try:
+            yield
+        finally:
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(sig)
+
+    def _stop(self) -> None:
+        self.should_exit = True
+
+
 async def _serve(server: uvicorn.Server, announce: dict[str, Any]) -> None:
     task = asyncio.create_task(server.serve())
     while not server.started:
@@ -58,7 +78,7 @@ def serve(*, port: int, seed: str | None, store_url: str) -> int:
         configure(Runtime(settings))
         app = LocalHost(function_app.app).asgi()
         config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-        server = uvicorn.Server(config)
+        server = _Server(config)
         try:
             asyncio.run(_serve(server, urls))
         finally:

@@ -356,7 +356,12 @@ def test_dst_days_agree_with_the_oracle(case: Case) -> None:
         valid = oracle(case, start)
         assert (start in offered) == valid, (start, valid)
         found = check_slot(
-            start=start, minutes=case.minutes, mentor=case.mentor, mentees=case.mentees, policy=case.policy, now=case.now
+            start=start,
+            minutes=case.minutes,
+            mentor=case.mentor,
+            mentees=case.mentees,
+            policy=case.policy,
+            now=case.now,
         )
         assert (found == ()) == valid, (start, found)
 

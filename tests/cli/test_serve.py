@@ -1,0 +1,37 @@
+"""`micromentor serve` as a person runs it: one ready line with the URLs, real HTTP, clean stop on SIGTERM."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+
+
+def test_serve_prints_urls_answers_and_stops_on_sigterm(tmp_path: Path) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "micromentor", "serve", "--port", "0", "--store", str(tmp_path / "serve.db")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        ready = json.loads(process.stdout.readline())
+        assert set(ready) >= {"api", "graph", "authority", "admin"}
+        assert ready["api"].startswith("http://127.0.0.1:") and ready["graph"].endswith("/v1.0")
+        health = httpx.get(f"{ready['api']}/health", timeout=30)
+        assert health.status_code == 200 and health.json()["status"] == "ok"
+        slots = httpx.get(
+            f"{ready['api']}/slots",
+            params={"mentor": "maya@contoso.example", "mentee": "ravi@contoso.example", "limit": 1},
+            timeout=30,
+        )
+        assert slots.status_code == 200 and len(slots.json()["slots"]) <= 1
+    finally:
+        process.send_signal(signal.SIGTERM)
+        code = process.wait(timeout=30)
+    assert code == 0, process.stderr.read() if process.stderr else ""
