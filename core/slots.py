@@ -39,7 +39,22 @@ Decisions where policy.md is silent:
   (fall-back) hour is its first occurrence, one in a spring-forward gap the end of the gap.
 - Caps: sessions are counted by the local date / ISO week (Monday-based, whatever the working week) /
   month of their start in the mentor's mailbox zone, whatever their `showAs`.
-- `reasons` is filled only when no slot is found.
+- `reasons` is filled only when no slot is found, deterministically: "horizon shorter than minimum notice"
+  when the window is empty ("no slot start on the grid between the minimum notice and the horizon" when
+  it is not empty but holds no grid time); else "no overlap of working hours" (or "... within day_start-day_end", or
+  "no overlap of the day_start-day_end windows" when working hours are ignored) when no candidate lies in
+  everyone's hours; else, over the candidates inside everyone's hours, each is charged to the first rule
+  that removed it in the order no-meeting day, monthly, weekly, daily cap, busy, buffer, and the phrases
+  come most-charged first: "no-meeting days cover the window" / "no-meeting days", "mentor monthly cap
+  reached", "mentor weekly cap reached", "mentor daily cap reached on every searched day" / "mentor daily
+  cap reached", "mentor is busy" / "<upn> is busy" / "mentees are busy" / "everyone is busy",
+  "mentor needs N free minutes around other meetings".
+
+How: each attendee's day windows, working hours and blocking items become sorted, merged integer
+intervals once (O(n log n) in their events); the allowed set is their intersection minus every blocking
+interval (the mentor's dilated by the buffer), and the grid instants are read off each free interval by
+bisection. `check_slot` evaluates each rule on its own for one slot; the tests hold the two to the same
+answer on every candidate.
 """
 
 from __future__ import annotations
@@ -297,7 +312,7 @@ def _irregular_day(day: date, zone: tzinfo, step_minutes: int) -> list[int]:
         moment.utcoffset()
         for moment in (
             datetime.combine(day, _MIDNIGHT, tzinfo=zone),
-
+            datetime.combine(day, _NOON, tzinfo=zone),
             datetime.combine(day + _ONE_DAY, _MIDNIGHT, tzinfo=zone),
         )
         for moment in (moment, moment.replace(fold=1))
@@ -350,7 +365,6 @@ class _Caps:
 
     def __init__(self, mentor: Attendee, policy: Policy) -> None:
         self.policy = policy
-        self.zone = mentor.tz
         self.days: Counter[date] = Counter()
         self.weeks: Counter[tuple[int, int]] = Counter()
         self.months: Counter[tuple[int, int]] = Counter()
@@ -484,6 +498,7 @@ class _Explainer:
         self, people: list[_Person], caps: _Caps, zone: tzinfo, policy: Policy, buffered: IntervalSet
     ) -> None:
         self.people, self.caps, self.zone, self.policy, self.buffered = people, caps, zone, policy, buffered
+        self.closed = policy.no_meeting_weekdays
 
     def explain(self, grid: list[int], length: int, empty_window: bool) -> tuple[str, ...]:
         if empty_window:
@@ -512,7 +527,7 @@ class _Explainer:
 
     def _first_failure(self, start: int, end: int, busy_people: set[str]) -> str | None:
         day = _local_date(start, self.zone)
-        if day.weekday() in self.policy.no_meeting_weekdays:
+        if day.weekday() in self.closed:
             return RULE_NO_MEETING
         broken = {rule for rule, _, _ in self.caps.broken(day)}
         for rule in (RULE_MONTH_CAP, RULE_WEEK_CAP, RULE_DAY_CAP):

@@ -140,9 +140,12 @@ class CustomTimeZone(tzinfo):
     def _is_daylight(self, local: datetime) -> bool:
         if self._to_standard is None or self._to_daylight is None or self._standard == self._daylight:
             return False
-        naive = local.replace(tzinfo=None)
+        naive = local.replace(tzinfo=None, fold=0)
         begins = self._to_daylight.local_moment(naive.year)
         ends = self._to_standard.local_moment(naive.year)
+        repeated = ends - (self._daylight - self._standard)  # the fall-back hour happens twice
+        if local.fold == 1 and repeated <= naive < ends:
+            return False  # the second time through: standard time (PEP 495)
         if begins < ends:  # northern hemisphere: daylight inside the year
             return begins <= naive < ends
         return not (ends <= naive < begins)  # southern hemisphere: daylight across new year
@@ -162,12 +165,13 @@ class CustomTimeZone(tzinfo):
 
     def fromutc(self, dt: datetime) -> datetime:
         naive = dt.replace(tzinfo=None)
-        for offset in (self._daylight, self._standard):
-            local = naive + offset
-            candidate = local.replace(tzinfo=self)
-            if candidate.utcoffset() == offset:
-                return candidate
-        return (naive + self._standard).replace(tzinfo=self)
+        standard = (naive + self._standard).replace(tzinfo=self)
+        if not self._is_daylight(standard):
+            return standard
+        daylight = (naive + self._daylight).replace(tzinfo=self)
+        if self._is_daylight(daylight):
+            return daylight
+        return standard.replace(fold=1)  # inside the repeated fall-back hour, second pass
 
     def __repr__(self) -> str:
         return f"CustomTimeZone({self._name!r}, standard={self._standard}, daylight={self._daylight})"

@@ -1,0 +1,85 @@
+"""Admin routes (app role `Mentoring.Admin`): GET/PUT /api/admin/policy, GET /api/admin/policy/history,
+GET /api/admin/report.
+
+Deployment note: the Azure Functions host reserves routes that start with `admin` for its own admin API
+and refuses to register such functions ("The specified route conflicts with one or more built in
+routes"), whatever the `api` route prefix. The local host serves them; for Azure, `ADMIN_ROUTE` is the
+one place to change (and http-api.md with it).
+"""
+
+from __future__ import annotations
+
+import azure.functions as func
+
+from core.errors import InputError
+from core.timefmt import parse_aware
+from functions.http import json_body, json_response
+from identity import ADMIN_ROLE, Caller
+from identity.functions import respond_as_caller
+from micromentor.bootstrap import runtime
+from services.policy_admin import (
+    parse_if_match,
+    policy_history,
+    policy_state_to_json,
+    read_policy,
+    replace_policy,
+)
+from services.report import FORMATS, build_report, default_period, render
+
+__all__ = ["ADMIN_ROUTE", "bp"]
+
+ADMIN_ROUTE = "admin"
+
+bp = func.Blueprint()  # type: ignore[no-untyped-call]
+
+
+@bp.route(route=f"{ADMIN_ROUTE}/policy", methods=["GET", "PUT"], auth_level=func.AuthLevel.ANONYMOUS)
+async def tenant_policy(req: func.HttpRequest) -> func.HttpResponse:
+    async def handle(caller: Caller) -> func.HttpResponse:
+        rt = runtime()
+        if req.method.upper() == "PUT":
+            expected = parse_if_match(req.headers.get("If-Match"))
+            state = await replace_policy(
+                rt.store, json_body(req), changed_by=caller.principal, now=rt.clock(), expected_version=expected
+            )
+        else:
+            state = await read_policy(rt.store, rt.tenant_policy())
+        return json_response(policy_state_to_json(state), headers={"ETag": state.etag})
+
+    return await respond_as_caller(req, handle, role=ADMIN_ROLE)
+
+
+@bp.route(route=f"{ADMIN_ROUTE}/policy/history", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
+async def tenant_policy_history(req: func.HttpRequest) -> func.HttpResponse:
+    async def handle(caller: Caller) -> func.HttpResponse:
+        versions = await policy_history(runtime().store)
+        return json_response({"versions": [policy_state_to_json(v) for v in versions]})
+
+    return await respond_as_caller(req, handle, role=ADMIN_ROLE)
+
+
+@bp.route(route=f"{ADMIN_ROUTE}/report", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
+async def metrics_report(req: func.HttpRequest) -> func.HttpResponse:
+    async def handle(caller: Caller) -> func.HttpResponse:
+        rt = runtime()
+        fmt = (req.params.get("format") or "json").strip().lower()
+        if fmt not in FORMATS:
+            raise InputError("format", f"one of {', '.join(FORMATS)}")
+        default_from, default_to = default_period(rt.clock())
+        raw_from, raw_to = req.params.get("from"), req.params.get("to")
+        period_from = parse_aware("from", raw_from) if raw_from else None
+        period_to = parse_aware("to", raw_to) if raw_to else default_to
+        if period_from is None:
+            # Only `to` given: the same twelve-week span, ending there.
+            period_from = default_from if not raw_to else period_to - (default_to - default_from)
+        report = await build_report(
+            rt.store,
+            rt.tenant_policy(),
+            period_from=period_from,
+            period_to=period_to,
+            graph=rt.graph if rt.settings.graph is not None else None,
+        )
+        content_type, text = render(report, fmt)
+        return func.HttpResponse(text, status_code=200, mimetype=content_type.split(";")[0], charset="utf-8")
+
+    return await respond_as_caller(req, handle, role=ADMIN_ROLE)

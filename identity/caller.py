@@ -1,0 +1,75 @@
+"""Who is calling: the claims of a validated Entra ID access token, as plain values."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from identity.errors import Forbidden, Unauthorized
+
+__all__ = ["ADMIN_ROLE", "Caller", "caller_from_claims", "require_role"]
+
+ADMIN_ROLE = "Mentoring.Admin"
+# v2 user tokens carry `preferred_username`; v1 tokens `upn` or `unique_name`; guests sometimes only `email`.
+_NAME_CLAIMS = ("upn", "preferred_username", "unique_name", "email")
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """The signed-in user (or app, for an app-only token) behind one request.
+
+    `upn` is lower-cased (UPNs compare case-insensitively) and empty for an app-only token.
+    `token` is the raw bearer token, kept for on-behalf-of calls; it never appears in `repr`."""
+
+    oid: str
+    upn: str
+    name: str
+    tenant_id: str
+    roles: frozenset[str]
+    scopes: frozenset[str]
+    token: str = field(repr=False)
+
+    @property
+    def is_admin(self) -> bool:
+        return ADMIN_ROLE in self.roles
+
+    @property
+    def is_app(self) -> bool:
+        return not self.upn
+
+    @property
+    def principal(self) -> str:
+        """A name for audit trails: the UPN, else `app:<object id>`."""
+        return self.upn or f"app:{self.oid}"
+
+
+def _strings(value: Any) -> frozenset[str]:
+    if isinstance(value, list):
+        return frozenset(v for v in value if isinstance(v, str) and v)
+    return frozenset()
+
+
+def caller_from_claims(claims: Mapping[str, Any], token: str) -> Caller:
+    oid = claims.get("oid") or claims.get("sub")
+    if not isinstance(oid, str) or not oid:
+        raise Unauthorized("the token names no object id (oid)")
+    upn = next((v for k in _NAME_CLAIMS if isinstance(v := claims.get(k), str) and v.strip()), "")
+    name = claims.get("name")
+    scp = claims.get("scp")
+    return Caller(
+        oid=oid,
+        upn=upn.strip().lower(),
+        name=name if isinstance(name, str) and name else upn or oid,
+        tenant_id=str(claims.get("tid", "")),
+        roles=_strings(claims.get("roles")),
+        scopes=frozenset(scp.split()) if isinstance(scp, str) else frozenset(),
+        token=token,
+    )
+
+
+def require_role(caller: Caller, role: str) -> Caller:
+    """The caller, if their token carries the app role `role`; else `Forbidden`."""
+    if role not in caller.roles:
+        raise Forbidden(f"this needs the app role {role}")
+    return caller

@@ -1,0 +1,63 @@
+"""Identity errors: each one knows its HTTP status and the `WWW-Authenticate` challenge to send (RFC 6750)."""
+
+from __future__ import annotations
+
+__all__ = ["Forbidden", "IdentityError", "IdentityUnavailable", "Unauthorized"]
+
+
+def _quoted(text: str) -> str:
+    # RFC 6750 attribute values are quoted-strings restricted to printable ASCII without `"` and `\`.
+    clean = "".join(ch for ch in text if 0x20 <= ord(ch) < 0x7F and ch not in '"\\')
+    return f'"{clean}"'
+
+
+class IdentityError(Exception):
+    """Base of the errors that `identity` raises; `status` is the HTTP status to answer with."""
+
+    status = 500
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    @property
+    def www_authenticate(self) -> str | None:
+        return None
+
+
+class Unauthorized(IdentityError):
+    """No usable bearer token (HTTP 401).
+
+    `error` is RFC 6750's code: None when the request carried no bearer token at all (the challenge then
+    names no error, as the RFC asks), `invalid_token` for a bad token, `invalid_request` for a malformed
+    Authorization header."""
+
+    status = 401
+
+    def __init__(self, message: str, *, error: str | None = "invalid_token") -> None:
+        super().__init__(message)
+        self.error = error
+
+    @property
+    def www_authenticate(self) -> str:
+        if self.error is None:
+            return "Bearer"
+        return f"Bearer error={_quoted(self.error)}, error_description={_quoted(self.message)}"
+
+
+class Forbidden(IdentityError):
+    """A valid token without the right (HTTP 403): a missing app role, or acting for someone else."""
+
+    status = 403
+
+    @property
+    def www_authenticate(self) -> str:
+        return f"Bearer error={_quoted('insufficient_scope')}, error_description={_quoted(self.message)}"
+
+
+class IdentityUnavailable(IdentityError):
+    """The signing keys cannot be fetched and none are cached, or validation is not configured (HTTP 503).
+
+    Not a 401: the caller's token may be fine, and a 401 would send clients into a sign-in loop."""
+
+    status = 503

@@ -1,0 +1,800 @@
+"""`micromentor demo`: the one-command tour (contract: shared/spec/cli.md).
+
+It seeds the in-process Graph emulator with a generated organisation (`micromentor.demo_org`), then plays
+a few weeks of micro mentoring forward on a simulated clock, in time order:
+
+- mentees ask (a stored `MentoringRequest`); micromentor picks a mentor who teaches the skill and shares
+  working time, ranks slots (`services.slots`) and books one (`services.booking`, idempotency key = the
+  request), so time to first session is measured from the ask;
+- some sessions are cancelled through micromentor (`services.sessions`), some are moved by the mentor or
+  declined by the mentee in Outlook (raw Graph calls, as another client would make them);
+- each meeting that happens is played out through the emulator's admin surface with realistic
+  attendance: most complete, ~15% mentee no-shows, a few mentor no-shows, late joins, early leaves,
+  dropped connections; a few attendance reports arrive late (after the next sync), a few never;
+- at the end of every week `services.sync` runs for every organizer with work, as the timer would.
+
+Then the metrics report is built (`services.report`) and written as HTML. Everything goes through the
+real adapters (msgraph-sdk to the emulator over HTTPS, SQLite); the only shortcut is the clock. Progress
+goes to stderr, the summary table to stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import heapq
+import json
+import random
+import sqlite3
+import ssl
+import sys
+import time as clock
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from core.errors import Conflict, InputError, PolicyViolation
+from core.metrics import Report
+from core.model import MentoringRequest, Slot
+from core.timefmt import iso_z, parse_aware
+from graph.config import GraphSettings
+from graph.gateway import GraphGateway
+from micromentor.demo_org import DemoOrg, DemoPerson, build_demo_org, overlap_minutes
+from micromentor.settings import load_settings
+from micromentor.tenant import emulator_settings, start_local_tenant
+from policies import TenantPolicy, parse_policy
+from reporting.formatting import duration, percent
+from services.booking import BookingRequest, book_session
+from services.report import build_report, render
+from services.sessions import cancel_session
+from services.slots import SlotQuery, search_slots
+from services.sync import SyncResult, find_sync_work, sync_organizer
+from store import Store, open_store
+
+__all__ = [
+    "DEFAULT_NOW",
+    "DEFAULT_OUT",
+    "DEFAULT_STORE",
+    "DEFAULT_WEEKS",
+    "REPORT_FILE",
+    "SEED_FILE",
+    "add_demo_arguments",
+    "run_demo",
+]
+
+DEFAULT_NOW = "2026-10-19T00:00:00Z"  # a Monday; the weeks cross the EU (25 Oct) and US (1 Nov) DST changes
+DEFAULT_WEEKS = 3
+MAX_WEEKS = 8
+DEFAULT_STORE = ".micromentor/demo.db"
+DEFAULT_OUT = ".micromentor"
+REPORT_FILE = "demo-report.html"
+SEED_FILE = "demo-tenant.json"
+# Written into every demo store, so that a rerun deletes only a file the demo itself made.
+MARKER_NAME, MARKER_VALUE = "demo", "micromentor demo"
+
+HORIZON = timedelta(days=14)
+MENTOR_TRIES = 3  # mentors asked per request before it is left waiting
+SLOT_CHOICES = 5  # ranked slots shown to the mentee
+SLOT_WEIGHTS = (50, 25, 13, 8, 4)  # how often the mentee takes the 1st, 2nd… ranked slot
+LATE_REPORT_DELAY = timedelta(minutes=30)  # a late report lands this long after the next sync
+
+# Fates of a booking (cumulative probabilities) and behaviours of a meeting that takes place.
+P_CANCEL, P_DECLINE, P_MOVE = 0.08, 0.11, 0.16
+P_MENTEE_NO_SHOW, P_MENTOR_NO_SHOW, P_NOBODY = 0.15, 0.19, 0.205
+P_LATE_REPORT = 0.08
+P_COMPANION = 0.1  # a mentee brings a teammate from the same office
+
+QUESTIONS: dict[str, tuple[str, ...]] = {
+    "giving feedback": (
+        "How do I tell a senior colleague their demo missed the point without it landing badly?",
+        "What is a good way to give feedback on a pull request that needs a full rewrite?",
+    ),
+    "running a retro": (
+        "How do I run a retro when half the team is eight hours away?",
+        "Our retros produce the same three action items every time; how do I break the loop?",
+    ),
+    "SQL window functions": (
+        "How do I compute a 7-day rolling average per customer without a self-join?",
+        "When should I use ROW_NUMBER rather than RANK for de-duplicating events?",
+    ),
+    "negotiating scope": (
+        "How do I push back on a customer asking for three extra features in the same sprint?",
+        "What do I trade first when the deadline is fixed and the scope keeps growing?",
+    ),
+    "writing a design doc": (
+        "How long should the alternatives section of a design doc be?",
+        "How do I get reviewers to comment on the design doc before the meeting, not during it?",
+    ),
+    "presenting to executives": (
+        "How do I fit a quarter's results into three slides for the leadership review?",
+        "What do I do when an executive derails my presentation in the first minute?",
+    ),
+    "customer discovery calls": (
+        "How do I keep a discovery call from turning into a product demo?",
+        "Which questions surface the real budget owner early in a discovery call?",
+    ),
+    "pricing experiments": (
+        "How do I test a price increase without upsetting existing customers?",
+        "How many weeks should a pricing A/B test run before we trust it?",
+    ),
+    "incident reviews": (
+        "How do I keep a post-incident review blameless when one change clearly caused it?",
+        "What makes an incident action item actually get done?",
+    ),
+    "Python typing": (
+        "How do I type a decorator that keeps the wrapped function's signature?",
+        "When is a Protocol better than an abstract base class?",
+    ),
+    "storytelling with data": (
+        "How do I turn a dashboard with twenty charts into one clear message?",
+        "Which chart shows a funnel drop-off best to a non-technical audience?",
+    ),
+    "hiring interviews": (
+        "How do I assess collaboration in a 45-minute technical interview?",
+        "How do I write a take-home exercise that respects the candidate's time?",
+    ),
+}
+ANY_QUESTIONS = (
+    "How do I say no to a request from another team without damaging the relationship?",
+    "How do I plan my first 30 days in a new role?",
+)
+
+
+# --- arguments -------------------------------------------------------------------------------------
+
+
+def add_demo_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--tenant",
+        metavar="SEED.json",
+        help="run the tour on this emulator seed instead of the built-in organisation "
+        "(mentors: users whose jobTitle says 'mentor')",
+    )
+    parser.add_argument(
+        "--store", metavar="PATH", default=DEFAULT_STORE, help=f"SQLite file, emptied first (default {DEFAULT_STORE})"
+    )
+    parser.add_argument(
+        "--out",
+        metavar="DIR",
+        default=DEFAULT_OUT,
+        help=f"where {REPORT_FILE} and {SEED_FILE} go (default ./.micromentor)"
+    )
+    parser.add_argument(
+        "--now", metavar="ISO", default=DEFAULT_NOW, help=f"the clock at the start of week 1 (default {DEFAULT_NOW})"
+    )
+    parser.add_argument(
+        "--weeks", type=int, default=DEFAULT_WEEKS, metavar="N", help=f"weeks to simulate, 1-{MAX_WEEKS} (default 3)"
+    )
+    parser.add_argument("--seed", type=int, default=7, metavar="N", help="random seed of the organisation and events")
+    parser.add_argument("--policy", metavar="POLICY.json", help="focus-time policy (default: policy.md's defaults)")
+
+
+def _read_policy(path: str | None) -> TenantPolicy:
+    if path is None:
+        return TenantPolicy()
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise InputError("--policy", f"no such file: {path}") from exc
+    except json.JSONDecodeError as exc:
+        raise InputError("--policy", f"malformed JSON: {exc}") from exc
+    try:
+        return parse_policy(data)
+    except InputError as exc:
+        raise InputError(f"--policy {exc.field}", exc.message) from exc
+
+
+def _store_path(text: str) -> Path:
+    if text.startswith("tables:"):
+        raise InputError("--store", "the demo writes a SQLite file; pass a path")
+    return Path(text[len("sqlite:///") :] if text.startswith("sqlite:///") else text)
+
+
+def _is_demo_store(path: Path) -> bool:
+    """Read-only look for the demo's marker: never write to (or migrate) a file the demo may not own."""
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return False
+    try:
+        row = conn.execute('SELECT "value" FROM checkpoints WHERE "name" = ?', (MARKER_NAME,)).fetchone()
+    except sqlite3.Error:
+        return False
+    finally:
+        conn.close()
+    return row is not None and row[0] == MARKER_VALUE
+
+
+def _empty_store(path: Path, say: Callable[[str], None]) -> None:
+    if not path.exists():
+        return
+    if path.is_dir():
+        raise InputError("--store", f"{path} is a directory")
+    if path.stat().st_size and not _is_demo_store(path):
+        raise InputError("--store", f"{path} holds data the demo did not write; pass another --store")
+    for stale in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        stale.unlink(missing_ok=True)
+    say(f"removed the previous demo store {path}")
+
+
+# --- the simulation -----------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Ask:
+    request_id: str
+    mentee: DemoPerson
+    companions: tuple[DemoPerson, ...]
+    skill: str
+    question: str
+    at: datetime
+
+
+@dataclass(slots=True)
+class _Booking:
+    session_id: str
+    mentor: DemoPerson
+    mentees: tuple[DemoPerson, ...]
+    start: datetime
+    end: datetime
+    event_id: str
+    join_url: str
+    generation: int = 0  # bumped when the meeting moves, so the old play-out is skipped
+
+
+@dataclass(slots=True)
+class _Week:
+    number: int
+    start: datetime
+    end: datetime
+    asks: int = 0
+    booked: int = 0
+    waiting: int = 0
+    cancelled: int = 0
+    declined: int = 0
+    moved: int = 0
+    played: int = 0
+    late: int = 0
+    unreported: int = 0
+    decided: Counter[str] = field(default_factory=Counter)
+
+
+@dataclass(order=True, slots=True)
+class _Action:
+    at: datetime
+    order: int  # at the same moment: meetings end (0) before the weekly sync (1)
+    seq: int
+    kind: str = field(compare=False)
+    payload: Any = field(compare=False, default=None)
+
+
+class _Simulation:
+    def __init__(
+        self,
+        *,
+        org: DemoOrg,
+        graph: GraphGateway,
+        settings: GraphSettings,
+        admin: httpx.AsyncClient,
+        store: Store,
+        policy: TenantPolicy,
+        public_url: str,
+        rng: random.Random,
+        say: Callable[[str], None],
+    ) -> None:
+        self.org, self.graph, self.settings, self.admin = org, graph, settings, admin
+        self.store, self.policy, self.public_url, self.rng, self.say = store, policy, public_url, rng, say
+        self.raw = httpx.AsyncClient(
+            verify=ssl.create_default_context(cafile=settings.ca_bundle) if settings.ca_bundle else True,
+            trust_env=False,
+            timeout=30,
+        )
+        self.queue: list[_Action] = []
+        self.seq = 0
+        self.week_ends: list[datetime] = []
+        self.week: _Week | None = None
+        self.booked_by_mentor: Counter[str] = Counter()
+        self.last_mentor: dict[tuple[str, str], DemoPerson] = {}
+        self.first_booking: tuple[BookingRequest, datetime] | None = None
+
+    async def aclose(self) -> None:
+        await self.raw.aclose()
+
+    def push(self, at: datetime, kind: str, payload: Any = None, *, order: int = 0) -> None:
+        self.seq += 1
+        heapq.heappush(self.queue, _Action(at, order, self.seq, kind, payload))
+
+    # --- the weeks ------------------------------------------------------------------------------
+    async def run(self, start: datetime, weeks: int) -> list[_Week]:
+        done: list[_Week] = []
+        self.week_ends = [start + timedelta(weeks=n + 1) for n in range(weeks)]
+        for number in range(weeks):
+            week_start = start + timedelta(weeks=number)
+            for ask in self._asks(week_start, number):
+                self.push(ask.at, "ask", ask)
+            self.push(self.week_ends[number], "sync", order=1)
+        for number in range(weeks):
+            week = _Week(number + 1, start + timedelta(weeks=number), self.week_ends[number])
+            self.week = week
+            while self.queue and self.queue[0].at <= week.end:
+                action = heapq.heappop(self.queue)
+                await self._dispatch(action)
+                if action.kind == "sync":
+                    break
+            done.append(week)
+            self.say(self._week_line(week))
+        return done
+
+    async def _dispatch(self, action: _Action) -> None:
+        if action.kind == "ask":
+            await self._ask(action.payload)
+        elif action.kind == "cancel":
+            await self._cancel(action.payload, action.at)
+        elif action.kind == "decline":
+            await self._decline(action.payload, action.at)
+        elif action.kind == "move":
+            await self._move(action.payload, action.at)
+        elif action.kind == "play":
+            booking, generation = action.payload
+            if generation == booking.generation:
+                await self._play(booking)
+        elif action.kind == "late_report":
+            await self._post_report(*action.payload)
+        elif action.kind == "sync":
+            await self._sync(action.at)
+
+    # --- asks -------------------------------------------------------------------------------------
+    def _asks(self, week_start: datetime, number: int) -> list[_Ask]:
+        """This week's requests: most mentees ask once, some twice, some not at all, in their working day."""
+        asks = []
+        for mentee in self.org.mentees:
+            for index in range(self.rng.choices((0, 1, 2), weights=(35, 50, 15))[0]):
+                at = self._ask_time(mentee, week_start)
+                if at is None:
+                    continue
+                skill = self.rng.choice(mentee.skills) if mentee.skills else ""
+                question = self.rng.choice(QUESTIONS.get(skill, ANY_QUESTIONS))
+                teammates = [p for p in self.org.mentees if p.office == mentee.office and p.upn != mentee.upn]
+                companions = (self.rng.choice(teammates),) if teammates and self.rng.random() < P_COMPANION else ()
+                request_id = f"req-w{number + 1}-{mentee.upn.split('@')[0]}-{index + 1}"
+                asks.append(_Ask(request_id, mentee, companions, skill, question, at))
+        return asks
+
+    def _ask_time(self, person: DemoPerson, week_start: datetime) -> datetime | None:
+        """A moment in the person's working hours on one of their first four working days this week."""
+        local_first = week_start.astimezone(person.hours_tz).date()
+        days = [local_first + timedelta(days=n) for n in range(7)]
+        working = [d for d in days if ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
+                                       "sunday")[d.weekday()] in person.days][:4]  # fmt: skip
+        if not working:
+            return None
+        day = self.rng.choice(working)
+        minutes = person.start.hour * 60 + person.start.minute + 15 * self.rng.randrange(28)
+        local = datetime.combine(day, datetime.min.time(), tzinfo=person.hours_tz) + timedelta(minutes=minutes)
+        at = local.astimezone(UTC)
+        return at if week_start <= at < week_start + timedelta(weeks=1) else None
+
+    def _candidates(self, ask: _Ask) -> list[DemoPerson]:
+        """Mentors who teach the skill, with at least an hour of shared time in the next two weeks; the one
+        this mentee saw before for the skill first, then the least busy, then the best overlap."""
+        attendees = (ask.mentee, *ask.companions)
+        pool = [m for m in self.org.mentors if (not m.skills or ask.skill in m.skills) and m not in attendees]
+        scored = []
+        for mentor in pool:
+            shared = min(overlap_minutes(mentor, p, ask.at, ask.at + HORIZON) for p in attendees)
+            if shared >= 60:
+                scored.append((self.booked_by_mentor[mentor.upn] // 2, -shared, mentor.upn, mentor))
+        ordered = [m for *_, m in sorted(scored)]
+        before = self.last_mentor.get((ask.mentee.upn, ask.skill))
+        if before is not None and before in ordered and self.rng.random() < 0.7:
+            ordered.remove(before)
+            ordered.insert(0, before)
+        return ordered[:MENTOR_TRIES]
+
+    async def _ask(self, ask: _Ask) -> None:
+        assert self.week is not None
+        self.week.asks += 1
+        candidates = self._candidates(ask)
+        request = MentoringRequest(
+            id=ask.request_id,
+            mentee=ask.mentee.upn,
+            skill=ask.skill or "anything",
+            question=ask.question,
+            created_at=ask.at,
+            mentors=tuple(m.upn for m in candidates),
+        )
+        await asyncio.to_thread(self.store.add_request, request)
+        mentee_upns = tuple(p.upn for p in (ask.mentee, *ask.companions))
+        for mentor in candidates:
+            query = SlotQuery(mentor=mentor.upn, mentees=mentee_upns, now=ask.at, limit=SLOT_CHOICES)
+            answer = await search_slots(self.graph, self.policy, query)
+            for slot in self._mentee_picks(answer.slots):
+                booking = await self._book(ask, mentor, slot)
+                if booking is not None:
+                    return
+        self.week.waiting += 1
+
+    def _mentee_picks(self, slots: Sequence[Slot]) -> list[Slot]:
+        """The ranked slots in the order this mentee would try them: usually the first, not always."""
+        remaining = list(slots)
+        picks = []
+        while remaining:
+            chosen = self.rng.choices(remaining, weights=SLOT_WEIGHTS[: len(remaining)])[0]
+            picks.append(chosen)
+            remaining.remove(chosen)
+        return picks
+
+    async def _book(self, ask: _Ask, mentor: DemoPerson, slot: Slot) -> _Booking | None:
+        assert self.week is not None
+        request = BookingRequest(
+            mentor=mentor.upn,
+            mentees=tuple(p.upn for p in (ask.mentee, *ask.companions)),
+            start=slot.start,
+            question=ask.question,
+            topic=ask.skill or None,
+            idempotency_key=f"demo:{ask.request_id}",
+            request_id=ask.request_id,
+        )
+        try:
+            result = await book_session(
+                self.graph, self.store, self.policy, request, now=ask.at, public_url=self.public_url
+            )
+        except (Conflict, PolicyViolation):
+            return None  # taken or capped since the search: the mentee tries the next slot
+        session = result.session
+        if self.first_booking is None:
+            self.first_booking = (request, ask.at)
+        assert session.event_id is not None and session.join_url is not None
+        booking = _Booking(
+            session.id, mentor, (ask.mentee, *ask.companions), session.start, session.end, session.event_id,
+            session.join_url,
+        )  # fmt: skip
+        self.week.booked += 1
+        self.booked_by_mentor[mentor.upn] += 1
+        self.last_mentor[(ask.mentee.upn, ask.skill)] = mentor
+        fate = self.rng.random()
+        change_at = ask.at + (booking.start - ask.at) * self.rng.uniform(0.3, 0.8)
+        if fate < P_CANCEL:
+            self.push(change_at, "cancel", booking)
+        elif fate < P_DECLINE:
+            self.push(change_at, "decline", booking)
+        else:
+            if fate < P_MOVE:
+                self.push(change_at, "move", booking)
+            self.push(booking.end, "play", (booking, booking.generation))
+        return booking
+
+    async def resend_first_booking(self) -> bool:
+        """The first booking again with the same idempotency key: it must not make a second meeting."""
+        if self.first_booking is None:
+            return True
+        request, at = self.first_booking
+        again = await book_session(self.graph, self.store, self.policy, request, now=at, public_url=self.public_url)
+        return not again.created
+
+    # --- changes before the meeting ----------------------------------------------------------------
+    async def _cancel(self, booking: _Booking, at: datetime) -> None:
+        assert self.week is not None
+        await cancel_session(self.graph, self.store, booking.session_id, "Something came up, sorry!", now=at)
+        self.week.cancelled += 1
+
+    async def _graph(self, method: str, path: str, body: Any = None, params: dict[str, str] | None = None) -> Any:
+        """A raw Graph call as Outlook would make it (the mentor moving, a mentee declining)."""
+        token = await self.graph.token()
+        response = await self.raw.request(
+            method,
+            f"{self.settings.graph_url}{path}",
+            json=body,
+            params=params,
+            headers={"Authorization": f"Bearer {token}", "Prefer": 'outlook.timezone="UTC"'},
+        )
+        response.raise_for_status()
+        return response.json() if response.content else None
+
+    async def _decline(self, booking: _Booking, at: datetime) -> None:
+        assert self.week is not None
+        for mentee in booking.mentees:
+            view = await self._graph(
+                "GET",
+                f"/users/{mentee.upn}/calendarView",
+                params={"startDateTime": iso_z(booking.start), "endDateTime": iso_z(booking.end), "$top": "50"},
+            )
+            copy = next(
+                (e for e in view.get("value", []) if (e.get("onlineMeeting") or {}).get("joinUrl") == booking.join_url),
+                None,
+            )
+            if copy is not None:
+                body = {"comment": "Sorry, a customer call landed on this slot.", "sendResponse": True}
+                await self._graph("POST", f"/users/{mentee.upn}/events/{copy['id']}/decline", body)
+        self.week.declined += 1
+
+    async def _move(self, booking: _Booking, at: datetime) -> None:
+        """The mentor drags the meeting to another free slot in Outlook; sync must follow it."""
+        assert self.week is not None
+        query = SlotQuery(
+            mentor=booking.mentor.upn, mentees=tuple(p.upn for p in booking.mentees), now=at, limit=3
+        )
+        answer = await search_slots(self.graph, self.policy, query)
+        target = next((s for s in answer.slots if s.start != booking.start), None)
+        if target is None:
+            self.push(booking.end, "play", (booking, booking.generation))
+            return
+        patch = {
+            "start": {"dateTime": target.start.strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": "UTC"},
+            "end": {"dateTime": target.end.strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": "UTC"},
+        }
+        await self._graph("PATCH", f"/users/{booking.mentor.upn}/events/{booking.event_id}", patch)
+        booking.start, booking.end = target.start, target.end
+        booking.generation += 1
+        self.push(booking.end, "play", (booking, booking.generation))
+        self.week.moved += 1
+
+    # --- the meeting --------------------------------------------------------------------------------
+    def _records(self, booking: _Booking) -> list[dict[str, Any]]:
+        """Who was in the meeting and when: the behaviour mix of a real programme."""
+        start, end = booking.start, booking.end
+        length = (end - start).total_seconds() / 60
+
+        def span(join_min: float, leave_min: float) -> dict[str, str]:
+            return {
+                "join": iso_z(start + timedelta(minutes=join_min)),
+                "leave": iso_z(start + timedelta(minutes=leave_min)),
+            }
+
+        roll = self.rng.random()
+        mentor, mentees = booking.mentor.upn, [p.upn for p in booking.mentees]
+        if roll < P_MENTEE_NO_SHOW:  # the mentor waits; the mentee never comes, or looks in briefly
+            records = [{"upn": mentor, "intervals": [span(0, self.rng.uniform(0.6, 1.0) * length)]}]
+            for mentee in mentees:
+                if self.rng.random() < 0.3:
+                    records.append({"upn": mentee, "intervals": [span(3, 3 + self.rng.uniform(1, 4))]})
+            return records
+        if roll < P_MENTOR_NO_SHOW:  # the mentor forgot: the mentees wait a few minutes
+            return [{"upn": m, "intervals": [span(0, self.rng.uniform(4, 8))]} for m in mentees]
+        if roll < P_NOBODY:
+            return []  # nobody joined: Teams publishes no report at all
+        records = [{"upn": mentor, "intervals": [span(-1, length + self.rng.choice((0, 0, 1, 2)))]}]
+        for index, mentee in enumerate(mentees):
+            if index > 0 and self.rng.random() < 0.3:
+                continue  # the teammate did not make it; the session still counts
+            style = self.rng.random()
+            if style < 0.25:  # joins late
+                intervals = [span(self.rng.uniform(1, 4), length)]
+            elif style < 0.35:  # leaves early
+                intervals = [span(0, length - self.rng.uniform(1, 4))]
+            elif style < 0.43:  # drops and rejoins
+                cut = self.rng.uniform(3, length - 5)
+                intervals = [span(0, cut), span(cut + self.rng.uniform(0.5, 2), length)]
+            else:
+                intervals = [span(self.rng.uniform(-1, 0.5), length)]
+            records.append({"upn": mentee, "intervals": intervals})
+        return records
+
+    async def _play(self, booking: _Booking) -> None:
+        assert self.week is not None
+        self.week.played += 1
+        records = self._records(booking)
+        if not records:
+            self.week.unreported += 1
+            return
+        if self.rng.random() < P_LATE_REPORT:
+            # Teams is slow today: the report is not there at the next sync, only after it.
+            next_sync = next((end for end in self.week_ends if end > booking.end), None)
+            if next_sync is not None:
+                self.week.late += 1
+                self.push(next_sync + LATE_REPORT_DELAY, "late_report", (booking, records))
+                return
+        await self._post_report(booking, records)
+
+    async def _post_report(self, booking: _Booking, records: list[dict[str, Any]]) -> None:
+        joins = [i["join"] for r in records for i in r["intervals"]]
+        leaves = [i["leave"] for r in records for i in r["intervals"]]
+        body = {"joinUrl": booking.join_url, "start": min(joins), "end": max(leaves), "records": records}
+        response = await self.admin.post("/meetings/attendance", json=body)
+        response.raise_for_status()
+
+    # --- the weekly sync ----------------------------------------------------------------------------
+    async def _sync(self, at: datetime) -> None:
+        assert self.week is not None
+        organizers = await asyncio.to_thread(find_sync_work, self.store)
+        results = await asyncio.gather(
+            *(sync_organizer(self.graph, self.store, self.policy, o, now=at) for o in organizers)
+        )
+        total = SyncResult("all")
+        for result in results:
+            total.merge(result)
+        self.week.decided.update(total.decided)
+        if total.moved:
+            self.week.decided["moved"] += total.moved
+        if total.cancelled:
+            self.week.decided["cancelled"] += total.cancelled
+
+    def _week_line(self, week: _Week) -> str:
+        parts = [
+            f"week {week.number} ({week.start:%d %b}-{week.end - timedelta(days=1):%d %b})",
+            f"{week.asks} asks, {week.booked} booked, {week.waiting} left waiting",
+            f"{week.cancelled} cancelled, {week.declined} declined, {week.moved} moved",
+            f"{week.played} meetings played ({week.late} reports late, {week.unreported} without a report)",
+        ]
+        decided = ", ".join(f"{k} {v}" for k, v in sorted(week.decided.items())) or "no change"
+        changes = _clock_changes(self.org, week.start, week.end)
+        line = " · ".join(parts) + f" · sync: {decided}"
+        return line + (f"\n  clocks changed: {changes}" if changes else "")
+
+
+def _clock_changes(org: DemoOrg, since: datetime, until: datetime) -> str:
+    changed = []
+    for name, zone in sorted(org.zones().items()):
+        before, after = since.astimezone(zone).utcoffset(), until.astimezone(zone).utcoffset()
+        if before is not None and after is not None and before != after:
+            changed.append(f"{name} {_offset(before)}→{_offset(after)}")
+    return "; ".join(changed)
+
+
+def _offset(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+# --- the summary -----------------------------------------------------------------------------------------
+
+
+def _summary(report: Report, org: DemoOrg, later: int) -> str:
+    names = {p.upn.lower(): p.display_name for p in org.people}
+    header = ("mentor", "sessions", "completed", "no-shows", "cancelled", "open", "mentees")
+    rows = []
+    for stats in report.mentors:
+        c = stats.counts
+        rows.append(
+            (
+                f"{names.get(stats.mentor, stats.mentor)} ({stats.mentor})",
+                c.total,
+                c.completed,
+                c.no_show,
+                c.cancelled,
+                c.scheduled + c.pending_attendance,
+                stats.distinct_mentees,
+            )
+        )
+    c = report.counts
+    total = ("total", c.total, c.completed, c.no_show, c.cancelled, c.scheduled + c.pending_attendance,
+             report.mentees_with_sessions)  # fmt: skip
+    width = max(len(str(r[0])) for r in [header, *rows, total])
+    lines = ["  ".join([str(header[0]).ljust(width), *(h.rjust(9) for h in header[1:])])]
+    lines.append("-" * len(lines[0]))
+    lines += ["  ".join([str(r[0]).ljust(width), *(str(v).rjust(9) for v in r[1:])]) for r in rows]
+    lines.append("-" * len(lines[0]))
+    lines.append("  ".join([str(total[0]).ljust(width), *(str(v).rjust(9) for v in total[1:])]))
+    wait = report.time_to_first_session
+    decided = c.completed + c.no_show
+    lines.append("")
+    lines.append(
+        f"totals: completion rate {percent(report.completion_rate)} ({c.completed} of {decided} decided), "
+        f"time to first session median {duration(wait.median_minutes)}, p90 {duration(wait.p90_minutes)} "
+        f"({len(wait.requests)} requests, {wait.waiting} waiting)"
+    )
+    if later:
+        lines.append(f"booked beyond the demo's last day: {later} more sessions (not in these numbers)")
+    return "\n".join(lines)
+
+
+# --- entry point -------------------------------------------------------------------------------------------
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    began = clock.perf_counter()
+
+    def say(text: str) -> None:
+        sys.stderr.write(f"demo: {text}\n")
+        sys.stderr.flush()
+
+    start = parse_aware("--now", args.now)
+    weeks = args.weeks
+    if isinstance(weeks, bool) or not isinstance(weeks, int) or not 1 <= weeks <= MAX_WEEKS:
+        raise InputError("--weeks", f"must be between 1 and {MAX_WEEKS}")
+    policy = _read_policy(args.policy)
+    out_dir = Path(args.out)
+    store_path = _store_path(args.store)
+    out_dir.mkdir(parents=True, exist_ok=True)
+
+    if args.tenant:
+        try:
+            seed_data = json.loads(Path(args.tenant).read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise InputError("--tenant", f"no such file: {args.tenant}") from exc
+        except json.JSONDecodeError as exc:
+            raise InputError("--tenant", f"malformed JSON: {exc}") from exc
+        if not isinstance(seed_data, dict):
+            raise InputError("--tenant", "expected a JSON object")
+        org = DemoOrg.from_seed(seed_data)
+        seed_path = Path(args.tenant)
+    else:
+        org = build_demo_org(start, weeks=weeks, seed=args.seed)
+        seed_path = out_dir / SEED_FILE
+        seed_path.write_text(json.dumps(org.seed, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+    _empty_store(store_path, say)
+    store = open_store(f"sqlite:///{store_path}")
+    store.set_checkpoint(MARKER_NAME, MARKER_VALUE)
+    say(
+        f"organisation: {len(org.people)} people ({len(org.mentors)} mentors, {len(org.mentees)} mentees) "
+        f"in {len(org.zones())} time zones; seed {seed_path}"
+    )
+    say(f"simulating {weeks} week(s) from {iso_z(start)}; store {store_path}")
+    try:
+        with start_local_tenant(str(seed_path)) as running:
+            settings = emulator_settings(running)
+            say(f"Graph emulator on {running.graph_url}")
+            report, later, requests_total, idempotent = asyncio.run(
+                _simulate(org, settings, running.admin_url, store, policy, start, weeks, args.seed, say)
+            )
+    finally:
+        close = getattr(store, "close", None)
+        if callable(close):
+            close()
+
+    report_path = out_dir / REPORT_FILE
+    report_path.write_text(render(report, "html")[1], encoding="utf-8")
+    end = start + timedelta(weeks=weeks)
+    sys.stdout.write(
+        f"micromentor demo: {len(org.people)} people, {weeks} week(s) from {start:%d %b %Y} to {end:%d %b %Y}\n\n"
+        + _summary(report, org, later)
+        + f"\n\nreport: {report_path}\n"
+    )
+    if not idempotent:
+        say("warning: resending the first booking with its idempotency key made a second meeting")
+    say(f"wrote {report_path}")
+    say(f"done in {clock.perf_counter() - began:.1f} s ({requests_total} Graph requests)")
+    return 0
+
+
+async def _simulate(
+    org: DemoOrg,
+    settings: GraphSettings,
+    admin_url: str,
+    store: Store,
+    policy: TenantPolicy,
+    start: datetime,
+    weeks: int,
+    seed: int,
+    say: Callable[[str], None],
+) -> tuple[Report, int, int, bool]:
+    graph = GraphGateway(settings)
+    verify = ssl.create_default_context(cafile=settings.ca_bundle) if settings.ca_bundle else True
+    admin = httpx.AsyncClient(base_url=admin_url, verify=verify, trust_env=False, timeout=30)
+    simulation = _Simulation(
+        org=org,
+        graph=graph,
+        settings=settings,
+        admin=admin,
+        store=store,
+        policy=policy,
+        public_url=load_settings().public_url,
+        rng=random.Random(seed),
+        say=say,
+    )
+    try:
+        await simulation.run(start, weeks)
+        idempotent = await simulation.resend_first_booking()
+        end = start + timedelta(weeks=weeks)
+        report = await build_report(store, policy, period_from=start, period_to=end, graph=graph)
+        later = len(await asyncio.to_thread(store.list_sessions, start_from=end))
+        log = (await admin.get("/requests")).json()
+        return report, later, int(log.get("total") or 0), idempotent
+    finally:
+        await simulation.aclose()
+        await admin.aclose()
+        await graph.aclose()
+
+
+# Kept for `python -m micromentor.demo` while the subcommand is being wired into the CLI.
+if __name__ == "__main__":
+    _parser = argparse.ArgumentParser(prog="micromentor demo")
+    add_demo_arguments(_parser)
+    sys.exit(run_demo(_parser.parse_args()))
