@@ -8,6 +8,7 @@ it would be against a remote Graph. Everything stays on 127.0.0.1.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import random
@@ -29,7 +30,13 @@ from typing import Any, TypeVar
 
 import httpx
 
+from core.model import Attendee
+from graph.auth import MsalTokenProvider
+from graph.client import build_graph_client
 from graph.config import GraphSettings
+from graph.gateway import GraphGateway
+from graph.mapping import to_working_hours
+from graph.timezones import UnknownTimeZone, zone_from_name
 from micromentor.tenant import emulator_settings
 
 __all__ = [
@@ -38,8 +45,9 @@ __all__ = [
     "ROOT",
     "Emulator",
     "GraphCount",
-    "mentees",
+    "NaiveGraph",
     "median_ms",
+    "mentees",
     "start_emulator_process",
     "table",
     "tenant_seed",
@@ -171,8 +179,39 @@ class GraphCount:
         for route, n in sorted(self.by_route.items()):
             short = route.replace("/users/{user}", "").replace("/calendar/", "")
             shown = f"{n / per:.2f}".rstrip("0").rstrip(".") if per != 1 else str(n)
-            parts.append(f"{short} ×{shown}")
+            parts.append(f"{short} x{shown}")
         return ", ".join(parts) or "none"
+
+
+class NaiveGraph:
+    """The per-person alternative to the gateway's getSchedule and $batch: one GET mailboxSettings and one
+    calendarView per person, through the same msgraph-sdk stack, no cache."""
+
+    def __init__(self, settings: GraphSettings) -> None:
+        self.settings = settings
+        self.tokens = MsalTokenProvider(settings)
+        self.client, self.http = build_graph_client(settings, self.tokens)
+        self.views = GraphGateway(settings)  # only for its calendar_items (calendarView, paged), never cached
+
+    async def token(self) -> None:
+        await self.tokens.get_authorization_token(self.settings.graph_url)
+        await self.views.token()
+
+    async def mailbox(self, user: str) -> Any:
+        return await self.client.users.by_user_id(user).mailbox_settings.get()
+
+    async def attendee(self, user: str, start: datetime, end: datetime) -> Attendee:
+        settings, items = await asyncio.gather(self.mailbox(user), self.views.calendar_items(user, start, end))
+        try:
+            zone = zone_from_name(settings.time_zone) if settings and settings.time_zone else UTC
+        except UnknownTimeZone:
+            zone = UTC
+        hours = to_working_hours(settings.working_hours if settings else None, zone)
+        return Attendee(upn=user, tz=zone, working_hours=hours, items=tuple(items))
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+        await self.views.aclose()
 
 
 @dataclass

@@ -22,6 +22,7 @@ from msgraph.generated.models.event import Event
 from msgraph.generated.models.item_body import ItemBody
 from msgraph.generated.models.mailbox_settings import MailboxSettings
 from msgraph.generated.models.online_meeting_provider_type import OnlineMeetingProviderType
+from msgraph.generated.models.subscription import Subscription
 from msgraph.generated.users.item.calendar.get_schedule.get_schedule_post_request_body import (
     GetSchedulePostRequestBody,
 )
@@ -46,7 +47,7 @@ from graph.config import GraphSettings
 from graph.errors import GraphNotFound, GraphRequestError, GraphUnavailable
 from graph.mapping import enum_text, graph_time, to_calendar_item, to_working_hours
 from graph.retry import TRANSIENT_STATUSES, call_graph, retry_after_seconds
-from graph.timezones import UnknownTimeZone, zone_from_name
+from graph.timezones import UnknownTimeZone, parse_graph_datetime, zone_from_name
 from graph.values import (
     DeltaPage,
     DirectoryUser,
@@ -58,6 +59,7 @@ from graph.values import (
 
 __all__ = ["SCHEDULES_PER_REQUEST", "GraphGateway"]
 
+_MeetingQuery = OnlineMeetingsRequestBuilder.OnlineMeetingsRequestBuilderGetQueryParameters
 _ReportQuery = MeetingAttendanceReportItemRequestBuilder.MeetingAttendanceReportItemRequestBuilderGetQueryParameters
 
 log = logging.getLogger(__name__)
@@ -179,13 +181,13 @@ class GraphGateway:
                     str(i): self._client.users.by_user_id(u).mailbox_settings.to_get_request_information()
                     for i, u in enumerate(group)
                 },
-                MailboxSettings,
                 what="GET mailboxSettings ($batch)",
             )
             for i, user in enumerate(group):
-                status, settings = answers[str(i)]
+                status, body = answers[str(i)]
                 if status == 404:
                     continue
+                settings = _parse(body, MailboxSettings) if body is not None else None
                 if settings is None:
                     raise GraphRequestError(f"GET mailboxSettings {user}: Graph answered {status}", status=status)
                 try:
@@ -195,12 +197,10 @@ class GraphGateway:
                 self._mailboxes[user] = Mailbox(user, zone, to_working_hours(settings.working_hours, zone))
         return {u: self._mailboxes[u.lower()] for u in users if u.lower() in self._mailboxes}
 
-    async def _batch_get(
-        self, requests: dict[str, Any], parse_as: type[T], *, what: str
-    ) -> dict[str, tuple[int, T | None]]:
-        """GETs in one $batch; throttled items are retried on their own (the SDK does not)."""
+    async def _batch_get(self, requests: dict[str, Any], *, what: str) -> dict[str, tuple[int, dict[str, Any] | None]]:
+        """GETs in one $batch (JSON bodies); throttled items are retried on their own (the SDK does not)."""
         pending = dict(requests)
-        results: dict[str, tuple[int, T | None]] = {}
+        results: dict[str, tuple[int, dict[str, Any] | None]] = {}
         for attempt in range(self.settings.max_attempts):
             answers = await self._call(what, partial(self._post_batch, pending))
             wait = 0.0
@@ -215,8 +215,7 @@ class GraphGateway:
                     retry[key] = pending[key]
                     continue
                 body = answer.get("body")
-                parsed = _parse(body, parse_as) if 200 <= status < 300 and isinstance(body, dict) else None
-                results[key] = (status, parsed)
+                results[key] = (status, body if 200 <= status < 300 and isinstance(body, dict) else None)
             if not retry:
                 return results
             pending = retry
@@ -375,42 +374,115 @@ class GraphGateway:
             raise GraphRequestError(f"calendarView/delta {user}: Graph returned no deltaLink")
         return DeltaPage(tuple(changed), tuple(removed), str(final))
 
-    # --- online meetings and attendance ---------------------------------------------------------
-    async def find_online_meeting(self, organizer_id: str, join_url: str) -> str | None:
-        query = OnlineMeetingsRequestBuilder.OnlineMeetingsRequestBuilderGetQueryParameters(
-            filter=f"JoinWebUrl eq '{quote(join_url, safe='')}'"
+    # --- change notifications ---------------------------------------------------------------
+    async def subscribe_to_events(
+        self, user: str, notification_url: str, client_state: str, expires: datetime
+    ) -> tuple[str, datetime]:
+        """Subscribe to changes of a user's events; Graph validates `notification_url` before answering."""
+        subscription = Subscription(
+            change_type="created,updated,deleted",
+            notification_url=notification_url,
+            lifecycle_notification_url=notification_url,
+            resource=f"users/{user}/events",
+            expiration_date_time=expires,
+            client_state=client_state,
         )
-        builder = self._client.users.by_user_id(organizer_id).online_meetings
-        found = await self._call("GET onlineMeetings by joinUrl", lambda: builder.get(_config(query)))
-        meetings = (found.value if found else None) or []
-        return str(meetings[0].id) if meetings else None
+        created = await self._call("POST subscription", lambda: self._client.subscriptions.post(subscription))
+        if created is None or not created.id:
+            raise GraphRequestError("POST subscription: Graph returned no subscription")
+        return str(created.id), created.expiration_date_time or expires
 
-    async def attendance_reports(self, organizer_id: str, meeting_id: str) -> list[AttendanceReport]:
-        meeting = self._client.users.by_user_id(organizer_id).online_meetings.by_online_meeting_id(meeting_id)
-        listing = await self._call("GET attendanceReports", lambda: meeting.attendance_reports.get())
-        reports = []
-        query = _ReportQuery(expand=["attendanceRecords"])
-        for summary in (listing.value if listing else None) or ():
-            item = meeting.attendance_reports.by_meeting_attendance_report_id(str(summary.id))
-            full = await self._call("GET attendanceReport", partial(item.get, _config(query)))
-            records = tuple(
-                AttendanceRecord(
-                    email=(r.email_address or "").lower(),
-                    intervals=tuple(
-                        AttendanceInterval(i.join_date_time, i.leave_date_time)
-                        for i in r.attendance_intervals or ()
-                        if i.join_date_time and i.leave_date_time
-                    ),
-                    total_seconds=r.total_attendance_in_seconds,
-                )
-                for r in ((full.attendance_records if full else None) or ())
+    async def renew_subscription(self, subscription_id: str, expires: datetime) -> datetime:
+        builder = self._client.subscriptions.by_subscription_id(subscription_id)
+        renewed = await self._call(
+            "PATCH subscription", lambda: builder.patch(Subscription(expiration_date_time=expires))
+        )
+        return (renewed.expiration_date_time if renewed else None) or expires
+
+    # --- online meetings and attendance ---------------------------------------------------------
+    async def _batched(self, requests: dict[str, Any], what: str) -> dict[str, tuple[int, dict[str, Any] | None]]:
+        keys = list(requests)
+        groups = [{k: requests[k] for k in group} for group in chunked(keys, BATCH_LIMIT)]
+        answers = await asyncio.gather(*(self._batch_get(g, what=what) for g in groups))
+        return {k: v for answer in answers for k, v in answer.items()}
+
+    async def attendance(self, organizer_id: str, join_urls: Sequence[str]) -> dict[str, list[AttendanceReport] | None]:
+        """Attendance reports of many meetings of one organizer, in three $batch rounds of 20:
+        find each meeting by join URL, list its reports, read each report with its records.
+        A meeting Graph does not know maps to None."""
+        meetings_of = self._client.users.by_user_id(organizer_id).online_meetings
+        lookups = {
+            str(i): meetings_of.to_get_request_information(
+                _config(_MeetingQuery(filter=f"JoinWebUrl eq '{quote(url, safe='')}'"))
             )
-            reports.append(
-                AttendanceReport(
-                    id=str(summary.id),
-                    meeting_start=summary.meeting_start_date_time,
-                    meeting_end=summary.meeting_end_date_time,
-                    records=records,
-                )
-            )
+            for i, url in enumerate(join_urls)
+        }
+        found = await self._batched(lookups, "GET onlineMeetings by joinUrl ($batch)")
+        meeting_ids: dict[str, str] = {}
+        for i, url in enumerate(join_urls):
+            _, body = found[str(i)]
+            values = (body or {}).get("value") or []
+            if values:
+                meeting_ids[url] = str(values[0]["id"])
+        found_urls = list(meeting_ids)
+        listings = await self._batched(
+            {
+                str(n): meetings_of.by_online_meeting_id(
+                    meeting_ids[url]
+                ).attendance_reports.to_get_request_information()
+                for n, url in enumerate(found_urls)
+            },
+            "GET attendanceReports ($batch)",
+        )
+        report_keys: list[tuple[str, str]] = []  # (join url, report id)
+        for n, url in enumerate(found_urls):
+            _, body = listings[str(n)]
+            report_keys += [(url, str(summary["id"])) for summary in (body or {}).get("value") or []]
+        expand = _config(_ReportQuery(expand=["attendanceRecords"]))
+        details = await self._batched(
+            {
+                str(n): meetings_of.by_online_meeting_id(meeting_ids[url])
+                .attendance_reports.by_meeting_attendance_report_id(report_id)
+                .to_get_request_information(expand)
+                for n, (url, report_id) in enumerate(report_keys)
+            },
+            "GET attendanceReport ($batch)",
+        )
+        reports: dict[str, list[AttendanceReport] | None] = {url: None for url in join_urls}
+        collected: dict[str, list[AttendanceReport]] = {url: [] for url in found_urls}
+        for n, (url, report_id) in enumerate(report_keys):
+            _, body = details[str(n)]
+            if body is not None:
+                collected[url].append(_report(report_id, body))
+        reports.update(collected)
         return reports
+
+
+def _moment(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    return parse_graph_datetime(value, UTC)
+
+
+def _report(report_id: str, body: dict[str, Any]) -> AttendanceReport:
+    records = []
+    for record in body.get("attendanceRecords") or ():
+        intervals = []
+        for interval in record.get("attendanceIntervals") or ():
+            joined, left = _moment(interval.get("joinDateTime")), _moment(interval.get("leaveDateTime"))
+            if joined is not None and left is not None:
+                intervals.append(AttendanceInterval(joined, left))
+        total = record.get("totalAttendanceInSeconds")
+        records.append(
+            AttendanceRecord(
+                email=str(record.get("emailAddress") or "").lower(),
+                intervals=tuple(intervals),
+                total_seconds=int(total) if isinstance(total, int | float) else None,
+            )
+        )
+    return AttendanceReport(
+        id=report_id,
+        records=tuple(records),
+        meeting_start=_moment(body.get("meetingStartDateTime")),
+        meeting_end=_moment(body.get("meetingEndDateTime")),
+    )

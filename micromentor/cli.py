@@ -27,6 +27,9 @@ from store import open_store
 __all__ = ["main"]
 
 
+SYNC_PARALLEL = 4  # organizers synced at once (Graph allows 4 concurrent requests per mailbox)
+
+
 class UsageError(Exception):
     """Bad usage or bad input: exit 2 with one line."""
 
@@ -122,11 +125,19 @@ def _cmd_sync(args: argparse.Namespace) -> int:
         async def run() -> dict[str, Any]:
             graph = GraphGateway(graph_settings)
             total = SyncResult("all")
-            try:
-                for index, organizer in enumerate(organizers, 1):
+            done = 0
+            gate = asyncio.Semaphore(SYNC_PARALLEL)
+
+            async def one(organizer: str) -> None:
+                nonlocal done
+                async with gate:
                     result = await sync_organizer(graph, store, policy, organizer, now=now)
-                    total.merge(result)
-                    sys.stderr.write(f"[{index}/{len(organizers)}] {organizer}: {result.decided or 'no change'}\n")
+                total.merge(result)
+                done += 1
+                sys.stderr.write(f"[{done}/{len(organizers)}] {organizer}: {result.decided or 'no change'}\n")
+
+            try:
+                await asyncio.gather(*(one(o) for o in organizers))
             finally:
                 await graph.aclose()
             return {

@@ -31,7 +31,7 @@ import sys
 import time as clock
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -44,7 +44,7 @@ from core.model import MentoringRequest, Slot
 from core.timefmt import iso_z, parse_aware
 from graph.config import GraphSettings
 from graph.gateway import GraphGateway
-from micromentor.demo_org import DemoOrg, DemoPerson, build_demo_org, overlap_minutes
+from micromentor.demo_org import WEEKDAYS, DemoOrg, DemoPerson, build_demo_org, overlap_minutes
 from micromentor.settings import load_settings
 from micromentor.tenant import emulator_settings, start_local_tenant
 from policies import TenantPolicy, parse_policy
@@ -78,6 +78,8 @@ SEED_FILE = "demo-tenant.json"
 MARKER_NAME, MARKER_VALUE = "demo", "micromentor demo"
 
 HORIZON = timedelta(days=14)
+DAY = timedelta(days=1)
+SYNC_EVERY = DAY
 MENTOR_TRIES = 3  # mentors asked per request before it is left waiting
 SLOT_CHOICES = 5  # ranked slots shown to the mentee
 SLOT_WEIGHTS = (50, 25, 13, 8, 4)  # how often the mentee takes the 1st, 2nd… ranked slot
@@ -88,6 +90,7 @@ P_CANCEL, P_DECLINE, P_MOVE = 0.08, 0.11, 0.16
 P_MENTEE_NO_SHOW, P_MENTOR_NO_SHOW, P_NOBODY = 0.15, 0.19, 0.205
 P_LATE_REPORT = 0.08
 P_COMPANION = 0.1  # a mentee brings a teammate from the same office
+P_ASK_AGAIN = 0.6
 
 QUESTIONS: dict[str, tuple[str, ...]] = {
     "giving feedback": (
@@ -162,7 +165,7 @@ def add_demo_arguments(parser: argparse.ArgumentParser) -> None:
         "--out",
         metavar="DIR",
         default=DEFAULT_OUT,
-        help=f"where {REPORT_FILE} and {SEED_FILE} go (default ./.micromentor)"
+        help=f"where {REPORT_FILE} and {SEED_FILE} go (default ./.micromentor)",
     )
     parser.add_argument(
         "--now", metavar="ISO", default=DEFAULT_NOW, help=f"the clock at the start of week 1 (default {DEFAULT_NOW})"
@@ -233,18 +236,23 @@ class _Ask:
     skill: str
     question: str
     at: datetime
+    attempt: int = 1  # 2, 3… when the mentee asks again after a cancelled or declined session
 
 
 @dataclass(slots=True)
 class _Booking:
+    ask: _Ask
     session_id: str
     mentor: DemoPerson
-    mentees: tuple[DemoPerson, ...]
     start: datetime
     end: datetime
     event_id: str
     join_url: str
-    generation: int = 0  # bumped when the meeting moves, so the old play-out is skipped
+    generation: int = 0  # bumped when the meeting moves, so the play-out at the old end is skipped
+
+    @property
+    def mentees(self) -> tuple[DemoPerson, ...]:
+        return (self.ask.mentee, *self.ask.companions)
 
 
 @dataclass(slots=True)
@@ -253,6 +261,7 @@ class _Week:
     start: datetime
     end: datetime
     asks: int = 0
+    reasks: int = 0
     booked: int = 0
     waiting: int = 0
     cancelled: int = 0
@@ -261,13 +270,14 @@ class _Week:
     played: int = 0
     late: int = 0
     unreported: int = 0
-    decided: Counter[str] = field(default_factory=Counter)
+    syncs: int = 0
+    changes: Counter[str] = field(default_factory=Counter)
 
 
 @dataclass(order=True, slots=True)
 class _Action:
     at: datetime
-    order: int  # at the same moment: meetings end (0) before the weekly sync (1)
+    order: int  # at the same moment: meetings end (0) before the sync (1)
     seq: int
     kind: str = field(compare=False)
     payload: Any = field(compare=False, default=None)
@@ -296,7 +306,7 @@ class _Simulation:
         )
         self.queue: list[_Action] = []
         self.seq = 0
-        self.week_ends: list[datetime] = []
+        self.sync_times: list[datetime] = []
         self.week: _Week | None = None
         self.booked_by_mentor: Counter[str] = Counter()
         self.last_mentor: dict[tuple[str, str], DemoPerson] = {}
@@ -311,23 +321,24 @@ class _Simulation:
 
     # --- the weeks ------------------------------------------------------------------------------
     async def run(self, start: datetime, weeks: int) -> list[_Week]:
-        done: list[_Week] = []
-        self.week_ends = [start + timedelta(weeks=n + 1) for n in range(weeks)]
+        """Every week's asks are known up front; everything else follows from them, in time order. Sync
+        runs once a simulated day (the timer's job), so that a late attendance report still lands inside
+        metrics.md's 48-hour grace; each week ends with one."""
+        self.sync_times = [start + SYNC_EVERY * n for n in range(1, weeks * 7 * DAY // SYNC_EVERY + 1)]
+        for at in self.sync_times:
+            self.push(at, "sync", order=1)
         for number in range(weeks):
-            week_start = start + timedelta(weeks=number)
-            for ask in self._asks(week_start, number):
+            for ask in self._asks(start + timedelta(weeks=number), number):
                 self.push(ask.at, "ask", ask)
-            self.push(self.week_ends[number], "sync", order=1)
+        done: list[_Week] = []
         for number in range(weeks):
-            week = _Week(number + 1, start + timedelta(weeks=number), self.week_ends[number])
+            week = _Week(number + 1, start + timedelta(weeks=number), start + timedelta(weeks=number + 1))
             self.week = week
             while self.queue and self.queue[0].at <= week.end:
-                action = heapq.heappop(self.queue)
-                await self._dispatch(action)
-                if action.kind == "sync":
-                    break
+                await self._dispatch(heapq.heappop(self.queue))
             done.append(week)
-            self.say(self._week_line(week))
+            for line in self._week_lines(week):
+                self.say(line)
         return done
 
     async def _dispatch(self, action: _Action) -> None:
@@ -369,8 +380,7 @@ class _Simulation:
         """A moment in the person's working hours on one of their first four working days this week."""
         local_first = week_start.astimezone(person.hours_tz).date()
         days = [local_first + timedelta(days=n) for n in range(7)]
-        working = [d for d in days if ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
-                                       "sunday")[d.weekday()] in person.days][:4]  # fmt: skip
+        working = [d for d in days if WEEKDAYS[d.weekday()] in person.days][:4]
         if not working:
             return None
         day = self.rng.choice(working)
@@ -398,17 +408,20 @@ class _Simulation:
 
     async def _ask(self, ask: _Ask) -> None:
         assert self.week is not None
-        self.week.asks += 1
         candidates = self._candidates(ask)
-        request = MentoringRequest(
-            id=ask.request_id,
-            mentee=ask.mentee.upn,
-            skill=ask.skill or "anything",
-            question=ask.question,
-            created_at=ask.at,
-            mentors=tuple(m.upn for m in candidates),
-        )
-        await asyncio.to_thread(self.store.add_request, request)
+        if ask.attempt == 1:
+            self.week.asks += 1
+            request = MentoringRequest(
+                id=ask.request_id,
+                mentee=ask.mentee.upn,
+                skill=ask.skill or "anything",
+                question=ask.question,
+                created_at=ask.at,
+                mentors=tuple(m.upn for m in candidates),
+            )
+            await asyncio.to_thread(self.store.add_request, request)
+        else:
+            self.week.reasks += 1
         mentee_upns = tuple(p.upn for p in (ask.mentee, *ask.companions))
         for mentor in candidates:
             query = SlotQuery(mentor=mentor.upn, mentees=mentee_upns, now=ask.at, limit=SLOT_CHOICES)
@@ -437,7 +450,8 @@ class _Simulation:
             start=slot.start,
             question=ask.question,
             topic=ask.skill or None,
-            idempotency_key=f"demo:{ask.request_id}",
+            # One key per booking the mentee sends: another slot or mentor is another booking.
+            idempotency_key=f"{ask.request_id}/{ask.attempt}/{mentor.upn}/{iso_z(slot.start)}",
             request_id=ask.request_id,
         )
         try:
@@ -450,10 +464,7 @@ class _Simulation:
         if self.first_booking is None:
             self.first_booking = (request, ask.at)
         assert session.event_id is not None and session.join_url is not None
-        booking = _Booking(
-            session.id, mentor, (ask.mentee, *ask.companions), session.start, session.end, session.event_id,
-            session.join_url,
-        )  # fmt: skip
+        booking = _Booking(ask, session.id, mentor, session.start, session.end, session.event_id, session.join_url)
         self.week.booked += 1
         self.booked_by_mentor[mentor.upn] += 1
         self.last_mentor[(ask.mentee.upn, ask.skill)] = mentor
@@ -482,6 +493,15 @@ class _Simulation:
         assert self.week is not None
         await cancel_session(self.graph, self.store, booking.session_id, "Something came up, sorry!", now=at)
         self.week.cancelled += 1
+        self._maybe_ask_again(booking, at)
+
+    def _maybe_ask_again(self, booking: _Booking, at: datetime) -> None:
+        """Most mentees whose session fell through ask again (same request) within a day or so."""
+        if self.rng.random() < P_ASK_AGAIN:
+            again = replace(
+                booking.ask, at=at + timedelta(hours=self.rng.uniform(1, 26)), attempt=booking.ask.attempt + 1
+            )
+            self.push(again.at, "ask", again)
 
     async def _graph(self, method: str, path: str, body: Any = None, params: dict[str, str] | None = None) -> Any:
         """A raw Graph call as Outlook would make it (the mentor moving, a mentee declining)."""
@@ -512,13 +532,12 @@ class _Simulation:
                 body = {"comment": "Sorry, a customer call landed on this slot.", "sendResponse": True}
                 await self._graph("POST", f"/users/{mentee.upn}/events/{copy['id']}/decline", body)
         self.week.declined += 1
+        self._maybe_ask_again(booking, at)
 
     async def _move(self, booking: _Booking, at: datetime) -> None:
         """The mentor drags the meeting to another free slot in Outlook; sync must follow it."""
         assert self.week is not None
-        query = SlotQuery(
-            mentor=booking.mentor.upn, mentees=tuple(p.upn for p in booking.mentees), now=at, limit=3
-        )
+        query = SlotQuery(mentor=booking.mentor.upn, mentees=tuple(p.upn for p in booking.mentees), now=at, limit=3)
         answer = await search_slots(self.graph, self.policy, query)
         target = next((s for s in answer.slots if s.start != booking.start), None)
         if target is None:
@@ -584,7 +603,7 @@ class _Simulation:
             return
         if self.rng.random() < P_LATE_REPORT:
             # Teams is slow today: the report is not there at the next sync, only after it.
-            next_sync = next((end for end in self.week_ends if end > booking.end), None)
+            next_sync = next((t for t in self.sync_times if t > booking.end), None)
             if next_sync is not None:
                 self.week.late += 1
                 self.push(next_sync + LATE_REPORT_DELAY, "late_report", (booking, records))
@@ -598,8 +617,9 @@ class _Simulation:
         response = await self.admin.post("/meetings/attendance", json=body)
         response.raise_for_status()
 
-    # --- the weekly sync ----------------------------------------------------------------------------
+    # --- the daily sync ----------------------------------------------------------------------------
     async def _sync(self, at: datetime) -> None:
+        """What the timer does: every organizer with open sessions, calendar changes then attendance."""
         assert self.week is not None
         organizers = await asyncio.to_thread(find_sync_work, self.store)
         results = await asyncio.gather(
@@ -608,23 +628,28 @@ class _Simulation:
         total = SyncResult("all")
         for result in results:
             total.merge(result)
-        self.week.decided.update(total.decided)
-        if total.moved:
-            self.week.decided["moved"] += total.moved
-        if total.cancelled:
-            self.week.decided["cancelled"] += total.cancelled
+        self.week.syncs += 1
+        self.week.changes.update(total.decided)
+        self.week.changes["moved"] += total.moved
+        self.week.changes["cancelled"] += total.cancelled
 
-    def _week_line(self, week: _Week) -> str:
-        parts = [
-            f"week {week.number} ({week.start:%d %b}-{week.end - timedelta(days=1):%d %b})",
-            f"{week.asks} asks, {week.booked} booked, {week.waiting} left waiting",
-            f"{week.cancelled} cancelled, {week.declined} declined, {week.moved} moved",
-            f"{week.played} meetings played ({week.late} reports late, {week.unreported} without a report)",
-        ]
-        decided = ", ".join(f"{k} {v}" for k, v in sorted(week.decided.items())) or "no change"
+    def _week_lines(self, week: _Week) -> list[str]:
+        last_day = week.end - DAY
+        lines = [f"week {week.number}: {week.start:%a %d %b} to {last_day:%a %d %b %Y}"]
         changes = _clock_changes(self.org, week.start, week.end)
-        line = " · ".join(parts) + f" · sync: {decided}"
-        return line + (f"\n  clocks changed: {changes}" if changes else "")
+        if changes:
+            lines.append(f"  clocks changed: {changes}")
+        lines.append(
+            f"  {week.asks} asks, {week.reasks} asked again after a cancellation: {week.booked} booked, "
+            f"{week.waiting} found no shared slot; {week.cancelled} cancelled in micromentor, "
+            f"{week.declined} declined and {week.moved} moved in Outlook"
+        )
+        lines.append(
+            f"  {week.played} meetings held: {week.late} attendance reports late, {week.unreported} never published"
+        )
+        seen = ", ".join(f"{k} {v}" for k, v in sorted(week.changes.items()) if v) or "no change"
+        lines.append(f"  {week.syncs} syncs: {seen}")
+        return lines
 
 
 def _clock_changes(org: DemoOrg, since: datetime, until: datetime) -> str:

@@ -99,14 +99,18 @@ class DemoOrg:
         return tuple(p for p in self.people if p.role == "mentee")
 
     def zones(self) -> dict[str, tzinfo]:
-        """Every distinct zone in the organisation (mailbox and working hours), by a readable name."""
-        found: dict[str, tzinfo] = {}
+        """The organisation's distinct time zones, by behaviour (the same offsets all year), each named by
+        every name the seed uses for it: "Asia/Kolkata, India Standard Time" is one zone."""
+        groups: dict[tuple[timedelta | None, ...], tuple[list[str], tzinfo]] = {}
         for person in self.people:
-            found.setdefault(_zone_label(person.zone_name), person.tz)
-            hours_name = str(person.hours_zone.get("name") or person.zone_name)
+            named = [(person.zone_name, person.tz)]
             if "bias" in person.hours_zone:
-                found.setdefault(f"{hours_name} (custom, {person.office})", person.hours_tz)
-        return found
+                named.append((f"{person.hours_zone.get('name') or 'custom'} ({person.office})", person.hours_tz))
+            for name, zone in named:
+                names, _ = groups.setdefault(_behaviour(zone), ([], zone))
+                if name not in names:
+                    names.append(name)
+        return {", ".join(names): zone for names, zone in groups.values()}
 
     @classmethod
     def from_seed(cls, seed: Mapping[str, Any]) -> DemoOrg:
@@ -157,9 +161,13 @@ def _clock(value: Any, default: time) -> time:
     return time.fromisoformat(value.split(".")[0])
 
 
-def _zone_label(name: str) -> str:
-    key = getattr(zone_from_name(name), "key", None)
-    return f"{name} ({key})" if isinstance(key, str) and key != name else name
+_SAMPLES = tuple(datetime(2026, month, day, 12, tzinfo=UTC) for month in range(1, 13) for day in (1, 15))
+
+
+def _behaviour(zone: tzinfo) -> tuple[timedelta | None, ...]:
+    """A zone's UTC offsets through a year, twice a month: equal for aliases such as Asia/Calcutta and
+    Asia/Kolkata, or a customTimeZone and the zone it copies."""
+    return tuple(moment.astimezone(zone).utcoffset() for moment in _SAMPLES)
 
 
 # --- who is who -------------------------------------------------------------------------------------
@@ -332,9 +340,10 @@ def _calendar(person: DemoPerson, first: date, last: date, rng: random.Random) -
     if not workdays:
         return events
     monday_first = first - timedelta(days=first.weekday())
+    mentor = person.role == "mentor"  # mentors keep lighter calendars: that is why they can mentor
     if rng.random() < 0.75:
-        # A recurring stand-up on every working day, 30 min into the day. Its wall-clock time stays put
-        # across DST changes, so its UTC time moves: the emulator expands it in the event's zone.
+        # A recurring stand-up every working day (a mentor's every other one), 30 min into the day. Its
+        # wall-clock time stays put across DST changes, so its UTC time moves: Graph expands it in its zone.
         ranged: dict[str, Any] = (
             {"type": "noEnd", "startDate": monday_first.isoformat()}
             if rng.random() < 0.5
@@ -350,7 +359,7 @@ def _calendar(person: DemoPerson, first: date, last: date, rng: random.Random) -
                     "pattern": {
                         "type": "weekly",
                         "interval": 1,
-                        "daysOfWeek": list(person.days),
+                        "daysOfWeek": list(person.days[::2] if mentor else person.days),
                         "firstDayOfWeek": person.days[0],
                     },
                     "range": ranged,
@@ -373,7 +382,7 @@ def _calendar(person: DemoPerson, first: date, last: date, rng: random.Random) -
     )
     for day in workdays:
         # Ordinary meetings on a half-hour grid, none in the day's first hour (stand-up) or last half hour.
-        for _ in range(rng.choice((0, 1, 1, 2, 2, 3))):
+        for _ in range(rng.choice((0, 0, 1, 1, 2) if mentor else (0, 1, 1, 2, 2, 3))):
             offset = 60 + 30 * rng.randrange(max(1, (span - 90) // 30))
             subject = rng.choice(("Project sync", "Design review", "Customer call", "Planning", "Pairing"))
             events.append(_event(subject, _at(day, person.start, offset), rng.choice((30, 30, 60)), zone))
@@ -391,9 +400,7 @@ def _calendar(person: DemoPerson, first: date, last: date, rng: random.Random) -
             )
     if rng.random() < 0.25:
         away = rng.choice(workdays)
-        events.append(
-            _event("Out of office", _at(away, time(0, 0)), 24 * 60, zone, show_as="oof", all_day=True)
-        )
+        events.append(_event("Out of office", _at(away, time(0, 0)), 24 * 60, zone, show_as="oof", all_day=True))
     return events
 
 

@@ -110,6 +110,14 @@ class LocalHost:
         self.functions = _discover(app)
         self.queues = LocalQueues()
         self.route_prefix = route_prefix
+        self.loop: asyncio.AbstractEventLoop | None = None
+
+    def run_threadsafe(self, work: Awaitable[Any], timeout: float = 60.0) -> Any:
+        """Run `work` on the host's own event loop from another thread (tests, the demo): the adapters
+        the functions share (httpx pools) belong to that loop."""
+        if self.loop is None:
+            raise RuntimeError("the local host is not running")
+        return asyncio.run_coroutine_threadsafe(work, self.loop).result(timeout)  # type: ignore[arg-type]
 
     def by_kind(self, kind: str) -> list[RegisteredFunction]:
         return [f for f in self.functions if f.kind == kind]
@@ -204,6 +212,7 @@ class LocalHost:
 
         @contextlib.asynccontextmanager
         async def lifespan(_: Starlette) -> AsyncIterator[None]:
+            self.loop = asyncio.get_running_loop()
             tasks: list[asyncio.Task[None]] = []
             if run_background:
                 tasks += [asyncio.create_task(self._timer_loop(t)) for t in self.by_kind("timerTrigger")]

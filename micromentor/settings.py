@@ -24,6 +24,7 @@ class Settings:
     api_audience: str = "api://micromentor"
     public_url: str = "http://127.0.0.1:7071"
     link_secret: str = "change-me"
+    notification_state: str = "micromentor-local-state"  # Graph clientState, at most 128 characters
     extra: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -35,6 +36,14 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         return int(raw)
     except ValueError as exc:
         raise InputError(name, f"expected a whole number, got {raw!r}") from exc
+
+
+def _client_state(raw: str | None) -> str:
+    if raw is None or raw == "":
+        return "micromentor-local-state"
+    if len(raw) > 128:
+        raise InputError("MICROMENTOR_NOTIFICATION_STATE", "Graph accepts at most 128 characters")
+    return raw
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
@@ -64,4 +73,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         api_audience=env.get("MICROMENTOR_API_AUDIENCE") or "api://micromentor",
         public_url=env.get("MICROMENTOR_PUBLIC_URL") or "http://127.0.0.1:7071",
         link_secret=env.get("MICROMENTOR_LINK_SECRET") or "change-me",
+        notification_state=_client_state(env.get("MICROMENTOR_NOTIFICATION_STATE")),
     )

@@ -9,14 +9,13 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from core.attendance import decide_state
 from core.model import Session, SessionState
-from graph.errors import GraphNotFound
-from graph.gateway import GraphGateway
+from graph.gateway import GraphGateway, chunked
 from graph.values import EventSnapshot
 from policies import TenantPolicy
 from store.base import Store
@@ -28,6 +27,7 @@ ACTIVE_STATES = (SessionState.SCHEDULED, SessionState.PENDING_ATTENDANCE)
 DELTA_PAST = timedelta(days=7)
 DELTA_FUTURE = timedelta(days=70)  # beyond the longest horizon policy.md allows (62 days)
 DELTA_RENEW_MARGIN = timedelta(days=63)
+ATTENDANCE_CHUNK = 100  # sessions per round of attendance $batches (20 per batch, 5 batches in parallel)
 
 
 @dataclass(slots=True)
@@ -93,6 +93,15 @@ async def _apply_calendar_changes(
         session = by_event.get(removed_id)
         if session is not None and (changed := _calendar_change(session, None, now)) is not None:
             changes.append((session, changed))
+    if state is None:
+        # A first round lists only the events that exist now: a meeting deleted before it is simply
+        # absent. Ask for each session's event that did not show up.
+        seen = {e.id for e in page.changed} | set(page.removed)
+        for session in sessions:
+            if session.event_id and session.event_id not in seen and window_from <= session.start < window_to:
+                current = await graph.get_event(organizer, session.event_id)
+                if (changed := _calendar_change(session, current, now)) is not None:
+                    changes.append((session, changed))
 
     for before, after in changes:
         await _save(store, after)
@@ -119,22 +128,38 @@ async def _save(store: Store, target: Session) -> None:
 
 
 async def _apply_attendance(
-    graph: GraphGateway, store: Store, policy: TenantPolicy, organizer: str, sessions: Iterable[Session], now: datetime
+    graph: GraphGateway,
+    store: Store,
+    policy: TenantPolicy,
+    organizer: str,
+    sessions: Iterable[Session],
+    now: datetime,
+    chunk_size: int,
 ) -> SyncResult:
+    """Decide ended sessions chunk by chunk, saving each chunk before fetching the next, so a worker
+    that dies midway keeps what it finished and the next run picks up the rest."""
     result = SyncResult(organizer)
     ended = [s for s in sessions if s.state in ACTIVE_STATES and s.end <= now and s.join_url]
     if not ended:
         return result
     organizer_id = (await graph.get_user(organizer)).id
-    for session in ended:
-        assert session.join_url is not None
-        meeting_id = await graph.find_online_meeting(organizer_id, session.join_url)
-        reports = []
-        if meeting_id is not None:
-            try:
-                reports = await graph.attendance_reports(organizer_id, meeting_id)
-            except GraphNotFound:
-                reports = []
+    for chunk in chunked(ended, chunk_size):
+        await _decide_chunk(graph, store, policy, organizer_id, chunk, now, result)
+    return result
+
+
+async def _decide_chunk(
+    graph: GraphGateway,
+    store: Store,
+    policy: TenantPolicy,
+    organizer_id: str,
+    chunk: Sequence[Session],
+    now: datetime,
+    result: SyncResult,
+) -> None:
+    found = await graph.attendance(organizer_id, [s.join_url for s in chunk if s.join_url])
+    for session in chunk:
+        reports = found.get(session.join_url or "") or []
         decision = decide_state(
             session=session,
             reports=reports or None,
@@ -151,7 +176,6 @@ async def _apply_attendance(
         ):
             await _save(store, decided)
             result.decided[decided.state.value] = result.decided.get(decided.state.value, 0) + 1
-    return result
 
 
 async def sync_organizer(
@@ -162,12 +186,13 @@ async def sync_organizer(
     *,
     now: datetime,
     progress: Callable[[str], None] | None = None,
+    chunk_size: int = ATTENDANCE_CHUNK,
 ) -> SyncResult:
     """One organizer's calendar changes, then attendance of their ended sessions."""
     active = [s for s in await asyncio.to_thread(store.list_sessions, mentor=organizer, states=ACTIVE_STATES)]
     result = await _apply_calendar_changes(graph, store, organizer, active, now)
     fresh = await asyncio.to_thread(store.list_sessions, mentor=organizer, states=ACTIVE_STATES)
-    result.merge(await _apply_attendance(graph, store, policy, organizer, fresh, now))
+    result.merge(await _apply_attendance(graph, store, policy, organizer, fresh, now, chunk_size))
     if progress is not None:
         progress(f"{organizer}: {result.moved} moved, {result.cancelled} cancelled, decided {result.decided}")
     return result

@@ -63,8 +63,8 @@ def book_at(settings: GraphSettings, store: Store, *starts: datetime) -> list[Se
     return run(settings, body)
 
 
-def sync(settings: GraphSettings, store: Store, now: datetime) -> Any:
-    return run(settings, lambda g: sync_organizer(g, store, POLICY, MAYA, now=now))
+def sync(settings: GraphSettings, store: Store, now: datetime, chunk_size: int = 20) -> Any:
+    return run(settings, lambda g: sync_organizer(g, store, POLICY, MAYA, now=now, chunk_size=chunk_size))
 
 
 def play(admin: Any, session: Session, minutes: dict[str, float]) -> None:
@@ -202,10 +202,11 @@ def test_a_sync_killed_halfway_loses_and_double_counts_nothing(
     for session in sessions:
         play(admin, session, {MAYA: 15, RAVI: 15})
     now = NINE + timedelta(hours=3)
-    # The second attendance lookup fails and the worker dies (no retries left): one session decided.
+    # One session per attendance round; the second round's meeting lookup fails and the worker dies
+    # (no retries left): the first session is decided and saved, the other two are not.
     admin.fault(method="GET", path="/onlineMeetings$", status=503, retryAfter=0, every=2, times=1)
     with pytest.raises(GraphUnavailable):
-        sync(replace(graph_settings, max_attempts=1), store, now)
+        sync(replace(graph_settings, max_attempts=1), store, now, chunk_size=1)
     decided = [s for s in store.list_sessions() if s.state == SessionState.COMPLETED]
     assert len(decided) == 1
     admin.delete("/faults")

@@ -1,0 +1,79 @@
+"""POST /api/requests: a signed-in mentee asks for help; micromentor records the request and books it.
+
+The mentee is the caller (the body's `mentee` may be left out); naming someone else needs the app role
+`Mentoring.Admin`. 201 with the request and its sessions; 200 when the `Idempotency-Key` was seen
+before (same request, nothing new booked); 422 with the reasons when no mentor could be booked.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+import azure.functions as func
+
+from functions.http import error_body, json_body, json_response
+from identity import Caller, Forbidden
+from identity.functions import respond_as_caller
+from micromentor.bootstrap import Runtime, runtime
+from services.requests import (
+    NoSessionBooked,
+    load_catalogue,
+    outcome_to_json,
+    parse_request_body,
+    request_to_json,
+    submit_request,
+)
+
+__all__ = ["MENTORS_FILE_SETTING", "bp", "mentors_file"]
+
+log = logging.getLogger(__name__)
+MENTORS_FILE_SETTING = "MICROMENTOR_MENTORS_FILE"
+
+bp = func.Blueprint()  # type: ignore[no-untyped-call]
+
+
+def mentors_file(rt: Runtime) -> str | None:
+    """Where the mentor catalogue is: `Settings.mentors_file` once the settings carry it, else the
+    setting itself (`Settings.extra`, then the environment)."""
+    configured = getattr(rt.settings, "mentors_file", None)
+    if isinstance(configured, str) and configured:
+        return configured
+    return rt.settings.extra.get(MENTORS_FILE_SETTING) or os.environ.get(MENTORS_FILE_SETTING) or None
+
+
+@bp.route(route="requests", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)
+async def create_request(req: func.HttpRequest) -> func.HttpResponse:
+    async def handle(caller: Caller) -> func.HttpResponse:
+        rt = runtime()
+        data = parse_request_body(
+            json_body(req), req.headers.get("Idempotency-Key"), default_mentee=caller.upn or None
+        )
+        if data.mentee.strip().lower() != caller.upn and not caller.is_admin:
+            raise Forbidden("you can ask for mentoring for yourself only (others need the app role Mentoring.Admin)")
+        catalogue = load_catalogue(mentors_file(rt))
+        try:
+            outcome = await submit_request(
+                rt.graph,
+                rt.store,
+                rt.tenant_policy(),
+                catalogue,
+                data,
+                now=rt.clock(),
+                public_url=rt.settings.public_url,
+            )
+        except NoSessionBooked as exc:
+            body = error_body("policy_violation", exc.message, exc.rule)
+            body["request"] = request_to_json(exc.outcome.request)
+            body["unmet"] = outcome_to_json(exc.outcome)["unmet"]
+            return json_response(body, 422)
+        log.info(
+            "request %s for %s: %d session(s) booked, %d unmet",
+            outcome.request.id,
+            outcome.request.mentee,
+            len(outcome.sessions),
+            len(outcome.unmet),
+        )
+        return json_response(outcome_to_json(outcome), 201 if outcome.created else 200)
+
+    return await respond_as_caller(req, handle)

@@ -1,0 +1,50 @@
+"""Change notifications end to end: subscribe (Graph validates our endpoint), change the meeting in
+Outlook, Graph notifies, the organizer is queued, the queue worker syncs, the session follows."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import httpx
+
+from core.model import SessionState
+from tests.functions.conftest import LiveApi
+from tests.services.test_sync import graph_call
+
+MAYA, RAVI = "maya@contoso.example", "ravi@contoso.example"
+
+
+def test_validation_handshake_echoes_the_token(live_api: LiveApi) -> None:
+    answer = httpx.post(f"{live_api.url}/notifications", params={"validationToken": "a b&c"})
+    assert answer.status_code == 200 and answer.text == "a b&c"
+    assert answer.headers["content-type"].startswith("text/plain")
+
+
+def test_wrong_client_state_is_dropped(live_api: LiveApi) -> None:
+    body = {"value": [{"subscriptionId": "x", "clientState": "forged", "resource": f"users/{MAYA}/events/1"}]}
+    answer = httpx.post(f"{live_api.url}/notifications", json=body)
+    assert answer.status_code == 202 and answer.json() == {"queued": [], "rejected": 1}
+
+
+def test_a_meeting_cancelled_in_outlook_reaches_the_session(
+    live_api: LiveApi, graph_settings: Any, admin: Any
+) -> None:
+    booked = httpx.post(
+        f"{live_api.url}/sessions",
+        json={"mentor": MAYA, "mentees": [RAVI], "start": "2026-11-30T10:00:00Z", "question": "How do I delegate?"},
+        timeout=30,
+    ).json()
+    live_api.host.run_threadsafe(live_api.host.run_timer("renew_graph_subscriptions"))
+    assert live_api.runtime.store.get_checkpoint(f"subscribed:{MAYA}") is not None
+    assert graph_call(graph_settings, "POST", f"/users/{MAYA}/events/{booked['eventId']}/cancel", {}).status_code == 202
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        session = live_api.runtime.store.get_session(booked["id"])
+        if session is not None and session.state == SessionState.CANCELLED:
+            break
+        time.sleep(0.1)
+    assert session is not None and session.state == SessionState.CANCELLED
+    assert session.state_reason in {"cancelled_in_outlook", "deleted_in_outlook"}
+    delivered = admin.get("/notifications")["value"]
+    assert delivered and all(d.get("status") == 202 for d in delivered)
