@@ -46,8 +46,10 @@ __all__ = [
     "Emulator",
     "GraphCount",
     "NaiveGraph",
+    "busy_calendar",
     "median_ms",
     "mentees",
+    "seed_user",
     "start_emulator_process",
     "table",
     "tenant_seed",
@@ -84,7 +86,7 @@ def _moment(at: datetime) -> dict[str, str]:
     return {"dateTime": at.strftime("%Y-%m-%dT%H:%M:%S.0000000"), "timeZone": "UTC"}
 
 
-def _events(rng: random.Random, busy_per_day: int, mentor: bool) -> list[dict[str, Any]]:
+def busy_calendar(rng: random.Random, busy_per_day: int, mentor: bool) -> list[dict[str, Any]]:
     """About `busy_per_day` meetings per weekday over four weeks around NOW, a daily stand-up series,
     and (for the mentor) a few earlier micro-mentoring sessions, which the caps count."""
     events: list[dict[str, Any]] = [
@@ -121,7 +123,7 @@ def _events(rng: random.Random, busy_per_day: int, mentor: bool) -> list[dict[st
     return events
 
 
-def _user(upn: str, name: str, zone: str, events: list[dict[str, Any]]) -> dict[str, Any]:
+def seed_user(upn: str, name: str, zone: str, events: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "userPrincipalName": upn,
         "mail": upn,
@@ -143,9 +145,11 @@ def tenant_seed(users: int = USERS) -> dict[str, Any]:
     """A deterministic tenant: one London mentor and `users` mentees across nine zones, each with a
     stand-up series and about one or two meetings per working day."""
     rng = random.Random(20261130)
-    people = [_user(MENTOR, "Bench Mentor", "GMT Standard Time", _events(rng, 1, mentor=True))]
+    people = [seed_user(MENTOR, "Bench Mentor", "GMT Standard Time", busy_calendar(rng, 1, mentor=True))]
     for index, upn in enumerate(mentees(users)):
-        people.append(_user(upn, f"Bench User {index}", ZONES[index % len(ZONES)], _events(rng, 2, mentor=False)))
+        people.append(
+            seed_user(upn, f"Bench User {index}", ZONES[index % len(ZONES)], busy_calendar(rng, 2, mentor=False))
+        )
     return {"tenantId": TENANT_ID, "users": people}
 
 
@@ -200,8 +204,12 @@ class NaiveGraph:
     async def mailbox(self, user: str) -> Any:
         return await self.client.users.by_user_id(user).mailbox_settings.get()
 
-    async def attendee(self, user: str, start: datetime, end: datetime) -> Attendee:
-        settings, items = await asyncio.gather(self.mailbox(user), self.views.calendar_items(user, start, end))
+    async def attendee(self, user: str, start: datetime, end: datetime, settings: Any = None) -> Attendee:
+        """Mailbox settings (unless given) and calendarView, at once, as the core's Attendee."""
+        if settings is None:
+            settings, items = await asyncio.gather(self.mailbox(user), self.views.calendar_items(user, start, end))
+        else:
+            items = await self.views.calendar_items(user, start, end)
         try:
             zone = zone_from_name(settings.time_zone) if settings and settings.time_zone else UTC
         except UnknownTimeZone:
@@ -236,6 +244,11 @@ class Emulator:
         answer = self.admin.get(f"{self.admin_url}/requests")
         answer.raise_for_status()
         return GraphCount.from_log(answer.json())
+
+    def cpu_seconds(self) -> float:
+        """CPU time the emulator process has used so far (Linux /proc), to tell its work from the client's."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def set_latency(self, milliseconds: int) -> None:
         self.admin.post(f"{self.admin_url}/config", json={"latencyMs": milliseconds}).raise_for_status()

@@ -4,6 +4,7 @@ dependency gives 424), outer 200. Each item runs through the same pipeline, faul
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -75,6 +76,9 @@ def _order(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return ordered
 
 
+CONCURRENT_ITEMS = 4
+
+
 def batch(ctx: Context, request: Request, params: dict[str, str]) -> Response:
     body = request.json()
     items = body.get("requests") if isinstance(body, dict) else None
@@ -98,14 +102,28 @@ def batch(ctx: Context, request: Request, params: dict[str, str]) -> Response:
 
     results: dict[str, Response] = {}
     drop = False
-    for item in _order(items):
+    if not any(item.get("dependsOn") for item in items):
+        # Outlook runs up to 4 items of a batch at a time (concepts/json-batching.md), so a batch of
+        # independent items costs about a quarter of their latencies, not the sum.
+        with ThreadPoolExecutor(max_workers=CONCURRENT_ITEMS) as pool:
+            answers = list(pool.map(lambda item: serve_graph(ctx, GRAPH_ROUTER, _item_request(request, item)), items))
+        for item, response in zip(items, answers, strict=True):
+            results[str(item["id"]).lower()] = response
+            drop = drop or response.drop
+    for item in _order(items) if not results else ():
         key = str(item["id"]).lower()
         failed = [d for d in item.get("dependsOn") or [] if results[str(d).lower()].status >= 400]
         if failed:
             request_id = request.header("client-request-id") or ""
-            results[key] = Response(424, error_body(
-                "FailedDependency", f"The request depends on request '{failed[0]}', which failed.",
-                request_id, request_id))
+            results[key] = Response(
+                424,
+                error_body(
+                    "FailedDependency",
+                    f"The request depends on request '{failed[0]}', which failed.",
+                    request_id,
+                    request_id,
+                ),
+            )
             continue
         response = serve_graph(ctx, GRAPH_ROUTER, _item_request(request, item))
         drop = drop or response.drop

@@ -70,6 +70,7 @@ BATCH_LIMIT = 20  # Graph's documented JSON batching limit
 PAGE_SIZE = 100
 SCHEDULE_RANGE = timedelta(days=60)  # getSchedule takes ranges under 62 days
 _UTC_PREFER = 'outlook.timezone="UTC"'
+_DELTA_PREFER = (_UTC_PREFER, f"odata.maxpagesize={PAGE_SIZE}")
 
 
 def _iso(moment: datetime) -> str:
@@ -347,12 +348,12 @@ class GraphGateway:
         builder = self._client.users.by_user_id(user).calendar_view.delta
         if delta_link:
             first = builder.with_url(delta_link)
-            send: Callable[[], Awaitable[Any]] = lambda: first.get(_config(prefer=[_UTC_PREFER]))  # noqa: E731
+            send: Callable[[], Awaitable[Any]] = lambda: first.get(_config(prefer=_DELTA_PREFER))  # noqa: E731
         else:
             query = DeltaRequestBuilder.DeltaRequestBuilderGetQueryParameters(
                 start_date_time=_iso(start) + "Z", end_date_time=_iso(end) + "Z"
             )
-            send = lambda: builder.get(_config(query, prefer=[_UTC_PREFER]))  # noqa: E731
+            send = lambda: builder.get(_config(query, prefer=_DELTA_PREFER))  # noqa: E731
         changed: list[EventSnapshot] = []
         removed: list[str] = []
         page = await self._call(f"GET calendarView/delta {user}", send)
@@ -367,7 +368,7 @@ class GraphGateway:
                 break
             page = await self._call(
                 f"GET calendarView/delta {user} (next page)",
-                partial(builder.with_url(next_link).get, _config(prefer=[_UTC_PREFER])),
+                partial(builder.with_url(next_link).get, _config(prefer=_DELTA_PREFER)),
             )
         final = page.odata_delta_link if page else None
         if not final:
@@ -401,10 +402,12 @@ class GraphGateway:
 
     # --- online meetings and attendance ---------------------------------------------------------
     async def _batched(self, requests: dict[str, Any], what: str) -> dict[str, tuple[int, dict[str, Any] | None]]:
-        keys = list(requests)
-        groups = [{k: requests[k] for k in group} for group in chunked(keys, BATCH_LIMIT)]
-        answers = await asyncio.gather(*(self._batch_get(g, what=what) for g in groups))
-        return {k: v for answer in answers for k, v in answer.items()}
+        """Any number of GETs against one mailbox, 20 per $batch, one $batch at a time: Graph runs 4
+        items of a batch at once, and Outlook allows 4 concurrent requests per app and mailbox."""
+        answers: dict[str, tuple[int, dict[str, Any] | None]] = {}
+        for group in chunked(list(requests), BATCH_LIMIT):
+            answers.update(await self._batch_get({k: requests[k] for k in group}, what=what))
+        return answers
 
     async def attendance(self, organizer_id: str, join_urls: Sequence[str]) -> dict[str, list[AttendanceReport] | None]:
         """Attendance reports of many meetings of one organizer, in three $batch rounds of 20:

@@ -382,18 +382,18 @@ def _calendar(person: DemoPerson, first: date, last: date, rng: random.Random) -
     )
     for day in workdays:
         # Ordinary meetings on a half-hour grid, none in the day's first hour (stand-up) or last half hour.
-        for _ in range(rng.choice((0, 0, 1, 1, 2) if mentor else (0, 1, 1, 2, 2, 3))):
+        for _ in range(rng.choice((0, 0, 1, 1) if mentor else (0, 1, 1, 2, 2, 3))):
             offset = 60 + 30 * rng.randrange(max(1, (span - 90) // 30))
             subject = rng.choice(("Project sync", "Design review", "Customer call", "Planning", "Pairing"))
-            events.append(_event(subject, _at(day, person.start, offset), rng.choice((30, 30, 60)), zone))
-        if rng.random() < 0.3:
+            events.append(_event(subject, _at(day, person.start, offset), rng.choice((30, 60, 60, 90)), zone))
+        if rng.random() < (0.2 if mentor else 0.3):
             # Focus holds from a focus tool: shown as free, so only the focus-time policy makes them block.
             offset = 60 + 30 * rng.randrange(max(1, (span - 180) // 30))
             marker = rng.choice(("Focus time", "Deep work"))
             events.append(
                 _event(marker, _at(day, person.start, offset), 120, zone, show_as="free", categories=["Focus"])
             )
-        if rng.random() < 0.12:
+        if rng.random() < (0.06 if mentor else 0.12):
             offset = 60 + 30 * rng.randrange(max(1, (span - 90) // 30))
             events.append(
                 _event("Optional: brown-bag talk", _at(day, person.start, offset), 45, zone, show_as="tentative")
@@ -430,13 +430,14 @@ def _user(person: DemoPerson, index: int, events: list[dict[str, Any]]) -> dict[
 
 
 def build_demo_org(start: datetime, *, weeks: int, seed: int = 7) -> DemoOrg:
-    """The demo organisation with calendars covering a week before `start` to three weeks after the
-    last simulated week (a booking looks up to 14 days ahead)."""
+    """The demo organisation with calendars from the day before `start` to a little over two weeks after
+    the last simulated week: a booking looks 14 days ahead. (Kept that short on purpose: every event on a
+    mentor's calendar is read, through msgraph-sdk, on every slot search and booking.)"""
     rng = random.Random(seed)
     users = []
     for index, person in enumerate(PEOPLE, 1):
         local = start.astimezone(person.tz).date()
-        first, last = local - timedelta(days=7), local + timedelta(days=7 * weeks + 21)
+        first, last = local - timedelta(days=1), local + timedelta(days=7 * weeks + 15)
         users.append(_user(person, index, _calendar(person, first, last, rng)))
     return DemoOrg({"tenantId": DEMO_TENANT_ID, "users": users}, PEOPLE)
 

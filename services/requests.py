@@ -26,6 +26,7 @@ import asyncio
 import hashlib
 import json
 import threading
+import unicodedata
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -207,6 +208,8 @@ def _validated(data: RequestInput, policy: TenantPolicy) -> RequestInput:
         raise InputError("skill", "required")
     if len(skill) > MAX_SKILL_LENGTH:
         raise InputError("skill", f"longer than {MAX_SKILL_LENGTH} characters")
+    if any(unicodedata.category(ch) == "Cc" for ch in skill):
+        raise InputError("skill", "must not contain control characters")
     sessions = 1 if data.sessions is None else data.sessions
     if isinstance(sessions, bool) or not 1 <= sessions <= MAX_SESSIONS:
         raise InputError("sessions", f"must be between 1 and {MAX_SESSIONS}, got {sessions}")

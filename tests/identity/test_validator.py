@@ -144,7 +144,7 @@ def test_symmetric_and_unsigned_tokens_are_refused(emu: RunningEmulator, mint: C
     claims = jwt.decode(genuine, options={"verify_signature": False})
     kid = jwt.get_unverified_header(genuine)["kid"]
     hs256 = jwt.encode(claims, "a-shared-secret-of-at-least-32-bytes!!", algorithm="HS256", headers={"kid": kid})
-    unsigned = jwt.encode(claims, None, algorithm="none", headers={"kid": kid})
+    unsigned = jwt.encode(claims, "", algorithm="none", headers={"kid": kid})
     validator = validator_for(emu)
     assert refused(validator, f"Bearer {hs256}").message == "the token must be signed with RS256"
     assert refused(validator, f"Bearer {unsigned}").message == "the token must be signed with RS256"

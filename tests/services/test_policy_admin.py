@@ -40,7 +40,9 @@ def store(tmp_path: Path) -> Store:
     return open_store(f"sqlite:///{tmp_path / 'mm.db'}")
 
 
-def replace(store: Store, data: Any, *, by: str = ADMIN, when: datetime = WHEN, expected: int | None = None) -> PolicyState:
+def replace(
+    store: Store, data: Any, *, by: str = ADMIN, when: datetime = WHEN, expected: int | None = None
+) -> PolicyState:
     return asyncio.run(replace_policy(store, data, changed_by=by, now=when, expected_version=expected))
 
 
@@ -66,7 +68,11 @@ def test_nothing_saved_shows_the_policy_file(store: Store) -> None:
 def test_a_saved_policy_is_the_next_version_normalised_with_who_and_when(store: Store) -> None:
     saved = replace(
         store,
-        {"day_start": "09:00:00", "no_meeting_days": ["Friday"], "overrides": {"Ravi@Contoso.example": {"buffer_minutes": 10}}},
+        {
+            "day_start": "09:00:00",
+            "no_meeting_days": ["Friday"],
+            "overrides": {"Ravi@Contoso.example": {"buffer_minutes": 10}},
+        },
     )
     assert (saved.version, saved.changed_by, saved.changed_at) == (1, ADMIN, WHEN)
     read = asyncio.run(read_policy(store, TenantPolicy()))
@@ -109,7 +115,9 @@ def test_if_match_refuses_a_stale_version(store: Store) -> None:
 def test_concurrent_saves_from_one_version_let_exactly_one_through(store: Store) -> None:
     async def race() -> list[Any]:
         saves = [
-            replace_policy(store, {"buffer_minutes": i}, changed_by=f"admin{i}@contoso.example", now=WHEN, expected_version=0)
+            replace_policy(
+                store, {"buffer_minutes": i}, changed_by=f"admin{i}@contoso.example", now=WHEN, expected_version=0
+            )
             for i in range(10)
         ]
         return await asyncio.gather(*saves, return_exceptions=True)
@@ -147,7 +155,9 @@ def test_a_malformed_if_match_is_a_400(header: str) -> None:
 
 def test_a_saved_policy_changes_the_next_search(graph_settings: GraphSettings, tmp_path: Path) -> None:
     rt = Runtime(Settings(graph=graph_settings, store_url=f"sqlite:///{tmp_path / 'rt.db'}"))
-    query = SlotQuery(mentor="maya@contoso.example", mentees=("ravi@contoso.example",), now=datetime(2026, 11, 30, tzinfo=UTC))
+    query = SlotQuery(
+        mentor="maya@contoso.example", mentees=("ravi@contoso.example",), now=datetime(2026, 11, 30, tzinfo=UTC)
+    )
 
     async def first_slot() -> datetime:
         answer = await search_slots(rt.graph, rt.tenant_policy(), query)

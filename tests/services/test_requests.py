@@ -246,6 +246,7 @@ def test_an_unknown_mentee_is_a_404(settings: GraphSettings, store: Store, catal
         ({"mentors": (BEN, "Ben@contoso.example"), "sessions": 2}, "mentors[1]"),
         ({"skill": "   "}, "skill"),
         ({"skill": "x" * 121}, "skill"),
+        ({"skill": "py\x00thon"}, "skill"),
         ({"question": ""}, "question"),
         ({"minutes": 25}, "minutes"),
         ({"mentee": " "}, "mentee"),
