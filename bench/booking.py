@@ -146,7 +146,7 @@ async def in_process(emu: Emulator, store: Store, starts: list[datetime], sequen
         for index, start in enumerate(starts[:sequential]):
             await measured(emu, later if index else first, [book(gateway, store, start)])
         rows.append(first.row("sequential: first (mailboxes cold)"))
-        rows.append(later.row(f"sequential: 2nd-{sequential}th"))
+        rows.append(later.row(f"sequential: bookings 2-{sequential}"))
     finally:
         await gateway.aclose()
 

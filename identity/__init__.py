@@ -1,7 +1,7 @@
 """Identity: Entra ID bearer tokens in (validated against the tenant's keys), a `Caller` out; app roles;
 on-behalf-of tokens for calls made as the signed-in user. `identity.functions` is the Azure Functions glue."""
 
-from identity.caller import ADMIN_ROLE, Caller, caller_from_claims, require_role
+from identity.caller import ADMIN_ROLE, Caller, caller_from_claims, require_participant, require_role
 from identity.errors import Forbidden, IdentityError, IdentityUnavailable, Unauthorized
 from identity.obo import OnBehalfOf, OnBehalfOfError
 from identity.validator import TokenValidator, bearer_token
@@ -18,5 +18,6 @@ __all__ = [
     "Unauthorized",
     "bearer_token",
     "caller_from_claims",
+    "require_participant",
     "require_role",
 ]

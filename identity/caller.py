@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from identity.errors import Forbidden, Unauthorized
 
-__all__ = ["ADMIN_ROLE", "Caller", "caller_from_claims", "require_role"]
+__all__ = ["ADMIN_ROLE", "Caller", "caller_from_claims", "require_participant", "require_role"]
 
 ADMIN_ROLE = "Mentoring.Admin"
 # v2 user tokens carry `preferred_username`; v1 tokens `upn` or `unique_name`; guests sometimes only `email`.
@@ -73,3 +73,10 @@ def require_role(caller: Caller, role: str) -> Caller:
     if role not in caller.roles:
         raise Forbidden(f"this needs the app role {role}")
     return caller
+
+
+def require_participant(caller: Caller, people: Iterable[str]) -> Caller:
+    """The caller, if they are one of `people` (the mentor or a mentee) or an admin; else `Forbidden`."""
+    if caller.is_admin or caller.upn in {p.strip().lower() for p in people}:
+        return caller
+    raise Forbidden("only the mentor, a mentee or an admin may do this")

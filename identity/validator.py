@@ -228,12 +228,8 @@ class TokenValidator:
 
     def _fetch(self) -> dict[str, jwt.PyJWK]:
         self.fetch_count += 1
-        verify: ssl.SSLContext | bool = (
-            ssl.create_default_context(cafile=self._ca_bundle) if self._ca_bundle else True
-        )
-        with httpx.Client(
-            verify=verify, trust_env=False, timeout=self._timeout, transport=self._transport
-        ) as client:
+        verify: ssl.SSLContext | bool = ssl.create_default_context(cafile=self._ca_bundle) if self._ca_bundle else True
+        with httpx.Client(verify=verify, trust_env=False, timeout=self._timeout, transport=self._transport) as client:
             response = client.get(self.jwks_uri, headers={"Accept": "application/json"})
             response.raise_for_status()
             if len(response.content) > MAX_JWKS_BYTES:

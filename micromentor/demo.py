@@ -83,6 +83,7 @@ SYNC_EVERY = DAY
 MENTOR_TRIES = 3  # mentors asked per request before it is left waiting
 SLOT_CHOICES = 5  # ranked slots shown to the mentee
 SLOT_WEIGHTS = (50, 25, 13, 8, 4)  # how often the mentee takes the 1st, 2nd… ranked slot
+P_SOONEST = 0.4  # mentees in a hurry take the earliest slot rather than the best-ranked one
 LATE_REPORT_DELAY = timedelta(minutes=30)  # a late report lands this long after the next sync
 
 # Fates of a booking (cumulative probabilities) and behaviours of a meeting that takes place.
@@ -91,6 +92,7 @@ P_MENTEE_NO_SHOW, P_MENTOR_NO_SHOW, P_NOBODY = 0.15, 0.19, 0.205
 P_LATE_REPORT = 0.08
 P_COMPANION = 0.1  # a mentee brings a teammate from the same office
 P_ASK_AGAIN = 0.6
+ASKS_PER_WEEK = (50, 42, 8)  # weights of a mentee asking 0, 1 or 2 times in a week
 
 QUESTIONS: dict[str, tuple[str, ...]] = {
     "giving feedback": (
@@ -307,10 +309,15 @@ class _Simulation:
         self.queue: list[_Action] = []
         self.seq = 0
         self.sync_times: list[datetime] = []
+        self.first_week_end = datetime.max.replace(tzinfo=UTC)
         self.week: _Week | None = None
         self.booked_by_mentor: Counter[str] = Counter()
         self.last_mentor: dict[tuple[str, str], DemoPerson] = {}
         self.first_booking: tuple[BookingRequest, datetime] | None = None
+        # Shown at least once whatever the seed (see `_fate` and `_behaviour`).
+        self.scripted_fates = ["cancel", "decline", "move"]
+        self.scripted_meetings = ["mentee_no_show", "late_report", "mentor_no_show"]
+        self.held = 0
 
     async def aclose(self) -> None:
         await self.raw.aclose()
@@ -324,6 +331,7 @@ class _Simulation:
         """Every week's asks are known up front; everything else follows from them, in time order. Sync
         runs once a simulated day (the timer's job), so that a late attendance report still lands inside
         metrics.md's 48-hour grace; each week ends with one."""
+        self.first_week_end = start + timedelta(weeks=1)
         self.sync_times = [start + SYNC_EVERY * n for n in range(1, weeks * 7 * DAY // SYNC_EVERY + 1)]
         for at in self.sync_times:
             self.push(at, "sync", order=1)
@@ -364,7 +372,7 @@ class _Simulation:
         """This week's requests: most mentees ask once, some twice, some not at all, in their working day."""
         asks = []
         for mentee in self.org.mentees:
-            for index in range(self.rng.choices((0, 1, 2), weights=(35, 50, 15))[0]):
+            for index in range(self.rng.choices((0, 1, 2), weights=ASKS_PER_WEEK)[0]):
                 at = self._ask_time(mentee, week_start)
                 if at is None:
                     continue
@@ -423,17 +431,23 @@ class _Simulation:
         else:
             self.week.reasks += 1
         mentee_upns = tuple(p.upn for p in (ask.mentee, *ask.companions))
+        soonest = self.rng.random() < P_SOONEST
         for mentor in candidates:
-            query = SlotQuery(mentor=mentor.upn, mentees=mentee_upns, now=ask.at, limit=SLOT_CHOICES)
+            limit = None if soonest else SLOT_CHOICES
+            query = SlotQuery(mentor=mentor.upn, mentees=mentee_upns, now=ask.at, limit=limit)
             answer = await search_slots(self.graph, self.policy, query)
-            for slot in self._mentee_picks(answer.slots):
+            for slot in self._mentee_picks(answer.slots, soonest=soonest):
                 booking = await self._book(ask, mentor, slot)
                 if booking is not None:
                     return
         self.week.waiting += 1
 
-    def _mentee_picks(self, slots: Sequence[Slot]) -> list[Slot]:
-        """The ranked slots in the order this mentee would try them: usually the first, not always."""
+    def _mentee_picks(self, slots: Sequence[Slot], *, soonest: bool) -> list[Slot]:
+        """The slots in the order this mentee tries them. In a hurry: the earliest valid ones (the search
+        without a limit lists every slot by start). Otherwise micromentor's ranking, which keeps the
+        mentor's focus blocks whole: mostly its first suggestion, not always."""
+        if soonest:
+            return list(slots[:SLOT_CHOICES])
         remaining = list(slots)
         picks = []
         while remaining:
@@ -468,17 +482,27 @@ class _Simulation:
         self.week.booked += 1
         self.booked_by_mentor[mentor.upn] += 1
         self.last_mentor[(ask.mentee.upn, ask.skill)] = mentor
-        fate = self.rng.random()
+        fate = self._fate(booking)
         change_at = ask.at + (booking.start - ask.at) * self.rng.uniform(0.3, 0.8)
-        if fate < P_CANCEL:
-            self.push(change_at, "cancel", booking)
-        elif fate < P_DECLINE:
-            self.push(change_at, "decline", booking)
+        if fate in ("cancel", "decline"):
+            self.push(change_at, fate, booking)
         else:
-            if fate < P_MOVE:
+            if fate == "move":
                 self.push(change_at, "move", booking)
             self.push(booking.end, "play", (booking, booking.generation))
         return booking
+
+    def _fate(self, booking: _Booking) -> str:
+        """What happens to a booking before its meeting. Every other booking that starts in the first week
+        takes the next scripted fate, so that even a one-week tour shows each case; then chance decides."""
+        roll = self.rng.random()
+        if self.scripted_fates and booking.start < self.first_week_end and sum(self.booked_by_mentor.values()) % 2 == 0:
+            return self.scripted_fates.pop(0)
+        if roll < P_CANCEL:
+            return "cancel"
+        if roll < P_DECLINE:
+            return "decline"
+        return "move" if roll < P_MOVE else "keep"
 
     async def resend_first_booking(self) -> bool:
         """The first booking again with the same idempotency key: it must not make a second meeting."""
@@ -554,8 +578,22 @@ class _Simulation:
         self.week.moved += 1
 
     # --- the meeting --------------------------------------------------------------------------------
-    def _records(self, booking: _Booking) -> list[dict[str, Any]]:
-        """Who was in the meeting and when: the behaviour mix of a real programme."""
+    def _behaviour(self) -> tuple[str, bool]:
+        """How a meeting goes, and whether its attendance report comes late. Every other meeting of the
+        first ones takes the next scripted behaviour; then chance decides."""
+        self.held += 1
+        roll, late = self.rng.random(), self.rng.random() < P_LATE_REPORT
+        if self.scripted_meetings and self.held % 2 == 0:
+            scripted = self.scripted_meetings.pop(0)
+            return ("attended", True) if scripted == "late_report" else (scripted, False)
+        if roll < P_MENTEE_NO_SHOW:
+            return "mentee_no_show", late
+        if roll < P_MENTOR_NO_SHOW:
+            return "mentor_no_show", late
+        return ("nobody" if roll < P_NOBODY else "attended"), late
+
+    def _records(self, booking: _Booking, behaviour: str) -> list[dict[str, Any]]:
+        """Who was in the meeting and when (Teams attendance records)."""
         start, end = booking.start, booking.end
         length = (end - start).total_seconds() / 60
 
@@ -565,17 +603,17 @@ class _Simulation:
                 "leave": iso_z(start + timedelta(minutes=leave_min)),
             }
 
-        roll = self.rng.random()
         mentor, mentees = booking.mentor.upn, [p.upn for p in booking.mentees]
-        if roll < P_MENTEE_NO_SHOW:  # the mentor waits; the mentee never comes, or looks in briefly
-            records = [{"upn": mentor, "intervals": [span(0, self.rng.uniform(0.6, 1.0) * length)]}]
+        if behaviour == "mentee_no_show":  # the mentor waits; the mentee never comes, or looks in briefly
+            records = [{"upn": mentor, "intervals": [span(0, self.rng.uniform(0.7, 1.0) * length)]}]
             for mentee in mentees:
                 if self.rng.random() < 0.3:
                     records.append({"upn": mentee, "intervals": [span(3, 3 + self.rng.uniform(1, 4))]})
             return records
-        if roll < P_MENTOR_NO_SHOW:  # the mentor forgot: the mentees wait a few minutes
-            return [{"upn": m, "intervals": [span(0, self.rng.uniform(4, 8))]} for m in mentees]
-        if roll < P_NOBODY:
+        if behaviour == "mentor_no_show":  # the mentor forgot: the mentees wait a few minutes, or all along
+            wait = (4, 8) if self.rng.random() < 0.5 else (length - 3, length)
+            return [{"upn": m, "intervals": [span(0, self.rng.uniform(*wait))]} for m in mentees]
+        if behaviour == "nobody":
             return []  # nobody joined: Teams publishes no report at all
         records = [{"upn": mentor, "intervals": [span(-1, length + self.rng.choice((0, 0, 1, 2)))]}]
         for index, mentee in enumerate(mentees):
@@ -597,11 +635,12 @@ class _Simulation:
     async def _play(self, booking: _Booking) -> None:
         assert self.week is not None
         self.week.played += 1
-        records = self._records(booking)
+        behaviour, late = self._behaviour()
+        records = self._records(booking, behaviour)
         if not records:
             self.week.unreported += 1
             return
-        if self.rng.random() < P_LATE_REPORT:
+        if late:
             # Teams is slow today: the report is not there at the next sync, only after it.
             next_sync = next((t for t in self.sync_times if t > booking.end), None)
             if next_sync is not None:

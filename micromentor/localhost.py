@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import inspect
 import logging
+import re
 import uuid
 from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -99,6 +100,21 @@ def _index(app: func.FunctionApp) -> list[RegisteredFunction]:
             RegisteredFunction(str(function.get_function_name()), trigger, outputs, function.get_user_function())
         )
     return found
+
+
+_PARAMETER = re.compile(r"\{(?P<name>\w+)(?::(?P<constraint>[^{}]*(?:\{[^{}]*\}[^{}]*)*))?\}")
+_LITERAL = re.compile(r"^regex\(\^(?P<word>[\w-]+)\$\)$")
+
+
+def starlette_path(route: str) -> str:
+    """An Azure Functions route template as a Starlette path: `{id}` stays, `{id:int}` loses its
+    constraint, and `{area:regex(^admin$)}` (a one-value parameter) becomes the literal `admin`."""
+
+    def convert(match: re.Match[str]) -> str:
+        literal = _LITERAL.match(match.group("constraint") or "")
+        return literal.group("word") if literal else "{" + match.group("name") + "}"
+
+    return _PARAMETER.sub(convert, route)
 
 
 def _as_bytes(value: Any) -> bytes:
@@ -206,7 +222,7 @@ class LocalHost:
     def asgi(self, *, run_background: bool = True) -> Starlette:
         routes = []
         for function in self.by_kind("httpTrigger"):
-            path = f"/{self.route_prefix}/{function.trigger.get('route') or function.name}"
+            path = f"/{self.route_prefix}/{starlette_path(str(function.trigger.get('route') or function.name))}"
             methods = [str(m).upper() for m in function.trigger.get("methods") or ("GET", "POST")]
             routes.append(Route(path, self._endpoint(function), methods=methods, name=function.name))
 

@@ -20,6 +20,7 @@ class Settings:
     graph: GraphSettings | None
     store_url: str = DEFAULT_STORE
     policy_file: str | None = None
+    mentors_file: str | None = None  # JSON [{"upn", "skills": [...]}]: who mentors what, for requests
     queue_connection: str | None = None  # AzureWebJobsStorage; None = in-process queue
     api_audience: str = "api://micromentor"
     public_url: str = "http://127.0.0.1:7071"
@@ -65,8 +66,12 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     policy_file = env.get("MICROMENTOR_POLICY_FILE") or None
     if policy_file and not Path(policy_file).is_file():
         raise InputError("MICROMENTOR_POLICY_FILE", f"no such file: {policy_file}")
+    mentors_file = env.get("MICROMENTOR_MENTORS_FILE") or None
+    if mentors_file and not Path(mentors_file).is_file():
+        raise InputError("MICROMENTOR_MENTORS_FILE", f"no such file: {mentors_file}")
     return Settings(
         graph=graph,
+        mentors_file=mentors_file,
         store_url=env.get("MICROMENTOR_STORE") or DEFAULT_STORE,
         policy_file=policy_file,
         queue_connection=env.get("MICROMENTOR_QUEUE_CONNECTION") or None,

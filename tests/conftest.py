@@ -1,19 +1,32 @@
-"""Shared fixtures: a Graph emulator on loopback and a gateway that talks to it through msgraph-sdk."""
+"""Shared fixtures: a Graph emulator on loopback, its admin surface, and a live local host (the registered
+functions behind uvicorn on a free loopback port) against it."""
 
 from __future__ import annotations
 
 import json
+import socket
 import ssl
+import threading
+import time
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import uvicorn
+
+from micromentor.bootstrap import Runtime, configure
+from micromentor.localhost import LocalHost
+from micromentor.settings import Settings
+from micromentor.tenant import emulator_settings
 
 DATA = Path(__file__).parent / "data"
 TENANT_SEED = DATA / "tenant.json"
 POLICY_FILE = DATA / "policy.json"
+API_NOW = datetime(2026, 11, 30, 0, 0, tzinfo=UTC)  # the live API's clock: a Monday
 
 
 def load_seed() -> dict[str, Any]:
@@ -76,3 +89,57 @@ def graph_settings(emulator: Any) -> Any:
     from micromentor.tenant import emulator_settings
 
     return emulator_settings(emulator)
+
+
+@dataclass
+class LiveApi:
+    url: str
+    runtime: Runtime
+    host: LocalHost
+    admin: Admin
+    client: httpx.Client  # signed in as Maya (a mentor), base URL the API
+
+    def auth(self, upn: str = "maya@contoso.example", *roles: str) -> dict[str, str]:
+        """An Authorization header for `upn`, with a token the emulator's identity endpoint signs."""
+        token = self.admin.post("/token", {"upn": upn, "roles": list(roles)})["access_token"]
+        return {"Authorization": f"Bearer {token}"}
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def live_api(emulator: Any, tmp_path: Path) -> Iterator[LiveApi]:
+    import function_app
+
+    port = _free_port()
+    settings = Settings(
+        graph=emulator_settings(emulator),
+        store_url=f"sqlite:///{tmp_path / 'api.db'}",
+        public_url=f"http://127.0.0.1:{port}",
+    )
+    runtime = Runtime(settings, clock=lambda: API_NOW)
+    configure(runtime)
+    host = LocalHost(function_app.app)
+    server = uvicorn.Server(uvicorn.Config(host.asgi(), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("local host did not start")
+        time.sleep(0.02)
+    try:
+        admin = Admin(emulator)
+        url = f"http://127.0.0.1:{port}/api"
+        live = LiveApi(url, runtime, host, admin, httpx.Client(base_url=url, timeout=60))
+        live.client.headers.update(live.auth())
+        yield live
+        live.client.close()
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        configure(None)

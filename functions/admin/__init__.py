@@ -1,10 +1,10 @@
 """Admin routes (app role `Mentoring.Admin`): GET/PUT /api/admin/policy, GET /api/admin/policy/history,
 GET /api/admin/report.
 
-Deployment note: the Azure Functions host reserves routes that start with `admin` for its own admin API
-and refuses to register such functions ("The specified route conflicts with one or more built in
-routes"), whatever the `api` route prefix. The local host serves them; for Azure, `ADMIN_ROUTE` is the
-one place to change (and http-api.md with it).
+The Azure Functions host reserves route templates that start with `admin` for its own admin API and
+refuses to register them ("The specified route conflicts with one or more built in routes"), whatever
+the `api` prefix. The templates therefore start with a route parameter constrained to the one value
+`admin`: the URLs stay those of http-api.md and the host has no literal `admin` to object to.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from services.report import FORMATS, build_report, default_period, render
 
 __all__ = ["ADMIN_ROUTE", "bp"]
 
-ADMIN_ROUTE = "admin"
+ADMIN_ROUTE = "{area:regex(^admin$)}"
 
 bp = func.Blueprint()  # type: ignore[no-untyped-call]
 

@@ -8,7 +8,9 @@ import azure.functions as func
 
 from core.errors import InputError
 from core.timefmt import parse_aware
-from functions.http import json_body, json_response, respond
+from functions.http import json_body, json_response
+from identity import Caller, require_participant
+from identity.functions import respond_as_caller
 from micromentor.bootstrap import runtime
 from services.booking import BookingRequest, book_session, session_to_json
 from services.sessions import cancel_session, get_session
@@ -56,33 +58,37 @@ def booking_request(body: dict[str, Any], key: str | None) -> BookingRequest:
 
 @bp.route(route="sessions", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)
 async def create_session(req: func.HttpRequest) -> func.HttpResponse:
-    async def handle() -> func.HttpResponse:
+    async def handle(caller: Caller) -> func.HttpResponse:
         rt = runtime()
         request = booking_request(json_body(req), req.headers.get("Idempotency-Key"))
+        require_participant(caller, [request.mentor, *request.mentees])
         result = await book_session(
             rt.graph, rt.store, rt.tenant_policy(), request, now=rt.clock(), public_url=rt.settings.public_url
         )
         return json_response(session_to_json(result.session), 201 if result.created else 200)
 
-    return await respond(handle)
+    return await respond_as_caller(req, handle)
 
 
 @bp.route(route="sessions/{id}", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
 async def read_session(req: func.HttpRequest) -> func.HttpResponse:
-    async def handle() -> func.HttpResponse:
+    async def handle(caller: Caller) -> func.HttpResponse:
         session = await get_session(runtime().store, req.route_params.get("id", ""))
+        require_participant(caller, [session.mentor, *session.mentees])
         return json_response(session_to_json(session))
 
-    return await respond(handle)
+    return await respond_as_caller(req, handle)
 
 
 @bp.route(route="sessions/{id}/cancel", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)
 async def cancel(req: func.HttpRequest) -> func.HttpResponse:
-    async def handle() -> func.HttpResponse:
+    async def handle(caller: Caller) -> func.HttpResponse:
         rt = runtime()
         body = json_body(req) if req.get_body() else {}
         comment = _text(body, "comment", required=False)
-        session = await cancel_session(rt.graph, rt.store, req.route_params.get("id", ""), comment, now=rt.clock())
-        return json_response(session_to_json(session))
+        session = await get_session(rt.store, req.route_params.get("id", ""))
+        require_participant(caller, [session.mentor, *session.mentees])
+        cancelled = await cancel_session(rt.graph, rt.store, session.id, comment, now=rt.clock())
+        return json_response(session_to_json(cancelled))
 
-    return await respond(handle)
+    return await respond_as_caller(req, handle)

@@ -46,9 +46,7 @@ def mentors_file(rt: Runtime) -> str | None:
 async def create_request(req: func.HttpRequest) -> func.HttpResponse:
     async def handle(caller: Caller) -> func.HttpResponse:
         rt = runtime()
-        data = parse_request_body(
-            json_body(req), req.headers.get("Idempotency-Key"), default_mentee=caller.upn or None
-        )
+        data = parse_request_body(json_body(req), req.headers.get("Idempotency-Key"), default_mentee=caller.upn or None)
         if data.mentee.strip().lower() != caller.upn and not caller.is_admin:
             raise Forbidden("you can ask for mentoring for yourself only (others need the app role Mentoring.Admin)")
         catalogue = load_catalogue(mentors_file(rt))

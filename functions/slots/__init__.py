@@ -6,7 +6,9 @@ import azure.functions as func
 
 from core.errors import InputError
 from core.timefmt import parse_aware
-from functions.http import json_response, respond
+from functions.http import json_response
+from identity import Caller
+from identity.functions import respond_as_caller
 from micromentor.bootstrap import runtime
 from services.slots import SlotQuery, search_slots, slots_to_json
 
@@ -35,7 +37,7 @@ def _mentees(req: func.HttpRequest) -> tuple[str, ...]:
 
 @bp.route(route="slots", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
 async def slots(req: func.HttpRequest) -> func.HttpResponse:
-    async def handle() -> func.HttpResponse:
+    async def handle(caller: Caller) -> func.HttpResponse:
         rt = runtime()
         now = parse_aware("now", req.params["now"]) if req.params.get("now") else rt.clock()
         limit = _int_param(req, "limit")
@@ -49,4 +51,4 @@ async def slots(req: func.HttpRequest) -> func.HttpResponse:
         answer = await search_slots(rt.graph, rt.tenant_policy(), query)
         return json_response(slots_to_json(answer))
 
-    return await respond(handle)
+    return await respond_as_caller(req, handle)

@@ -25,9 +25,15 @@ def test_serve_prints_urls_answers_and_stops_on_sigterm(tmp_path: Path) -> None:
         assert ready["api"].startswith("http://127.0.0.1:") and ready["graph"].endswith("/v1.0")
         health = httpx.get(f"{ready['api']}/health", timeout=30)
         assert health.status_code == 200 and health.json()["status"] == "ok"
+        anonymous = httpx.get(f"{ready['api']}/slots", timeout=30)
+        assert anonymous.status_code == 401
+        minted = httpx.post(
+            f"{ready['admin']}/token", json={"upn": "maya@contoso.example"}, verify=False, timeout=30
+        ).json()["access_token"]
         slots = httpx.get(
             f"{ready['api']}/slots",
             params={"mentor": "maya@contoso.example", "mentee": "ravi@contoso.example", "limit": 1},
+            headers={"Authorization": f"Bearer {minted}"},
             timeout=30,
         )
         assert slots.status_code == 200 and len(slots.json()["slots"]) <= 1

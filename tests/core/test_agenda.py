@@ -304,6 +304,4 @@ def test_build_agenda_needs_a_mentee_and_a_proper_length() -> None:
     start = at("2026-03-03T18:00")
     for end in (start, start - timedelta(minutes=15), start + timedelta(minutes=15, seconds=30)):
         with pytest.raises(InputError):
-            build_agenda(
-                question="q?", topic=None, start=start, end=end, mentor=ANA, mentees=(RAVI,), session_url=None
-            )
+            build_agenda(question="q?", topic=None, start=start, end=end, mentor=ANA, mentees=(RAVI,), session_url=None)

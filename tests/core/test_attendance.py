@@ -112,9 +112,7 @@ def test_cancelled_stays_cancelled() -> None:
     full = report(rec(MENTOR, span(0, 15)), rec(MENTEE, span(0, 15)))
     for reports in (None, [full]):
         for now in (t(5), AFTER, END + timedelta(days=5)):
-            assert decide(reports, session=cancelled, now=now) == StateDecision(
-                SessionState.CANCELLED, (), "declined"
-            )
+            assert decide(reports, session=cancelled, now=now) == StateDecision(SessionState.CANCELLED, (), "declined")
 
 
 # --- with reports ---------------------------------------------------------------------------------
@@ -233,9 +231,7 @@ def test_group_session_needs_one_mentee() -> None:
     group = replace(SESSION, mentees=("zoe@contoso.com", MENTEE))
     one_there = report(rec(MENTOR, span(0, 15)), rec(MENTEE, span(0, 12)))
     # Completed; the absent mentee is still recorded as missing.
-    assert decide([one_there], session=group) == StateDecision(
-        SessionState.COMPLETED, ("zoe@contoso.com",), None
-    )
+    assert decide([one_there], session=group) == StateDecision(SessionState.COMPLETED, ("zoe@contoso.com",), None)
     nobody = report(rec(MENTOR, span(0, 15)), rec(MENTEE, span(0, 3)))
     assert decide([nobody], session=group) == StateDecision(
         SessionState.NO_SHOW, (MENTEE, "zoe@contoso.com"), "mentees_absent"

@@ -311,9 +311,7 @@ def test_mentor_load_in_local_time(doc: dict[str, object]) -> None:
 def test_single_caps_value_and_utc_default() -> None:
     # Without mentor_tz everything is UTC: ana's S3 (03-06 07:30Z) and S4 (cancelled) no longer share
     # a day with S2, so her busiest day holds 1 session (03-03 first); W10 still 3 (S1 S2 S3).
-    result = compute_report(
-        sessions=SESSIONS, requests=[], period_from=FROM, period_to=TO, caps=CapLimits(3, 4, 12)
-    )
+    result = compute_report(sessions=SESSIONS, requests=[], period_from=FROM, period_to=TO, caps=CapLimits(3, 4, 12))
     ana = result.mentors[0]
     assert (ana.load.max_per_day, ana.load.peak_day, ana.load.max_per_week) == (1, "2026-03-03", 3)
     assert ana.load.caps == CapLimits(3, 4, 12)
@@ -339,18 +337,58 @@ def test_participation_by_office(doc: dict[str, object]) -> None:
     #  Seattle (ana, dee): S1 S2 S3 S4 S5 -> 5; completed 3, no_show 1, cancelled 1 -> 3/4
     #            mentors: ana; mentees: dee
     assert office == [
-        {"attribute": "officeLocation", "value": "(unknown)", "mentees": 1, "mentors": 1, "sessions": 5,
-         "completed": 3, "noShow": 1, "cancelled": 1, "pendingAttendance": 0, "scheduled": 0,
-         "completionRate": 0.75},
-        {"attribute": "officeLocation", "value": "Kathmandu", "mentees": 1, "mentors": 0, "sessions": 4,
-         "completed": 2, "noShow": 1, "cancelled": 0, "pendingAttendance": 1, "scheduled": 0,
-         "completionRate": 0.6667},
-        {"attribute": "officeLocation", "value": "Pune", "mentees": 2, "mentors": 1, "sessions": 5,
-         "completed": 1, "noShow": 2, "cancelled": 0, "pendingAttendance": 1, "scheduled": 1,
-         "completionRate": 0.3333},
-        {"attribute": "officeLocation", "value": "Seattle", "mentees": 1, "mentors": 1, "sessions": 5,
-         "completed": 3, "noShow": 1, "cancelled": 1, "pendingAttendance": 0, "scheduled": 0,
-         "completionRate": 0.75},
+        {
+            "attribute": "officeLocation",
+            "value": "(unknown)",
+            "mentees": 1,
+            "mentors": 1,
+            "sessions": 5,
+            "completed": 3,
+            "noShow": 1,
+            "cancelled": 1,
+            "pendingAttendance": 0,
+            "scheduled": 0,
+            "completionRate": 0.75,
+        },
+        {
+            "attribute": "officeLocation",
+            "value": "Kathmandu",
+            "mentees": 1,
+            "mentors": 0,
+            "sessions": 4,
+            "completed": 2,
+            "noShow": 1,
+            "cancelled": 0,
+            "pendingAttendance": 1,
+            "scheduled": 0,
+            "completionRate": 0.6667,
+        },
+        {
+            "attribute": "officeLocation",
+            "value": "Pune",
+            "mentees": 2,
+            "mentors": 1,
+            "sessions": 5,
+            "completed": 1,
+            "noShow": 2,
+            "cancelled": 0,
+            "pendingAttendance": 1,
+            "scheduled": 1,
+            "completionRate": 0.3333,
+        },
+        {
+            "attribute": "officeLocation",
+            "value": "Seattle",
+            "mentees": 1,
+            "mentors": 1,
+            "sessions": 5,
+            "completed": 3,
+            "noShow": 1,
+            "cancelled": 1,
+            "pendingAttendance": 0,
+            "scheduled": 0,
+            "completionRate": 0.75,
+        },
     ]
 
 
@@ -381,10 +419,28 @@ def test_completion_by_week(doc: dict[str, object]) -> None:
     # W10: S10 C, S1 C, S6 C, S7 N, S2 C, S3 N, S4 X -> 7 sessions, 4 / 6.
     # W11: S14 C, S5 C, S8 P, S9 S, S11 N -> 5 sessions, 2 / 3.
     assert trends["completionByWeek"] == [
-        {"week": "2026-W10", "weekStart": "2026-03-02T00:00:00Z", "sessions": 7, "completed": 4, "noShow": 2,
-         "cancelled": 1, "pendingAttendance": 0, "scheduled": 0, "completionRate": 0.6667},
-        {"week": "2026-W11", "weekStart": "2026-03-09T00:00:00Z", "sessions": 5, "completed": 2, "noShow": 1,
-         "cancelled": 0, "pendingAttendance": 1, "scheduled": 1, "completionRate": 0.6667},
+        {
+            "week": "2026-W10",
+            "weekStart": "2026-03-02T00:00:00Z",
+            "sessions": 7,
+            "completed": 4,
+            "noShow": 2,
+            "cancelled": 1,
+            "pendingAttendance": 0,
+            "scheduled": 0,
+            "completionRate": 0.6667,
+        },
+        {
+            "week": "2026-W11",
+            "weekStart": "2026-03-09T00:00:00Z",
+            "sessions": 5,
+            "completed": 2,
+            "noShow": 1,
+            "cancelled": 0,
+            "pendingAttendance": 1,
+            "scheduled": 1,
+            "completionRate": 0.6667,
+        },
     ]
 
 
@@ -392,10 +448,24 @@ def test_time_to_first_session_by_week(doc: dict[str, object]) -> None:
     trends = doc["trends"]
     assert isinstance(trends, dict)
     assert trends["timeToFirstSessionByWeek"] == [
-        {"week": "2026-W10", "weekStart": "2026-03-02T00:00:00Z", "requests": 4, "served": 4, "waiting": 0,
-         "medianMinutes": 1500.0, "p90Minutes": 8940.0},
-        {"week": "2026-W11", "weekStart": "2026-03-09T00:00:00Z", "requests": 2, "served": 1, "waiting": 1,
-         "medianMinutes": 4320.0, "p90Minutes": 4320.0},
+        {
+            "week": "2026-W10",
+            "weekStart": "2026-03-02T00:00:00Z",
+            "requests": 4,
+            "served": 4,
+            "waiting": 0,
+            "medianMinutes": 1500.0,
+            "p90Minutes": 8940.0,
+        },
+        {
+            "week": "2026-W11",
+            "weekStart": "2026-03-09T00:00:00Z",
+            "requests": 2,
+            "served": 1,
+            "waiting": 1,
+            "medianMinutes": 4320.0,
+            "p90Minutes": 4320.0,
+        },
     ]
 
 
@@ -405,20 +475,62 @@ def test_mentor_load_by_week(doc: dict[str, object]) -> None:
     # Local Mondays 00:00: ana W10 = 03-02 00:00 PST = 08:00Z; W11 = 03-09 00:00 PDT = 07:00Z (DST began
     # 03-08). bo W10 = 03-02 00:00 IST = 03-01 18:30Z. cy W12 = 03-16 00:00 NPT = 03-15 18:15Z.
     assert trends["mentorLoadByWeek"] == [
-        {"mentor": "ana@c.com", "week": "2026-W10", "weekStart": "2026-03-02T08:00:00Z", "sessions": 3,
-         "cap": 3, "utilisation": 1.0},
-        {"mentor": "ana@c.com", "week": "2026-W11", "weekStart": "2026-03-09T07:00:00Z", "sessions": 1,
-         "cap": 3, "utilisation": 0.3333},
-        {"mentor": "bo@c.com", "week": "2026-W10", "weekStart": "2026-03-01T18:30:00Z", "sessions": 2,
-         "cap": 5, "utilisation": 0.4},
-        {"mentor": "bo@c.com", "week": "2026-W11", "weekStart": "2026-03-08T18:30:00Z", "sessions": 2,
-         "cap": 5, "utilisation": 0.4},
-        {"mentor": "cy@c.com", "week": "2026-W10", "weekStart": "2026-03-01T18:15:00Z", "sessions": 1,
-         "cap": 5, "utilisation": 0.2},
-        {"mentor": "cy@c.com", "week": "2026-W11", "weekStart": "2026-03-08T18:15:00Z", "sessions": 1,
-         "cap": 5, "utilisation": 0.2},
-        {"mentor": "cy@c.com", "week": "2026-W12", "weekStart": "2026-03-15T18:15:00Z", "sessions": 1,
-         "cap": 5, "utilisation": 0.2},
+        {
+            "mentor": "ana@c.com",
+            "week": "2026-W10",
+            "weekStart": "2026-03-02T08:00:00Z",
+            "sessions": 3,
+            "cap": 3,
+            "utilisation": 1.0,
+        },
+        {
+            "mentor": "ana@c.com",
+            "week": "2026-W11",
+            "weekStart": "2026-03-09T07:00:00Z",
+            "sessions": 1,
+            "cap": 3,
+            "utilisation": 0.3333,
+        },
+        {
+            "mentor": "bo@c.com",
+            "week": "2026-W10",
+            "weekStart": "2026-03-01T18:30:00Z",
+            "sessions": 2,
+            "cap": 5,
+            "utilisation": 0.4,
+        },
+        {
+            "mentor": "bo@c.com",
+            "week": "2026-W11",
+            "weekStart": "2026-03-08T18:30:00Z",
+            "sessions": 2,
+            "cap": 5,
+            "utilisation": 0.4,
+        },
+        {
+            "mentor": "cy@c.com",
+            "week": "2026-W10",
+            "weekStart": "2026-03-01T18:15:00Z",
+            "sessions": 1,
+            "cap": 5,
+            "utilisation": 0.2,
+        },
+        {
+            "mentor": "cy@c.com",
+            "week": "2026-W11",
+            "weekStart": "2026-03-08T18:15:00Z",
+            "sessions": 1,
+            "cap": 5,
+            "utilisation": 0.2,
+        },
+        {
+            "mentor": "cy@c.com",
+            "week": "2026-W12",
+            "weekStart": "2026-03-15T18:15:00Z",
+            "sessions": 1,
+            "cap": 5,
+            "utilisation": 0.2,
+        },
     ]
 
 
@@ -430,18 +542,58 @@ def test_csv_rows(report: Report) -> None:
     header, summary, ana, bo, cy = rows
     assert len(header) == 25 and all(len(r) == 25 for r in rows)
     assert dict(zip(header, summary, strict=True)) == {
-        "scope": "all", "mentor": "", "period_from": "2026-03-02T00:00:00Z", "period_to": "2026-03-16T00:00:00Z",
-        "sessions": "12", "completed": "6", "no_show": "3", "cancelled": "1", "pending_attendance": "1",
-        "scheduled": "1", "completion_rate": "0.6667", "distinct_mentees": "5", "repeat_mentees": "4",
-        "max_per_day": "", "max_per_week": "", "max_per_month": "", "cap_per_day": "", "cap_per_week": "",
-        "cap_per_month": "", "peak_week": "", "peak_week_utilisation": "", "requests": "6", "waiting": "1",
-        "median_minutes_to_first_session": "1920.0", "p90_minutes_to_first_session": "8940.0",
+        "scope": "all",
+        "mentor": "",
+        "period_from": "2026-03-02T00:00:00Z",
+        "period_to": "2026-03-16T00:00:00Z",
+        "sessions": "12",
+        "completed": "6",
+        "no_show": "3",
+        "cancelled": "1",
+        "pending_attendance": "1",
+        "scheduled": "1",
+        "completion_rate": "0.6667",
+        "distinct_mentees": "5",
+        "repeat_mentees": "4",
+        "max_per_day": "",
+        "max_per_week": "",
+        "max_per_month": "",
+        "cap_per_day": "",
+        "cap_per_week": "",
+        "cap_per_month": "",
+        "peak_week": "",
+        "peak_week_utilisation": "",
+        "requests": "6",
+        "waiting": "1",
+        "median_minutes_to_first_session": "1920.0",
+        "p90_minutes_to_first_session": "8940.0",
     }
     assert ana == [
-        "mentor", "ana@c.com", "2026-03-02T00:00:00Z", "2026-03-16T00:00:00Z",
-        "5", "3", "1", "1", "0", "0", "0.75", "3", "1",
-        "2", "3", "4", "1", "3", "12", "2026-W10", "1.0",
-        "", "", "", "",
+        "mentor",
+        "ana@c.com",
+        "2026-03-02T00:00:00Z",
+        "2026-03-16T00:00:00Z",
+        "5",
+        "3",
+        "1",
+        "1",
+        "0",
+        "0",
+        "0.75",
+        "3",
+        "1",
+        "2",
+        "3",
+        "4",
+        "1",
+        "3",
+        "12",
+        "2026-W10",
+        "1.0",
+        "",
+        "",
+        "",
+        "",
     ]
     assert (bo[1], bo[4], bo[10]) == ("bo@c.com", "4", "0.5")
     assert (cy[1], cy[10], cy[19], cy[20]) == ("cy@c.com", "0.6667", "2026-W10", "0.2")
@@ -479,20 +631,32 @@ def test_only_cancelled_and_pending_give_no_rate() -> None:
 def test_weeks_cover_a_period_starting_mid_week() -> None:
     # Wed 2026-03-04 .. Tue 2026-03-17 overlaps W10, W11 and W12; W10 is labelled by its Monday.
     result = compute_report(
-        sessions=[], requests=[], period_from=at("2026-03-04T12:00"), period_to=at("2026-03-17T00:00"),
+        sessions=[],
+        requests=[],
+        period_from=at("2026-03-04T12:00"),
+        period_to=at("2026-03-17T00:00"),
         caps=CapLimits(),
     )
     weeks = [(w.week, w.week_start) for w in result.completion_by_week]
-    assert weeks == [("2026-W10", at("2026-03-02T00:00")), ("2026-W11", at("2026-03-09T00:00")),
-                     ("2026-W12", at("2026-03-16T00:00"))]
+    assert weeks == [
+        ("2026-W10", at("2026-03-02T00:00")),
+        ("2026-W11", at("2026-03-09T00:00")),
+        ("2026-W12", at("2026-03-16T00:00")),
+    ]
 
 
 def test_nearest_rank_p90_with_ten_values() -> None:
     # Ten requests waiting 10, 20, ..., 100 minutes: median (50 + 60) / 2 = 55; p90 rank ceil(9) = 9 -> 90.
     requests = [request(f"Q{i}", "dee@c.com", "2026-03-03T00:00") for i in range(1, 11)]
     sessions = [
-        session(f"T{i}", "ana@c.com", ("dee@c.com",), f"2026-03-03T00:{10 * i:02d}" if i < 6 else
-                f"2026-03-03T01:{10 * i - 60:02d}", C, f"Q{i}")
+        session(
+            f"T{i}",
+            "ana@c.com",
+            ("dee@c.com",),
+            f"2026-03-03T00:{10 * i:02d}" if i < 6 else f"2026-03-03T01:{10 * i - 60:02d}",
+            C,
+            f"Q{i}",
+        )
         for i in range(1, 11)
     ]
     wait = compute_report(
@@ -534,7 +698,10 @@ def test_period_in_another_offset_is_read_as_the_same_instants() -> None:
     # 2026-03-02T05:30+05:30 is 2026-03-02T00:00Z: S10 at exactly that instant is in.
     ist = ZoneInfo("Asia/Kolkata")
     result = compute_report(
-        sessions=[SESSIONS[9]], requests=[], period_from=FROM.astimezone(ist), period_to=TO.astimezone(ist),
+        sessions=[SESSIONS[9]],
+        requests=[],
+        period_from=FROM.astimezone(ist),
+        period_to=TO.astimezone(ist),
         caps=CapLimits(),
     )
     assert result.counts.total == 1

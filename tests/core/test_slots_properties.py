@@ -68,6 +68,7 @@ SETTINGS = settings(
 )
 FIVE = timedelta(minutes=5)
 
+
 def _times(hours: list[int]) -> st.SearchStrategy[time]:
     return st.builds(lambda hour, five: time(hour, 5 * five), st.sampled_from(hours), st.integers(0, 11))
 

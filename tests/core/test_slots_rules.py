@@ -147,9 +147,7 @@ def test_a_start_exactly_at_now_plus_notice_is_offered() -> None:
     # now 08:30 + 30 = 09:00 exactly: 09:00 is allowed (start >= now + notice).
     assert clock(search(rules=policy(min_notice_minutes=30), now=at(MON, 8, 30)))[0] == "09:00"
     # now with seconds: 08:30:01 + 30 min = 09:00:01 -> 09:00 is too early.
-    assert clock(search(rules=policy(min_notice_minutes=30), now=at(MON, 8, 30) + timedelta(seconds=1)))[0] == (
-        "09:15"
-    )
+    assert clock(search(rules=policy(min_notice_minutes=30), now=at(MON, 8, 30) + timedelta(seconds=1)))[0] == ("09:15")
 
 
 def test_horizon_excludes_a_start_at_now_plus_horizon() -> None:
@@ -355,8 +353,13 @@ def test_common_hours_of_several_mentees() -> None:
 def test_overnight_and_whole_day_working_hours() -> None:
     # Mentee working 22:00-06:00 (overnight) Mon-Fri with day window 00:00-23:59: on Monday the mentee
     # works 00:00-06:00 only if Sunday were a working day (it is not) and 22:00-23:59 from Monday's shift.
-    rules = policy(day_start=time(0, 0), day_end=time(23, 59), slot_step_minutes=60, allowed_session_minutes=(60,),
-                   session_minutes=60)
+    rules = policy(
+        day_start=time(0, 0),
+        day_end=time(23, 59),
+        slot_step_minutes=60,
+        allowed_session_minutes=(60,),
+        session_minutes=60,
+    )
     mentor = person("mentor@x", hours=(0, 0), days=range(7))  # start == end: the whole day, every day
     night = person("mentee@x", hours=(22, 6))
     # 22:00-23:00 fits; 23:00-24:00 leaves the mentor's and the mentee's local day (day_end 23:59).
@@ -368,8 +371,13 @@ def test_overnight_and_whole_day_working_hours() -> None:
 
 def test_whole_day_working_hours_merge_across_midnight_but_the_day_window_does_not() -> None:
     # 24h working hours every day and day window 00:00-23:59: a slot may not cross local midnight.
-    rules = policy(day_start=time(0, 0), day_end=time(23, 59), slot_step_minutes=60, allowed_session_minutes=(60,),
-                   session_minutes=60)
+    rules = policy(
+        day_start=time(0, 0),
+        day_end=time(23, 59),
+        slot_step_minutes=60,
+        allowed_session_minutes=(60,),
+        session_minutes=60,
+    )
     everyone = [person("mentee@x", hours=(0, 0), days=range(7))]
     result = search(person("mentor@x", hours=(0, 0), days=range(7)), everyone, rules=rules, minutes=60)
     assert clock(result) == [f"{h:02d}:00" for h in range(23)]  # 23:00-24:00 crosses midnight
@@ -378,8 +386,15 @@ def test_whole_day_working_hours_merge_across_midnight_but_the_day_window_does_n
 # --- no-meeting days and caps ------------------------------------------------------------------------------
 
 
-def session(day: date, hour: int, minute: int = 0, *, cancelled: bool = False, show_as: str = "busy",
-            category: str = MENTORING_CATEGORY) -> CalendarItem:
+def session(
+    day: date,
+    hour: int,
+    minute: int = 0,
+    *,
+    cancelled: bool = False,
+    show_as: str = "busy",
+    category: str = MENTORING_CATEGORY,
+) -> CalendarItem:
     """A micromentor session at 08:00-ish, outside the 09-12 working hours so that it blocks no slot."""
     start = at(day, hour, minute)
     return event(start, start + timedelta(minutes=15), show_as, "Micro mentoring", [category], cancelled=cancelled)

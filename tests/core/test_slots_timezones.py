@@ -304,8 +304,9 @@ def test_a_window_starting_in_the_spring_gap_starts_when_the_gap_ends() -> None:
     # instant whose wall time is past 02:30, i.e. 03:00 EDT = 07:00Z, and ends 05:00 EDT = 09:00Z.
     # 30 min, step 30: 07:00, 07:30, 08:00, 08:30.
     mentor = person("mentor@x", NEW_YORK, None)
-    policy = rules(respect_working_hours=False, day_start=time(2, 30), day_end=time(5), slot_step_minutes=30,
-                   horizon_days=1)
+    policy = rules(
+        respect_working_hours=False, day_start=time(2, 30), day_end=time(5), slot_step_minutes=30, horizon_days=1
+    )
     result = run(mentor, [], policy, "2026-03-08T05:00:00Z", 30)
     assert [f"{s.start:%H:%M}" for s in result.slots] == ["07:00", "07:30", "08:00", "08:30"]
 
@@ -315,8 +316,9 @@ def test_a_window_ending_in_the_repeated_hour_ends_at_its_first_occurrence() -> 
     # it starts 00:00 EDT = 04:00Z. 30 min, step 30: 04:00, 04:30, 05:00. The second 01:00 (EST, 06:00Z)
     # is after the window although its wall time is inside it.
     mentor = person("mentor@x", NEW_YORK, None)
-    policy = rules(respect_working_hours=False, day_start=time(0), day_end=time(1, 30), slot_step_minutes=30,
-                   horizon_days=1)
+    policy = rules(
+        respect_working_hours=False, day_start=time(0), day_end=time(1, 30), slot_step_minutes=30, horizon_days=1
+    )
     result = run(mentor, [], policy, "2026-11-01T04:00:00Z", 30)
     assert [f"{s.start:%H:%M}" for s in result.slots] == ["04:00", "04:30", "05:00"]
 

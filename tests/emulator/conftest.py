@@ -24,8 +24,14 @@ MEGAN_HOURS_ZONE = {
     "bias": 480,
     "name": "Customized Time Zone",
     "standardOffset": {"time": "02:00:00.0000000", "dayOccurrence": 1, "dayOfWeek": "sunday", "month": 11, "year": 0},
-    "daylightOffset": {"daylightBias": -60, "time": "02:00:00.0000000", "dayOccurrence": 2, "dayOfWeek": "sunday",
-                       "month": 3, "year": 0},
+    "daylightOffset": {
+        "daylightBias": -60,
+        "time": "02:00:00.0000000",
+        "dayOccurrence": 2,
+        "dayOfWeek": "sunday",
+        "month": 3,
+        "year": 0,
+    },
 }
 
 
@@ -34,14 +40,20 @@ def _dt(value: str, zone: str = PST) -> dict[str, str]:
 
 
 def _hours(zone: Any, start: str = "08:00:00.0000000", end: str = "17:00:00.0000000") -> dict[str, Any]:
-    return {"daysOfWeek": ["monday", "tuesday", "wednesday", "thursday", "friday"],
-            "startTime": start, "endTime": end, "timeZone": zone}
+    return {
+        "daysOfWeek": ["monday", "tuesday", "wednesday", "thursday", "friday"],
+        "startTime": start,
+        "endTime": end,
+        "timeZone": zone,
+    }
 
 
 SEED: dict[str, Any] = {
     "tenantId": TENANT,
-    "apps": [{"clientId": "micromentor-local", "clientSecret": "local-secret"},
-             {"clientId": "cert-app", "roles": ["Calendars.Read"]}],
+    "apps": [
+        {"clientId": "micromentor-local", "clientSecret": "local-secret"},
+        {"clientId": "cert-app", "roles": ["Calendars.Read"]},
+    ],
     "users": [
         {
             "id": "dc17674c-81d9-4adb-bfb2-8f6a442e4622",
@@ -72,9 +84,10 @@ SEED: dict[str, Any] = {
             "id": "57caaef9-5ed0-48d5-8862-e5abfa71b3e9",
             "userPrincipalName": SAMANTHA,
             "displayName": "Samantha Booth",
-            "mailboxSettings": {"timeZone": "India Standard Time",
-                                "workingHours": _hours({"name": "India Standard Time"}, "10:00:00.0000000",
-                                                       "19:00:00.0000000")},
+            "mailboxSettings": {
+                "timeZone": "India Standard Time",
+                "workingHours": _hours({"name": "India Standard Time"}, "10:00:00.0000000", "19:00:00.0000000"),
+            },
             "events": [],
         },
         {
@@ -99,11 +112,19 @@ SEED: dict[str, Any] = {
             "events": [
                 {"subject": "Early", "start": _dt("2019-03-15T08:30:00"), "end": _dt("2019-03-15T09:30:00")},
                 {"subject": "Lunch", "start": _dt("2019-03-15T12:00:00"), "end": _dt("2019-03-15T14:00:00")},
-                {"subject": "Maybe", "showAs": "tentative", "start": _dt("2019-03-15T12:00:00"),
-                 "end": _dt("2019-03-15T13:00:00")},
+                {
+                    "subject": "Maybe",
+                    "showAs": "tentative",
+                    "start": _dt("2019-03-15T12:00:00"),
+                    "end": _dt("2019-03-15T13:00:00"),
+                },
                 {"subject": "Review", "start": _dt("2019-03-15T13:00:00"), "end": _dt("2019-03-15T14:00:00")},
-                {"subject": "Later maybe", "showAs": "tentative", "start": _dt("2019-03-15T16:00:00"),
-                 "end": _dt("2019-03-15T17:00:00")},
+                {
+                    "subject": "Later maybe",
+                    "showAs": "tentative",
+                    "start": _dt("2019-03-15T16:00:00"),
+                    "end": _dt("2019-03-15T17:00:00"),
+                },
             ],
         },
     ],
@@ -117,10 +138,15 @@ def verify(emu: RunningEmulator) -> ssl.SSLContext:
 
 def app_token(emu: RunningEmulator, secret: str = "local-secret") -> str:
     with httpx.Client(verify=verify(emu), trust_env=False) as client:
-        response = client.post(emu.token_url, data={
-            "grant_type": "client_credentials", "client_id": "micromentor-local", "client_secret": secret,
-            "scope": "https://graph.microsoft.com/.default",
-        })
+        response = client.post(
+            emu.token_url,
+            data={
+                "grant_type": "client_credentials",
+                "client_id": "micromentor-local",
+                "client_secret": secret,
+                "scope": "https://graph.microsoft.com/.default",
+            },
+        )
     response.raise_for_status()
     return str(response.json()["access_token"])
 
@@ -134,8 +160,9 @@ def emu() -> Iterator[RunningEmulator]:
 @pytest.fixture(scope="module")
 def graph(emu: RunningEmulator) -> Iterator[httpx.Client]:
     headers = {"Authorization": f"Bearer {app_token(emu)}"}
-    with httpx.Client(base_url=emu.graph_url, verify=verify(emu), trust_env=False, headers=headers,
-                      timeout=30) as client:
+    with httpx.Client(
+        base_url=emu.graph_url, verify=verify(emu), trust_env=False, headers=headers, timeout=30
+    ) as client:
         yield client
 
 

@@ -19,16 +19,28 @@ def by_id(response: httpx.Response) -> dict[str, Any]:
 
 
 def test_mixed_batch_keeps_an_outer_200(graph: httpx.Client) -> None:
-    responses = by_id(batch(graph, [
-        {"id": "1", "method": "GET", "url": f"/users/{DANA}"},
-        {"id": "2", "method": "GET", "url": "users/ghost@contoso.example"},  # no leading slash, as in the doc
-        {"id": "3", "method": "POST", "url": f"/users/{DANA}/calendar/getSchedule",
-         "headers": {"Content-Type": "application/json"},
-         "body": {"schedules": [ADELE], "availabilityViewInterval": 60,
-                  "startTime": {"dateTime": "2019-03-15T16:00:00", "timeZone": "UTC"},
-                  "endTime": {"dateTime": "2019-03-15T22:00:00", "timeZone": "UTC"}}},
-        {"id": "4", "method": "DELETE", "url": f"/users/{DANA}"},
-    ]))
+    responses = by_id(
+        batch(
+            graph,
+            [
+                {"id": "1", "method": "GET", "url": f"/users/{DANA}"},
+                {"id": "2", "method": "GET", "url": "users/ghost@contoso.example"},  # no leading slash, as in the doc
+                {
+                    "id": "3",
+                    "method": "POST",
+                    "url": f"/users/{DANA}/calendar/getSchedule",
+                    "headers": {"Content-Type": "application/json"},
+                    "body": {
+                        "schedules": [ADELE],
+                        "availabilityViewInterval": 60,
+                        "startTime": {"dateTime": "2019-03-15T16:00:00", "timeZone": "UTC"},
+                        "endTime": {"dateTime": "2019-03-15T22:00:00", "timeZone": "UTC"},
+                    },
+                },
+                {"id": "4", "method": "DELETE", "url": f"/users/{DANA}"},
+            ],
+        )
+    )
     assert responses["1"]["status"] == 200 and responses["1"]["body"]["userPrincipalName"] == DANA
     assert responses["2"]["status"] == 404 and responses["2"]["body"]["error"]["code"] == "Request_ResourceNotFound"
     # Lunch 12-14 PDT = 19-21Z in 16:00-22:00Z hourly slots.
@@ -49,23 +61,34 @@ def test_duplicate_ids_are_a_400(graph: httpx.Client) -> None:
 
 
 def test_depends_on_runs_in_order_and_a_failure_gives_424(graph: httpx.Client) -> None:
-    responses = by_id(batch(graph, [
-        {"id": "1", "method": "GET", "url": f"/users/{DANA}"},
-        {"id": "2", "dependsOn": ["1"], "method": "GET", "url": "/users/ghost@contoso.example"},
-        {"id": "4", "dependsOn": ["2"], "method": "GET", "url": f"/users/{MEGAN}"},
-        {"id": "3", "dependsOn": ["4"], "method": "GET", "url": f"/users/{SAMANTHA}"},
-    ]))
+    responses = by_id(
+        batch(
+            graph,
+            [
+                {"id": "1", "method": "GET", "url": f"/users/{DANA}"},
+                {"id": "2", "dependsOn": ["1"], "method": "GET", "url": "/users/ghost@contoso.example"},
+                {"id": "4", "dependsOn": ["2"], "method": "GET", "url": f"/users/{MEGAN}"},
+                {"id": "3", "dependsOn": ["4"], "method": "GET", "url": f"/users/{SAMANTHA}"},
+            ],
+        )
+    )
     assert [responses[k]["status"] for k in ("1", "2", "4", "3")] == [200, 404, 424, 424]
 
 
 def test_each_item_is_throttled_on_its_own(graph: httpx.Client, admin: httpx.Client) -> None:
-    fault = admin.post("/faults", json={"method": "GET", "path": f"^/users/{SAMANTHA}$", "status": 429,
-                                        "retryAfter": 2, "times": 1}).json()
+    fault = admin.post(
+        "/faults", json={"method": "GET", "path": f"^/users/{SAMANTHA}$", "status": 429, "retryAfter": 2, "times": 1}
+    ).json()
     try:
-        responses = by_id(batch(graph, [
-            {"id": "1", "method": "GET", "url": f"/users/{DANA}"},
-            {"id": "2", "method": "GET", "url": f"/users/{SAMANTHA}"},
-        ]))
+        responses = by_id(
+            batch(
+                graph,
+                [
+                    {"id": "1", "method": "GET", "url": f"/users/{DANA}"},
+                    {"id": "2", "method": "GET", "url": f"/users/{SAMANTHA}"},
+                ],
+            )
+        )
         assert responses["1"]["status"] == 200
         assert responses["2"]["status"] == 429
         assert responses["2"]["headers"]["Retry-After"] == "2"

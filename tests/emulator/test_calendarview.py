@@ -30,16 +30,18 @@ def all_pages(graph: httpx.Client, url: str, params: dict[str, str] | None, head
 def test_series_expand_into_ordered_occurrences(graph: httpx.Client, emu: RunningEmulator) -> None:
     response = graph.get(f"/users/{DANA}/calendarView", params=dict(DECEMBER, **{"$top": "50"}))
     body = response.json()
-    assert body["@odata.context"] == \
-        f"{emu.graph_url}/$metadata#users('dc17674c-81d9-4adb-bfb2-8f6a442e4622')/calendarView"
+    assert (
+        body["@odata.context"]
+        == f"{emu.graph_url}/$metadata#users('dc17674c-81d9-4adb-bfb2-8f6a442e4622')/calendarView"
+    )
     events = body["value"]
     starts = [e["start"]["dateTime"] for e in events]
     assert starts == sorted(starts)
     stand_ups = [e for e in events if e["subject"] == "Team stand-up"]
     # Mon/Wed/Fri from 30 Nov to 18 Dec: 30 Nov, 2, 4, 7, 9, 11, 14, 16, 18 Dec; 09:00 PST = 17:00Z.
     assert [e["start"]["dateTime"][:16] for e in stand_ups] == [
-        f"2026-{d}T17:00" for d in ("11-30", "12-02", "12-04", "12-07", "12-09", "12-11", "12-14", "12-16",
-                                    "12-18")]
+        f"2026-{d}T17:00" for d in ("11-30", "12-02", "12-04", "12-07", "12-09", "12-11", "12-14", "12-16", "12-18")
+    ]
     assert {e["type"] for e in stand_ups} == {"occurrence"}
     assert len({e["seriesMasterId"] for e in stand_ups}) == 1
     assert len({e["id"] for e in stand_ups}) == 9
@@ -67,8 +69,11 @@ def test_top_sets_the_page_size(graph: httpx.Client) -> None:
 
 
 def test_select_and_prefer_time_zone(graph: httpx.Client) -> None:
-    response = graph.get(f"/users/{DANA}/calendarView", params=dict(DECEMBER, **{"$select": "subject,start"}),
-                         headers={"Prefer": f'outlook.timezone="{PST}"'})
+    response = graph.get(
+        f"/users/{DANA}/calendarView",
+        params=dict(DECEMBER, **{"$select": "subject,start"}),
+        headers={"Prefer": f'outlook.timezone="{PST}"'},
+    )
     first = response.json()["value"][0]
     assert set(first) == {"@odata.etag", "id", "subject", "start"}
     assert first["start"] == {"dateTime": "2026-11-30T09:00:00.0000000", "timeZone": PST}
@@ -77,8 +82,10 @@ def test_select_and_prefer_time_zone(graph: httpx.Client) -> None:
 
 def test_window_parameters_use_their_own_offsets(graph: httpx.Client) -> None:
     # 2026-12-01 07:00-09:00 at UTC-08:00 is 15:00-17:00Z: only the first hour of focus time (16:00-18:00Z).
-    response = graph.get(f"/users/{DANA}/calendarView", params={
-        "startDateTime": "2026-12-01T07:00:00-08:00", "endDateTime": "2026-12-01T09:00:00-08:00"})
+    response = graph.get(
+        f"/users/{DANA}/calendarView",
+        params={"startDateTime": "2026-12-01T07:00:00-08:00", "endDateTime": "2026-12-01T09:00:00-08:00"},
+    )
     assert [e["subject"] for e in response.json()["value"]] == ["Focus time"]
 
 
@@ -95,18 +102,26 @@ def test_calendar_calendar_view_alias(graph: httpx.Client) -> None:
 
 
 def test_empty_calendar(graph: httpx.Client) -> None:
-    body = graph.get(f"/users/{SAMANTHA}/calendarView", params={"startDateTime": "2020-01-01T00:00:00Z",
-                                                               "endDateTime": "2020-01-02T00:00:00Z"}).json()
+    body = graph.get(
+        f"/users/{SAMANTHA}/calendarView",
+        params={"startDateTime": "2020-01-01T00:00:00Z", "endDateTime": "2020-01-02T00:00:00Z"},
+    ).json()
     assert body["value"] == [] and "@odata.nextLink" not in body
 
 
 def test_deleting_one_occurrence_removes_only_that_instance(graph: httpx.Client) -> None:
     week = {"startDateTime": "2027-02-01T00:00:00Z", "endDateTime": "2027-02-06T00:00:00Z"}
-    before = [e for e in graph.get(f"/users/{DANA}/calendarView", params=week).json()["value"]
-              if e["subject"] == "Team stand-up"]
+    before = [
+        e
+        for e in graph.get(f"/users/{DANA}/calendarView", params=week).json()["value"]
+        if e["subject"] == "Team stand-up"
+    ]
     assert [e["start"]["dateTime"][:10] for e in before] == ["2027-02-01", "2027-02-03", "2027-02-05"]
     assert graph.delete(f"/users/{DANA}/events/{before[1]['id']}").status_code == 204
-    after = [e for e in graph.get(f"/users/{DANA}/calendarView", params=week).json()["value"]
-             if e["subject"] == "Team stand-up"]
+    after = [
+        e
+        for e in graph.get(f"/users/{DANA}/calendarView", params=week).json()["value"]
+        if e["subject"] == "Team stand-up"
+    ]
     assert [e["id"] for e in after] == [before[0]["id"], before[2]["id"]]
     assert_graph_error(graph.get(f"/users/{DANA}/events/{before[1]['id']}"), 404, "ErrorItemNotFound")

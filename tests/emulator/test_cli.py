@@ -17,7 +17,11 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_cli_prints_one_ready_line_and_stops_on_sigterm() -> None:
     process = subprocess.Popen(
         [sys.executable, "-m", "emulator", "--tenant", "/work/shared/spec/examples/tenant.json"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert process.stdout is not None
         ready = json.loads(process.stdout.readline())
@@ -38,8 +42,9 @@ def test_cli_prints_one_ready_line_and_stops_on_sigterm() -> None:
 def test_cli_bad_seed_exits_2_with_the_path(tmp_path: Path) -> None:
     seed = tmp_path / "seed.json"
     seed.write_text('{"users": []}', encoding="utf-8")
-    result = subprocess.run([sys.executable, "-m", "emulator", "--tenant", str(seed)], cwd=ROOT,
-                            capture_output=True, text=True, timeout=30)
+    result = subprocess.run(
+        [sys.executable, "-m", "emulator", "--tenant", str(seed)], cwd=ROOT, capture_output=True, text=True, timeout=30
+    )
     assert result.returncode == 2
     assert "tenantId: required" in result.stderr
     assert result.stdout == ""

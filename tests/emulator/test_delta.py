@@ -13,10 +13,14 @@ PAGE_2 = {"Prefer": "odata.maxpagesize=2"}
 
 
 def add(graph: httpx.Client, subject: str, day: str, user: str = SAMANTHA) -> dict[str, Any]:
-    response = graph.post(f"/users/{user}/events", json={
-        "subject": subject,
-        "start": {"dateTime": f"{day}T09:00:00", "timeZone": "UTC"},
-        "end": {"dateTime": f"{day}T10:00:00", "timeZone": "UTC"}})
+    response = graph.post(
+        f"/users/{user}/events",
+        json={
+            "subject": subject,
+            "start": {"dateTime": f"{day}T09:00:00", "timeZone": "UTC"},
+            "end": {"dateTime": f"{day}T10:00:00", "timeZone": "UTC"},
+        },
+    )
     assert response.status_code == 201
     return dict(response.json())
 
@@ -60,7 +64,8 @@ def test_delta_round_then_changes_and_removals(graph: httpx.Client) -> None:
     removed = [i for i in changes if "@removed" in i]
     assert removed == [{"@odata.type": "#microsoft.graph.event", "id": b["id"], "@removed": {"reason": "deleted"}}]
     assert sorted((i["id"], i["subject"]) for i in changes if "@removed" not in i) == sorted(
-        [(a["id"], "a2"), (d["id"], "d")])
+        [(a["id"], "a2"), (d["id"], "d")]
+    )
     assert c["id"] not in {i["id"] for i in changes}
     assert graph.get(next_delta).json()["value"] == []
 
@@ -69,16 +74,24 @@ def test_cancelled_meeting_is_removed_for_the_organizer_and_updated_for_the_atte
     window = {"startDateTime": "2032-06-01T00:00:00Z", "endDateTime": "2032-06-30T00:00:00Z"}
     _, _, organizer_link = round_trip(graph, f"/users/{DANA}/calendarView/delta", window)
     _, _, attendee_link = round_trip(graph, f"/users/{SAMANTHA}/calendarView/delta", window)
-    meeting = graph.post(f"/users/{DANA}/events", json={
-        "subject": "session", "start": {"dateTime": "2032-06-02T09:00:00", "timeZone": "UTC"},
-        "end": {"dateTime": "2032-06-02T09:15:00", "timeZone": "UTC"},
-        "attendees": [{"emailAddress": {"address": SAMANTHA}, "type": "required"}]}).json()
+    meeting = graph.post(
+        f"/users/{DANA}/events",
+        json={
+            "subject": "session",
+            "start": {"dateTime": "2032-06-02T09:00:00", "timeZone": "UTC"},
+            "end": {"dateTime": "2032-06-02T09:15:00", "timeZone": "UTC"},
+            "attendees": [{"emailAddress": {"address": SAMANTHA}, "type": "required"}],
+        },
+    ).json()
     assert graph.post(f"/users/{DANA}/events/{meeting['id']}/cancel", json={}).status_code == 202
     _, organizer_changes, _ = round_trip(graph, organizer_link, None)
     stand_ups = [i for i in organizer_changes if "@removed" not in i]
     assert stand_ups == []  # the seeded stand-ups did not change since the first round
-    assert {"id": meeting["id"], "@odata.type": "#microsoft.graph.event", "@removed": {"reason": "deleted"}} in \
-        organizer_changes
+    assert {
+        "id": meeting["id"],
+        "@odata.type": "#microsoft.graph.event",
+        "@removed": {"reason": "deleted"},
+    } in organizer_changes
     _, attendee_changes, _ = round_trip(graph, attendee_link, None)
     (copy_,) = attendee_changes
     assert copy_["isCancelled"] is True and copy_["subject"] == "session"
@@ -89,9 +102,13 @@ def test_event_moved_out_of_the_window_is_reported_removed(graph: httpx.Client) 
     event = add(graph, "moving", "2032-08-10")
     _, items, link = round_trip(graph, f"/users/{SAMANTHA}/calendarView/delta", window)
     assert [i["id"] for i in items] == [event["id"]]
-    graph.patch(f"/users/{SAMANTHA}/events/{event['id']}", json={
-        "start": {"dateTime": "2032-10-10T09:00:00", "timeZone": "UTC"},
-        "end": {"dateTime": "2032-10-10T10:00:00", "timeZone": "UTC"}}).raise_for_status()
+    graph.patch(
+        f"/users/{SAMANTHA}/events/{event['id']}",
+        json={
+            "start": {"dateTime": "2032-10-10T09:00:00", "timeZone": "UTC"},
+            "end": {"dateTime": "2032-10-10T10:00:00", "timeZone": "UTC"},
+        },
+    ).raise_for_status()
     _, changes, _ = round_trip(graph, link, None)
     assert changes == [{"@odata.type": "#microsoft.graph.event", "id": event["id"], "@removed": {"reason": "deleted"}}]
 

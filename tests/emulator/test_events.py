@@ -33,8 +33,9 @@ def doc_event(name: str, day: str, **changes: Any) -> dict[str, Any]:
 
 
 def window(graph: httpx.Client, user: str, day: str) -> list[dict[str, Any]]:
-    response = graph.get(f"/users/{user}/calendarView",
-                         params={"startDateTime": f"{day}T00:00:00Z", "endDateTime": f"{day}T23:59:59Z"})
+    response = graph.get(
+        f"/users/{user}/calendarView", params={"startDateTime": f"{day}T00:00:00Z", "endDateTime": f"{day}T23:59:59Z"}
+    )
     assert response.status_code == 200
     return list(response.json()["value"])
 
@@ -57,8 +58,13 @@ def test_create_matches_the_documented_response_shape(graph: httpx.Client) -> No
     assert event["originalStartTimeZone"] == PST
     assert event["responseStatus"]["response"] == "organizer" and event["isOrganizer"] is True
     assert event["organizer"] == {"emailAddress": {"name": "Dana Swope", "address": DANA}}
-    assert event["attendees"] == [{"type": "required", "status": {"response": "none", "time": "0001-01-01T00:00:00Z"},
-                                   "emailAddress": {"address": SAMANTHA, "name": "Samantha Booth"}}]
+    assert event["attendees"] == [
+        {
+            "type": "required",
+            "status": {"response": "none", "time": "0001-01-01T00:00:00Z"},
+            "emailAddress": {"address": SAMANTHA, "name": "Samantha Booth"},
+        }
+    ]
     assert event["type"] == "singleInstance" and event["seriesMasterId"] is None
     assert event["isOnlineMeeting"] is False and event["onlineMeetingProvider"] == "unknown"
     assert event["onlineMeeting"] is None
@@ -104,10 +110,15 @@ def test_attendee_gets_a_tentative_copy_that_blocks_free_busy(graph: httpx.Clien
     assert copy_["responseStatus"]["response"] == "notResponded"
     assert copy_["organizer"]["emailAddress"]["address"] == DANA
     assert copy_["onlineMeeting"]["joinUrl"] == master["onlineMeeting"]["joinUrl"]
-    schedule = graph.post(f"/users/{DANA}/calendar/getSchedule", json={
-        "schedules": [SAMANTHA], "availabilityViewInterval": 60,
-        "startTime": {"dateTime": "2031-04-18T11:00:00", "timeZone": PST},
-        "endTime": {"dateTime": "2031-04-18T15:00:00", "timeZone": PST}}).json()
+    schedule = graph.post(
+        f"/users/{DANA}/calendar/getSchedule",
+        json={
+            "schedules": [SAMANTHA],
+            "availabilityViewInterval": 60,
+            "startTime": {"dateTime": "2031-04-18T11:00:00", "timeZone": PST},
+            "endTime": {"dateTime": "2031-04-18T15:00:00", "timeZone": PST},
+        },
+    ).json()
     # 11-12 free, 12-14 the pending invitation (tentative), 14-15 free.
     assert schedule["value"][0]["availabilityView"] == "0110"
 
@@ -122,18 +133,24 @@ def test_organizer_cancel_is_202_removes_it_and_cancels_the_copy(graph: httpx.Cl
     assert master["id"] not in {e["id"] for e in window(graph, DANA, "2031-04-21")}  # (a stand-up remains)
     cancelled = graph.get(f"/users/{SAMANTHA}/events/{copy_['id']}").json()
     assert cancelled["isCancelled"] is True
-    schedule = graph.post(f"/users/{DANA}/calendar/getSchedule", json={
-        "schedules": [SAMANTHA], "availabilityViewInterval": 60,
-        "startTime": {"dateTime": "2031-04-21T12:00:00", "timeZone": PST},
-        "endTime": {"dateTime": "2031-04-21T14:00:00", "timeZone": PST}}).json()["value"][0]
+    schedule = graph.post(
+        f"/users/{DANA}/calendar/getSchedule",
+        json={
+            "schedules": [SAMANTHA],
+            "availabilityViewInterval": 60,
+            "startTime": {"dateTime": "2031-04-21T12:00:00", "timeZone": PST},
+            "endTime": {"dateTime": "2031-04-21T14:00:00", "timeZone": PST},
+        },
+    ).json()["value"][0]
     assert schedule["availabilityView"] == "00" and schedule["scheduleItems"] == []
 
 
 def test_attendee_cannot_cancel(graph: httpx.Client) -> None:
     create(graph, doc_event("create-event-online.json", "2031-04-22"))
     (copy_,) = window(graph, SAMANTHA, "2031-04-22")
-    error = assert_graph_error(graph.post(f"/users/{SAMANTHA}/events/{copy_['id']}/cancel", json={"comment": "no"}),
-                               400, "ErrorInvalidRequest")
+    error = assert_graph_error(
+        graph.post(f"/users/{SAMANTHA}/events/{copy_['id']}/cancel", json={"comment": "no"}), 400, "ErrorInvalidRequest"
+    )
     assert "organizer" in error["message"]
 
 
@@ -152,8 +169,10 @@ def test_accept_and_tentative_update_both_sides(graph: httpx.Client) -> None:
     master = create(graph, doc_event("create-event-online.json", "2031-04-24"))
     (copy_,) = window(graph, SAMANTHA, "2031-04-24")
     assert graph.post(f"/users/{SAMANTHA}/events/{copy_['id']}/tentativelyAccept", json={}).status_code == 202
-    assert graph.get(f"/users/{DANA}/events/{master['id']}").json()["attendees"][0]["status"]["response"] == \
-        "tentativelyAccepted"
+    assert (
+        graph.get(f"/users/{DANA}/events/{master['id']}").json()["attendees"][0]["status"]["response"]
+        == "tentativelyAccepted"
+    )
     assert graph.post(f"/users/{SAMANTHA}/events/{copy_['id']}/accept", json={"sendResponse": True}).status_code == 202
     mine = graph.get(f"/users/{SAMANTHA}/events/{copy_['id']}").json()
     assert mine["responseStatus"]["response"] == "accepted" and mine["showAs"] == "busy"
@@ -163,8 +182,12 @@ def test_accept_and_tentative_update_both_sides(graph: httpx.Client) -> None:
 def test_decline_with_a_proposal_needs_allow_new_time_proposals(graph: httpx.Client) -> None:
     create(graph, doc_event("create-event.json", "2031-04-25", allowNewTimeProposals=False))
     (copy_,) = window(graph, SAMANTHA, "2031-04-25")
-    proposal = {"proposedNewTime": {"start": {"dateTime": "2031-04-26T18:00:00", "timeZone": PST},
-                                    "end": {"dateTime": "2031-04-26T19:00:00", "timeZone": PST}}}
+    proposal = {
+        "proposedNewTime": {
+            "start": {"dateTime": "2031-04-26T18:00:00", "timeZone": PST},
+            "end": {"dateTime": "2031-04-26T19:00:00", "timeZone": PST},
+        }
+    }
     response = graph.post(f"/users/{SAMANTHA}/events/{copy_['id']}/decline", json=proposal)
     assert_graph_error(response, 400, "ErrorInvalidRequest")
 
@@ -178,9 +201,14 @@ def test_moving_a_meeting_moves_the_copy_keeps_the_body_and_resets_answers(graph
     master = create(graph, doc_event("create-event-online.json", "2031-04-29"))
     (copy_,) = window(graph, SAMANTHA, "2031-04-29")
     graph.post(f"/users/{SAMANTHA}/events/{copy_['id']}/accept", json={}).raise_for_status()
-    moved = graph.patch(f"/users/{DANA}/events/{master['id']}", headers=PREFER_PST, json={
-        "start": {"dateTime": "2031-04-30T15:00:00", "timeZone": PST},
-        "end": {"dateTime": "2031-04-30T15:30:00", "timeZone": PST}})
+    moved = graph.patch(
+        f"/users/{DANA}/events/{master['id']}",
+        headers=PREFER_PST,
+        json={
+            "start": {"dateTime": "2031-04-30T15:00:00", "timeZone": PST},
+            "end": {"dateTime": "2031-04-30T15:30:00", "timeZone": PST},
+        },
+    )
     assert moved.status_code == 200
     updated = moved.json()
     assert updated["start"]["dateTime"] == "2031-04-30T15:00:00.0000000"

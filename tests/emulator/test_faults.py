@@ -25,8 +25,11 @@ def fault(admin: httpx.Client, **spec: Any) -> dict[str, Any]:
 
 def test_429_with_retry_after_then_success(graph: httpx.Client, admin: httpx.Client) -> None:
     fault(admin, method="POST", path="/calendar/getSchedule$", status=429, retryAfter=3, times=1)
-    body = {"schedules": [DANA], "startTime": {"dateTime": "2026-12-01T00:00:00", "timeZone": "UTC"},
-            "endTime": {"dateTime": "2026-12-02T00:00:00", "timeZone": "UTC"}}
+    body = {
+        "schedules": [DANA],
+        "startTime": {"dateTime": "2026-12-01T00:00:00", "timeZone": "UTC"},
+        "endTime": {"dateTime": "2026-12-02T00:00:00", "timeZone": "UTC"},
+    }
     first = graph.post(f"/users/{DANA}/calendar/getSchedule", json=body)
     assert_graph_error(first, 429, "TooManyRequests")
     assert first.headers["Retry-After"] == "3"
@@ -43,12 +46,16 @@ def test_every_nth_request_and_5xx(graph: httpx.Client, admin: httpx.Client) -> 
 
 def test_drop_after_write_leaves_the_event_created(graph: httpx.Client, admin: httpx.Client) -> None:
     fault(admin, method="POST", path=r"^/users/[^/]+/events$", dropAfterWrite=True, times=1)
-    body = {"subject": "dropped reply", "transactionId": "tx-drop-1",
-            "start": {"dateTime": "2034-01-02T10:00:00", "timeZone": "UTC"},
-            "end": {"dateTime": "2034-01-02T10:30:00", "timeZone": "UTC"}}
+    body = {
+        "subject": "dropped reply",
+        "transactionId": "tx-drop-1",
+        "start": {"dateTime": "2034-01-02T10:00:00", "timeZone": "UTC"},
+        "end": {"dateTime": "2034-01-02T10:30:00", "timeZone": "UTC"},
+    }
     with pytest.raises(httpx.RemoteProtocolError):
         graph.post(f"/users/{DANA}/events", json=body)
     window = {"startDateTime": "2034-01-02T00:00:00Z", "endDateTime": "2034-01-03T00:00:00Z"}
+
     def dropped() -> list[dict[str, Any]]:
         events = graph.get(f"/users/{DANA}/calendarView", params=window).json()["value"]
         return [e for e in events if e["subject"] == "dropped reply"]  # (2 January 2034 also has a stand-up)

@@ -28,9 +28,13 @@ def session(emu: RunningEmulator) -> requests.Session:
 
 
 def test_msal_client_credentials_gets_a_token(emu: RunningEmulator) -> None:
-    app = msal.ConfidentialClientApplication("micromentor-local", client_credential="local-secret",
-                                             authority=emu.authority, instance_discovery=False,
-                                             http_client=session(emu))
+    app = msal.ConfidentialClientApplication(
+        "micromentor-local",
+        client_credential="local-secret",
+        authority=emu.authority,
+        instance_discovery=False,
+        http_client=session(emu),
+    )
     result = app.acquire_token_for_client(scopes=["https://graph.microsoft.com/.default"])
     assert result.get("token_type") == "Bearer", result
     assert isinstance(result["access_token"], str)
@@ -38,9 +42,13 @@ def test_msal_client_credentials_gets_a_token(emu: RunningEmulator) -> None:
 
 
 def test_msal_with_a_wrong_secret_gets_invalid_client(emu: RunningEmulator) -> None:
-    app = msal.ConfidentialClientApplication("micromentor-local", client_credential="nope",
-                                             authority=emu.authority, instance_discovery=False,
-                                             http_client=session(emu))
+    app = msal.ConfidentialClientApplication(
+        "micromentor-local",
+        client_credential="nope",
+        authority=emu.authority,
+        instance_discovery=False,
+        http_client=session(emu),
+    )
     result = app.acquire_token_for_client(scopes=["https://graph.microsoft.com/.default"])
     assert "access_token" not in result
     assert result["error"] == "invalid_client"
@@ -49,8 +57,15 @@ def test_msal_with_a_wrong_secret_gets_invalid_client(emu: RunningEmulator) -> N
 
 def test_unknown_client_is_refused_in_aad_error_json(emu: RunningEmulator) -> None:
     with httpx.Client(verify=verify(emu), trust_env=False) as client:
-        response = client.post(emu.token_url, data={"grant_type": "client_credentials", "client_id": "who",
-                                                    "client_secret": "x", "scope": "https://graph.microsoft.com/.default"})
+        response = client.post(
+            emu.token_url,
+            data={
+                "grant_type": "client_credentials",
+                "client_id": "who",
+                "client_secret": "x",
+                "scope": "https://graph.microsoft.com/.default",
+            },
+        )
     assert response.status_code == 400
     body = response.json()
     assert body["error"] == "unauthorized_client"
@@ -68,8 +83,9 @@ def test_app_token_validates_against_jwks_with_pyjwt(emu: RunningEmulator) -> No
     kid = jwt.get_unverified_header(token)["kid"]
     (jwk,) = [k for k in keys if k["kid"] == kid]
     key = jwt.PyJWK(jwk).key
-    claims = jwt.decode(token, key, algorithms=["RS256"], audience="https://graph.microsoft.com",
-                        issuer=config["issuer"])
+    claims = jwt.decode(
+        token, key, algorithms=["RS256"], audience="https://graph.microsoft.com", issuer=config["issuer"]
+    )
     assert claims["tid"] == TENANT
     assert claims["appid"] == "micromentor-local"
     assert "Calendars.ReadWrite" in claims["roles"]
@@ -80,21 +96,32 @@ def _certificate_assertion(client_id: str, audience: str) -> tuple[str, str]:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, client_id)])
     now = datetime.now(UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(1).not_valid_before(now).not_valid_after(now + timedelta(days=1))
-            .sign(key, hashes.SHA256()))
-    pem_key = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption()).decode()
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now)
+        .not_valid_after(now + timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    pem_key = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
     thumbprint = cert.fingerprint(hashes.SHA1()).hex()
     return pem_key, thumbprint
 
 
 def test_msal_certificate_credential_is_accepted_for_a_known_client(emu: RunningEmulator) -> None:
     pem_key, thumbprint = _certificate_assertion("cert-app", emu.token_url)
-    app = msal.ConfidentialClientApplication("cert-app", client_credential={"private_key": pem_key,
-                                                                          "thumbprint": thumbprint},
-                                             authority=emu.authority, instance_discovery=False,
-                                             http_client=session(emu))
+    app = msal.ConfidentialClientApplication(
+        "cert-app",
+        client_credential={"private_key": pem_key, "thumbprint": thumbprint},
+        authority=emu.authority,
+        instance_discovery=False,
+        http_client=session(emu),
+    )
     result = app.acquire_token_for_client(scopes=["https://graph.microsoft.com/.default"])
     assert "access_token" in result, result
     claims = jwt.decode(result["access_token"], options={"verify_signature": False})
@@ -106,10 +133,16 @@ def test_graph_refuses_requests_without_a_valid_token(emu: RunningEmulator) -> N
         missing = client.get(f"/users/{DANA}")
         assert_graph_error(missing, 401, "InvalidAuthenticationToken")
         assert "WWW-Authenticate" in missing.headers
-        forged = jwt.encode({"aud": "https://graph.microsoft.com", "exp": time.time() + 60},
-                            rsa.generate_private_key(public_exponent=65537, key_size=2048), algorithm="RS256")
-        assert_graph_error(client.get(f"/users/{DANA}", headers={"Authorization": f"Bearer {forged}"}), 401,
-                           "InvalidAuthenticationToken")
+        forged = jwt.encode(
+            {"aud": "https://graph.microsoft.com", "exp": time.time() + 60},
+            rsa.generate_private_key(public_exponent=65537, key_size=2048),
+            algorithm="RS256",
+        )
+        assert_graph_error(
+            client.get(f"/users/{DANA}", headers={"Authorization": f"Bearer {forged}"}),
+            401,
+            "InvalidAuthenticationToken",
+        )
 
 
 def test_tokens_minted_for_another_audience_are_refused_by_graph(emu: RunningEmulator, admin: httpx.Client) -> None:
@@ -124,11 +157,16 @@ def test_tokens_minted_for_another_audience_are_refused_by_graph(emu: RunningEmu
 
 
 def test_on_behalf_of_exchanges_a_user_token_for_a_graph_token_that_serves_me(
-        emu: RunningEmulator, admin: httpx.Client) -> None:
+    emu: RunningEmulator, admin: httpx.Client
+) -> None:
     user_token = admin.post("/token", json={"upn": DANA}).json()["access_token"]
-    app = msal.ConfidentialClientApplication("micromentor-local", client_credential="local-secret",
-                                             authority=emu.authority, instance_discovery=False,
-                                             http_client=session(emu))
+    app = msal.ConfidentialClientApplication(
+        "micromentor-local",
+        client_credential="local-secret",
+        authority=emu.authority,
+        instance_discovery=False,
+        http_client=session(emu),
+    )
     result: dict[str, Any] = app.acquire_token_on_behalf_of(user_token, scopes=["https://graph.microsoft.com/.default"])
     assert "access_token" in result, result
     claims = jwt.decode(result["access_token"], options={"verify_signature": False})

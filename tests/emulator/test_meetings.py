@@ -23,19 +23,36 @@ def example(name: str) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def meeting(graph: httpx.Client, admin: httpx.Client) -> dict[str, Any]:
-    event = graph.post(f"/users/{DANA}/events", json={
-        "subject": "Micro mentoring", "isOnlineMeeting": True, "onlineMeetingProvider": "teamsForBusiness",
-        "start": {"dateTime": "2033-02-01T17:00:00", "timeZone": "UTC"},
-        "end": {"dateTime": "2033-02-01T17:15:00", "timeZone": "UTC"},
-        "attendees": [{"emailAddress": {"address": SAMANTHA}, "type": "required"}]}).json()
+    event = graph.post(
+        f"/users/{DANA}/events",
+        json={
+            "subject": "Micro mentoring",
+            "isOnlineMeeting": True,
+            "onlineMeetingProvider": "teamsForBusiness",
+            "start": {"dateTime": "2033-02-01T17:00:00", "timeZone": "UTC"},
+            "end": {"dateTime": "2033-02-01T17:15:00", "timeZone": "UTC"},
+            "attendees": [{"emailAddress": {"address": SAMANTHA}, "type": "required"}],
+        },
+    ).json()
     join_url = event["onlineMeeting"]["joinUrl"]
-    report = admin.post("/meetings/attendance", json={
-        "joinUrl": join_url, "start": "2033-02-01T17:00:05Z", "end": "2033-02-01T17:16:00Z",
-        "records": [
-            {"upn": DANA, "intervals": [{"join": "2033-02-01T17:00:05Z", "leave": "2033-02-01T17:16:00Z"}]},
-            {"upn": SAMANTHA, "intervals": [{"join": "2033-02-01T17:01:00Z", "leave": "2033-02-01T17:05:00Z"},
-                                            {"join": "2033-02-01T17:06:00Z", "leave": "2033-02-01T17:15:30Z"}]},
-        ]})
+    report = admin.post(
+        "/meetings/attendance",
+        json={
+            "joinUrl": join_url,
+            "start": "2033-02-01T17:00:05Z",
+            "end": "2033-02-01T17:16:00Z",
+            "records": [
+                {"upn": DANA, "intervals": [{"join": "2033-02-01T17:00:05Z", "leave": "2033-02-01T17:16:00Z"}]},
+                {
+                    "upn": SAMANTHA,
+                    "intervals": [
+                        {"join": "2033-02-01T17:01:00Z", "leave": "2033-02-01T17:05:00Z"},
+                        {"join": "2033-02-01T17:06:00Z", "leave": "2033-02-01T17:15:30Z"},
+                    ],
+                },
+            ],
+        },
+    )
     assert report.status_code == 201, report.text
     return {"event": event, "joinUrl": join_url, "report": report.json()}
 
@@ -107,7 +124,13 @@ def test_list_without_filter_and_unknown_meeting(graph: httpx.Client) -> None:
 
 
 def test_attendance_for_an_unknown_meeting_is_404(admin: httpx.Client) -> None:
-    response = admin.post("/meetings/attendance", json={"joinUrl": "https://teams.microsoft.com/x",
-                                                         "start": "2033-01-01T00:00:00Z",
-                                                         "end": "2033-01-01T01:00:00Z", "records": []})
+    response = admin.post(
+        "/meetings/attendance",
+        json={
+            "joinUrl": "https://teams.microsoft.com/x",
+            "start": "2033-01-01T00:00:00Z",
+            "end": "2033-01-01T01:00:00Z",
+            "records": [],
+        },
+    )
     assert response.status_code == 404

@@ -31,16 +31,24 @@ def test_documented_example_gives_the_documented_views(graph: httpx.Client) -> N
     assert adele["scheduleId"] == ADELE and adele["availabilityView"] == "000220000"
     (lunch,) = adele["scheduleItems"]
     assert lunch == {
-        "isPrivate": False, "status": "busy", "subject": "Let's go for lunch", "location": "Harry's Bar",
+        "isPrivate": False,
+        "status": "busy",
+        "subject": "Let's go for lunch",
+        "location": "Harry's Bar",
         "start": {"dateTime": "2019-03-15T12:00:00.0000000", "timeZone": PST},
         "end": {"dateTime": "2019-03-15T14:00:00.0000000", "timeZone": PST},
     }
     # Busy 08:30-09:30, busy 12-14 over a tentative 12-13, tentative 16-17 → "200220010" as documented.
     assert megan["availabilityView"] == "200220010"
-    assert sorted((i["start"]["dateTime"][11:16], i["end"]["dateTime"][11:16], i["status"])
-                  for i in megan["scheduleItems"]) == [
-        ("08:30", "09:30", "busy"), ("12:00", "13:00", "tentative"), ("12:00", "14:00", "busy"),
-        ("13:00", "14:00", "busy"), ("16:00", "17:00", "tentative")]
+    assert sorted(
+        (i["start"]["dateTime"][11:16], i["end"]["dateTime"][11:16], i["status"]) for i in megan["scheduleItems"]
+    ) == [
+        ("08:30", "09:30", "busy"),
+        ("12:00", "13:00", "tentative"),
+        ("12:00", "14:00", "busy"),
+        ("13:00", "14:00", "busy"),
+        ("16:00", "17:00", "tentative"),
+    ]
     # Working hours come back as in mailbox settings, custom zone included, not converted by Prefer.
     assert megan["workingHours"]["timeZone"] == MEGAN_HOURS_ZONE
     assert adele["workingHours"]["timeZone"] == {"name": PST}
@@ -77,8 +85,9 @@ def test_unknown_address_gets_an_error_entry_and_the_request_still_succeeds(grap
 
 def test_more_than_20_schedules_is_refused(graph: httpx.Client) -> None:
     addresses = [f"user{i}@contoso.example" for i in range(21)]
-    error = assert_graph_error(schedule(graph, dict(DOC_REQUEST, schedules=addresses)), 400,
-                               "ErrorMailboxDataArrayTooBig")
+    error = assert_graph_error(
+        schedule(graph, dict(DOC_REQUEST, schedules=addresses)), 400, "ErrorMailboxDataArrayTooBig"
+    )
     assert "20" in error["message"]
     assert schedule(graph, dict(DOC_REQUEST, schedules=addresses[:20])).status_code == 200
 
@@ -100,15 +109,23 @@ def test_end_before_start_and_bad_interval_are_refused(graph: httpx.Client) -> N
 def test_recurring_stand_up_blocks_every_occurrence(graph: httpx.Client) -> None:
     # Dana's stand-up: Mon/Wed/Fri 09:00-09:15 Pacific from 30 Nov 2026, no end. Friday 15 Jan 2027 09:00-10:00
     # in 15-minute slots: busy, then free.
-    body = {"schedules": [DANA], "startTime": {"dateTime": "2027-01-15T09:00:00", "timeZone": PST},
-            "endTime": {"dateTime": "2027-01-15T10:00:00", "timeZone": PST}, "availabilityViewInterval": 15}
+    body = {
+        "schedules": [DANA],
+        "startTime": {"dateTime": "2027-01-15T09:00:00", "timeZone": PST},
+        "endTime": {"dateTime": "2027-01-15T10:00:00", "timeZone": PST},
+        "availabilityViewInterval": 15,
+    }
     info = schedule(graph, body, PREFER_PST).json()["value"][0]
     assert info["availabilityView"] == "2000"
     assert [(i["subject"], i["start"]["dateTime"]) for i in info["scheduleItems"]] == [
-        ("Team stand-up", "2027-01-15T09:00:00.0000000")]
+        ("Team stand-up", "2027-01-15T09:00:00.0000000")
+    ]
     # Thursday has no stand-up.
-    thursday = dict(body, startTime={"dateTime": "2027-01-14T09:00:00", "timeZone": PST},
-                    endTime={"dateTime": "2027-01-14T10:00:00", "timeZone": PST})
+    thursday = dict(
+        body,
+        startTime={"dateTime": "2027-01-14T09:00:00", "timeZone": PST},
+        endTime={"dateTime": "2027-01-14T10:00:00", "timeZone": PST},
+    )
     assert schedule(graph, thursday).json()["value"][0]["availabilityView"] == "0000"
 
 
@@ -116,9 +133,15 @@ def test_status_digits_and_precedence(graph: httpx.Client, admin: httpx.Client) 
     zone = "UTC"
 
     def add(subject: str, show_as: str, start: str, end: str) -> None:
-        admin.post(f"/users/{SAMANTHA}/events", json={
-            "subject": subject, "showAs": show_as, "start": {"dateTime": start, "timeZone": zone},
-            "end": {"dateTime": end, "timeZone": zone}}).raise_for_status()
+        admin.post(
+            f"/users/{SAMANTHA}/events",
+            json={
+                "subject": subject,
+                "showAs": show_as,
+                "start": {"dateTime": start, "timeZone": zone},
+                "end": {"dateTime": end, "timeZone": zone},
+            },
+        ).raise_for_status()
 
     add("away", "oof", "2030-01-07T01:00:00", "2030-01-07T02:00:00")
     add("elsewhere", "workingElsewhere", "2030-01-07T02:00:00", "2030-01-07T03:00:00")
@@ -126,8 +149,12 @@ def test_status_digits_and_precedence(graph: httpx.Client, admin: httpx.Client) 
     add("free", "free", "2030-01-07T04:00:00", "2030-01-07T05:00:00")
     add("busy over oof", "busy", "2030-01-07T01:00:00", "2030-01-07T01:30:00")
     add("tentative over elsewhere", "tentative", "2030-01-07T02:30:00", "2030-01-07T03:00:00")
-    body = {"schedules": [SAMANTHA], "startTime": {"dateTime": "2030-01-07T00:00:00", "timeZone": zone},
-            "endTime": {"dateTime": "2030-01-07T06:00:00", "timeZone": zone}, "availabilityViewInterval": 60}
+    body = {
+        "schedules": [SAMANTHA],
+        "startTime": {"dateTime": "2030-01-07T00:00:00", "timeZone": zone},
+        "endTime": {"dateTime": "2030-01-07T06:00:00", "timeZone": zone},
+        "availabilityViewInterval": 60,
+    }
     info = schedule(graph, body).json()["value"][0]
     # 00 free, 01 oof beats busy, 02 tentative beats workingElsewhere, 03 tentative, 04 free item, 05 nothing.
     assert info["availabilityView"] == "031100"

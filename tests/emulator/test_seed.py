@@ -38,8 +38,12 @@ def minimal() -> dict[str, Any]:
 def test_spec_example_tenant_loads_with_its_users_and_events() -> None:
     seed = load_seed(SPEC_TENANT)
     assert seed.tenant_id == "11111111-2222-3333-4444-555555555555"
-    assert [u.upn for u in seed.users] == ["ana@contoso.example", "ravi@contoso.example",
-                                            "maya@contoso.example", "sita@contoso.example"]
+    assert [u.upn for u in seed.users] == [
+        "ana@contoso.example",
+        "ravi@contoso.example",
+        "maya@contoso.example",
+        "sita@contoso.example",
+    ]
     state = TenantState(seed)
     ana = state.find_user("ANA@contoso.example")
     assert ana is not None and ana.id == "8b7a2c2e-0001-4b0e-9e8e-000000000001"
@@ -94,27 +98,47 @@ def _broken(change: Any) -> dict[str, Any]:
     [
         (lambda s: s.pop("tenantId"), "tenantId"),
         (lambda s: s["users"][1].pop("userPrincipalName"), "users[1].userPrincipalName"),
-        (lambda s: s["users"][0]["mailboxSettings"].update(timeZone="Mars/Olympus"),
-         "users[0].mailboxSettings.timeZone"),
-        (lambda s: s["users"][0]["events"][0]["end"].update(dateTime="2026-12-01T08:00:00"),
-         "users[0].events[0].end.dateTime"),
-        (lambda s: s["users"][0]["events"][0]["start"].update(dateTime="yesterday"),
-         "users[0].events[0].start.dateTime"),
-        (lambda s: s["users"][0]["events"][0]["start"].update(timeZone="Nowhere Standard Time"),
-         "users[0].events[0].start.timeZone"),
+        (
+            lambda s: s["users"][0]["mailboxSettings"].update(timeZone="Mars/Olympus"),
+            "users[0].mailboxSettings.timeZone",
+        ),
+        (
+            lambda s: s["users"][0]["events"][0]["end"].update(dateTime="2026-12-01T08:00:00"),
+            "users[0].events[0].end.dateTime",
+        ),
+        (
+            lambda s: s["users"][0]["events"][0]["start"].update(dateTime="yesterday"),
+            "users[0].events[0].start.dateTime",
+        ),
+        (
+            lambda s: s["users"][0]["events"][0]["start"].update(timeZone="Nowhere Standard Time"),
+            "users[0].events[0].start.timeZone",
+        ),
         (lambda s: s["users"][0]["events"][0].update(isAllDay="no"), "users[0].events[0].isAllDay"),
         (lambda s: s["users"][0]["events"][0].update(showAs="sleeping"), "users[0].events[0].showAs"),
         (lambda s: s["users"][0]["events"][0].update(categories="work"), "users[0].events[0].categories"),
         (lambda s: s["users"][0]["events"][0].pop("end"), "users[0].events[0].end"),
-        (lambda s: s["users"][0]["events"][0].update(
-            recurrence={"pattern": {"type": "weekly", "interval": 0, "daysOfWeek": ["monday"]},
-                        "range": {"type": "noEnd"}}), "users[0].events[0].recurrence.pattern.interval"),
-        (lambda s: s["users"][0]["events"][0].update(
-            recurrence={"pattern": {"type": "weekly", "daysOfWeek": ["funday"]}, "range": {"type": "noEnd"}}),
-         "users[0].events[0].recurrence.pattern.daysOfWeek[0]"),
-        (lambda s: s["users"][0].update(mailboxSettings={"workingHours": {"startTime": "9am", "endTime": "17:00",
-                                                                          "daysOfWeek": []}}),
-         "users[0].mailboxSettings.workingHours.startTime"),
+        (
+            lambda s: s["users"][0]["events"][0].update(
+                recurrence={
+                    "pattern": {"type": "weekly", "interval": 0, "daysOfWeek": ["monday"]},
+                    "range": {"type": "noEnd"},
+                }
+            ),
+            "users[0].events[0].recurrence.pattern.interval",
+        ),
+        (
+            lambda s: s["users"][0]["events"][0].update(
+                recurrence={"pattern": {"type": "weekly", "daysOfWeek": ["funday"]}, "range": {"type": "noEnd"}}
+            ),
+            "users[0].events[0].recurrence.pattern.daysOfWeek[0]",
+        ),
+        (
+            lambda s: s["users"][0].update(
+                mailboxSettings={"workingHours": {"startTime": "9am", "endTime": "17:00", "daysOfWeek": []}}
+            ),
+            "users[0].mailboxSettings.workingHours.startTime",
+        ),
         (lambda s: s["users"].append({"userPrincipalName": "A@contoso.example"}), "users[2].userPrincipalName"),
         (lambda s: s.update(users={}), "users"),
         (lambda s: s.update(apps=[{"clientSecret": "x"}]), "apps[0].clientId"),

@@ -15,9 +15,11 @@ BASE = datetime(2030, 1, 1, tzinfo=UTC)
 
 def event_body(start: datetime, minutes: int, subject: str) -> dict[str, object]:
     end = start + timedelta(minutes=minutes)
-    return {"subject": subject,
-            "start": {"dateTime": start.strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": "UTC"},
-            "end": {"dateTime": end.strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": "UTC"}}
+    return {
+        "subject": subject,
+        "start": {"dateTime": start.strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": "UTC"},
+        "end": {"dateTime": end.strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": "UTC"},
+    }
 
 
 def test_a_long_event_that_started_before_the_window_is_found() -> None:

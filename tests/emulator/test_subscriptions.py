@@ -69,14 +69,21 @@ def in_minutes(minutes: int) -> str:
 
 
 def subscribe(graph: httpx.Client, receiver: Receiver, **changes: Any) -> httpx.Response:
-    body = {"changeType": "created,updated,deleted", "notificationUrl": receiver.url,
-            "resource": f"users/{DANA}/events", "expirationDateTime": in_minutes(60),
-            "clientState": "secretClientValue", "latestSupportedTlsVersion": "v1_2", **changes}
+    body = {
+        "changeType": "created,updated,deleted",
+        "notificationUrl": receiver.url,
+        "resource": f"users/{DANA}/events",
+        "expirationDateTime": in_minutes(60),
+        "clientState": "secretClientValue",
+        "latestSupportedTlsVersion": "v1_2",
+        **changes,
+    }
     return graph.post("/subscriptions", json=body)
 
 
-def test_subscription_validates_then_notifies_on_change(graph: httpx.Client, receiver: Receiver,
-                                                        emu: RunningEmulator) -> None:
+def test_subscription_validates_then_notifies_on_change(
+    graph: httpx.Client, receiver: Receiver, emu: RunningEmulator
+) -> None:
     response = subscribe(graph, receiver)
     assert response.status_code == 201, response.text
     subscription = response.json()
@@ -84,9 +91,14 @@ def test_subscription_validates_then_notifies_on_change(graph: httpx.Client, rec
     assert subscription["clientState"] == "secretClientValue"
     assert subscription["applicationId"] == "micromentor-local"
     assert subscription["changeType"] == "created,updated,deleted"
-    event = graph.post(f"/users/{DANA}/events", json={
-        "subject": "notify me", "start": {"dateTime": "2035-01-01T10:00:00", "timeZone": "UTC"},
-        "end": {"dateTime": "2035-01-01T11:00:00", "timeZone": "UTC"}}).json()
+    event = graph.post(
+        f"/users/{DANA}/events",
+        json={
+            "subject": "notify me",
+            "start": {"dateTime": "2035-01-01T10:00:00", "timeZone": "UTC"},
+            "end": {"dateTime": "2035-01-01T11:00:00", "timeZone": "UTC"},
+        },
+    ).json()
     assert receiver.got.wait(5)
     (note,) = [n for n in receiver.notifications if n["resourceData"]["id"] == event["id"]]
     assert note["subscriptionId"] == subscription["id"]
@@ -104,8 +116,7 @@ def test_failed_validation_refuses_the_subscription(graph: httpx.Client, receive
 
 
 def test_expiration_beyond_the_documented_maximum_is_refused(graph: httpx.Client, receiver: Receiver) -> None:
-    error = assert_graph_error(subscribe(graph, receiver, expirationDateTime=in_minutes(10_081)), 400,
-                               "ExtensionError")
+    error = assert_graph_error(subscribe(graph, receiver, expirationDateTime=in_minutes(10_081)), 400, "ExtensionError")
     assert "10080" in error["message"]
     assert receiver.validations == 0
 
@@ -115,6 +126,8 @@ def test_renewal_extends_the_expiration(graph: httpx.Client, receiver: Receiver)
     renewed = graph.patch(f"/subscriptions/{subscription['id']}", json={"expirationDateTime": in_minutes(600)})
     assert renewed.status_code == 200
     assert renewed.json()["expirationDateTime"] > subscription["expirationDateTime"]
-    assert graph.patch(f"/subscriptions/{subscription['id']}",
-                       json={"expirationDateTime": in_minutes(20_000)}).status_code == 400
+    assert (
+        graph.patch(f"/subscriptions/{subscription['id']}", json={"expirationDateTime": in_minutes(20_000)}).status_code
+        == 400
+    )
     graph.delete(f"/subscriptions/{subscription['id']}")

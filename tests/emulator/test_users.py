@@ -22,8 +22,11 @@ def test_get_user_by_upn_case_insensitively_and_by_id(graph: httpx.Client, emu: 
 
 def test_select_returns_only_the_chosen_properties(graph: httpx.Client, emu: RunningEmulator) -> None:
     body = graph.get(f"/users/{DANA}", params={"$select": "displayName,department"}).json()
-    assert body == {"@odata.context": f"{emu.graph_url}/$metadata#users(displayName,department)/$entity",
-                    "displayName": "Dana Swope", "department": "Product"}
+    assert body == {
+        "@odata.context": f"{emu.graph_url}/$metadata#users(displayName,department)/$entity",
+        "displayName": "Dana Swope",
+        "department": "Product",
+    }
 
 
 def test_unknown_user_directory_404_is_request_resource_not_found(graph: httpx.Client) -> None:
@@ -33,9 +36,14 @@ def test_unknown_user_directory_404_is_request_resource_not_found(graph: httpx.C
 
 def test_unknown_user_mailbox_404_is_error_invalid_user(graph: httpx.Client) -> None:
     assert_graph_error(graph.get("/users/ghost@contoso.example/mailboxSettings"), 404, "ErrorInvalidUser")
-    assert_graph_error(graph.get("/users/ghost@contoso.example/calendarView",
-                                 params={"startDateTime": "2026-12-01T00:00:00Z",
-                                         "endDateTime": "2026-12-02T00:00:00Z"}), 404, "ErrorInvalidUser")
+    assert_graph_error(
+        graph.get(
+            "/users/ghost@contoso.example/calendarView",
+            params={"startDateTime": "2026-12-01T00:00:00Z", "endDateTime": "2026-12-02T00:00:00Z"},
+        ),
+        404,
+        "ErrorInvalidUser",
+    )
 
 
 def test_mailbox_settings_and_working_hours(graph: httpx.Client, emu: RunningEmulator) -> None:
@@ -43,7 +51,9 @@ def test_mailbox_settings_and_working_hours(graph: httpx.Client, emu: RunningEmu
     assert settings["timeZone"] == PST
     assert settings["workingHours"] == {
         "daysOfWeek": ["monday", "tuesday", "wednesday", "thursday", "friday"],
-        "startTime": "08:00:00.0000000", "endTime": "17:00:00.0000000", "timeZone": {"name": PST},
+        "startTime": "08:00:00.0000000",
+        "endTime": "17:00:00.0000000",
+        "timeZone": {"name": PST},
     }
     assert settings["language"]["locale"] == "en-US"
     hours = graph.get(f"/users/{MEGAN}/mailboxSettings/workingHours").json()

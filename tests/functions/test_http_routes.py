@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from tests.functions.conftest import LiveApi
+from tests.conftest import LiveApi
 
 MAYA, RAVI = "maya@contoso.example", "ravi@contoso.example"
 MONDAY_9 = "2026-11-30T09:00:00Z"
@@ -26,43 +26,42 @@ def session_body(**changes: Any) -> dict[str, Any]:
 
 
 def test_health_reports_graph_and_storage(live_api: LiveApi) -> None:
-    answer = httpx.get(f"{live_api.url}/health")
+    answer = live_api.client.get("/health")
     assert answer.status_code == 200
     assert answer.json()["checks"]["graph"]["ok"] and answer.json()["checks"]["storage"]["ok"]
 
 
 def test_slots_route_ranks_and_validates(live_api: LiveApi) -> None:
-    answer = httpx.get(f"{live_api.url}/slots", params={"mentor": MAYA, "mentee": RAVI, "limit": 2}, timeout=30)
+    answer = live_api.client.get("/slots", params={"mentor": MAYA, "mentee": RAVI, "limit": 2}, timeout=30)
     assert answer.status_code == 200, answer.text
     slots = answer.json()["slots"]
     assert len(slots) == 2 and all(s["why"] for s in slots)
-    unknown = httpx.get(f"{live_api.url}/slots", params={"mentor": MAYA, "mentee": "x@contoso.example"}, timeout=30)
+    unknown = live_api.client.get("/slots", params={"mentor": MAYA, "mentee": "x@contoso.example"}, timeout=30)
     assert unknown.status_code == 404 and unknown.json()["error"]["field"] == "mentee"
-    bad = httpx.get(f"{live_api.url}/slots", params={"mentor": MAYA, "mentee": RAVI, "minutes": "ten"})
+    bad = live_api.client.get("/slots", params={"mentor": MAYA, "mentee": RAVI, "minutes": "ten"})
     assert bad.status_code == 400 and bad.json()["error"]["field"] == "minutes"
 
 
 def test_book_read_replay_and_cancel(live_api: LiveApi) -> None:
     headers = {"Idempotency-Key": "http-1"}
-    created = httpx.post(f"{live_api.url}/sessions", json=session_body(), headers=headers, timeout=30)
+    created = live_api.client.post("/sessions", json=session_body(), headers=headers, timeout=30)
     assert created.status_code == 201, created.text
     session = created.json()
     assert session["joinUrl"] and session["state"] == "scheduled"
-    replay = httpx.post(f"{live_api.url}/sessions", json=session_body(), headers=headers, timeout=30)
+    replay = live_api.client.post("/sessions", json=session_body(), headers=headers, timeout=30)
     assert replay.status_code == 200 and replay.json()["id"] == session["id"]
-    other = httpx.post(
-        f"{live_api.url}/sessions", json=session_body(start="2026-11-30T10:00:00Z"), headers=headers, timeout=30
+    other = live_api.client.post(
+        "/sessions", json=session_body(start="2026-11-30T10:00:00Z"), headers=headers, timeout=30
     )
     assert other.status_code == 409 and other.json()["error"]["field"] == "Idempotency-Key"
-    read = httpx.get(f"{live_api.url}/sessions/{session['id']}")
+    read = live_api.client.get(f"/sessions/{session['id']}")
     assert read.status_code == 200 and read.json()["eventId"] == session["eventId"]
-    cancelled = httpx.post(f"{live_api.url}/sessions/{session['id']}/cancel", json={"comment": "sorry"}, timeout=30)
+    cancelled = live_api.client.post(f"/sessions/{session['id']}/cancel", json={"comment": "sorry"}, timeout=30)
     assert cancelled.status_code == 200 and cancelled.json()["state"] == "cancelled"
-    assert httpx.get(f"{live_api.url}/sessions/nope").status_code == 404
+    assert live_api.client.get("/sessions/nope").status_code == 404
 
 
 def test_bad_bodies_are_4xx_naming_the_field(live_api: LiveApi) -> None:
-    post = f"{live_api.url}/sessions"
     cases: list[tuple[Any, int, str]] = [
         (b"{not json", 400, "body"),
         (session_body(question=None), 400, "question"),
@@ -79,21 +78,23 @@ def test_bad_bodies_are_4xx_naming_the_field(live_api: LiveApi) -> None:
     ]
     for body, status, field in cases:
         if isinstance(body, bytes):
-            answer = httpx.post(post, content=body, headers={"Content-Type": "application/json"}, timeout=30)
+            answer = live_api.client.post(
+                "/sessions", content=body, headers={"Content-Type": "application/json"}, timeout=30
+            )
         else:
-            answer = httpx.post(post, json=body, timeout=30)
+            answer = live_api.client.post("/sessions", json=body, timeout=30)
         assert answer.status_code == status, (body if not isinstance(body, bytes) else body[:20], answer.text)
         assert answer.json()["error"]["field"] == field
 
 
 def test_policy_forbidden_slot_is_422_naming_the_rule(live_api: LiveApi) -> None:
-    friday = httpx.post(f"{live_api.url}/sessions", json=session_body(start="2026-12-04T09:00:00Z"), timeout=30)
+    friday = live_api.client.post("/sessions", json=session_body(start="2026-12-04T09:00:00Z"), timeout=30)
     assert friday.status_code == 422 and friday.json()["error"]["field"] == "working_hours"
 
 
 def test_twenty_concurrent_posts_for_one_slot_give_one_201_and_nineteen_409(live_api: LiveApi) -> None:
     async def hammer() -> list[httpx.Response]:
-        async with httpx.AsyncClient(timeout=60) as client:
+        async with httpx.AsyncClient(timeout=60, headers=live_api.auth(RAVI)) as client:
             posts = [
                 client.post(f"{live_api.url}/sessions", json=session_body(), headers={"Idempotency-Key": f"c-{i}"})
                 for i in range(20)
@@ -111,6 +112,29 @@ def test_twenty_concurrent_posts_for_one_slot_give_one_201_and_nineteen_409(live
 
 def test_graph_down_is_503_with_retry_after(live_api: LiveApi, admin: Any) -> None:
     admin.fault(method="POST", path="/getSchedule", status=503, retryAfter=0)
-    answer = httpx.get(f"{live_api.url}/slots", params={"mentor": MAYA, "mentee": RAVI}, timeout=60)
+    answer = live_api.client.get("/slots", params={"mentor": MAYA, "mentee": RAVI}, timeout=60)
     assert answer.status_code == 503 and answer.headers["Retry-After"]
     assert answer.json()["error"]["code"] == "graph_unavailable"
+
+
+def test_routes_need_a_valid_token_and_a_participant(live_api: LiveApi) -> None:
+    anonymous = httpx.post(f"{live_api.url}/sessions", json=session_body(), timeout=30)
+    assert anonymous.status_code == 401 and anonymous.headers["WWW-Authenticate"].startswith("Bearer")
+    forged = httpx.get(
+        f"{live_api.url}/slots",
+        params={"mentor": MAYA, "mentee": RAVI},
+        headers={"Authorization": "Bearer not.a.token"},
+    )
+    assert forged.status_code == 401
+    outsider = httpx.post(f"{live_api.url}/sessions", json=session_body(), headers=live_api.auth("ana@contoso.example"))
+    assert outsider.status_code == 403
+    as_admin = httpx.post(
+        f"{live_api.url}/sessions", json=session_body(), headers=live_api.auth("ana@contoso.example", "Mentoring.Admin")
+    )
+    assert as_admin.status_code == 201, as_admin.text
+    created = as_admin.json()
+    assert (
+        httpx.get(f"{live_api.url}/sessions/{created['id']}", headers=live_api.auth("sita@contoso.example")).status_code
+        == 403
+    )
+    assert httpx.get(f"{live_api.url}/sessions/{created['id']}", headers=live_api.auth(RAVI)).status_code == 200

@@ -6,32 +6,28 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import httpx
-
 from core.model import SessionState
-from tests.functions.conftest import LiveApi
+from tests.conftest import LiveApi
 from tests.services.test_sync import graph_call
 
 MAYA, RAVI = "maya@contoso.example", "ravi@contoso.example"
 
 
 def test_validation_handshake_echoes_the_token(live_api: LiveApi) -> None:
-    answer = httpx.post(f"{live_api.url}/notifications", params={"validationToken": "a b&c"})
+    answer = live_api.client.post("/notifications", params={"validationToken": "a b&c"})
     assert answer.status_code == 200 and answer.text == "a b&c"
     assert answer.headers["content-type"].startswith("text/plain")
 
 
 def test_wrong_client_state_is_dropped(live_api: LiveApi) -> None:
     body = {"value": [{"subscriptionId": "x", "clientState": "forged", "resource": f"users/{MAYA}/events/1"}]}
-    answer = httpx.post(f"{live_api.url}/notifications", json=body)
+    answer = live_api.client.post("/notifications", json=body)
     assert answer.status_code == 202 and answer.json() == {"queued": [], "rejected": 1}
 
 
-def test_a_meeting_cancelled_in_outlook_reaches_the_session(
-    live_api: LiveApi, graph_settings: Any, admin: Any
-) -> None:
-    booked = httpx.post(
-        f"{live_api.url}/sessions",
+def test_a_meeting_cancelled_in_outlook_reaches_the_session(live_api: LiveApi, graph_settings: Any, admin: Any) -> None:
+    booked = live_api.client.post(
+        "/sessions",
         json={"mentor": MAYA, "mentees": [RAVI], "start": "2026-11-30T10:00:00Z", "question": "How do I delegate?"},
         timeout=30,
     ).json()

@@ -87,8 +87,10 @@ def test_a_saved_policy_is_the_next_version_normalised_with_who_and_when(store: 
 @pytest.mark.parametrize(
     ("data", "field"),
     [
-        ({"overrides": {"ana@contoso.example": {"max_sessions_per_week": "five"}}},
-         "overrides.ana@contoso.example.max_sessions_per_week"),
+        (
+            {"overrides": {"ana@contoso.example": {"max_sessions_per_week": "five"}}},
+            "overrides.ana@contoso.example.max_sessions_per_week",
+        ),
         ({"horizon_days": 90}, "horizon_days"),
         ({"allowed_session_minutes": [15, True]}, "allowed_session_minutes[1]"),
         ({"lunch_break": True}, "lunch_break"),

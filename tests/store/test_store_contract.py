@@ -209,9 +209,9 @@ def test_list_sessions_combines_filters(five_sessions: Store) -> None:
             mentor="ann@contoso.com", start_from=at(9, 30), start_to=at(12), states=[SessionState.SCHEDULED]
         )
     ) == ["s4"]
-    assert ids(
-        store.list_sessions(mentor="bo@contoso.com", start_from=at(8), states=(SessionState.SCHEDULED,))
-    ) == ["s5"]
+    assert ids(store.list_sessions(mentor="bo@contoso.com", start_from=at(8), states=(SessionState.SCHEDULED,))) == [
+        "s5"
+    ]
 
 
 def test_list_sessions_keeps_look_alike_mentors_apart(store: Store) -> None:
@@ -252,9 +252,7 @@ def test_update_session_applies_and_returns_the_change(store: Store) -> None:
 def test_update_session_can_move_start_and_mentor(store: Store) -> None:
     store.add_session(session("mv", start=at(9)))
 
-    store.update_session(
-        "mv", lambda s: dataclasses.replace(s, start=at(15), end=at(15, 30), mentor="bo@contoso.com")
-    )
+    store.update_session("mv", lambda s: dataclasses.replace(s, start=at(15), end=at(15, 30), mentor="bo@contoso.com"))
 
     assert store.list_sessions(start_from=at(9), start_to=at(10)) == []
     assert store.list_sessions(mentor="ann@contoso.com") == []
@@ -277,9 +275,7 @@ def test_concurrent_updates_all_land(store: Store, concurrently: Concurrently) -
     newcomers = [f"mentee{i:02d}@contoso.com" for i in range(20)]
 
     def join(index: int) -> Session:
-        return store.update_session(
-            "busy", lambda s: dataclasses.replace(s, mentees=(*s.mentees, newcomers[index]))
-        )
+        return store.update_session("busy", lambda s: dataclasses.replace(s, mentees=(*s.mentees, newcomers[index])))
 
     results = concurrently(20, join)
 

@@ -1,0 +1,228 @@
+"""`micromentor demo`: the generated organisation, and one simulated week through the real services.
+
+The organisation is checked on its seed (the Graph shapes the emulator is started from); the run is
+checked on what it leaves behind: the store, the HTML report, stdout and stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, tzinfo
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from core.errors import InputError
+from core.model import SessionState
+from emulator.seed import load_seed
+from graph.timezones import zone_from_graph, zone_from_name
+from micromentor.demo import DEFAULT_NOW, REPORT_FILE, SEED_FILE, add_demo_arguments, run_demo
+from micromentor.demo_org import DemoOrg, build_demo_org, overlap_minutes
+from store.sqlite import SqliteStore
+
+NOW = datetime(2026, 10, 19, tzinfo=UTC)  # the demo's default clock, a Monday
+WINTER, SUMMER = datetime(2026, 1, 15, 12, tzinfo=UTC), datetime(2026, 7, 15, 12, tzinfo=UTC)
+
+
+def parse(*argv: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="micromentor demo")
+    add_demo_arguments(parser)
+    return parser.parse_args(list(argv))
+
+
+# --- the organisation ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def org() -> DemoOrg:
+    return build_demo_org(NOW, weeks=3)
+
+
+def offset(moment: datetime, zone: tzinfo) -> timedelta:
+    value = moment.astimezone(zone).utcoffset()
+    assert value is not None
+    return value
+
+
+def mailbox_zones(seed: dict[str, Any]) -> list[str]:
+    return [u["mailboxSettings"]["timeZone"] for u in seed["users"]]
+
+
+def test_the_organisation_has_about_thirty_people_mentors_marked_by_job_title(org: DemoOrg) -> None:
+    titles = [u["jobTitle"] for u in org.seed["users"]]
+    assert len(titles) == 30
+    assert sum("mentor" in t for t in titles) == 8
+    assert len(org.mentors) == 8 and len(org.mentees) == 22
+    # Read back from the seed alone, the roles come out the same.
+    again = DemoOrg.from_seed(org.seed)
+    assert {p.upn for p in again.mentors} == {p.upn for p in org.mentors}
+
+
+def test_the_zones_include_half_and_quarter_hour_a_southern_dst_zone_the_us_and_the_eu(org: DemoOrg) -> None:
+    zones = [zone_from_name(name) for name in mailbox_zones(org.seed)]
+    offsets = {offset(NOW, z) for z in zones}
+    assert timedelta(hours=5, minutes=30) in offsets  # India
+    assert timedelta(hours=5, minutes=45) in offsets  # Nepal
+    # Southern hemisphere: summer time in January (Sydney +11:00), standard time in July (+10:00).
+    southern = [z for z in zones if offset(WINTER, z) > offset(SUMMER, z)]
+    assert {offset(SUMMER, z) for z in southern} == {timedelta(hours=10)}
+    keys = {getattr(z, "key", None) for z in zones}
+    assert {"America/New_York", "America/Los_Angeles", "Europe/London", "Europe/Berlin"} <= keys
+    # Both spellings Graph meets: Windows names as Graph returns them, and IANA names.
+    names = set(mailbox_zones(org.seed))
+    assert "Pacific Standard Time" in names and "India Standard Time" in names
+    assert "Asia/Kathmandu" in names and "Australia/Sydney" in names
+    assert len(org.zones()) >= 6
+
+
+def test_one_person_has_custom_time_zone_working_hours_and_some_work_sunday_to_thursday(org: DemoOrg) -> None:
+    hours = [u["mailboxSettings"]["workingHours"] for u in org.seed["users"]]
+    custom = [h["timeZone"] for h in hours if "bias" in h["timeZone"]]
+    assert len(custom) == 1
+    zone = zone_from_graph(custom[0])
+    # bias -60 and daylightBias -60: UTC+1 in winter, UTC+2 from the last Sunday of March.
+    assert offset(WINTER, zone) == timedelta(hours=1)
+    assert offset(SUMMER, zone) == timedelta(hours=2)
+    assert any(h["daysOfWeek"][0] == "sunday" for h in hours)
+
+
+def test_calendars_hold_recurring_stand_ups_free_focus_holds_and_tentative_events(org: DemoOrg) -> None:
+    events = [e for u in org.seed["users"] for e in u["events"]]
+    assert any(e["subject"] == "Team stand-up" and "recurrence" in e for e in events)
+    assert any(e["subject"] in ("Focus time", "Deep work") and e["showAs"] == "free" for e in events)
+    assert any(e["showAs"] == "tentative" for e in events)
+    departments = {u["department"] for u in org.seed["users"]}
+    offices = {u["officeLocation"] for u in org.seed["users"]}
+    assert len(departments) >= 4 and len(offices) >= 10
+
+
+def test_the_seed_is_valid_for_the_emulator_and_deterministic(org: DemoOrg) -> None:
+    load_seed(org.seed)  # raises SeedError, naming the field, if a shape is wrong
+    assert build_demo_org(NOW, weeks=3).seed == org.seed
+    assert build_demo_org(NOW, weeks=3, seed=8).seed != org.seed
+
+
+def test_overlap_of_london_and_kolkata_grows_when_london_leaves_summer_time(org: DemoOrg) -> None:
+    maya, ananya = org.by_upn["maya.lind@fabrikam.example"], org.by_upn["ananya.iyer@fabrikam.example"]
+    # Ananya (Kolkata, Mon-Fri 09:00-17:00) is 03:30-11:30Z. Maya works Mon-Thu 08:00-16:30 London time.
+    # Week of 19 Oct (BST, UTC+1): Maya is 07:00-15:30Z -> 07:00-11:30Z shared, 270 min x 4 days.
+    assert overlap_minutes(maya, ananya, NOW, NOW + timedelta(weeks=1)) == 4 * 270
+    # Week of 2 Nov (GMT): Maya is 08:00-16:30Z -> 08:00-11:30Z shared, 210 min x 4 days.
+    later = NOW + timedelta(weeks=2)
+    assert overlap_minutes(maya, ananya, later, later + timedelta(weeks=1)) == 4 * 210
+
+
+def test_a_tenant_seed_without_mentors_is_refused() -> None:
+    seed = {"tenantId": "t", "users": [{"userPrincipalName": "a@x.example", "jobTitle": "Engineer"}]}
+    with pytest.raises(InputError) as caught:
+        DemoOrg.from_seed(seed)
+    assert caught.value.field == "--tenant"
+
+
+# --- arguments --------------------------------------------------------------------------------------
+
+
+def test_defaults_follow_the_spec() -> None:
+    args = parse()
+    assert args.store == ".micromentor/demo.db" and args.out == ".micromentor"
+    assert args.now == DEFAULT_NOW == "2026-10-19T00:00:00Z" and args.weeks == 3 and args.tenant is None
+
+
+def test_bad_weeks_and_a_foreign_store_are_refused_before_anything_runs(tmp_path: Path) -> None:
+    with pytest.raises(InputError) as caught:
+        run_demo(parse("--weeks", "0", "--store", str(tmp_path / "d.db"), "--out", str(tmp_path)))
+    assert caught.value.field == "--weeks"
+    foreign = tmp_path / "mine.db"
+    foreign.write_text("my own data", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        run_demo(parse("--store", str(foreign), "--out", str(tmp_path), "--weeks", "1"))
+    assert caught.value.field == "--store"
+    assert foreign.read_text(encoding="utf-8") == "my own data"
+
+
+# --- one simulated week -------------------------------------------------------------------------------
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+    store_path: Path
+    out_dir: Path
+
+
+@pytest.fixture(scope="module")
+def one_week(tmp_path_factory: pytest.TempPathFactory) -> Run:
+    tmp = tmp_path_factory.mktemp("demo")
+    store_path, out_dir = tmp / "demo.db", tmp / "out"
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        code = run_demo(parse("--weeks", "1", "--store", str(store_path), "--out", str(out_dir)))
+    return Run(code, stdout.getvalue(), stderr.getvalue(), store_path, out_dir)
+
+
+def test_the_week_runs_and_writes_the_html_report_with_charts(one_week: Run) -> None:
+    assert one_week.code == 0, one_week.err
+    report = one_week.out_dir / REPORT_FILE
+    html = report.read_text(encoding="utf-8")
+    assert html.count("<svg") >= 3  # completion, wait and load charts
+    assert str(report) in one_week.out
+    seed = json.loads((one_week.out_dir / SEED_FILE).read_text(encoding="utf-8"))
+    assert len(seed["users"]) == 30
+
+
+def test_the_store_has_sessions_in_several_states_tied_to_requests(one_week: Run) -> None:
+    with SqliteStore(one_week.store_path) as store:
+        sessions = store.list_sessions()
+        requests = store.list_requests()
+        marker = store.get_checkpoint("demo")
+    states = {s.state for s in sessions}
+    assert {SessionState.COMPLETED, SessionState.NO_SHOW, SessionState.CANCELLED} <= states
+    reasons = {s.state_reason for s in sessions if s.state == SessionState.CANCELLED}
+    # One cancelled in micromentor, one declined by its mentee in Outlook and picked up by sync.
+    assert {"cancelled_by_request", "all_mentees_declined"} <= reasons
+    assert sessions and all(s.request_id in {r.id for r in requests} for s in sessions)
+    assert all(NOW <= r.created_at < NOW + timedelta(weeks=1) for r in requests)
+    assert marker == "micromentor demo"
+
+
+def test_the_summary_counts_what_the_store_holds(one_week: Run) -> None:
+    with SqliteStore(one_week.store_path) as store:
+        week = store.list_sessions(start_from=NOW, start_to=NOW + timedelta(weeks=1))
+    completed = sum(s.state == SessionState.COMPLETED for s in week)
+    no_show = sum(s.state == SessionState.NO_SHOW for s in week)
+    cancelled = sum(s.state == SessionState.CANCELLED for s in week)
+    lines = one_week.out.splitlines()
+    [total] = [line for line in lines if line.startswith("total ")]
+    assert total.split()[1:5] == [str(len(week)), str(completed), str(no_show), str(cancelled)]
+    [totals] = [line for line in lines if line.startswith("totals:")]
+    assert f"({completed} of {completed + no_show} decided)" in totals
+    assert "time to first session median" in totals and "p90" in totals
+    mentors = {s.mentor for s in week}
+    assert all(any(f"({m})" in line for line in lines) for m in mentors)
+
+
+def test_progress_goes_to_stderr_week_by_week(one_week: Run) -> None:
+    err = one_week.err
+    assert "week 1: Mon 19 Oct to Sun 25 Oct 2026" in err
+    # EU clocks go back on Sunday 25 October 2026; US clocks only on 1 November (not in this week).
+    assert "Europe/London" in err and "+01:00→+00:00" in err
+    assert "America/New_York" not in err
+    assert "asks" in err and "syncs" in err and "done in" in err
+
+
+def test_a_rerun_empties_the_previous_demo_store(one_week: Run, tmp_path: Path) -> None:
+    from micromentor.demo import _empty_store
+
+    copy = tmp_path / "old.db"
+    copy.write_bytes(one_week.store_path.read_bytes())
+    said: list[str] = []
+    _empty_store(copy, said.append)
+    assert not copy.exists()
+    assert said == [f"removed the previous demo store {copy}"]
