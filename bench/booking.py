@@ -8,10 +8,12 @@ gateway (the first finds the mailbox cache cold), then `--concurrent` bookings a
 on a new gateway (cold cache) and again on a warm one. Over HTTP: uvicorn on a free loopback port serving
 `LocalHost(function_app.app).asgi(run_background=False)` (no timer or queue workers, so only the route's
 own Graph requests are counted), `--http` POST /api/sessions one after another, then as many again, 10 in
-flight. Every booking takes its own free slot (found by one slot search first, 30 minutes apart), a
-mentor and one mentee; the caps are raised so that they do not stop the run. The target per booking is
-one getSchedule, one calendarView (the caps) and one POST event, plus one mailbox $batch while the cache
-is cold. Requests come from the emulator's request log.
+flight, each with the mentor's bearer token (signed by the emulator's identity endpoint).
+
+Every booking takes its own free slot (found by one slot search first, 30 minutes apart), a mentor and
+one mentee; the caps are raised so that they do not stop the run. The target per booking is one
+getSchedule, one calendarView (the caps) and one POST event, plus one mailbox $batch while the cache is
+cold. Requests come from the emulator's request log; CPU is this process's and the emulator's.
 """
 
 from __future__ import annotations
@@ -228,7 +230,12 @@ async def over_http(emu: Emulator, folder: Path, n: int) -> str:
     port = server.start()
     rows: list[list[object]] = []
     try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", trust_env=False, timeout=60) as client:
+        # The routes take a bearer token now: the mentor's own, signed by the emulator's identity endpoint,
+        # so each booking also pays the token validation (JWKS cached after the first).
+        auth = {"Authorization": f"Bearer {emu.user_token(HTTP_MENTOR)}"}
+        async with httpx.AsyncClient(
+            base_url=f"http://127.0.0.1:{port}", trust_env=False, timeout=60, headers=auth
+        ) as client:
 
             async def post(start: datetime) -> float:
                 body = {
@@ -284,7 +291,7 @@ async def over_http(emu: Emulator, folder: Path, n: int) -> str:
             except PermissionError as refused:
                 return (
                     f"\nHTTP part skipped: POST /api/sessions answered {refused.args[0]} "
-                    "(the routes now require a bearer token)."
+                    "to the mentor's emulator-signed bearer token."
                 )
     finally:
         server.stop()

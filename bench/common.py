@@ -35,8 +35,7 @@ from graph.auth import MsalTokenProvider
 from graph.client import build_graph_client
 from graph.config import GraphSettings
 from graph.gateway import GraphGateway
-from graph.mapping import to_working_hours
-from graph.timezones import UnknownTimeZone, zone_from_name
+from graph.mapping import mailbox_zone, working_hours_from_json
 from micromentor.tenant import emulator_settings
 
 __all__ = [
@@ -202,7 +201,9 @@ class NaiveGraph:
         await self.views.token()
 
     async def mailbox(self, user: str) -> Any:
-        return await self.client.users.by_user_id(user).mailbox_settings.get()
+        """One GET per person: the naive alternative to the gateway's $batch."""
+        info = self.client.users.by_user_id(user).mailbox_settings.to_get_request_information()
+        return await self.views._json(f"GET mailboxSettings {user}", info)
 
     async def attendee(self, user: str, start: datetime, end: datetime, settings: Any = None) -> Attendee:
         """Mailbox settings (unless given) and calendarView, at once, as the core's Attendee."""
@@ -210,11 +211,8 @@ class NaiveGraph:
             settings, items = await asyncio.gather(self.mailbox(user), self.views.calendar_items(user, start, end))
         else:
             items = await self.views.calendar_items(user, start, end)
-        try:
-            zone = zone_from_name(settings.time_zone) if settings and settings.time_zone else UTC
-        except UnknownTimeZone:
-            zone = UTC
-        hours = to_working_hours(settings.working_hours if settings else None, zone)
+        zone = mailbox_zone((settings or {}).get("timeZone"))
+        hours = working_hours_from_json((settings or {}).get("workingHours"), zone)
         return Attendee(upn=user, tz=zone, working_hours=hours, items=tuple(items))
 
     async def aclose(self) -> None:
@@ -252,6 +250,12 @@ class Emulator:
 
     def set_latency(self, milliseconds: int) -> None:
         self.admin.post(f"{self.admin_url}/config", json={"latencyMs": milliseconds}).raise_for_status()
+
+    def user_token(self, upn: str) -> str:
+        """A signed user token for the API (audience api://micromentor), from the emulator's identity."""
+        answer = self.admin.post(f"{self.admin_url}/token", json={"upn": upn})
+        answer.raise_for_status()
+        return str(answer.json()["access_token"])
 
     def add_user(self, user: dict[str, Any]) -> None:
         self.admin.post(f"{self.admin_url}/users", json=user).raise_for_status()

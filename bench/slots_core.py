@@ -80,13 +80,19 @@ def main() -> None:
     chosen = search.slots[len(search.slots) // 2].start if search.slots else NOW
 
     cases: list[tuple[str, Callable[[], object]]] = [
-        ("find_slots (6 people, 14 d, 200 ev each)",
-         lambda: find_slots(mentor=mentor, mentees=mentees, policy=policy, now=NOW, minutes=15)),
-        ("find_slots, no slot (reasons path)",
-         lambda: find_slots(mentor=far_mentor, mentees=far_mentees, policy=policy, now=NOW, minutes=15)),
+        (
+            "find_slots (6 people, 14 d, 200 ev each)",
+            lambda: find_slots(mentor=mentor, mentees=mentees, policy=policy, now=NOW, minutes=15),
+        ),
+        (
+            "find_slots, no slot (reasons path)",
+            lambda: find_slots(mentor=far_mentor, mentees=far_mentees, policy=policy, now=NOW, minutes=15),
+        ),
         ("rank_slots (limit 5)", lambda: rank_slots(search, mentor=mentor, policy=policy, limit=5)),
-        ("check_slot (one re-check)",
-         lambda: check_slot(start=chosen, minutes=15, mentor=mentor, mentees=mentees, policy=policy, now=NOW)),
+        (
+            "check_slot (one re-check)",
+            lambda: check_slot(start=chosen, minutes=15, mentor=mentor, mentees=mentees, policy=policy, now=NOW),
+        ),
     ]
     print(f"slots found: {len(search.slots)}; no-slot reasons: {list(empty.reasons)}; runs: {runs}")
     print(f"{'case':<44} {'median ms':>10} {'p90 ms':>8}")

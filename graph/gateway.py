@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 from urllib.parse import quote
 
 from kiota_abstractions.base_request_configuration import RequestConfiguration
-from kiota_serialization_json.json_parse_node_factory import JsonParseNodeFactory
+from kiota_abstractions.request_information import RequestInformation
 from msgraph.generated.models.attendee import Attendee as GraphAttendee
 from msgraph.generated.models.attendee_type import AttendeeType
 from msgraph.generated.models.body_type import BodyType
@@ -20,7 +20,7 @@ from msgraph.generated.models.date_time_time_zone import DateTimeTimeZone
 from msgraph.generated.models.email_address import EmailAddress
 from msgraph.generated.models.event import Event
 from msgraph.generated.models.item_body import ItemBody
-from msgraph.generated.models.mailbox_settings import MailboxSettings
+from msgraph.generated.models.o_data_errors.o_data_error import ODataError
 from msgraph.generated.models.online_meeting_provider_type import OnlineMeetingProviderType
 from msgraph.generated.models.subscription import Subscription
 from msgraph.generated.users.item.calendar.get_schedule.get_schedule_post_request_body import (
@@ -40,14 +40,14 @@ from msgraph.generated.users.item.online_meetings.online_meetings_request_builde
 from msgraph_core.requests.batch_request_content import BatchRequestContent
 from msgraph_core.requests.batch_request_item import BatchRequestItem
 
-from core.model import AttendanceInterval, AttendanceRecord, AttendanceReport
+from core.model import AttendanceInterval, AttendanceRecord, AttendanceReport, CalendarItem
 from graph.auth import MsalTokenProvider
 from graph.client import build_graph_client
 from graph.config import GraphSettings
 from graph.errors import GraphNotFound, GraphRequestError, GraphUnavailable
-from graph.mapping import enum_text, graph_time, to_calendar_item, to_working_hours
+from graph.mapping import event_snapshot, item_from_json, mailbox_zone, working_hours_from_json
 from graph.retry import TRANSIENT_STATUSES, call_graph, retry_after_seconds
-from graph.timezones import UnknownTimeZone, parse_graph_datetime, zone_from_name
+from graph.timezones import parse_graph_datetime
 from graph.values import (
     DeltaPage,
     DirectoryUser,
@@ -64,7 +64,7 @@ _ReportQuery = MeetingAttendanceReportItemRequestBuilder.MeetingAttendanceReport
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-_JSON = JsonParseNodeFactory()
+_ERRORS: dict[str, Any] = {"XXX": ODataError}  # as the generated builders map errors
 SCHEDULES_PER_REQUEST = 20  # Graph's documented getSchedule limit
 BATCH_LIMIT = 20  # Graph's documented JSON batching limit
 PAGE_SIZE = 100
@@ -92,38 +92,11 @@ def _split_range(start: datetime, end: datetime, step: timedelta) -> Iterable[tu
         start += step
 
 
-def _parse(body: dict[str, Any], parse_as: type[T]) -> T | None:
-    node = _JSON.get_root_parse_node("application/json", json.dumps(body).encode("utf-8"))
-    parsed: T | None = node.get_object_value(parse_as)  # type: ignore[arg-type]
-    return parsed
-
-
 def _config(query: Any = None, *, prefer: Iterable[str] = ()) -> RequestConfiguration[Any]:
     config: RequestConfiguration[Any] = RequestConfiguration(query_parameters=query)
     for value in prefer:
         config.headers.add("Prefer", value)
     return config
-
-
-def _snapshot(event: Any) -> EventSnapshot:
-    responses: dict[str, str] = {}
-    for attendee in event.attendees or ():
-        address = (attendee.email_address.address or "").lower() if attendee.email_address else ""
-        response = enum_text(attendee.status.response) if attendee.status else "none"
-        if address:
-            responses[address] = response or "none"
-    return EventSnapshot(
-        id=str(event.id),
-        start=graph_time(event.start),
-        end=graph_time(event.end),
-        is_cancelled=bool(event.is_cancelled),
-        join_url=event.online_meeting.join_url if event.online_meeting else None,
-        responses=responses,
-        transaction_id=event.transaction_id,
-        subject=event.subject or "",
-        categories=tuple(event.categories or ()),
-        body_html=(event.body.content or "") if event.body else "",
-    )
 
 
 class GraphGateway:
@@ -135,9 +108,21 @@ class GraphGateway:
         self._client, self._http = build_graph_client(settings, self._tokens)
         self._mailboxes: dict[str, Mailbox] = {}
         self._users: dict[str, DirectoryUser] = {}
+        self._mailbox_fetches: dict[str, asyncio.Future[None]] = {}
 
     async def aclose(self) -> None:
         await self._http.aclose()
+
+    async def _json(self, what: str, info: RequestInformation) -> dict[str, Any]:
+        """Send a request the SDK's builders made, through the SDK's pipeline, and read JSON back."""
+
+        async def send() -> dict[str, Any]:
+            adapter: Any = self._client.request_adapter
+            raw: bytes | None = await adapter.send_primitive_async(info, "bytes", _ERRORS)
+            answer: dict[str, Any] = json.loads(raw) if raw else {}
+            return answer
+
+        return await self._call(what, send)
 
     async def _call(self, what: str, send: Callable[[], Awaitable[T]]) -> T:
         return await call_graph(
@@ -172,11 +157,28 @@ class GraphGateway:
         return self._users[user.lower()]
 
     async def get_mailboxes(self, users: Sequence[str]) -> dict[str, Mailbox]:
-        """Mailbox zone and working hours, $batch-ed 20 at a time and cached for the process.
+        """Mailbox zone and working hours, $batch-ed 20 at a time and cached for the process; a user
+        already being fetched is awaited, not fetched twice (bursts after a cold start).
 
         Unknown users are left out of the answer, so the caller can say which argument was wrong."""
         wanted = [u for u in dict.fromkeys(u.lower() for u in users) if u not in self._mailboxes]
-        for group in chunked(wanted, BATCH_LIMIT):
+        waiting = {u: self._mailbox_fetches[u] for u in wanted if u in self._mailbox_fetches}
+        fresh = [u for u in wanted if u not in waiting]
+        if fresh:
+            fetch = asyncio.ensure_future(self._fetch_mailboxes(fresh))
+            for user in fresh:
+                self._mailbox_fetches[user] = fetch
+            try:
+                await fetch
+            finally:
+                for user in fresh:
+                    self._mailbox_fetches.pop(user, None)
+        for pending in set(waiting.values()):
+            await pending
+        return {u: self._mailboxes[u.lower()] for u in users if u.lower() in self._mailboxes}
+
+    async def _fetch_mailboxes(self, users: Sequence[str]) -> None:
+        for group in chunked(users, BATCH_LIMIT):
             answers = await self._batch_get(
                 {
                     str(i): self._client.users.by_user_id(u).mailbox_settings.to_get_request_information()
@@ -188,15 +190,10 @@ class GraphGateway:
                 status, body = answers[str(i)]
                 if status == 404:
                     continue
-                settings = _parse(body, MailboxSettings) if body is not None else None
-                if settings is None:
+                if body is None:
                     raise GraphRequestError(f"GET mailboxSettings {user}: Graph answered {status}", status=status)
-                try:
-                    zone = zone_from_name(settings.time_zone) if settings.time_zone else UTC
-                except UnknownTimeZone:
-                    zone = UTC
-                self._mailboxes[user] = Mailbox(user, zone, to_working_hours(settings.working_hours, zone))
-        return {u: self._mailboxes[u.lower()] for u in users if u.lower() in self._mailboxes}
+                zone = mailbox_zone(body.get("timeZone"))
+                self._mailboxes[user] = Mailbox(user, zone, working_hours_from_json(body.get("workingHours"), zone))
 
     async def _batch_get(self, requests: dict[str, Any], *, what: str) -> dict[str, tuple[int, dict[str, Any] | None]]:
         """GETs in one $batch (JSON bodies); throttled items are retried on their own (the SDK does not)."""
@@ -250,18 +247,17 @@ class GraphGateway:
                 availability_view_interval=max(5, min(1440, interval_minutes)),
             )
             builder = self._client.users.by_user_id(organizer).calendar.get_schedule
-            answer = await self._call(
-                "POST getSchedule",
-                lambda: builder.post(body, request_configuration=_config(prefer=[_UTC_PREFER])),
-            )
+            info = builder.to_post_request_information(body, _config(prefer=[_UTC_PREFER]))
+            answer = await self._json("POST getSchedule", info)
             schedules = []
-            for info in (answer.value if answer else None) or ():
-                upn = str(info.schedule_id)
-                if info.error is not None:
-                    schedules.append(Schedule(upn, (), None, error=str(info.error.message or "unknown")))
+            for entry in answer.get("value") or ():
+                upn = str(entry.get("scheduleId"))
+                if entry.get("error"):
+                    message = str((entry["error"] or {}).get("message") or "unknown")
+                    schedules.append(Schedule(upn, (), None, error=message))
                     continue
-                items = tuple(to_calendar_item(i) for i in info.schedule_items or ())
-                schedules.append(Schedule(upn, items, to_working_hours(info.working_hours, UTC)))
+                items = tuple(item_from_json(i) for i in entry.get("scheduleItems") or ())
+                schedules.append(Schedule(upn, items, working_hours_from_json(entry.get("workingHours"), UTC)))
             return schedules
 
         unique = list(dict.fromkeys(users))
@@ -280,28 +276,25 @@ class GraphGateway:
                 merged[key] = Schedule(before.upn, items, before.working_hours, before.error or schedule.error)
         return {u: merged[u.lower()] for u in unique if u.lower() in merged}
 
-    async def calendar_view(self, user: str, start: datetime, end: datetime) -> list[Any]:
-        """Every occurrence between start and end (recurrences expanded by Graph), following pages."""
+    async def calendar_events(self, user: str, start: datetime, end: datetime) -> list[dict[str, Any]]:
+        """Every occurrence between start and end (recurrences expanded by Graph), following pages,
+        as Graph's event JSON."""
         query = CalendarViewRequestBuilder.CalendarViewRequestBuilderGetQueryParameters(
             start_date_time=_iso(start) + "Z", end_date_time=_iso(end) + "Z", top=PAGE_SIZE
         )
         builder = self._client.users.by_user_id(user).calendar_view
-        config = _config(query, prefer=[_UTC_PREFER])
-        page = await self._call(f"GET calendarView {user}", lambda: builder.get(config))
-        events: list[Any] = []
-        while page is not None:
-            events.extend(page.value or ())
-            link = page.odata_next_link
-            if not link:
-                break
-            page = await self._call(
-                f"GET calendarView {user} (next page)",
-                partial(builder.with_url(link).get, _config(prefer=[_UTC_PREFER])),
-            )
+        page = await self._json(
+            f"GET calendarView {user}", builder.to_get_request_information(_config(query, prefer=[_UTC_PREFER]))
+        )
+        events: list[dict[str, Any]] = list(page.get("value") or ())
+        while link := page.get("@odata.nextLink"):
+            info = builder.with_url(str(link)).to_get_request_information(_config(prefer=[_UTC_PREFER]))
+            page = await self._json(f"GET calendarView {user} (next page)", info)
+            events.extend(page.get("value") or ())
         return events
 
-    async def calendar_items(self, user: str, start: datetime, end: datetime) -> list[Any]:
-        return [to_calendar_item(e) for e in await self.calendar_view(user, start, end)]
+    async def calendar_items(self, user: str, start: datetime, end: datetime) -> list[CalendarItem]:
+        return [item_from_json(e) for e in await self.calendar_events(user, start, end)]
 
     # --- events -------------------------------------------------------------------------------
     async def create_event(self, organizer: str, draft: EventDraft) -> EventSnapshot:
@@ -324,20 +317,20 @@ class GraphGateway:
             transaction_id=draft.transaction_id,
         )
         builder = self._client.users.by_user_id(organizer).events
-        created = await self._call(
-            "POST event", lambda: builder.post(event, request_configuration=_config(prefer=[_UTC_PREFER]))
+        created = await self._json(
+            "POST event", builder.to_post_request_information(event, _config(prefer=[_UTC_PREFER]))
         )
-        if created is None:
+        if not created.get("id"):
             raise GraphRequestError("POST event: Graph returned no event")
-        return _snapshot(created)
+        return event_snapshot(created)
 
     async def get_event(self, organizer: str, event_id: str) -> EventSnapshot | None:
         builder = self._client.users.by_user_id(organizer).events.by_event_id(event_id)
         try:
-            event = await self._call("GET event", lambda: builder.get(_config(prefer=[_UTC_PREFER])))
+            event = await self._json("GET event", builder.to_get_request_information(_config(prefer=[_UTC_PREFER])))
         except GraphNotFound:
             return None
-        return _snapshot(event) if event is not None else None
+        return event_snapshot(event) if event.get("id") else None
 
     async def cancel_event(self, organizer: str, event_id: str, comment: str) -> None:
         builder = self._client.users.by_user_id(organizer).events.by_event_id(event_id).cancel
@@ -347,30 +340,27 @@ class GraphGateway:
         """One full delta round: from `delta_link` (or from scratch) to the next deltaLink."""
         builder = self._client.users.by_user_id(user).calendar_view.delta
         if delta_link:
-            first = builder.with_url(delta_link)
-            send: Callable[[], Awaitable[Any]] = lambda: first.get(_config(prefer=_DELTA_PREFER))  # noqa: E731
+            info = builder.with_url(delta_link).to_get_request_information(_config(prefer=_DELTA_PREFER))
         else:
             query = DeltaRequestBuilder.DeltaRequestBuilderGetQueryParameters(
                 start_date_time=_iso(start) + "Z", end_date_time=_iso(end) + "Z"
             )
-            send = lambda: builder.get(_config(query, prefer=_DELTA_PREFER))  # noqa: E731
+            info = builder.to_get_request_information(_config(query, prefer=_DELTA_PREFER))
         changed: list[EventSnapshot] = []
         removed: list[str] = []
-        page = await self._call(f"GET calendarView/delta {user}", send)
+        page = await self._json(f"GET calendarView/delta {user}", info)
         while True:
-            for event in (page.value if page else None) or ():
-                if (event.additional_data or {}).get("@removed") is not None:
-                    removed.append(str(event.id))
-                elif event.start is not None and event.end is not None:
-                    changed.append(_snapshot(event))
-            next_link = page.odata_next_link if page else None
+            for event in page.get("value") or ():
+                if "@removed" in event:
+                    removed.append(str(event["id"]))
+                elif event.get("start") and event.get("end"):
+                    changed.append(event_snapshot(event))
+            next_link = page.get("@odata.nextLink")
             if not next_link:
                 break
-            page = await self._call(
-                f"GET calendarView/delta {user} (next page)",
-                partial(builder.with_url(next_link).get, _config(prefer=_DELTA_PREFER)),
-            )
-        final = page.odata_delta_link if page else None
+            info = builder.with_url(str(next_link)).to_get_request_information(_config(prefer=_DELTA_PREFER))
+            page = await self._json(f"GET calendarView/delta {user} (next page)", info)
+        final = page.get("@odata.deltaLink")
         if not final:
             raise GraphRequestError(f"calendarView/delta {user}: Graph returned no deltaLink")
         return DeltaPage(tuple(changed), tuple(removed), str(final))

@@ -1,21 +1,27 @@
 """`micromentor demo`: the one-command tour (contract: shared/spec/cli.md).
 
-It seeds the in-process Graph emulator with a generated organisation (`micromentor.demo_org`), then plays
-a few weeks of micro mentoring forward on a simulated clock, in time order:
+It seeds the in-process Graph emulator with a generated organisation (`micromentor.demo_org`) and plays a
+few weeks of micro mentoring forward on a simulated clock, one event at a time in time order:
 
-- mentees ask (a stored `MentoringRequest`); micromentor picks a mentor who teaches the skill and shares
-  working time, ranks slots (`services.slots`) and books one (`services.booking`, idempotency key = the
-  request), so time to first session is measured from the ask;
-- some sessions are cancelled through micromentor (`services.sessions`), some are moved by the mentor or
-  declined by the mentee in Outlook (raw Graph calls, as another client would make them);
-- each meeting that happens is played out through the emulator's admin surface with realistic
-  attendance: most complete, ~15% mentee no-shows, a few mentor no-shows, late joins, early leaves,
-  dropped connections; a few attendance reports arrive late (after the next sync), a few never;
-- at the end of every week `services.sync` runs for every organizer with work, as the timer would.
+- Mentees ask for help on a skill, in their own working hours. micromentor picks mentors who teach it and
+  share working time with the mentee. Some asks go through the request service (`services.requests`:
+  recorded, then booked at the earliest slot; a new joiner's onboarding asks for three mentors); the
+  others record the request, rank slots (`services.slots`) and book the one the mentee picks
+  (`services.booking`, with an idempotency key). Every session carries its request, so time to first
+  session is measured from the ask.
+- Before a meeting, some sessions are cancelled through micromentor (`services.sessions`); some are moved
+  by the mentor or declined by the mentee in Outlook (raw Graph calls, as another client makes them), and
+  some mentees whose session fell through ask again.
+- Each meeting that takes place is played out on the emulator's admin surface: most complete, ~15% mentee
+  no-shows, a few mentor no-shows, late joins, early leaves, dropped connections; a few attendance reports
+  come late (after the next sync), now and then none at all. The first bookings and meetings follow a
+  short script, so that even a one-week tour shows every case; after that chance decides (seeded).
+- `services.sync` runs once a simulated day for every organizer with open sessions, as the timer would:
+  a weekly run would fall outside metrics.md's 48-hour grace and turn every late report into a no-show.
 
 Then the metrics report is built (`services.report`) and written as HTML. Everything goes through the
-real adapters (msgraph-sdk to the emulator over HTTPS, SQLite); the only shortcut is the clock. Progress
-goes to stderr, the summary table to stdout.
+real adapters (msgraph-sdk to the emulator over HTTPS, SQLite): the only shortcut is the clock. Progress
+goes to stderr, a line group per week; the summary table to stdout.
 """
 
 from __future__ import annotations
@@ -40,7 +46,7 @@ import httpx
 
 from core.errors import Conflict, InputError, PolicyViolation
 from core.metrics import Report
-from core.model import MentoringRequest, Slot
+from core.model import MentoringRequest, Session, Slot
 from core.timefmt import iso_z, parse_aware
 from graph.config import GraphSettings
 from graph.gateway import GraphGateway
@@ -51,6 +57,7 @@ from policies import TenantPolicy, parse_policy
 from reporting.formatting import duration, percent
 from services.booking import BookingRequest, book_session
 from services.report import build_report, render
+from services.requests import NoSessionBooked, RequestInput, parse_catalogue, submit_request
 from services.sessions import cancel_session
 from services.slots import SlotQuery, search_slots
 from services.sync import SyncResult, find_sync_work, sync_organizer
@@ -144,6 +151,8 @@ QUESTIONS: dict[str, tuple[str, ...]] = {
         "How do I write a take-home exercise that respects the candidate's time?",
     ),
 }
+ONBOARDING = "onboarding"
+ONBOARDING_QUESTION = "I joined this week: what should I learn first to be useful to my team?"
 ANY_QUESTIONS = (
     "How do I say no to a request from another team without damaging the relationship?",
     "How do I plan my first 30 days in a new role?",
@@ -239,6 +248,7 @@ class _Ask:
     question: str
     at: datetime
     attempt: int = 1  # 2, 3… when the mentee asks again after a cancelled or declined session
+    sessions: int = 1  # 3 for a new joiner's onboarding: flash sessions with different mentors
 
 
 @dataclass(slots=True)
@@ -263,6 +273,7 @@ class _Week:
     start: datetime
     end: datetime
     asks: int = 0
+    automatic: int = 0
     reasks: int = 0
     booked: int = 0
     waiting: int = 0
@@ -314,6 +325,9 @@ class _Simulation:
         self.booked_by_mentor: Counter[str] = Counter()
         self.last_mentor: dict[tuple[str, str], DemoPerson] = {}
         self.first_booking: tuple[BookingRequest, datetime] | None = None
+        self.catalogue = parse_catalogue(
+            [{"upn": m.upn, "skills": list(m.skills)} for m in org.mentors if m.skills], "demo organisation"
+        )
         # Shown at least once whatever the seed (see `_fate` and `_behaviour`).
         self.scripted_fates = ["cancel", "decline", "move"]
         self.scripted_meetings = ["mentee_no_show", "late_report", "mentor_no_show"]
@@ -382,17 +396,24 @@ class _Simulation:
                 companions = (self.rng.choice(teammates),) if teammates and self.rng.random() < P_COMPANION else ()
                 request_id = f"req-w{number + 1}-{mentee.upn.split('@')[0]}-{index + 1}"
                 asks.append(_Ask(request_id, mentee, companions, skill, question, at))
+        if number == 0:
+            # A new joiner's onboarding on their first morning: flash sessions with three mentors.
+            newcomer = self.org.mentees[-1]
+            at = self._ask_time(newcomer, week_start, first_day=True)
+            if at is not None:
+                request_id = f"req-w1-{newcomer.upn.split('@')[0]}-onboarding"
+                asks.append(_Ask(request_id, newcomer, (), ONBOARDING, ONBOARDING_QUESTION, at, sessions=3))
         return asks
 
-    def _ask_time(self, person: DemoPerson, week_start: datetime) -> datetime | None:
+    def _ask_time(self, person: DemoPerson, week_start: datetime, *, first_day: bool = False) -> datetime | None:
         """A moment in the person's working hours on one of their first four working days this week."""
         local_first = week_start.astimezone(person.hours_tz).date()
         days = [local_first + timedelta(days=n) for n in range(7)]
-        working = [d for d in days if WEEKDAYS[d.weekday()] in person.days][:4]
+        working = [d for d in days if WEEKDAYS[d.weekday()] in person.days][: 1 if first_day else 4]
         if not working:
             return None
         day = self.rng.choice(working)
-        minutes = person.start.hour * 60 + person.start.minute + 15 * self.rng.randrange(28)
+        minutes = person.start.hour * 60 + person.start.minute + 15 * self.rng.randrange(4 if first_day else 28)
         local = datetime.combine(day, datetime.min.time(), tzinfo=person.hours_tz) + timedelta(minutes=minutes)
         at = local.astimezone(UTC)
         return at if week_start <= at < week_start + timedelta(weeks=1) else None
@@ -401,7 +422,8 @@ class _Simulation:
         """Mentors who teach the skill, with at least an hour of shared time in the next two weeks; the one
         this mentee saw before for the skill first, then the least busy, then the best overlap."""
         attendees = (ask.mentee, *ask.companions)
-        pool = [m for m in self.org.mentors if (not m.skills or ask.skill in m.skills) and m not in attendees]
+        anyone = ask.skill == ONBOARDING
+        pool = [m for m in self.org.mentors if (anyone or not m.skills or ask.skill in m.skills) and m not in attendees]
         scored = []
         for mentor in pool:
             shared = min(overlap_minutes(mentor, p, ask.at, ask.at + HORIZON) for p in attendees)
@@ -412,11 +434,15 @@ class _Simulation:
         if before is not None and before in ordered and self.rng.random() < 0.7:
             ordered.remove(before)
             ordered.insert(0, before)
-        return ordered[:MENTOR_TRIES]
+        return ordered[: max(MENTOR_TRIES, ask.sessions + 2)]
 
     async def _ask(self, ask: _Ask) -> None:
         assert self.week is not None
         candidates = self._candidates(ask)
+        soonest = self.rng.random() < P_SOONEST
+        if ask.attempt == 1 and not ask.companions and (soonest or ask.sessions > 1):
+            await self._submit(ask, candidates)
+            return
         if ask.attempt == 1:
             self.week.asks += 1
             request = MentoringRequest(
@@ -431,7 +457,6 @@ class _Simulation:
         else:
             self.week.reasks += 1
         mentee_upns = tuple(p.upn for p in (ask.mentee, *ask.companions))
-        soonest = self.rng.random() < P_SOONEST
         for mentor in candidates:
             limit = None if soonest else SLOT_CHOICES
             query = SlotQuery(mentor=mentor.upn, mentees=mentee_upns, now=ask.at, limit=limit)
@@ -441,6 +466,32 @@ class _Simulation:
                 if booking is not None:
                     return
         self.week.waiting += 1
+
+    async def _submit(self, ask: _Ask, candidates: Sequence[DemoPerson]) -> None:
+        """The request API's path: micromentor records the request and books the earliest slot itself,
+        with the mentors named in order (or, with none, the catalogue's mentors for the skill)."""
+        assert self.week is not None
+        self.week.asks += 1
+        self.week.automatic += 1
+        data = RequestInput(
+            mentee=ask.mentee.upn,
+            skill=ask.skill or "anything",
+            question=ask.question,
+            mentors=tuple(m.upn for m in candidates),
+            sessions=ask.sessions,
+            idempotency_key=ask.request_id,
+        )
+        try:
+            outcome = await submit_request(
+                self.graph, self.store, self.policy, self.catalogue, data, now=ask.at, public_url=self.public_url
+            )
+        except NoSessionBooked as exc:
+            ask.request_id = exc.outcome.request.id
+            self.week.waiting += 1
+            return
+        ask.request_id = outcome.request.id  # the service's id: a re-ask books under the same request
+        for session in outcome.sessions:
+            self._track(ask, self.org.by_upn[session.mentor], session)
 
     def _mentee_picks(self, slots: Sequence[Slot], *, soonest: bool) -> list[Slot]:
         """The slots in the order this mentee tries them. In a hurry: the earliest valid ones (the search
@@ -474,9 +525,13 @@ class _Simulation:
             )
         except (Conflict, PolicyViolation):
             return None  # taken or capped since the search: the mentee tries the next slot
-        session = result.session
         if self.first_booking is None:
             self.first_booking = (request, ask.at)
+        return self._track(ask, mentor, result.session)
+
+    def _track(self, ask: _Ask, mentor: DemoPerson, session: Session) -> _Booking:
+        """A booked session joins the simulation: its fate before the meeting, and the meeting itself."""
+        assert self.week is not None
         assert session.event_id is not None and session.join_url is not None
         booking = _Booking(ask, session.id, mentor, session.start, session.end, session.event_id, session.join_url)
         self.week.booked += 1
@@ -679,12 +734,14 @@ class _Simulation:
         if changes:
             lines.append(f"  clocks changed: {changes}")
         lines.append(
-            f"  {week.asks} asks, {week.reasks} asked again after a cancellation: {week.booked} booked, "
-            f"{week.waiting} found no shared slot; {week.cancelled} cancelled in micromentor, "
+            f"  {week.asks} asks ({week.automatic} booked by micromentor at the earliest slot, the others picked "
+            f"from ranked slots), {week.reasks} asked again after a cancellation: {week.booked} sessions booked, "
+            f"{week.waiting} asks found no shared slot; {week.cancelled} cancelled in micromentor, "
             f"{week.declined} declined and {week.moved} moved in Outlook"
         )
         lines.append(
-            f"  {week.played} meetings held: {week.late} attendance reports late, {week.unreported} never published"
+            f"  {week.played} meetings held; attendance report late for {week.late}, never published for "
+            f"{week.unreported}"
         )
         seen = ", ".join(f"{k} {v}" for k, v in sorted(week.changes.items()) if v) or "no change"
         lines.append(f"  {week.syncs} syncs: {seen}")
@@ -748,6 +805,13 @@ def _summary(report: Report, org: DemoOrg, later: int) -> str:
     return "\n".join(lines)
 
 
+def _example_pair(org: DemoOrg) -> tuple[str, str]:
+    """A mentor and a mentee to try `micromentor slots` on: London and Kolkata in the built-in organisation."""
+    mentor = next((p for p in org.mentors if p.upn == "maya.lind@fabrikam.example"), org.mentors[0])
+    mentee = next((p for p in org.mentees if p.upn == "ananya.iyer@fabrikam.example"), org.mentees[0])
+    return mentor.upn, mentee.upn
+
+
 # --- entry point -------------------------------------------------------------------------------------------
 
 
@@ -805,13 +869,18 @@ def run_demo(args: argparse.Namespace) -> int:
 
     report_path = out_dir / REPORT_FILE
     report_path.write_text(render(report, "html")[1], encoding="utf-8")
-    end = start + timedelta(weeks=weeks)
+    last_day = start + timedelta(weeks=weeks) - DAY
+    mentor, mentee = _example_pair(org)
     sys.stdout.write(
-        f"micromentor demo: {len(org.people)} people, {weeks} week(s) from {start:%d %b %Y} to {end:%d %b %Y}\n\n"
+        f"micromentor demo: {len(org.people)} people, {weeks} week(s) from {start:%d %b} to {last_day:%d %b %Y}\n\n"
         + _summary(report, org, later)
         + f"\n\nreport: {report_path}\n"
+        + f"try:    micromentor slots --tenant {seed_path} --mentor {mentor} --mentee {mentee} "
+        f"--now {iso_z(start)} --limit 5\n"
     )
-    if not idempotent:
+    if idempotent:
+        say("resent the first booking with its idempotency key: still one meeting")
+    else:
         say("warning: resending the first booking with its idempotency key made a second meeting")
     say(f"wrote {report_path}")
     say(f"done in {clock.perf_counter() - began:.1f} s ({requests_total} Graph requests)")
@@ -855,10 +924,3 @@ async def _simulate(
         await simulation.aclose()
         await admin.aclose()
         await graph.aclose()
-
-
-# Kept for `python -m micromentor.demo` while the subcommand is being wired into the CLI.
-if __name__ == "__main__":
-    _parser = argparse.ArgumentParser(prog="micromentor demo")
-    add_demo_arguments(_parser)
-    sys.exit(run_demo(_parser.parse_args()))

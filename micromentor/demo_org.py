@@ -4,7 +4,7 @@ Mentors and mentees sit in a dozen time zones on purpose: India (+05:30) and Nep
 half-hour and quarter-hour offsets, Sydney for a southern-hemisphere DST zone, US and EU zones whose
 clocks change a week apart (EU on 25 Oct 2026, US on 1 Nov 2026). Mailbox zones are written as Graph
 returns them (Windows names) for some people and as IANA names for others; one person's working hours
-use a Graph `customTimeZone`, two work Sunday to Thursday. Calendars hold recurring stand-ups, focus
+use a Graph `customTimeZone`; three work Sunday to Thursday. Calendars hold recurring stand-ups, focus
 holds shown as free, tentative invitations, ordinary meetings and the odd day out of office.
 
 Everything is derived from a seeded `random.Random`, so one (start, weeks, seed) gives one seed file.

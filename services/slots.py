@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -77,9 +78,11 @@ async def gather_attendees(
     pad = timedelta(days=1)
     window_from = now + timedelta(minutes=policy.min_notice_minutes) - pad
     window_to = now + timedelta(days=policy.horizon_days) + pad
-    schedules = await graph.get_schedules(mentor, people, window_from, window_to, policy.slot_step_minutes)
     caps_from, caps_to = cap_window(now=now, policy=policy, mentor_tz=mentor_box.tz)
-    mentor_items = await graph.calendar_items(mentor, min(caps_from, window_from), max(caps_to, window_to))
+    schedules, mentor_items = await asyncio.gather(
+        graph.get_schedules(mentor, people, window_from, window_to, policy.slot_step_minutes),
+        graph.calendar_items(mentor, min(caps_from, window_from), max(caps_to, window_to)),
+    )
 
     def attendee(upn: str, items: Sequence[Any] | None) -> Attendee:
         schedule = schedules.get(upn)

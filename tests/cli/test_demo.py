@@ -192,6 +192,20 @@ def test_the_store_has_sessions_in_several_states_tied_to_requests(one_week: Run
     assert marker == "micromentor demo"
 
 
+def test_both_booking_paths_are_used_and_the_new_joiner_gets_three_mentors(one_week: Run) -> None:
+    with SqliteStore(one_week.store_path) as store:
+        requests = store.list_requests()
+        sessions = store.list_sessions()
+    # Asks that picked a ranked slot are recorded by the demo under its own ids; the others went through
+    # the request service (services.requests), which names its requests itself.
+    assert any(r.id.startswith("req-w1-") for r in requests)
+    assert any(not r.id.startswith("req-w1-") for r in requests)
+    [onboarding] = [r for r in requests if r.skill == "onboarding"]
+    assert onboarding.sessions_wanted == 3
+    first_three = sorted((s for s in sessions if s.request_id == onboarding.id), key=lambda s: s.created_at)[:3]
+    assert len({s.mentor for s in first_three}) == 3
+
+
 def test_the_summary_counts_what_the_store_holds(one_week: Run) -> None:
     with SqliteStore(one_week.store_path) as store:
         week = store.list_sessions(start_from=NOW, start_to=NOW + timedelta(weeks=1))
