@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -15,6 +15,7 @@ from core.timefmt import parse_aware
 from graph.errors import GraphError
 from graph.gateway import GraphGateway
 from micromentor.bootstrap import utc_now
+from micromentor.demo import add_demo_arguments, run_demo
 from micromentor.settings import load_settings
 from micromentor.tenant import graph_settings_for
 from policies import TenantPolicy, parse_policy
@@ -183,14 +184,6 @@ def _cmd_emulator(args: argparse.Namespace) -> int:
     return run_emulator(argv)
 
 
-def _not_yet(issue: int) -> Callable[[argparse.Namespace], int]:
-    def run(args: argparse.Namespace) -> int:
-        sys.stderr.write(f"micromentor {args.command}: not built yet (tracked in issue #{issue})\n")
-        return 1
-
-    return run
-
-
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="micromentor", description="Micro mentoring on Outlook and Teams.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -246,9 +239,9 @@ def _parser() -> argparse.ArgumentParser:
     emulator.add_argument("--port", type=int, default=0)
     emulator.set_defaults(run=_cmd_emulator)
 
-    for name, issue, text in (("demo", 6, "the one-command tour"),):
-        stub = sub.add_parser(name, help=f"{text} (not built yet)")
-        stub.set_defaults(run=_not_yet(issue))
+    demo = sub.add_parser("demo", help="the one-command tour: a demo organisation, weeks of sessions, the report")
+    add_demo_arguments(demo)
+    demo.set_defaults(run=run_demo)
     return parser
 
 

@@ -1,0 +1,392 @@
+/*
+ * micromentor task pane: sign in, pick a mentor, see the times that suit you both (in your own time
+ * zone), book one. Plain ES2017 for Outlook's web views; no framework, no build step.
+ *
+ * Sign-in, in Microsoft's order of preference:
+ *   1. nested app authentication (MSAL.js createNestablePublicClientApplication) where Outlook offers it;
+ *   2. Office.auth.getAccessToken (Office SSO) in Outlook clients without it;
+ *   3. outside Outlook (a browser opened from a booking link), MSAL.js with a sign-in popup.
+ * The API lives next to this page: the page is {api}/addin/taskpane.html, the API is {api}/.
+ */
+(function () {
+  "use strict";
+
+  var API = new URL("../", window.location.href);
+  var MAX_QUESTION = 300;
+  var REMEMBERED = "micromentor.mentors";
+  var state = { me: null, getToken: null, slots: [], chosen: null, pending: null, mentor: null };
+
+  function $(id) { return document.getElementById(id); }
+
+  var dayFormat = new Intl.DateTimeFormat(undefined, { weekday: "short", day: "numeric", month: "short" });
+  var timeFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
+
+  function zoneName() {
+    try {
+      var parts = new Intl.DateTimeFormat(undefined, { timeZoneName: "long" }).formatToParts(new Date());
+      for (var i = 0; i < parts.length; i += 1) {
+        if (parts[i].type === "timeZoneName") { return parts[i].value; }
+      }
+    } catch (e) { /* older engines: fall through */ }
+    return Intl.DateTimeFormat().resolvedOptions().timeZone || "your time zone";
+  }
+
+  function formatRange(startIso, endIso) {
+    var start = new Date(startIso);
+    var end = new Date(endIso);
+    var endText = dayFormat.format(end) === dayFormat.format(start) ? timeFormat.format(end)
+      : dayFormat.format(end) + ", " + timeFormat.format(end);
+    return dayFormat.format(start) + ", " + timeFormat.format(start) + " \u2013 " + endText;
+  }
+
+  // ---- status, errors --------------------------------------------------------------------------
+
+  function busy(text) { $("busy").textContent = text || ""; }
+
+  function showError(message) {
+    var box = $("error");
+    box.textContent = message;
+    box.hidden = !message;
+  }
+
+  function fieldError(name, message) {
+    var input = $(name);
+    var note = $(name + "-error");
+    note.textContent = message || "";
+    note.hidden = !message;
+    if (message) { input.setAttribute("aria-invalid", "true"); input.focus(); }
+    else { input.removeAttribute("aria-invalid"); }
+    return !message;
+  }
+
+  function describe(error) {
+    if (error && error.status) { return error.message; }
+    if (error && error.name === "TypeError") {
+      return "micromentor could not be reached. Check your connection and try again.";
+    }
+    return (error && error.message) || String(error);
+  }
+
+  // ---- Office.js and sign-in -------------------------------------------------------------------
+
+  function officeReady() {
+    var office = window.Office;
+    if (!office || typeof office.onReady !== "function") { return Promise.resolve(null); }
+    var ready = Promise.resolve(office.onReady()).then(function (info) {
+      return info && info.host ? office : null;
+    }, function () { return null; });
+    var giveUp = new Promise(function (resolve) { window.setTimeout(function () { resolve(null); }, 5000); });
+    return Promise.race([ready, giveUp]);
+  }
+
+  function tokenClaims(token) {
+    try {
+      var part = token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+      var bytes = Uint8Array.from(window.atob(part), function (c) { return c.charCodeAt(0); });
+      return JSON.parse(new TextDecoder().decode(bytes));
+    } catch (e) {
+      return {};
+    }
+  }
+
+  function loadConfig() {
+    return fetch("config.json", { cache: "no-store" }).then(function (response) {
+      if (!response.ok) { throw new Error("the sign-in settings could not be loaded"); }
+      return response.json();
+    });
+  }
+
+  function msalSignIn(config, nested) {
+    var auth = { clientId: config.clientId, authority: config.authority || undefined };
+    if (!nested) { auth.redirectUri = new URL("auth-redirect.html", window.location.href).href; }
+    return window.msal.createNestablePublicClientApplication({
+      auth: auth,
+      cache: { cacheLocation: "sessionStorage" }
+    }).then(function (pca) {
+      function acquire(interactive) {
+        var account = pca.getActiveAccount() || pca.getAllAccounts()[0];
+        var request = { scopes: config.scopes };
+        if (account) { request.account = account; }
+        return pca.acquireTokenSilent(request).catch(function (error) {
+          if (!interactive) { throw error; }
+          return pca.acquireTokenPopup({ scopes: config.scopes });
+        }).then(function (result) {
+          if (result.account) { pca.setActiveAccount(result.account); }
+          return result;
+        });
+      }
+      // In Outlook the host shows any prompt; in a browser a popup needs a click first.
+      return acquire(nested).then(function (first) {
+        return {
+          upn: (first.account && first.account.username) || tokenClaims(first.accessToken).preferred_username,
+          getToken: function () { return acquire(true).then(function (r) { return r.accessToken; }); }
+        };
+      });
+    });
+  }
+
+  function officeSignIn(office) {
+    var options = { allowSignInPrompt: true, allowConsentPrompt: true };
+    function getToken() { return Promise.resolve(office.auth.getAccessToken(options)); }
+    return getToken().then(function (token) {
+      var claims = tokenClaims(token);
+      var profile = office.context && office.context.mailbox && office.context.mailbox.userProfile;
+      return {
+        upn: claims.preferred_username || claims.upn || (profile && profile.emailAddress),
+        getToken: getToken
+      };
+    });
+  }
+
+  function signIn(office, config) {
+    var requirements = office && office.context && office.context.requirements;
+    var nested = Boolean(requirements && requirements.isSetSupported("NestedAppAuth", "1.1"));
+    var canMsal = Boolean(window.msal && config.clientId);
+    if (canMsal && (nested || !office)) { return msalSignIn(config, nested); }
+    if (office && office.auth && typeof office.auth.getAccessToken === "function") { return officeSignIn(office); }
+    return Promise.reject(new Error(config.clientId ? "open micromentor from Outlook to sign in"
+      : "sign-in is not configured on this server"));
+  }
+
+  function signedIn(session) {
+    state.me = String(session.upn || "").toLowerCase();
+    state.getToken = session.getToken;
+    $("account").textContent = state.me ? "Signed in as " + state.me : "Signed in";
+    $("account").title = $("account").textContent;
+    $("find").disabled = false;
+    showError("");
+  }
+
+  // ---- the API ---------------------------------------------------------------------------------
+
+  function api(method, path, body, headers) {
+    return state.getToken().then(function (token) {
+      var init = { method: method, headers: { Authorization: "Bearer " + token, Accept: "application/json" } };
+      Object.keys(headers || {}).forEach(function (name) { init.headers[name] = headers[name]; });
+      if (body !== undefined) {
+        init.body = JSON.stringify(body);
+        init.headers["Content-Type"] = "application/json";
+      }
+      return fetch(new URL(path, API).href, init);
+    }).then(function (response) {
+      return response.json().catch(function () { return null; }).then(function (data) {
+        if (response.ok) { return { status: response.status, data: data }; }
+        var detail = data && data.error;
+        var error = new Error(detail && detail.message ? capitalise(detail.message)
+          : "micromentor answered " + response.status + ". Please try again.");
+        error.status = response.status;
+        error.field = detail && detail.field;
+        error.alternatives = data && data.alternatives;
+        throw error;
+      });
+    });
+  }
+
+  function capitalise(text) { return text.charAt(0).toUpperCase() + text.slice(1); }
+
+  // ---- mentors remembered on this device ---------------------------------------------------------
+
+  function remembered() {
+    try { return JSON.parse(window.localStorage.getItem(REMEMBERED) || "[]").filter(function (m) {
+      return typeof m === "string"; }); } catch (e) { return []; }
+  }
+
+  function remember(mentor) {
+    var list = [mentor].concat(remembered().filter(function (m) { return m !== mentor; })).slice(0, 8);
+    try { window.localStorage.setItem(REMEMBERED, JSON.stringify(list)); } catch (e) { /* private mode */ }
+    fillSuggestions(list);
+  }
+
+  function fillSuggestions(list) {
+    var datalist = $("mentor-suggestions");
+    datalist.textContent = "";
+    list.forEach(function (mentor) {
+      var option = document.createElement("option");
+      option.value = mentor;
+      datalist.appendChild(option);
+    });
+  }
+
+  function prefillMentor(office) {
+    var fromUrl = new URLSearchParams(window.location.search).get("mentor");
+    if (fromUrl) { $("mentor").value = fromUrl; return; }
+    var item = office && office.context && office.context.mailbox && office.context.mailbox.item;
+    if (!item) { return; }
+    var sender = item.from && item.from.emailAddress;
+    if (typeof sender === "string" && sender) {
+      if (!$("mentor").value) { $("mentor").value = sender; }
+      return;
+    }
+    if (item.to && typeof item.to.getAsync === "function") {
+      item.to.getAsync(function (result) {
+        var first = result && result.status === "succeeded" && result.value && result.value[0];
+        if (first && first.emailAddress && !$("mentor").value) { $("mentor").value = first.emailAddress; }
+      });
+    }
+  }
+
+  // ---- finding and showing times -----------------------------------------------------------------
+
+  var EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+
+  function findTimes(event) {
+    event.preventDefault();
+    showError("");
+    $("done").hidden = true;
+    var mentor = $("mentor").value.trim().toLowerCase();
+    if (!fieldError("mentor", !mentor ? "Enter your mentor's email address."
+      : !EMAIL.test(mentor) ? "Enter an email address such as name@contoso.com."
+        : mentor === state.me ? "That is you: enter your mentor's address." : "")) { return; }
+    if (!state.getToken) { showError("Sign in first."); return; }
+    busy("Looking for times\u2026");
+    $("find").disabled = true;
+    var query = new URLSearchParams({ mentor: mentor, mentee: state.me, limit: "5" });
+    api("GET", "slots?" + query.toString()).then(function (answer) {
+      state.mentor = mentor;
+      remember(mentor);
+      showSlots(answer.data.slots || [], answer.data.reasons || []);
+    }).catch(function (error) {
+      if (error.field === "mentor") { fieldError("mentor", describe(error)); } else { showError(describe(error)); }
+    }).then(function () {
+      busy("");
+      $("find").disabled = false;
+    });
+  }
+
+  function showSlots(slots, reasons) {
+    // The API ranks them; people read a short list most easily in time order.
+    state.slots = slots.slice().sort(function (a, b) { return a.start < b.start ? -1 : a.start > b.start ? 1 : 0; });
+    state.chosen = null;
+    var list = $("slot-list");
+    Array.prototype.slice.call(list.querySelectorAll(".slot, .empty")).forEach(function (node) { node.remove(); });
+    $("zone").textContent = "Times are in " + zoneName() + ".";
+    if (!state.slots.length) {
+      var empty = document.createElement("p");
+      empty.className = "empty hint";
+      empty.textContent = "No time suits you both in the coming weeks" +
+        (reasons.length ? " (" + reasons.join("; ") + ")." : ".");
+      list.appendChild(empty);
+    }
+    state.slots.forEach(function (slot, index) {
+      var label = document.createElement("label");
+      label.className = "slot";
+      var radio = document.createElement("input");
+      radio.type = "radio";
+      radio.name = "slot";
+      radio.value = String(index);
+      radio.addEventListener("change", function () {
+        state.chosen = state.slots[index];
+        $("book").disabled = false;
+      });
+      var text = document.createElement("span");
+      text.className = "slot-text";
+      var when = document.createElement("time");
+      when.className = "slot-when";
+      when.dateTime = slot.start;
+      when.textContent = formatRange(slot.start, slot.end);
+      var length = document.createElement("span");
+      length.className = "slot-why";
+      length.textContent = Math.round((new Date(slot.end) - new Date(slot.start)) / 60000) + " minutes on Teams";
+      text.appendChild(when);
+      text.appendChild(length);
+      label.appendChild(radio);
+      label.appendChild(text);
+      list.appendChild(label);
+    });
+    $("book").disabled = true;
+    $("book").hidden = !state.slots.length;
+    $("times").hidden = false;
+  }
+
+  // ---- booking ---------------------------------------------------------------------------------
+
+  function newKey() {
+    if (window.crypto && typeof window.crypto.randomUUID === "function") { return window.crypto.randomUUID(); }
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return (b + 256).toString(16).slice(1); }).join("");
+  }
+
+  function book() {
+    showError("");
+    var slot = state.chosen;
+    if (!slot) { showError("Choose a time first."); return; }
+    var question = $("question").value.replace(/\s+/g, " ").trim();
+    if (!fieldError("question", !question ? "Write your question in one sentence."
+      : question.length > MAX_QUESTION ? "Keep the question under " + MAX_QUESTION + " characters." : "")) {
+      return;
+    }
+    var body = {
+      mentor: state.mentor,
+      mentees: [state.me],
+      start: slot.start,
+      minutes: Math.round((new Date(slot.end) - new Date(slot.start)) / 60000),
+      question: question
+    };
+    var topic = $("topic").value.trim();
+    if (topic) { body.topic = topic; }
+    // One key per booking attempt: a retry after a lost answer books once; a changed request is new.
+    var text = JSON.stringify(body);
+    if (!state.pending || state.pending.body !== text) { state.pending = { body: text, key: newKey() }; }
+    busy("Booking\u2026");
+    $("book").disabled = true;
+    api("POST", "sessions", body, { "Idempotency-Key": state.pending.key }).then(function (answer) {
+      state.pending = null;
+      showBooked(answer.data);
+    }).catch(function (error) {
+      if (error.status && error.status < 500) { state.pending = null; }
+      if (error.status === 409 && error.alternatives && error.alternatives.length) {
+        showSlots(error.alternatives, []);
+        showError(describe(error) + " Here are other times.");
+      } else if (error.field === "question") {
+        fieldError("question", describe(error));
+        $("book").disabled = false;
+      } else {
+        showError(describe(error));
+        $("book").disabled = false;
+      }
+    }).then(function () { busy(""); });
+  }
+
+  function showBooked(session) {
+    $("times").hidden = true;
+    $("done-when").textContent = formatRange(session.start, session.end) + " with " + session.mentor + ".";
+    var join = $("join");
+    var safe = typeof session.joinUrl === "string" && /^https?:\/\//i.test(session.joinUrl);
+    if (safe) { join.href = session.joinUrl; } else { join.removeAttribute("href"); }
+    join.parentElement.hidden = !safe;
+    var done = $("done");
+    done.hidden = false;
+    done.focus();
+  }
+
+  function again() {
+    $("done").hidden = true;
+    $("question").value = "";
+    $("times").hidden = true;
+    $("mentor").focus();
+  }
+
+  // ---- start -----------------------------------------------------------------------------------
+
+  function start() {
+    $("find").disabled = true;
+    $("ask").addEventListener("submit", findTimes);
+    $("book").addEventListener("click", book);
+    $("again").addEventListener("click", again);
+    fillSuggestions(remembered());
+    officeReady().then(function (office) {
+      prefillMentor(office);
+      return loadConfig().then(function (config) { return signIn(office, config); });
+    }).then(signedIn).catch(function (error) {
+      $("account").textContent = "Not signed in";
+      showError("Could not sign you in: " + describe(error) + ".");
+    });
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();
