@@ -115,13 +115,24 @@
           return result;
         });
       }
-      // In Outlook the host shows any prompt; in a browser a popup needs a click first.
-      return acquire(nested).then(function (first) {
+      // In Outlook the host shows any prompt; in a browser a popup may only open from a click.
+      return acquire(nested).catch(function (error) {
+        if (nested) { throw error; }
+        return clicked($("sign-in")).then(function () { return acquire(true); });
+      }).then(function (first) {
         return {
           upn: (first.account && first.account.username) || tokenClaims(first.accessToken).preferred_username,
           getToken: function () { return acquire(true).then(function (r) { return r.accessToken; }); }
         };
       });
+    });
+  }
+
+  function clicked(button) {
+    button.hidden = false;
+    $("account").textContent = "Not signed in";
+    return new Promise(function (resolve) {
+      button.addEventListener("click", function () { button.hidden = true; resolve(); }, { once: true });
     });
   }
 
