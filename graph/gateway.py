@@ -218,7 +218,13 @@ class GraphGateway:
                 return results
             pending = retry
             await asyncio.sleep(min(wait, self.settings.max_wait_seconds))
-        raise GraphUnavailable(f"{what}: items still throttled after {self.settings.max_attempts} attempts")
+        # Items throttled in every batch get one more layer: each on its own, with its own budget.
+        for key, info in pending.items():
+            try:
+                results[key] = (200, await self._json(what, info))
+            except GraphNotFound:
+                results[key] = (404, None)
+        return results
 
     async def _post_batch(self, requests: dict[str, Any]) -> dict[str, dict[str, Any]]:
         """POST /$batch through the SDK's pipeline, reading the answer ourselves: the SDK's

@@ -202,6 +202,7 @@ class MentorAvailability:
     mentor: str
     display_name: str
     minutes: int
+    step_minutes: int
     ranges: tuple[FreeRange, ...]
     searched_to: datetime
     reasons: tuple[str, ...]
@@ -244,6 +245,7 @@ async def mentor_availability(
         mentor=mentor,
         display_name=user.display_name,
         minutes=minutes,
+        step_minutes=policy.slot_step_minutes,
         ranges=free_ranges(search.slots, limit),
         searched_to=search.searched_to,
         reasons=search.reasons,

@@ -41,6 +41,7 @@ a.button { display: inline-block; margin-top: 1rem; padding: .6rem 1.2rem; borde
 a.button:hover { filter: brightness(1.1); }
 a:focus-visible { outline: 3px solid var(--fg); outline-offset: 2px; }
 .refused h1 { color: var(--warn); }
+@media (max-width: 36rem) { main { margin: 0; border: 0; border-radius: 0; } }
 """
 
 _SCRIPT = """
@@ -115,8 +116,9 @@ def availability_page(availability: MentorAvailability, *, expires: datetime, bo
         )
         times = (
             f'<ul class="times" aria-labelledby="free">\n{items}</ul>\n'
-            f'<p class="note">A {minutes}-minute session can start at any quarter hour inside these times. '
-            f"These are {first}'s free times: once you sign in, micromentor shows the times that suit you both.</p>\n"
+            f'<p class="note">A session lasts {minutes} minutes and can start every {availability.step_minutes} '
+            f"minutes inside these times. They are {first}'s free times: once you sign in, micromentor shows "
+            "the times that suit you both.</p>\n"
         )
     else:
         why = "; ".join(availability.reasons) or "no free time"

@@ -6,6 +6,7 @@ Sessions: Maya (mentor) and Ravi (mentee), 15 minutes; completion needs 0.66 x 9
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ssl
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
@@ -202,15 +203,37 @@ def test_a_sync_killed_halfway_loses_and_double_counts_nothing(
     for session in sessions:
         play(admin, session, {MAYA: 15, RAVI: 15})
     now = NINE + timedelta(hours=3)
-    # One session per attendance round; the second round's meeting lookup fails and the worker dies
-    # (no retries left): the first session is decided and saved, the other two are not.
-    admin.fault(method="GET", path="/onlineMeetings$", status=503, retryAfter=0, every=2, times=1)
-    with pytest.raises(GraphUnavailable):
-        sync(replace(graph_settings, max_attempts=1), store, now, chunk_size=1)
-    decided = [s for s in store.list_sessions() if s.state == SessionState.COMPLETED]
-    assert len(decided) == 1
-    admin.delete("/faults")
+    admin.post("/config", {"latencyMs": 100})  # slow Graph, so the worker can be killed between rounds
+
+    async def killed(g: GraphGateway) -> None:
+        # One session per attendance round; the worker dies as soon as the first is saved.
+        worker = asyncio.create_task(sync_organizer(g, store, POLICY, MAYA, now=now, chunk_size=1))
+        while not worker.done() and not any(s.state == SessionState.COMPLETED for s in store.list_sessions()):
+            await asyncio.sleep(0.005)
+        worker.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await worker
+
+    run(graph_settings, killed)
+    decided_before = len([s for s in store.list_sessions() if s.state == SessionState.COMPLETED])
+    assert 1 <= decided_before < 3
+    admin.post("/config", {"latencyMs": 0})
     rerun = sync(graph_settings, store, now)
-    assert rerun.decided == {"completed": 2}  # the first one is not counted again
+    assert rerun.decided == {"completed": 3 - decided_before}  # finished ones are not counted again
     assert [s.state for s in store.list_sessions()] == [SessionState.COMPLETED] * 3
     assert find_sync_work(store) == []
+
+
+def test_a_graph_outage_during_sync_fails_clearly_and_the_next_run_resumes(
+    graph_settings: GraphSettings, store: Store, admin: Any
+) -> None:
+    sessions = book_at(graph_settings, store, NINE, NINE + timedelta(hours=1))
+    for session in sessions:
+        play(admin, session, {MAYA: 15, RAVI: 15})
+    now = NINE + timedelta(hours=3)
+    outage = admin.fault(path=".*", status=503, retryAfter=0)
+    with pytest.raises(GraphUnavailable):
+        sync(replace(graph_settings, max_attempts=2), store, now)
+    assert {s.state for s in store.list_sessions()} == {SessionState.SCHEDULED}
+    admin.delete(f"/faults/{outage['id']}")
+    assert sync(graph_settings, store, now).decided == {"completed": 2}
