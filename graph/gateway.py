@@ -44,7 +44,7 @@ from core.model import AttendanceInterval, AttendanceRecord, AttendanceReport, C
 from graph.auth import MsalTokenProvider
 from graph.client import build_graph_client
 from graph.config import GraphSettings
-from graph.errors import GraphNotFound, GraphRequestError, GraphUnavailable
+from graph.errors import GraphNotFound, GraphRequestError
 from graph.mapping import event_snapshot, item_from_json, mailbox_zone, working_hours_from_json
 from graph.retry import TRANSIENT_STATUSES, call_graph, retry_after_seconds
 from graph.timezones import parse_graph_datetime
