@@ -16,9 +16,9 @@ from graph.errors import GraphError
 from graph.gateway import GraphGateway
 from micromentor.bootstrap import utc_now
 from micromentor.demo import add_demo_arguments, run_demo
+from micromentor.files import read_policy_file
 from micromentor.settings import load_settings
 from micromentor.tenant import graph_settings_for
-from policies import TenantPolicy, parse_policy
 from services.booking import BookingRequest, book_session, session_to_json
 from services.report import FORMATS, build_report, default_period, render
 from services.slots import SlotQuery, search_slots, slots_to_json
@@ -42,28 +42,13 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message}")
 
 
-def _read_policy(path: str | None) -> TenantPolicy | None:
-    if path is None:
-        return None
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise InputError("--policy", f"no such file: {path}") from exc
-    except json.JSONDecodeError as exc:
-        raise InputError("--policy", f"malformed JSON: {exc}") from exc
-    try:
-        return parse_policy(data)
-    except InputError as exc:
-        raise InputError(f"--policy {exc.field}", exc.message) from exc
-
-
 def _print_json(body: Any) -> None:
     sys.stdout.write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")
 
 
 def _cmd_slots(args: argparse.Namespace) -> int:
     now = parse_aware("--now", args.now) if args.now else utc_now()
-    policy = _read_policy(args.policy) or TenantPolicy()
+    policy = read_policy_file(args.policy)
     query = SlotQuery(
         mentor=args.mentor, mentees=tuple(args.mentee or ()), now=now, minutes=args.minutes, limit=args.limit
     )
@@ -91,7 +76,7 @@ def _store_url(path: str | None) -> str:
 
 def _cmd_book(args: argparse.Namespace) -> int:
     now = parse_aware("--now", args.now) if args.now else utc_now()
-    policy = _read_policy(args.policy) or TenantPolicy()
+    policy = read_policy_file(args.policy)
     request = BookingRequest(
         mentor=args.mentor,
         mentees=tuple(args.mentee or ()),
@@ -121,7 +106,7 @@ def _cmd_sync(args: argparse.Namespace) -> int:
     now = parse_aware("--now", args.now) if args.now else utc_now()
     settings = load_settings()
     store = open_store(_store_url(args.store))
-    policy = _read_policy(args.policy) or TenantPolicy()
+    policy = read_policy_file(args.policy)
     organizers = find_sync_work(store)
     with graph_settings_for(args.tenant, settings.graph) as graph_settings:
 
@@ -160,7 +145,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     period_from = parse_aware("--from", args.period_from) if args.period_from else default_from
     period_to = parse_aware("--to", args.period_to) if args.period_to else default_to
     store = open_store(_store_url(args.store))
-    policy = _read_policy(args.policy) or TenantPolicy()
+    policy = read_policy_file(args.policy)
     report = asyncio.run(build_report(store, policy, period_from=period_from, period_to=period_to))
     _, text = render(report, args.format)
     if args.out:

@@ -51,9 +51,10 @@ from core.timefmt import iso_z, parse_aware
 from graph.config import GraphSettings
 from graph.gateway import GraphGateway
 from micromentor.demo_org import WEEKDAYS, DemoOrg, DemoPerson, build_demo_org, overlap_minutes
+from micromentor.files import read_policy_file
 from micromentor.settings import load_settings
 from micromentor.tenant import emulator_settings, start_local_tenant
-from policies import TenantPolicy, parse_policy
+from policies import TenantPolicy
 from reporting.formatting import duration, percent
 from services.booking import BookingRequest, book_session
 from services.report import build_report, render
@@ -186,21 +187,6 @@ def add_demo_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--seed", type=int, default=7, metavar="N", help="random seed of the organisation and events")
     parser.add_argument("--policy", metavar="POLICY.json", help="focus-time policy (default: policy.md's defaults)")
-
-
-def _read_policy(path: str | None) -> TenantPolicy:
-    if path is None:
-        return TenantPolicy()
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise InputError("--policy", f"no such file: {path}") from exc
-    except json.JSONDecodeError as exc:
-        raise InputError("--policy", f"malformed JSON: {exc}") from exc
-    try:
-        return parse_policy(data)
-    except InputError as exc:
-        raise InputError(f"--policy {exc.field}", exc.message) from exc
 
 
 def _store_path(text: str) -> Path:
@@ -826,7 +812,7 @@ def run_demo(args: argparse.Namespace) -> int:
     weeks = args.weeks
     if isinstance(weeks, bool) or not isinstance(weeks, int) or not 1 <= weeks <= MAX_WEEKS:
         raise InputError("--weeks", f"must be between 1 and {MAX_WEEKS}")
-    policy = _read_policy(args.policy)
+    policy = read_policy_file(args.policy)
     out_dir = Path(args.out)
     store_path = _store_path(args.store)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -3,21 +3,24 @@ functions behind uvicorn on a free loopback port) against it."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import ssl
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import pytest
 import uvicorn
 
+from graph.config import GraphSettings
+from graph.gateway import GraphGateway
 from micromentor.bootstrap import Runtime, configure
 from micromentor.localhost import LocalHost
 from micromentor.settings import Settings
@@ -27,6 +30,22 @@ DATA = Path(__file__).parent / "data"
 TENANT_SEED = DATA / "tenant.json"
 POLICY_FILE = DATA / "policy.json"
 API_NOW = datetime(2026, 11, 30, 0, 0, tzinfo=UTC)  # the live API's clock: a Monday
+
+
+T = TypeVar("T")
+
+
+def with_graph(settings: GraphSettings, body: Callable[[GraphGateway], Awaitable[T]]) -> T:
+    """Run `body` with a fresh GraphGateway (msal + msgraph-sdk) on its own event loop, then close it."""
+
+    async def main() -> T:
+        graph = GraphGateway(settings)
+        try:
+            return await body(graph)
+        finally:
+            await graph.aclose()
+
+    return asyncio.run(main())
 
 
 def load_seed() -> dict[str, Any]:

@@ -39,7 +39,6 @@ CONTENT_TYPES = {
     ".ico": "image/x-icon",
     ".txt": "text/plain",
 }
-_TEXT = frozenset({".html", ".js", ".css", ".json", ".xml", ".svg", ".txt"})
 _NAME = re.compile(r"[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*")
 # The task pane may load Office.js from Microsoft's CDN (Microsoft's supported source for it) and talk
 # to Entra ID when MSAL runs outside Outlook; everything else comes from this origin.
@@ -96,16 +95,13 @@ async def _serve(req: func.HttpRequest, folder: str | None) -> func.HttpResponse
             return _not_found(shown)
         content, suffix = await asyncio.to_thread(path.read_bytes), path.suffix.lower()
     etag = '"' + hashlib.sha256(content).hexdigest()[:32] + '"'
-    mimetype = CONTENT_TYPES[suffix]
-    content_type = f"{mimetype}; charset=utf-8" if suffix in _TEXT else mimetype
     headers = {"ETag": etag, "Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"}
     if suffix == ".html":
         headers["Content-Security-Policy"] = TASKPANE_CSP
     if etag in {tag.strip() for tag in (req.headers.get("If-None-Match") or "").split(",")}:
         return func.HttpResponse(status_code=304, headers=headers)
-    # An explicit Content-Type: the Functions worker would otherwise add a charset to images too.
-    headers["Content-Type"] = content_type
-    return func.HttpResponse(content, status_code=200, mimetype=mimetype, headers=headers)
+    # Like the Functions worker, the local host adds `; charset=utf-8` to text/* types only.
+    return func.HttpResponse(content, status_code=200, mimetype=CONTENT_TYPES[suffix], charset="utf-8", headers=headers)
 
 
 @bp.route(route="addin/{file}", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)

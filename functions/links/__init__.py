@@ -117,8 +117,7 @@ async def link_page(req: func.HttpRequest) -> func.HttpResponse:
         return _html(
             refusal_page(
                 "This link has expired",
-                f"This booking link expired on {exc.expires:%d %B %Y at %H:%M} UTC. "
-                f"Ask {exc.mentor} for a new one.",
+                f"This booking link expired on {exc.expires:%d %B %Y at %H:%M} UTC. Ask {exc.mentor} for a new one.",
             ),
             410,
         )

@@ -123,7 +123,7 @@ def availability_page(availability: MentorAvailability, *, expires: datetime, bo
     else:
         why = "; ".join(availability.reasons) or "no free time"
         times = (
-            f'<p>{first} has no free time for a session before '
+            f"<p>{first} has no free time for a session before "
             f'<time datetime="{iso_z(availability.searched_to)}" data-moment>'
             f"{_utc_text(availability.searched_to)} UTC</time> ({escape(why)}).</p>\n"
         )

@@ -45,7 +45,9 @@ window.Office = {{
     return Promise.resolve(info);
   }},
   context: {{
-    requirements: {{ isSetSupported: function (name) {{ return name === "NestedAppAuth" ? {json.dumps(nested)} : true; }} }},
+    requirements: {{
+      isSetSupported: function (name) {{ return name === "NestedAppAuth" ? {json.dumps(nested)} : true; }}
+    }},
     mailbox: {{ userProfile: {{ emailAddress: {json.dumps(upn)} }}, item: {json.dumps(item)} }}
   }},
   auth: {{ getAccessToken: function () {{ window.__officeSso += 1; return Promise.resolve({json.dumps(token)}); }} }}

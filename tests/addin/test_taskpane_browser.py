@@ -23,6 +23,7 @@ from tests.conftest import API_NOW, LiveApi
 
 MAYA, RAVI = "maya@contoso.example", "ravi@contoso.example"
 KOLKATA = timedelta(hours=5, minutes=30)
+DASH = "\u2013"  # the en dash between two times
 WAIT_MS = 20_000
 
 
@@ -95,11 +96,15 @@ def test_taskpane_lists_times_in_the_viewers_zone_and_books_one(
         # Shared time is Mon-Thu 08:00-12:30Z; a 15-minute session ends by 12:30Z.
         assert start.weekday() <= 3 and (8, 0) <= (start.hour, start.minute) <= (12, 15), start
         local_start, local_end = start + KOLKATA, start + timedelta(minutes=15) + KOLKATA
-        expected = f"{local_start:%a} {local_start.day} {local_start:%b}, {local_start:%H:%M} – {local_end:%H:%M}"
+        expected = f"{local_start:%a} {local_start.day} {local_start:%b}, {local_start:%H:%M} {DASH} {local_end:%H:%M}"
         assert node.text_content() == expected
     assert starts == sorted(starts)
     assert page.text_content("#zone") == "Times are in India Standard Time."
     save_screenshot(page, tmp_path, "taskpane.png")
+    for width in (450, 320):  # Outlook's task pane widths: nothing may scroll sideways
+        page.set_viewport_size({"width": width, "height": 860})
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+    save_screenshot(page, tmp_path, "taskpane-320.png")
 
     page.check("label.slot >> nth=0")
     page.click("#book")
@@ -107,7 +112,7 @@ def test_taskpane_lists_times_in_the_viewers_zone_and_books_one(
     chosen = starts[0]
     local = chosen + KOLKATA
     assert page.text_content("#done-when") == (
-        f"{local:%a} {local.day} {local:%b}, {local:%H:%M} – {local + timedelta(minutes=15):%H:%M} with {MAYA}."
+        f"{local:%a} {local.day} {local:%b}, {local:%H:%M} {DASH} {local + timedelta(minutes=15):%H:%M} with {MAYA}."
     )
     join = page.get_attribute("#join", "href") or ""
     assert join.startswith("https://")
@@ -178,9 +183,16 @@ def test_link_page_lists_the_mentors_times_and_refuses_changed_or_expired_links(
     ranges = [" ".join((item.text_content() or "").split()) for item in page.query_selector_all("li[data-range]")]
     # Mon-Thu 08:00-15:30Z of two weeks, read in Kolkata: 13:30-21:00.
     assert ranges == [
-        f"{day}, 13:30 – 21:00"
+        f"{day}, 13:30 {DASH} 21:00"
         for day in (
-            "Mon 30 Nov", "Tue 1 Dec", "Wed 2 Dec", "Thu 3 Dec", "Mon 7 Dec", "Tue 8 Dec", "Wed 9 Dec", "Thu 10 Dec"
+            "Mon 30 Nov",
+            "Tue 1 Dec",
+            "Wed 2 Dec",
+            "Thu 3 Dec",
+            "Mon 7 Dec",
+            "Tue 8 Dec",
+            "Wed 9 Dec",
+            "Thu 10 Dec",
         )
     ]
     assert page.text_content("#zone") == "Times are shown in your time zone (India Standard Time)."

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -16,6 +15,7 @@ from graph.config import GraphSettings
 from graph.errors import GraphAuthError, GraphUnavailable
 from graph.gateway import GraphGateway
 from graph.values import EventDraft
+from tests.conftest import with_graph
 
 T = TypeVar("T")
 ANA, RAVI, MAYA, SITA = (
@@ -24,17 +24,6 @@ ANA, RAVI, MAYA, SITA = (
     "maya@contoso.example",
     "sita@contoso.example",
 )
-
-
-def with_gateway(settings: GraphSettings, body: Callable[[GraphGateway], Awaitable[T]]) -> T:
-    async def run() -> T:
-        gateway = GraphGateway(settings)
-        try:
-            return await body(gateway)
-        finally:
-            await gateway.aclose()
-
-    return asyncio.run(run())
 
 
 def utc(text: str) -> datetime:
@@ -69,7 +58,7 @@ def test_get_schedule_pacific_mentor_and_india_mentee(graph_settings: GraphSetti
     async def body(g: GraphGateway) -> Any:
         return await g.get_schedules(ANA, [ANA, RAVI], utc("2026-11-30T00:00:00"), utc("2026-12-05T00:00:00"), 15)
 
-    schedules = with_gateway(graph_settings, body)
+    schedules = with_graph(graph_settings, body)
     ana = sorted((i.start, i.end, i.show_as) for i in schedules[ANA].items)
     assert (utc("2026-12-01T16:00:00"), utc("2026-12-01T18:00:00"), "busy") in ana
     stand_ups = [(s, e) for s, e, _ in ana if (e - s) == timedelta(minutes=15) and s.hour == 17]
@@ -92,7 +81,7 @@ def test_mailboxes_map_windows_and_iana_zones(graph_settings: GraphSettings) -> 
     async def body(g: GraphGateway) -> Any:
         return await g.get_mailboxes([ANA, MAYA, SITA, "nobody@contoso.example"])
 
-    boxes = with_gateway(graph_settings, body)
+    boxes = with_graph(graph_settings, body)
     assert "nobody@contoso.example" not in boxes
     july = datetime(2026, 7, 1, 12, 0, tzinfo=UTC)
     assert july.astimezone(boxes[ANA].tz).utcoffset() == timedelta(hours=-7)  # PDT
@@ -109,7 +98,7 @@ def test_throttled_call_waits_for_retry_after_then_succeeds(graph_settings: Grap
         return await g.get_schedules(ANA, [RAVI], utc("2026-12-01T00:00:00"), utc("2026-12-02T00:00:00"), 30)
 
     started = time.monotonic()
-    schedules = with_gateway(graph_settings, body)
+    schedules = with_graph(graph_settings, body)
     waited = time.monotonic() - started
     assert RAVI in schedules
     assert waited >= 1.0  # Retry-After: 1 was honoured before the second attempt
@@ -124,7 +113,7 @@ def test_route_that_stays_down_fails_clearly_after_the_budget(graph_settings: Gr
         return await g.get_schedules(ANA, [RAVI], utc("2026-12-01T00:00:00"), utc("2026-12-02T00:00:00"), 30)
 
     with pytest.raises(GraphUnavailable) as caught:
-        with_gateway(settings, body)
+        with_graph(settings, body)
     assert "503" in str(caught.value) and "gave up after 3 attempts" in str(caught.value)
     # One retry layer: exactly max_attempts sends, not attempts x the SDK's own retries.
     assert graph_requests(admin, "POST", "getSchedule") == 3
@@ -137,7 +126,7 @@ def test_repeated_create_with_one_transaction_id_leaves_one_event(graph_settings
         items = await g.calendar_items(ANA, utc("2026-12-03T00:00:00"), utc("2026-12-04T00:00:00"))
         return first, second, items
 
-    first, second, items = with_gateway(graph_settings, body)
+    first, second, items = with_graph(graph_settings, body)
     assert first.id == second.id and first.join_url == second.join_url
     assert first.join_url and first.join_url.startswith("https://")
     assert [i.subject for i in items if i.subject.startswith("Micro mentoring")] == ["Micro mentoring: test"]
@@ -152,7 +141,7 @@ def test_create_survives_a_connection_dropped_after_the_write(graph_settings: Gr
         mentee = await g.calendar_items(RAVI, utc("2026-12-03T00:00:00"), utc("2026-12-04T00:00:00"))
         return created, items, mentee
 
-    created, items, mentee = with_gateway(graph_settings, body)
+    created, items, mentee = with_graph(graph_settings, body)
     mine = [i for i in items if i.subject == "Micro mentoring: test"]
     assert len(mine) == 1 and mine[0].event_id == created.id
     assert len([i for i in mentee if i.subject == "Micro mentoring: test"]) == 1  # attendee copy
@@ -168,7 +157,7 @@ def test_cancel_and_get_event(graph_settings: GraphSettings) -> None:
         mentee = await g.calendar_items(RAVI, utc("2026-12-03T00:00:00"), utc("2026-12-04T00:00:00"))
         return created, fetched, after, mentee
 
-    _, fetched, after, mentee = with_gateway(graph_settings, body)
+    _, fetched, after, mentee = with_graph(graph_settings, body)
     assert fetched is not None and fetched.transaction_id == "tx-cancel"
     assert fetched.categories == ("Micro-mentoring",)
     assert fetched.responses.get(RAVI) is not None
@@ -181,7 +170,7 @@ def test_calendar_view_follows_pages_and_expands_recurrence(graph_settings: Grap
     async def body(g: GraphGateway) -> Any:
         return await g.calendar_items(ANA, utc("2026-11-30T00:00:00"), utc("2027-03-01T00:00:00"))
 
-    items = with_gateway(graph_settings, body)
+    items = with_graph(graph_settings, body)
     stand_ups = [i for i in items if i.subject == "Team stand-up"]
     # Mon/Wed/Fri from 2026-11-30 up to 2027-02-26: 13 weeks x 3 = 39 occurrences (more than one page of 10)
     assert len(stand_ups) == 39
@@ -196,7 +185,7 @@ def test_wrong_client_secret_is_a_clear_auth_error(graph_settings: GraphSettings
         return await g.get_user(ANA)
 
     with pytest.raises(GraphAuthError) as caught:
-        with_gateway(settings, body)
+        with_graph(settings, body)
     assert "invalid_client" in str(caught.value)
 
 
@@ -209,6 +198,6 @@ def test_expired_token_is_refreshed_once(graph_settings: GraphSettings, admin: A
         second = await g.get_user(RAVI)
         return first, second
 
-    first, second = with_gateway(graph_settings, body)
+    first, second = with_graph(graph_settings, body)
     assert first.display_name == "Ana Ortiz" and second.office_location == "Bengaluru"
     assert ZoneInfo  # imported for readers: zones above are zoneinfo-backed

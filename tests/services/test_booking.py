@@ -8,7 +8,6 @@ Ravi's working hours are 04:30-13:30Z. Shared: Mon-Thu 08:00-12:30Z.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -23,6 +22,7 @@ from services.booking import BookingRequest, book_session
 from services.sessions import cancel_session
 from store import open_store
 from store.base import Store
+from tests.conftest import with_graph
 
 T = TypeVar("T")
 MAYA, RAVI, SITA = "maya@contoso.example", "ravi@contoso.example", "sita@contoso.example"
@@ -34,17 +34,6 @@ URL = "http://127.0.0.1:7071"
 @pytest.fixture
 def store(tmp_path: Path) -> Store:
     return open_store(f"sqlite:///{tmp_path / 'mm.db'}")
-
-
-def run(settings: GraphSettings, body: Callable[[GraphGateway], Awaitable[T]]) -> T:
-    async def main() -> T:
-        graph = GraphGateway(settings)
-        try:
-            return await body(graph)
-        finally:
-            await graph.aclose()
-
-    return asyncio.run(main())
 
 
 def request(start: datetime = MONDAY_9, **changes: Any) -> BookingRequest:
@@ -71,7 +60,7 @@ def test_booked_session_is_on_both_calendars_with_agenda(graph_settings: GraphSe
         mentee_events = await g.calendar_events(RAVI, MONDAY_9, MONDAY_9 + timedelta(hours=1))
         return result, mentor_events, mentee_events
 
-    result, mentor_events, mentee_events = run(graph_settings, body)
+    result, mentor_events, mentee_events = with_graph(graph_settings, body)
     session = result.session
     assert result.created and session.event_id and session.join_url
     assert (session.start, session.end) == (MONDAY_9, MONDAY_9 + timedelta(minutes=15))
@@ -101,7 +90,7 @@ def test_same_key_twice_books_once_and_other_body_conflicts(graph_settings: Grap
         events = await g.calendar_events(MAYA, NOW, NOW + timedelta(days=1))
         return first, again, clash.value, events
 
-    first, again, clash, events = run(graph_settings, body)
+    first, again, clash, events = with_graph(graph_settings, body)
     assert first.created and not again.created
     assert again.session.id == first.session.id
     assert clash.field == "Idempotency-Key"
@@ -115,7 +104,7 @@ def test_twenty_concurrent_bookings_of_one_slot_yield_one_session(
         attempts = [book(g, store, request(idempotency_key=f"k-{i}")) for i in range(20)]
         return await asyncio.gather(*attempts, return_exceptions=True)
 
-    outcomes = run(graph_settings, body)
+    outcomes = with_graph(graph_settings, body)
     booked = [o for o in outcomes if not isinstance(o, BaseException)]
     conflicts = [o for o in outcomes if isinstance(o, Conflict)]
     assert len(booked) == 1 and len(conflicts) == 19, outcomes
@@ -135,7 +124,7 @@ def test_a_booking_over_the_weekly_cap_is_refused_naming_the_cap(graph_settings:
             await book(g, store, request(MONDAY_9 + timedelta(days=1)), policy)
         return refused.value
 
-    refused = run(graph_settings, body)
+    refused = with_graph(graph_settings, body)
     assert refused.rule == "max_sessions_per_week"
 
 
@@ -160,7 +149,7 @@ def test_bad_input_names_the_field(
             await book(g, store, request(**changes))
         return caught.value
 
-    assert run(graph_settings, body).field == field
+    assert with_graph(graph_settings, body).field == field
 
 
 def test_question_html_arrives_escaped(graph_settings: GraphSettings, store: Store) -> None:
@@ -170,7 +159,7 @@ def test_question_html_arrives_escaped(graph_settings: GraphSettings, store: Sto
         result = await book(g, store, request(question=question))
         return await g.get_event(MAYA, result.session.event_id)
 
-    event = run(graph_settings, body)
+    event = with_graph(graph_settings, body)
     assert "<script>" not in event.body_html
     assert "&lt;script&gt;" in event.body_html
 
@@ -184,7 +173,7 @@ def test_retry_after_a_dropped_connection_leaves_one_event(
         result = await book(g, store, request(idempotency_key="drop-1"))
         return result, await g.calendar_events(MAYA, NOW, NOW + timedelta(days=1))
 
-    result, events = run(graph_settings, body)
+    result, events = with_graph(graph_settings, body)
     assert result.created
     assert [e["id"] for e in events if e["categories"] == ["Micro-mentoring"]] == [result.session.event_id]
 
@@ -203,7 +192,7 @@ def test_a_crash_between_claim_and_create_is_finished_by_the_retry(
             return exc
         raise AssertionError("expected the booking to fail while Graph is down")
 
-    failure = run(graph_settings, first_try)
+    failure = with_graph(graph_settings, first_try)
     assert "503" in str(failure)
     [half] = store.list_sessions(mentor=MAYA)
     assert half.event_id is None
@@ -213,7 +202,7 @@ def test_a_crash_between_claim_and_create_is_finished_by_the_retry(
         result = await book(g, store, request(idempotency_key="crash-1"))
         return result, await g.calendar_events(MAYA, NOW, NOW + timedelta(days=1))
 
-    result, events = run(graph_settings, retry)
+    result, events = with_graph(graph_settings, retry)
     assert result.session.id == half.id and result.session.event_id
     assert [e["id"] for e in events if e["categories"] == ["Micro-mentoring"]] == [result.session.event_id]
 
@@ -225,6 +214,6 @@ def test_cancel_removes_the_meeting_and_frees_the_slot(graph_settings: GraphSett
         again = await book(g, store, request(idempotency_key="c-2"))
         return cancelled, again
 
-    cancelled, again = run(graph_settings, body)
+    cancelled, again = with_graph(graph_settings, body)
     assert cancelled.state.value == "cancelled"
     assert again.created and again.session.start == MONDAY_9

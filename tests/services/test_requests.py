@@ -14,10 +14,9 @@ Now is Monday 30 Nov 06:00Z; two hours' notice makes 08:00Z the earliest start.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -47,7 +46,7 @@ from services.requests import (
 )
 from store import open_store
 from store.base import Store
-from tests.conftest import DATA, Admin
+from tests.conftest import DATA, Admin, with_graph
 
 T = TypeVar("T")
 SEED = DATA / "onboarding-tenant.json"
@@ -109,17 +108,6 @@ def catalogue() -> MentorCatalogue:
     return load_catalogue(CATALOGUE_FILE)
 
 
-def run(settings: GraphSettings, body: Callable[[GraphGateway], Awaitable[T]]) -> T:
-    async def main() -> T:
-        graph = GraphGateway(settings)
-        try:
-            return await body(graph)
-        finally:
-            await graph.aclose()
-
-    return asyncio.run(main())
-
-
 def ask(**changes: Any) -> RequestInput:
     values: dict[str, Any] = {
         "mentee": CAMILLE,
@@ -141,7 +129,7 @@ def submit(
     async def body(graph: GraphGateway) -> RequestOutcome:
         return await submit_request(graph, store, policy or TenantPolicy(), catalogue, data, now=NOW, public_url=URL)
 
-    return run(settings, body)
+    return with_graph(settings, body)
 
 
 def booked(outcome: RequestOutcome) -> list[tuple[str, datetime]]:

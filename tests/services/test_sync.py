@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ssl
-from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -28,6 +27,7 @@ from services.booking import BookingRequest, book_session
 from services.sync import find_sync_work, sync_organizer
 from store import open_store
 from store.base import Store
+from tests.conftest import with_graph
 
 T = TypeVar("T")
 MAYA, RAVI = "maya@contoso.example", "ravi@contoso.example"
@@ -41,17 +41,6 @@ def store(tmp_path: Path) -> Store:
     return open_store(f"sqlite:///{tmp_path / 'mm.db'}")
 
 
-def run(settings: GraphSettings, body: Callable[[GraphGateway], Awaitable[T]]) -> T:
-    async def main() -> T:
-        graph = GraphGateway(settings)
-        try:
-            return await body(graph)
-        finally:
-            await graph.aclose()
-
-    return asyncio.run(main())
-
-
 def book_at(settings: GraphSettings, store: Store, *starts: datetime) -> list[Session]:
     async def body(g: GraphGateway) -> list[Session]:
         booked = []
@@ -61,11 +50,11 @@ def book_at(settings: GraphSettings, store: Store, *starts: datetime) -> list[Se
             booked.append(result.session)
         return booked
 
-    return run(settings, body)
+    return with_graph(settings, body)
 
 
 def sync(settings: GraphSettings, store: Store, now: datetime, chunk_size: int = 20) -> Any:
-    return run(settings, lambda g: sync_organizer(g, store, POLICY, MAYA, now=now, chunk_size=chunk_size))
+    return with_graph(settings, lambda g: sync_organizer(g, store, POLICY, MAYA, now=now, chunk_size=chunk_size))
 
 
 def play(admin: Any, session: Session, minutes: dict[str, float]) -> None:
@@ -214,7 +203,7 @@ def test_a_sync_killed_halfway_loses_and_double_counts_nothing(
         with contextlib.suppress(asyncio.CancelledError):
             await worker
 
-    run(graph_settings, killed)
+    with_graph(graph_settings, killed)
     decided_before = len([s for s in store.list_sessions() if s.state == SessionState.COMPLETED])
     assert 1 <= decided_before < 3
     admin.post("/config", {"latencyMs": 0})
