@@ -13,10 +13,8 @@ import contextlib
 import inspect
 import logging
 import re
-import uuid
-from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,10 +26,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from store.queues import MAX_DEQUEUE_COUNT, InProcessQueues, Queues, Received
+
 __all__ = ["LocalHost", "RegisteredFunction"]
 
 log = logging.getLogger(__name__)
-MAX_DEQUEUE_COUNT = 5  # host.json extensions.queues.maxDequeueCount
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,20 +60,6 @@ class _TimerInfo:
     """What the Functions host passes a timer function (func.TimerRequest's interface)."""
 
     past_due = False
-
-
-@dataclass(slots=True)
-class LocalQueues:
-    """In-process stand-in for Azure Storage queues: messages, and poison queues for failures."""
-
-    pending: dict[str, asyncio.Queue[tuple[str, bytes, int]]] = field(default_factory=dict)
-    poison: dict[str, list[bytes]] = field(default_factory=lambda: defaultdict(list))
-
-    def queue(self, name: str) -> asyncio.Queue[tuple[str, bytes, int]]:
-        return self.pending.setdefault(name, asyncio.Queue())
-
-    def put(self, name: str, body: bytes, dequeue_count: int = 0) -> None:
-        self.queue(name).put_nowait((uuid.uuid4().hex, body, dequeue_count))
 
 
 _DISCOVERED: dict[int, list[RegisteredFunction]] = {}
@@ -122,9 +107,9 @@ def _as_bytes(value: Any) -> bytes:
 
 
 class LocalHost:
-    def __init__(self, app: func.FunctionApp, *, route_prefix: str = "api") -> None:
+    def __init__(self, app: func.FunctionApp, *, route_prefix: str = "api", queues: Queues | None = None) -> None:
         self.functions = _discover(app)
-        self.queues = LocalQueues()
+        self.queues: Queues = queues or InProcessQueues()
         self.route_prefix = route_prefix
         self.loop: asyncio.AbstractEventLoop | None = None
 
@@ -151,40 +136,46 @@ class LocalHost:
                 continue
             messages = value.get() if isinstance(value.get(), list) else [value.get()]
             for message in messages:
-                self.queues.put(str(binding["queueName"]), _as_bytes(message))
+                await self.queues.put(str(binding["queueName"]), _as_bytes(message))
         return result
 
     async def run_timer(self, name: str) -> None:
         [timer] = [f for f in self.by_kind("timerTrigger") if f.name == name]
         await self.invoke(timer, _TimerInfo())
 
-    async def drain(self) -> None:
-        """Process queued messages until every queue is empty (tests and the demo use it)."""
-        while any(not q.empty() for q in self.queues.pending.values()):
-            for name, queue in list(self.queues.pending.items()):
-                while not queue.empty():
-                    await self._deliver(name, queue.get_nowait())
+    def queue_names(self) -> list[str]:
+        return sorted({str(q.trigger["queueName"]) for q in self.by_kind("queueTrigger")})
 
-    async def _deliver(self, name: str, item: tuple[str, bytes, int]) -> None:
-        message_id, body, dequeued = item
-        for worker in self.by_kind("queueTrigger"):
-            if worker.trigger.get("queueName") != name:
-                continue
-            message = QueueMessage(id=message_id, body=body, dequeue_count=dequeued + 1)  # type: ignore[no-untyped-call]
-            try:
-                await self.invoke(worker, message)
-            except Exception:
-                log.exception("queue %s: %s failed (attempt %d)", name, worker.name, dequeued + 1)
-                if dequeued + 1 >= MAX_DEQUEUE_COUNT:
-                    self.queues.poison[f"{name}-poison"].append(body)
-                else:
-                    self.queues.put(name, body, dequeued + 1)
+    async def drain(self) -> None:
+        """Deliver queued messages until every queue is empty (tests and the demo use it)."""
+        busy = True
+        while busy:
+            busy = False
+            for name in self.queue_names():
+                while (message := await self.queues.receive(name, wait=0.05)) is not None:
+                    busy = True
+                    await self._deliver(name, message)
+
+    async def _deliver(self, name: str, message: Received) -> None:
+        trigger = QueueMessage(id=message.id, body=message.body, dequeue_count=message.dequeue_count)  # type: ignore[no-untyped-call]
+        try:
+            for worker in self.by_kind("queueTrigger"):
+                if worker.trigger.get("queueName") == name:
+                    await self.invoke(worker, trigger)
+        except Exception:
+            log.exception("queue %s: attempt %d failed", name, message.dequeue_count)
+            if message.dequeue_count >= MAX_DEQUEUE_COUNT:
+                await self.queues.poison(name, message)
+            else:
+                await self.queues.retry(name, message)
+            return
+        await self.queues.complete(name, message)
 
     async def _queue_worker(self, name: str) -> None:
-        queue = self.queues.queue(name)
         while True:
-            item = await queue.get()
-            await self._deliver(name, item)
+            message = await self.queues.receive(name, wait=1.0)
+            if message is not None:
+                await self._deliver(name, message)
 
     async def _timer_loop(self, timer: RegisteredFunction) -> None:
         if timer.trigger.get("runOnStartup"):
@@ -232,8 +223,7 @@ class LocalHost:
             tasks: list[asyncio.Task[None]] = []
             if run_background:
                 tasks += [asyncio.create_task(self._timer_loop(t)) for t in self.by_kind("timerTrigger")]
-                names = {str(q.trigger["queueName"]) for q in self.by_kind("queueTrigger")}
-                tasks += [asyncio.create_task(self._queue_worker(n)) for n in sorted(names)]
+                tasks += [asyncio.create_task(self._queue_worker(n)) for n in self.queue_names()]
             try:
                 yield
             finally:

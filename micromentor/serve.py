@@ -19,6 +19,7 @@ from micromentor.bootstrap import Runtime, configure
 from micromentor.localhost import LocalHost
 from micromentor.settings import load_settings
 from micromentor.tenant import emulator_settings, start_local_tenant
+from store.queues import AzureQueues
 
 __all__ = ["DEFAULT_SEED", "serve"]
 
@@ -76,7 +77,8 @@ def serve(*, port: int, seed: str | None, store_url: str) -> int:
         if port:
             settings = replace(settings, public_url=f"http://127.0.0.1:{port}")
         configure(Runtime(settings))
-        app = LocalHost(function_app.app).asgi()
+        queues = AzureQueues(settings.queue_connection) if settings.queue_connection else None
+        app = LocalHost(function_app.app, queues=queues).asgi()
         config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
         server = _Server(config)
         try:

@@ -8,11 +8,22 @@ from typing import Any, Protocol
 from graph.errors import GraphError
 from graph.gateway import GraphGateway
 from store.base import Store
+from store.queues import AzureQueues
 
-__all__ = ["check_health"]
+__all__ = ["SYNC_QUEUE", "check_health"]
+
+SYNC_QUEUE = "sync-work"
+
+
+class _Settings(Protocol):
+    @property
+    def queue_connection(self) -> str | None: ...
 
 
 class _Runtime(Protocol):
+    @property
+    def settings(self) -> _Settings: ...
+
     @property
     def graph(self) -> GraphGateway: ...
 
@@ -32,5 +43,12 @@ async def check_health(rt: _Runtime) -> dict[str, Any]:
         checks["graph"] = {"ok": True, "url": rt.graph.settings.graph_url}
     except GraphError as exc:
         checks["graph"] = {"ok": False, "error": str(exc)}
+    if rt.settings.queue_connection:
+        # Poison messages are work that failed five times: kept for inspection, reported here.
+        try:
+            poisoned = await AzureQueues(rt.settings.queue_connection).poisoned(SYNC_QUEUE)
+            checks["queue"] = {"ok": True, "poisoned": len(poisoned)}
+        except Exception as exc:  # an unreachable queue means unhealthy; report it, do not raise
+            checks["queue"] = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
     status = "ok" if all(c["ok"] for c in checks.values()) else "degraded"
     return {"status": status, "checks": checks}

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import logging
 import math
-from datetime import timedelta
+import threading
+import time
+import weakref
+from datetime import datetime, timedelta
 from typing import Any
 
 import azure.functions as func
@@ -18,7 +21,15 @@ from graph.errors import GraphError, GraphNotFound, GraphUnavailable
 from identity import Caller, Forbidden
 from identity.functions import respond_as_caller
 from micromentor.bootstrap import Runtime, runtime
-from services.links import MAX_TTL, LinkExpired, LinkInvalid, make_link, mentor_availability, read_link
+from services.links import (
+    MAX_TTL,
+    LinkExpired,
+    LinkInvalid,
+    MentorAvailability,
+    make_link,
+    mentor_availability,
+    read_link,
+)
 
 __all__ = ["DEFAULT_TTL_HOURS", "bp"]
 
@@ -37,12 +48,36 @@ _PAGE_HEADERS = {
 }
 
 
+_warned: weakref.WeakSet[Runtime] = weakref.WeakSet()
+# The page is the one anonymous route: a link pasted in a busy chat (unfurlers, refreshes) must not turn
+# into a stream of Graph calls. Each runtime keeps a mentor's free times for a minute.
+CACHE_SECONDS = 60.0
+CACHE_SIZE = 256
+_cache: weakref.WeakKeyDictionary[Runtime, dict[str, tuple[float, MentorAvailability]]] = weakref.WeakKeyDictionary()
+_cache_lock = threading.Lock()
+
+
 def _secret(rt: Runtime) -> str:
     secret = rt.settings.link_secret
-    if secret == _DEFAULT_SECRET:
+    if secret == _DEFAULT_SECRET and rt not in _warned:
         # Fine against the emulator; on a real tenant anyone could forge links to read a mentor's free times.
         log.warning("MICROMENTOR_LINK_SECRET is not set: booking links are signed with the public default")
+        _warned.add(rt)
     return secret
+
+
+async def _availability(rt: Runtime, mentor: str, now: datetime) -> MentorAvailability:
+    with _cache_lock:
+        entries = _cache.setdefault(rt, {})
+        hit = entries.get(mentor)
+    if hit is not None and time.monotonic() - hit[0] < CACHE_SECONDS:
+        return hit[1]
+    found = await mentor_availability(rt.graph, rt.tenant_policy(), mentor, now=now)
+    with _cache_lock:
+        if len(entries) >= CACHE_SIZE:
+            del entries[min(entries, key=lambda upn: entries[upn][0])]
+        entries[mentor] = (time.monotonic(), found)
+    return found
 
 
 def _ttl_hours(body: dict[str, Any]) -> int:
@@ -111,7 +146,7 @@ async def link_page(req: func.HttpRequest) -> func.HttpResponse:
         rt = runtime()
         now = rt.clock()
         claims = read_link(req.route_params.get("token", ""), secret=_secret(rt), now=now)
-        availability = await mentor_availability(rt.graph, rt.tenant_policy(), claims.mentor, now=now)
+        availability = await _availability(rt, claims.mentor, now)
     except LinkExpired as exc:
         log.info("expired booking link for %s", exc.mentor)
         return _html(

@@ -125,3 +125,16 @@ def test_a_link_to_a_removed_mentor_or_with_graph_down(live_api: LiveApi) -> Non
     token = make_link(MAYA, secret=secret, now=API_NOW)
     down = httpx.get(f"{live_api.url}/links/{token}", timeout=60)
     assert down.status_code == 503 and down.headers["retry-after"] and "try again" in down.text
+
+
+def test_the_page_reads_the_calendar_once_a_minute_however_often_it_is_opened(live_api: LiveApi) -> None:
+    def schedules() -> int:
+        return sum(1 for e in live_api.admin.requests()["requests"] if "getSchedule" in e["path"])
+
+    url = make(live_api, {"mentor": MAYA}).json()["url"]
+    assert httpx.get(url, timeout=30).status_code == 200
+    first = schedules()
+    assert first >= 1
+    for _ in range(3):
+        assert httpx.get(url, timeout=30).status_code == 200
+    assert schedules() == first

@@ -7,7 +7,6 @@ free times are 08:00-15:30Z on Mon-Thu of two weeks: 30 Nov - 3 Dec and 7 - 10 D
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import hmac
@@ -22,7 +21,6 @@ import pytest
 from core.errors import InputError, NotFound
 from core.model import Slot
 from graph.config import GraphSettings
-from graph.gateway import GraphGateway
 from policies import TenantPolicy
 from services.links import (
     FreeRange,
@@ -35,6 +33,7 @@ from services.links import (
     mentor_availability,
     read_link,
 )
+from tests.conftest import with_graph
 
 SECRET = "s3cret-for-tests"
 NOW = datetime(2026, 11, 30, 0, 0, tzinfo=UTC)
@@ -264,14 +263,7 @@ def test_free_ranges_merge_touching_and_overlapping_slots() -> None:
 
 
 def availability(settings: GraphSettings, mentor: str) -> MentorAvailability:
-    async def main() -> MentorAvailability:
-        graph = GraphGateway(settings)
-        try:
-            return await mentor_availability(graph, TenantPolicy(), mentor, now=NOW)
-        finally:
-            await graph.aclose()
-
-    return asyncio.run(main())
+    return with_graph(settings, lambda graph: mentor_availability(graph, TenantPolicy(), mentor, now=NOW))
 
 
 def test_mentor_availability_is_the_mentors_own_free_time(graph_settings: GraphSettings) -> None:
