@@ -7,7 +7,6 @@ import json
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
-from functools import partial
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -200,7 +199,7 @@ class GraphGateway:
         pending = dict(requests)
         results: dict[str, tuple[int, dict[str, Any] | None]] = {}
         for attempt in range(self.settings.max_attempts):
-            answers = await self._call(what, partial(self._post_batch, pending))
+            answers = await self._post_batch(pending, what)
             wait = 0.0
             retry: dict[str, Any] = {}
             for key in pending:
@@ -226,16 +225,13 @@ class GraphGateway:
                 results[key] = (404, None)
         return results
 
-    async def _post_batch(self, requests: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    async def _post_batch(self, requests: dict[str, Any], what: str) -> dict[str, dict[str, Any]]:
         """POST /$batch through the SDK's pipeline, reading the answer ourselves: the SDK's
         BatchResponseItem keeps a body only when it is base64 text, so JSON bodies come back empty."""
         content = BatchRequestContent()
         for key, info in requests.items():
             content.add_request(key, BatchRequestItem(request_information=info, id=key))
-        info = await self._client.batch.to_post_request_information(content)
-        adapter: Any = self._client.request_adapter
-        raw: bytes | None = await adapter.send_primitive_async(info, "bytes", {})
-        answer = json.loads(raw or b"{}")
+        answer = await self._json(what, await self._client.batch.to_post_request_information(content))
         return {str(item.get("id")): item for item in answer.get("responses") or ()}
 
     # --- free/busy ----------------------------------------------------------------------------
