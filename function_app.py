@@ -2,14 +2,26 @@
 
 import azure.functions as func
 
+from functions.addin import bp as addin
 from functions.admin import bp as admin
 from functions.book_session import bp as book_session
 from functions.health import bp as health
+from functions.links import bp as links
 from functions.notifications import bp as notifications
 from functions.requests import bp as mentoring_requests
 from functions.slots import bp as slots
 from functions.sync_calendar import bp as sync_calendar
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
-for blueprint in (health, slots, book_session, mentoring_requests, admin, sync_calendar, notifications):
+for blueprint in (
+    health,
+    slots,
+    book_session,
+    mentoring_requests,
+    admin,
+    links,
+    addin,
+    sync_calendar,
+    notifications,
+):
     app.register_functions(blueprint)

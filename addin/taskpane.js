@@ -307,6 +307,7 @@
     $("book").disabled = true;
     $("book").hidden = !state.slots.length;
     $("times").hidden = false;
+    $("times-title").focus();  // keyboard and screen-reader users land on the new choices
   }
 
   // ---- booking ---------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ Scoring (lower is better, compared as a tuple, so fully deterministic):
    grid start sits closer to that edge). Edge slots leave the rest of the block in one piece.
 3. the start: earlier first.
 
-Each ranked slot carries a short `why`, such as "right after 'Team stand-up', keeps the 2h free block on
+Each ranked slot carries a short `why`, such as "right after another meeting, keeps the 2h free block on
 Tue 1 Dec intact".
 """
 
@@ -30,15 +30,14 @@ from core.intervals import (
     intersect,
     subtract,
 )
-from core.model import Attendee, CalendarItem, Slot
-from core.slots import SlotSearch, blocking_intervals, hours_windows, is_blocking
+from core.model import Attendee, Slot
+from core.slots import SlotSearch, blocking_intervals, hours_windows
 from policies.model import Policy
 
 __all__ = ["format_minutes", "rank_slots"]
 
 _WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-_SUBJECT_LIMIT = 40
 
 
 def format_minutes(minutes: int) -> str:
@@ -53,13 +52,10 @@ def _day_label(day: date) -> str:
     return f"{_WEEKDAY_NAMES[day.weekday()]} {day.day} {_MONTH_NAMES[day.month - 1]}"
 
 
-def _quoted(subject: str) -> str:
-    text = " ".join(subject.split())
-    if not text:
-        return "another meeting"
-    if len(text) > _SUBJECT_LIMIT:
-        text = text[: _SUBJECT_LIMIT - 1] + "…"
-    return f"'{text}'"
+# `why` goes to mentees, so it never names the mentor's meetings: calendarView read with application
+# permissions returns subjects the mentor may have marked private.
+_AFTER = "right after another meeting"
+_BEFORE = "right before another meeting"
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,10 +74,6 @@ class _Ranker:
         days, work = hours_windows(mentor, policy, low, high)
         self.hours = intersect(days, work) if work is not None else days
         self.busy = blocking_intervals(mentor, policy=policy, mentor=True)
-        self.items: list[CalendarItem] = sorted(
-            (item for item in mentor.items if is_blocking(item, policy=policy, mentor=True)),
-            key=lambda item: (item.start, item.end, item.subject),
-        )
         self.buffer = policy.buffer_minutes * 60
         self.step = policy.slot_step_minutes * 60
         self.cache: dict[date, _Day] = {}
@@ -131,9 +123,9 @@ class _Ranker:
         loss: int,
     ) -> str:
         if left_slack < self.step and left_slack <= right_slack:
-            place = self._after(block[0]) if left_meeting else "first thing in the working day"
+            place = _AFTER if left_meeting else "first thing in the working day"
         elif right_slack < self.step:
-            place = self._before(block[1]) if right_meeting else "last thing in the working day"
+            place = _BEFORE if right_meeting else "last thing in the working day"
         else:
             place = f"inside a {format_minutes((block[1] - block[0]) // 60)} free block"
         label = _day_label(local)
@@ -143,13 +135,7 @@ class _Ranker:
         after = format_minutes((day.longest - loss) // 60)
         return f"{place}, shortens the longest free block on {label} from {longest} to {after}"
 
-    def _after(self, edge: int) -> str:
-        ending = [item for item in self.items if ceil_seconds(item.end) == edge]
-        return f"right after {_quoted(ending[-1].subject)}" if ending else "right after another meeting"
 
-    def _before(self, edge: int) -> str:
-        starting = [item for item in self.items if floor_seconds(item.start) == edge]
-        return f"right before {_quoted(starting[0].subject)}" if starting else "right before another meeting"
 
 
 def rank_slots(search: SlotSearch, *, mentor: Attendee, policy: Policy, limit: int) -> tuple[Slot, ...]:

@@ -21,6 +21,7 @@ NS = {
     "o": "http://schemas.microsoft.com/office/appforoffice/1.1",
     "bt": "http://schemas.microsoft.com/office/officeappbasictypes/1.0",
     "ov": "http://schemas.microsoft.com/office/mailappversionoverrides",
+    "ov11": "http://schemas.microsoft.com/office/mailappversionoverrides/1.1",
     "xsi": "http://www.w3.org/2001/XMLSchema-instance",
 }
 XSI_TYPE = f"{{{NS['xsi']}}}type"
@@ -192,30 +193,42 @@ def test_manifest_is_a_mail_app_with_the_required_elements_in_schema_order() -> 
     assert {f.get(XSI_TYPE) for f in forms} == {"ItemRead", "ItemEdit"}
 
 
-def test_manifest_version_overrides_add_a_task_pane_button_to_read_and_compose() -> None:
-    overrides = manifest().find("ov:VersionOverrides", NS)
-    assert overrides is not None and overrides.get(XSI_TYPE) == "VersionOverridesV1_0"
-    assert [local(child.tag) for child in overrides] == ["Requirements", "Hosts", "Resources", "WebApplicationInfo"]
+def _surfaces(overrides: ET.Element, ns: str) -> dict[str | None, str | None]:
+    """Each extension point of one VersionOverrides layer and the URL its button's task pane opens."""
     urls = {u.get("id"): u.get("DefaultValue") for u in overrides.iter(f"{{{NS['bt']}}}Url")}
-    surfaces = {}
-    for point in overrides.iter(f"{{{NS['ov']}}}ExtensionPoint"):
-        action = point.find(".//ov:Control/ov:Action", NS)
+    found: dict[str | None, str | None] = {}
+    for point in overrides.findall(f"{{{ns}}}Hosts/{{{ns}}}Host/{{{ns}}}DesktopFormFactor/{{{ns}}}ExtensionPoint"):
+        action = point.find(f".//{{{ns}}}Control/{{{ns}}}Action")
         assert action is not None and action.get(XSI_TYPE) == "ShowTaskpane"
-        source = action.find("ov:SourceLocation", NS)
-        surfaces[point.get(XSI_TYPE)] = urls[source.get("resid") if source is not None else None]
-    assert surfaces == {
-        "MessageReadCommandSurface": f"{PLACEHOLDER_ORIGIN}/api/addin/taskpane.html",
-        "MessageComposeCommandSurface": f"{PLACEHOLDER_ORIGIN}/api/addin/taskpane.html",
-    }
-    defined = {e.get("id") for e in overrides.find("ov:Resources", NS).iter() if e.get("id")}  # type: ignore[union-attr]
-    used = {e.get("resid") for e in overrides.iter() if e.get("resid")}
-    assert used <= defined, used - defined
-    info = overrides.find("ov:WebApplicationInfo", NS)
+        source = action.find(f"{{{ns}}}SourceLocation")
+        found[point.get(XSI_TYPE)] = urls[source.get("resid") if source is not None else None]
+    return found
+
+
+def test_manifest_version_overrides_add_a_task_pane_button_to_read_and_compose() -> None:
+    # Mail VersionOverrides 1.0 has no WebApplicationInfo in its schema: SSO lives in the nested 1.1
+    # layer, which (not inheriting from 1.0) repeats the buttons and resources.
+    outer = manifest().find("ov:VersionOverrides", NS)
+    assert outer is not None and outer.get(XSI_TYPE) == "VersionOverridesV1_0"
+    assert [local(child.tag) for child in outer] == ["Requirements", "Hosts", "Resources", "VersionOverrides"]
+    inner = outer.find("ov11:VersionOverrides", NS)
+    assert inner is not None and inner.get(XSI_TYPE) == "VersionOverridesV1_1"
+    assert [local(child.tag) for child in inner] == ["Requirements", "Hosts", "Resources", "WebApplicationInfo"]
+    taskpane = f"{PLACEHOLDER_ORIGIN}/api/addin/taskpane.html"
+    both = {"MessageReadCommandSurface": taskpane, "MessageComposeCommandSurface": taskpane}
+    for layer, ns in ((outer, NS["ov"]), (inner, NS["ov11"])):
+        assert _surfaces(layer, ns) == both
+        resources = layer.find(f"{{{ns}}}Resources")
+        assert resources is not None
+        defined = {e.get("id") for e in resources.iter() if e.get("id")}
+        used = {e.get("resid") for e in layer.iter() if e.get("resid")}
+        assert used <= defined, used - defined
+    info = inner.find("ov11:WebApplicationInfo", NS)
     assert info is not None
-    client_id = info.findtext("ov:Id", namespaces=NS) or ""
+    client_id = info.findtext("ov11:Id", namespaces=NS) or ""
     uuid.UUID(client_id)
-    assert info.findtext("ov:Resource", namespaces=NS) == f"api://localhost:3000/{client_id}"
-    assert [s.text for s in info.findall("ov:Scopes/ov:Scope", NS)] == ["openid", "profile"]
+    assert info.findtext("ov11:Resource", namespaces=NS) == f"api://localhost:3000/{client_id}"
+    assert [s.text for s in info.findall("ov11:Scopes/ov11:Scope", NS)] == ["openid", "profile"]
 
 
 def test_every_url_in_the_manifest_is_https_and_names_a_served_file() -> None:
