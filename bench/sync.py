@@ -73,11 +73,12 @@ class Admin:
         (await self.http.delete(path)).raise_for_status()
 
     async def graph_requests(self) -> tuple[int, int]:
-        """HTTP requests to Graph (token requests excluded), and the items carried inside $batch."""
+        """HTTP requests to Graph (token requests excluded), and the items carried inside $batch; from
+        the log's counters, which count everything (its list of entries keeps only the latest 20,000)."""
         log = (await self.http.get("/requests")).json()
-        entries = log["requests"] if isinstance(log, dict) else log
-        graph = [e for e in entries if "/oauth2/" not in e.get("path", "")]
-        return sum(1 for e in graph if not e.get("batch")), sum(1 for e in graph if e.get("batch"))
+        tokens = sum(n for route, n in log["counts"].items() if "token" in route.lower())
+        items = int(log["batchItems"])
+        return int(log["total"]) - items - tokens, items
 
 
 async def prepare(count: int, emulator: Any, store: Any) -> list[Session]:

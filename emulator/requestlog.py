@@ -16,6 +16,7 @@ class RequestLog:
         self._entries: deque[dict[str, Any]] = deque(maxlen=keep)
         self._counts: Counter[str] = Counter()
         self._statuses: Counter[str] = Counter()
+        self._batch_items = 0
 
     def add(self, method: str, path: str, status: int, route: str, batch: bool = False,
             fault: str | None = None) -> None:
@@ -34,6 +35,7 @@ class RequestLog:
             self._entries.append(entry)
             self._counts[route] += 1
             self._statuses[str(status)] += 1
+            self._batch_items += 1 if batch else 0
 
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
@@ -42,6 +44,7 @@ class RequestLog:
                 "counts": dict(self._counts),
                 "statuses": dict(self._statuses),
                 "total": sum(self._counts.values()),
+                "batchItems": self._batch_items,
             }
 
     def reset(self) -> None:
@@ -49,3 +52,4 @@ class RequestLog:
             self._entries.clear()
             self._counts.clear()
             self._statuses.clear()
+            self._batch_items = 0
