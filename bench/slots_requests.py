@@ -32,7 +32,7 @@ from common import (
 
 from core.slots import SlotSearch, cap_window, find_slots
 from graph.gateway import GraphGateway
-from graph.timezones import zone_from_name
+from graph.mapping import mailbox_zone
 from policies import TenantPolicy
 from services.slots import SlotQuery, search_slots
 
@@ -49,7 +49,7 @@ async def naive_search(naive: NaiveGraph, mentor: str, others: list[str]) -> Slo
     window_from = NOW + timedelta(minutes=policy.min_notice_minutes) - pad
     window_to = NOW + timedelta(days=policy.horizon_days) + pad
     mentor_box = await naive.mailbox(mentor)  # the mentor's zone decides the cap window
-    caps_from, caps_to = cap_window(now=NOW, policy=policy, mentor_tz=zone_from_name(mentor_box.time_zone))
+    caps_from, caps_to = cap_window(now=NOW, policy=policy, mentor_tz=mailbox_zone(mentor_box.get("timeZone")))
     mentor_attendee, *mentee_attendees = await asyncio.gather(
         naive.attendee(mentor, min(caps_from, window_from), max(caps_to, window_to), mentor_box),
         *(naive.attendee(m, window_from, window_to) for m in others),

@@ -8,7 +8,6 @@ from typing import Any, Protocol
 from graph.errors import GraphError
 from graph.gateway import GraphGateway
 from store.base import Store
-from store.queues import AzureQueues
 
 __all__ = ["SYNC_QUEUE", "check_health"]
 
@@ -45,6 +44,8 @@ async def check_health(rt: _Runtime) -> dict[str, Any]:
         checks["graph"] = {"ok": False, "error": str(exc)}
     if rt.settings.queue_connection:
         # Poison messages are work that failed five times: kept for inspection, reported here.
+        from store.queues import AzureQueues  # only when queues are configured: it loads aiohttp (~150 ms)
+
         try:
             poisoned = await AzureQueues(rt.settings.queue_connection).poisoned(SYNC_QUEUE)
             checks["queue"] = {"ok": True, "poisoned": len(poisoned)}
