@@ -46,7 +46,7 @@ from graph.config import GraphSettings
 from graph.errors import GraphNotFound, GraphRequestError
 from graph.mapping import event_snapshot, item_from_json, mailbox_zone, working_hours_from_json
 from graph.retry import TRANSIENT_STATUSES, call_graph, retry_after_seconds
-from graph.timezones import parse_graph_datetime
+from graph.timezones import UnknownTimeZone, parse_graph_datetime, zone_from_name
 from graph.values import (
     DeltaPage,
     DirectoryUser,
@@ -78,6 +78,17 @@ def _iso(moment: datetime) -> str:
 
 def _graph_moment(moment: datetime) -> DateTimeTimeZone:
     return DateTimeTimeZone(date_time=_iso(moment), time_zone="UTC")
+
+
+def _local_moment(moment: datetime, zone_name: str) -> DateTimeTimeZone:
+    try:
+        zone = zone_from_name(zone_name)
+    except UnknownTimeZone:
+        zone, zone_name = UTC, "UTC"
+    local = moment.astimezone(zone)
+    if local.replace(fold=0).utcoffset() != local.replace(fold=1).utcoffset():
+        return _graph_moment(moment)  # a wall time that happens twice (autumn change): UTC says which
+    return DateTimeTimeZone(date_time=local.strftime("%Y-%m-%dT%H:%M:%S"), time_zone=zone_name)
 
 
 def chunked(items: Sequence[T], size: int) -> Iterable[Sequence[T]]:
@@ -304,8 +315,10 @@ class GraphGateway:
         event = Event(
             subject=draft.subject,
             body=ItemBody(content_type=BodyType.Html, content=draft.body_html),
-            start=DateTimeTimeZone(date_time=_iso(draft.start), time_zone="UTC"),
-            end=DateTimeTimeZone(date_time=_iso(draft.end), time_zone="UTC"),
+            # In the organizer's own zone, as Outlook would write it: other schedulers that created
+            # events in UTC showed invites and reminders in the wrong zone in some clients.
+            start=_local_moment(draft.start, draft.time_zone),
+            end=_local_moment(draft.end, draft.time_zone),
             attendees=[
                 GraphAttendee(email_address=EmailAddress(address=address, name=name), type=AttendeeType.Required)
                 for address, name in draft.attendees

@@ -70,6 +70,7 @@ def test_booked_session_is_on_both_calendars_with_agenda(graph_settings: GraphSe
     assert event["onlineMeeting"]["joinUrl"] == session.join_url
     assert event["allowNewTimeProposals"] is False
     assert event["isOnlineMeeting"] is True and event["onlineMeetingProvider"] == "teamsForBusiness"
+    assert event["originalStartTimeZone"] == "GMT Standard Time"  # written in Maya's own zone (London)
     assert [a["emailAddress"]["address"] for a in event["attendees"]] == [RAVI]
     assert [a["type"] for a in event["attendees"]] == ["required"]
     body = event["body"]["content"]
