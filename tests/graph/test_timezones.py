@@ -82,3 +82,14 @@ def test_graph_datetime_strings_are_read_in_their_zone() -> None:
     assert parse_graph_datetime("2026-12-01T09:00:00.0000000", pst) == datetime(2026, 12, 1, 17, tzinfo=UTC)
     assert parse_graph_datetime("2026-12-01T09:00:00.1234567", UTC).microsecond == 123456
     assert parse_graph_datetime("2026-12-01T09:00:00Z", pst) == datetime(2026, 12, 1, 9, tzinfo=UTC)
+
+
+def test_meetings_are_written_in_the_organizers_zone_unless_the_wall_time_repeats() -> None:
+    from graph.gateway import _local_moment
+
+    summer = _local_moment(datetime(2026, 7, 1, 16, tzinfo=UTC), "Pacific Standard Time")
+    assert (summer.date_time, summer.time_zone) == ("2026-07-01T09:00:00", "Pacific Standard Time")
+    # 2026-11-01 01:30 happens twice in Pacific time (08:30Z and 09:30Z): written in UTC instead.
+    repeated = _local_moment(datetime(2026, 11, 1, 9, 30, tzinfo=UTC), "Pacific Standard Time")
+    assert (repeated.date_time, repeated.time_zone) == ("2026-11-01T09:30:00", "UTC")
+    assert _local_moment(datetime(2026, 1, 1, tzinfo=UTC), "Nowhere Standard Time").time_zone == "UTC"
