@@ -85,7 +85,7 @@ def test_graph_datetime_strings_are_read_in_their_zone() -> None:
 
 
 def test_meetings_are_written_in_the_organizers_zone_unless_the_wall_time_repeats() -> None:
-    from graph.gateway import _local_moment
+    from graph.base import _local_moment
 
     summer = _local_moment(datetime(2026, 7, 1, 16, tzinfo=UTC), "Pacific Standard Time")
     assert (summer.date_time, summer.time_zone) == ("2026-07-01T09:00:00", "Pacific Standard Time")

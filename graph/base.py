@@ -1,0 +1,174 @@
+"""The shared machinery of the Graph gateway: the msgraph-sdk client, the one retry layer, JSON sends
+through the SDK's pipeline, and $batch with per-item retries."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+from kiota_abstractions.base_request_configuration import RequestConfiguration
+from kiota_abstractions.request_information import RequestInformation
+from msgraph.generated.models.date_time_time_zone import DateTimeTimeZone
+from msgraph.generated.models.o_data_errors.o_data_error import ODataError
+from msgraph.generated.users.item.online_meetings.item.attendance_reports.item.meeting_attendance_report_item_request_builder import (  # noqa: E501
+    MeetingAttendanceReportItemRequestBuilder,
+)
+from msgraph.generated.users.item.online_meetings.online_meetings_request_builder import (
+    OnlineMeetingsRequestBuilder,
+)
+from msgraph_core.requests.batch_request_content import BatchRequestContent
+from msgraph_core.requests.batch_request_item import BatchRequestItem
+
+from graph.auth import MsalTokenProvider
+from graph.client import build_graph_client
+from graph.config import GraphSettings
+from graph.errors import GraphNotFound
+from graph.retry import TRANSIENT_STATUSES, call_graph, retry_after_seconds
+from graph.timezones import UnknownTimeZone, zone_from_name
+from graph.values import (
+    DirectoryUser,
+    Mailbox,
+)
+
+_MeetingQuery = OnlineMeetingsRequestBuilder.OnlineMeetingsRequestBuilderGetQueryParameters
+_ReportQuery = MeetingAttendanceReportItemRequestBuilder.MeetingAttendanceReportItemRequestBuilderGetQueryParameters
+
+__all__ = ["BATCH_LIMIT", "PAGE_SIZE", "SCHEDULES_PER_REQUEST", "GraphBase", "chunked"]
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+_ERRORS: dict[str, Any] = {"XXX": ODataError}  # as the generated builders map errors
+SCHEDULES_PER_REQUEST = 20  # Graph's documented getSchedule limit
+BATCH_LIMIT = 20  # Graph's documented JSON batching limit
+PAGE_SIZE = 100
+SCHEDULE_RANGE = timedelta(days=60)  # getSchedule takes ranges under 62 days
+_UTC_PREFER = 'outlook.timezone="UTC"'
+_DELTA_PREFER = (_UTC_PREFER, f"odata.maxpagesize={PAGE_SIZE}")
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def _graph_moment(moment: datetime) -> DateTimeTimeZone:
+    return DateTimeTimeZone(date_time=_iso(moment), time_zone="UTC")
+
+
+def _local_moment(moment: datetime, zone_name: str) -> DateTimeTimeZone:
+    try:
+        zone = zone_from_name(zone_name)
+    except UnknownTimeZone:
+        zone, zone_name = UTC, "UTC"
+    local = moment.astimezone(zone)
+    if local.replace(fold=0).utcoffset() != local.replace(fold=1).utcoffset():
+        return _graph_moment(moment)  # a wall time that happens twice (autumn change): UTC says which
+    return DateTimeTimeZone(date_time=local.strftime("%Y-%m-%dT%H:%M:%S"), time_zone=zone_name)
+
+
+def chunked(items: Sequence[T], size: int) -> Iterable[Sequence[T]]:
+    for index in range(0, len(items), size):
+        yield items[index : index + size]
+
+
+def _split_range(start: datetime, end: datetime, step: timedelta) -> Iterable[tuple[datetime, datetime]]:
+    while start < end:
+        yield start, min(end, start + step)
+        start += step
+
+
+def _config(query: Any = None, *, prefer: Iterable[str] = ()) -> RequestConfiguration[Any]:
+    config: RequestConfiguration[Any] = RequestConfiguration(query_parameters=query)
+    for value in prefer:
+        config.headers.add("Prefer", value)
+    return config
+
+
+class GraphBase:
+    """The client, caches and sending; the calls themselves live in the mixins of `GraphGateway`."""
+
+    def __init__(self, settings: GraphSettings) -> None:
+        self.settings = settings
+        self._tokens = MsalTokenProvider(settings)
+        self._client, self._http = build_graph_client(settings, self._tokens)
+        self._mailboxes: dict[str, Mailbox] = {}
+        self._users: dict[str, DirectoryUser] = {}
+        self._mailbox_fetches: dict[str, asyncio.Future[None]] = {}
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def _json(self, what: str, info: RequestInformation) -> dict[str, Any]:
+        """Send a request the SDK's builders made, through the SDK's pipeline, and read JSON back."""
+
+        async def send() -> dict[str, Any]:
+            adapter: Any = self._client.request_adapter
+            raw: bytes | None = await adapter.send_primitive_async(info, "bytes", _ERRORS)
+            answer: dict[str, Any] = json.loads(raw) if raw else {}
+            return answer
+
+        return await self._call(what, send)
+
+    async def _call(self, what: str, send: Callable[[], Awaitable[T]]) -> T:
+        return await call_graph(
+            what,
+            send,
+            attempts=self.settings.max_attempts,
+            max_wait=self.settings.max_wait_seconds,
+            on_unauthorized=self._tokens.refresh,
+        )
+
+    async def token(self) -> str:
+        """An app token (from msal's cache when fresh): proves the identity endpoint answers."""
+        return await self._tokens.get_authorization_token(self.settings.graph_url)
+
+    async def _batch_get(self, requests: dict[str, Any], *, what: str) -> dict[str, tuple[int, dict[str, Any] | None]]:
+        """GETs in one $batch (JSON bodies); throttled items are retried on their own (the SDK does not)."""
+        pending = dict(requests)
+        results: dict[str, tuple[int, dict[str, Any] | None]] = {}
+        for attempt in range(self.settings.max_attempts):
+            answers = await self._post_batch(pending, what)
+            wait = 0.0
+            retry: dict[str, Any] = {}
+            for key in pending:
+                answer = answers.get(key, {})
+                status = int(answer.get("status") or 0)
+                if status in TRANSIENT_STATUSES:
+                    headers = {str(k).lower(): v for k, v in (answer.get("headers") or {}).items()}
+                    after = retry_after_seconds(headers.get("retry-after"))
+                    wait = max(wait, after if after is not None else 0.5 * 2**attempt)
+                    retry[key] = pending[key]
+                    continue
+                body = answer.get("body")
+                results[key] = (status, body if 200 <= status < 300 and isinstance(body, dict) else None)
+            if not retry:
+                return results
+            pending = retry
+            await asyncio.sleep(min(wait, self.settings.max_wait_seconds))
+        # Items throttled in every batch get one more layer: each on its own, with its own budget.
+        for key, info in pending.items():
+            try:
+                results[key] = (200, await self._json(what, info))
+            except GraphNotFound:
+                results[key] = (404, None)
+        return results
+
+    async def _post_batch(self, requests: dict[str, Any], what: str) -> dict[str, dict[str, Any]]:
+        """POST /$batch through the SDK's pipeline, reading the answer ourselves: the SDK's
+        BatchResponseItem keeps a body only when it is base64 text, so JSON bodies come back empty."""
+        content = BatchRequestContent()
+        for key, info in requests.items():
+            content.add_request(key, BatchRequestItem(request_information=info, id=key))
+        answer = await self._json(what, await self._client.batch.to_post_request_information(content))
+        return {str(item.get("id")): item for item in answer.get("responses") or ()}
+
+    async def _batched(self, requests: dict[str, Any], what: str) -> dict[str, tuple[int, dict[str, Any] | None]]:
+        """Any number of GETs against one mailbox, 20 per $batch, one $batch at a time: Graph runs 4
+        items of a batch at once, and Outlook allows 4 concurrent requests per app and mailbox."""
+        answers: dict[str, tuple[int, dict[str, Any] | None]] = {}
+        for group in chunked(list(requests), BATCH_LIMIT):
+            answers.update(await self._batch_get({k: requests[k] for k in group}, what=what))
+        return answers

@@ -1,0 +1,79 @@
+"""Directory calls: users and their mailbox settings."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+from graph.base import (
+    BATCH_LIMIT,
+    GraphBase,
+    chunked,
+)
+from graph.errors import GraphNotFound, GraphRequestError
+from graph.mapping import mailbox_zone, working_hours_from_json
+from graph.values import (
+    DirectoryUser,
+    Mailbox,
+)
+
+__all__ = ["DirectoryCalls"]
+
+
+class DirectoryCalls(GraphBase):
+    async def get_user(self, user: str) -> DirectoryUser:
+        """A directory user by UPN or id; cached for the process (ids and names rarely change)."""
+        cached = self._users.get(user.lower())
+        if cached is not None:
+            return cached
+        found = await self._call(f"GET /users/{user}", lambda: self._client.users.by_user_id(user).get())
+        if found is None:
+            raise GraphNotFound(f"user {user} not found", status=404)
+        self._users[user.lower()] = DirectoryUser(
+            id=str(found.id),
+            upn=str(found.user_principal_name or user),
+            mail=str(found.mail or found.user_principal_name or user),
+            display_name=str(found.display_name or user),
+            department=found.department,
+            office_location=found.office_location,
+        )
+        return self._users[user.lower()]
+
+    async def get_mailboxes(self, users: Sequence[str]) -> dict[str, Mailbox]:
+        """Mailbox zone and working hours, $batch-ed 20 at a time and cached for the process; a user
+        already being fetched is awaited, not fetched twice (bursts after a cold start).
+
+        Unknown users are left out of the answer, so the caller can say which argument was wrong."""
+        wanted = [u for u in dict.fromkeys(u.lower() for u in users) if u not in self._mailboxes]
+        waiting = {u: self._mailbox_fetches[u] for u in wanted if u in self._mailbox_fetches}
+        fresh = [u for u in wanted if u not in waiting]
+        if fresh:
+            fetch = asyncio.ensure_future(self._fetch_mailboxes(fresh))
+            for user in fresh:
+                self._mailbox_fetches[user] = fetch
+            try:
+                await fetch
+            finally:
+                for user in fresh:
+                    self._mailbox_fetches.pop(user, None)
+        for pending in set(waiting.values()):
+            await pending
+        return {u: self._mailboxes[u.lower()] for u in users if u.lower() in self._mailboxes}
+
+    async def _fetch_mailboxes(self, users: Sequence[str]) -> None:
+        for group in chunked(users, BATCH_LIMIT):
+            answers = await self._batch_get(
+                {
+                    str(i): self._client.users.by_user_id(u).mailbox_settings.to_get_request_information()
+                    for i, u in enumerate(group)
+                },
+                what="GET mailboxSettings ($batch)",
+            )
+            for i, user in enumerate(group):
+                status, body = answers[str(i)]
+                if status == 404:
+                    continue
+                if body is None:
+                    raise GraphRequestError(f"GET mailboxSettings {user}: Graph answered {status}", status=status)
+                zone = mailbox_zone(body.get("timeZone"))
+                self._mailboxes[user] = Mailbox(user, zone, working_hours_from_json(body.get("workingHours"), zone))

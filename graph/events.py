@@ -1,0 +1,97 @@
+"""Event writes (Teams meetings, cancel) and change-notification subscriptions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from msgraph.generated.models.attendee import Attendee as GraphAttendee
+from msgraph.generated.models.attendee_type import AttendeeType
+from msgraph.generated.models.body_type import BodyType
+from msgraph.generated.models.email_address import EmailAddress
+from msgraph.generated.models.event import Event
+from msgraph.generated.models.item_body import ItemBody
+from msgraph.generated.models.online_meeting_provider_type import OnlineMeetingProviderType
+from msgraph.generated.models.subscription import Subscription
+from msgraph.generated.users.item.events.item.cancel.cancel_post_request_body import CancelPostRequestBody
+
+from graph.base import (
+    _UTC_PREFER,
+    GraphBase,
+    _config,
+    _local_moment,
+)
+from graph.errors import GraphNotFound, GraphRequestError
+from graph.mapping import event_snapshot
+from graph.values import (
+    EventDraft,
+    EventSnapshot,
+)
+
+__all__ = ["EventCalls"]
+
+
+class EventCalls(GraphBase):
+    async def create_event(self, organizer: str, draft: EventDraft) -> EventSnapshot:
+        """A Teams meeting on the organizer's calendar; `transactionId` makes a resend harmless."""
+        event = Event(
+            subject=draft.subject,
+            body=ItemBody(content_type=BodyType.Html, content=draft.body_html),
+            # In the organizer's own zone, as Outlook would write it: other schedulers that created
+            # events in UTC showed invites and reminders in the wrong zone in some clients.
+            start=_local_moment(draft.start, draft.time_zone),
+            end=_local_moment(draft.end, draft.time_zone),
+            attendees=[
+                GraphAttendee(email_address=EmailAddress(address=address, name=name), type=AttendeeType.Required)
+                for address, name in draft.attendees
+            ],
+            categories=list(draft.categories),
+            is_online_meeting=True,
+            online_meeting_provider=OnlineMeetingProviderType.TeamsForBusiness,
+            allow_new_time_proposals=draft.allow_new_time_proposals,
+            is_reminder_on=True,
+            reminder_minutes_before_start=draft.reminder_minutes,
+            transaction_id=draft.transaction_id,
+        )
+        builder = self._client.users.by_user_id(organizer).events
+        created = await self._json(
+            "POST event", builder.to_post_request_information(event, _config(prefer=[_UTC_PREFER]))
+        )
+        if not created.get("id"):
+            raise GraphRequestError("POST event: Graph returned no event")
+        return event_snapshot(created)
+
+    async def get_event(self, organizer: str, event_id: str) -> EventSnapshot | None:
+        builder = self._client.users.by_user_id(organizer).events.by_event_id(event_id)
+        try:
+            event = await self._json("GET event", builder.to_get_request_information(_config(prefer=[_UTC_PREFER])))
+        except GraphNotFound:
+            return None
+        return event_snapshot(event) if event.get("id") else None
+
+    async def cancel_event(self, organizer: str, event_id: str, comment: str) -> None:
+        builder = self._client.users.by_user_id(organizer).events.by_event_id(event_id).cancel
+        await self._call("POST event cancel", lambda: builder.post(CancelPostRequestBody(comment=comment)))
+
+    async def subscribe_to_events(
+        self, user: str, notification_url: str, client_state: str, expires: datetime
+    ) -> tuple[str, datetime]:
+        """Subscribe to changes of a user's events; Graph validates `notification_url` before answering."""
+        subscription = Subscription(
+            change_type="created,updated,deleted",
+            notification_url=notification_url,
+            lifecycle_notification_url=notification_url,
+            resource=f"users/{user}/events",
+            expiration_date_time=expires,
+            client_state=client_state,
+        )
+        created = await self._call("POST subscription", lambda: self._client.subscriptions.post(subscription))
+        if created is None or not created.id:
+            raise GraphRequestError("POST subscription: Graph returned no subscription")
+        return str(created.id), created.expiration_date_time or expires
+
+    async def renew_subscription(self, subscription_id: str, expires: datetime) -> datetime:
+        builder = self._client.subscriptions.by_subscription_id(subscription_id)
+        renewed = await self._call(
+            "PATCH subscription", lambda: builder.patch(Subscription(expiration_date_time=expires))
+        )
+        return (renewed.expiration_date_time if renewed else None) or expires
