@@ -108,6 +108,30 @@ def _alternatives(
     ]
 
 
+async def _gave_way_to_neighbours(store: Store, mine: Session, policy: Policy, now: datetime) -> bool:
+    """Claims stop two bookings of the same cells; this stops two concurrent bookings closer than the
+    mentor's buffer. Every booking writes its session before looking, so of two racers at least one
+    sees the other and gives way: never both (at worst both, and the clients pick again)."""
+    buffer = timedelta(minutes=policy.buffer_minutes)
+    longest = timedelta(minutes=max(policy.allowed_session_minutes))
+    nearby = await asyncio.to_thread(
+        store.list_sessions,
+        mentor=mine.mentor,
+        start_from=mine.start - buffer - longest,
+        start_to=mine.end + buffer,
+        states=[SessionState.SCHEDULED],
+    )
+    if any(s.id != mine.id and s.start < mine.end + buffer and s.end + buffer > mine.start for s in nearby):
+        await asyncio.to_thread(store.release_slot, mine.mentor, mine.id)
+        await asyncio.to_thread(
+            store.update_session,
+            mine.id,
+            lambda s: replace(s, state=SessionState.CANCELLED, state_reason="lost_race", updated_at=now),
+        )
+        return True
+    return False
+
+
 def _validated(request: BookingRequest) -> BookingRequest:
     mentor, mentees = validate_people(request.mentor, request.mentees)
     topic = request.topic.strip() if request.topic else None
@@ -177,6 +201,14 @@ async def book_session(
             transaction_id=session_id,
         )
         existing = await asyncio.to_thread(store.add_session, draft_session)
+        if await _gave_way_to_neighbours(store, existing, policy, now):
+            raise SlotTaken(
+                "another booking of this mentor is being made right next to this slot",
+                _alternatives(mentor, mentees, policy, now, minutes, request.start),
+            )
+    elif existing.state == SessionState.CANCELLED:
+        # Booked and later cancelled is answered above; this one never got its meeting.
+        raise Conflict("start", f"this booking was not made ({existing.state_reason}); book another slot")
 
     agenda = build_agenda(
         question=existing.question,

@@ -8,6 +8,7 @@ Ravi's working hours are 04:30-13:30Z. Shared: Mon-Thu 08:00-12:30Z.
 from __future__ import annotations
 
 import asyncio
+import itertools
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -15,6 +16,7 @@ from typing import Any, TypeVar
 import pytest
 
 from core.errors import Conflict, InputError, NotFound, PolicyViolation
+from core.model import Session
 from graph.config import GraphSettings
 from graph.gateway import GraphGateway
 from policies import TenantPolicy, parse_policy
@@ -218,3 +220,58 @@ def test_cancel_removes_the_meeting_and_frees_the_slot(graph_settings: GraphSett
     cancelled, again = with_graph(graph_settings, body)
     assert cancelled.state.value == "cancelled"
     assert again.created and again.session.start == MONDAY_9
+
+
+def test_concurrent_bookings_closer_than_the_buffer_never_both_succeed(
+    graph_settings: GraphSettings, store: Store
+) -> None:
+    # 09:00-09:15 and 09:15-09:30 use different grid cells, but Maya needs 5 minutes between sessions.
+    # Three rounds at 09:00, 10:00 and 11:00: each time at most one of the pair is booked; the other is
+    # a 409 (lost the race) or a 422 naming the buffer (the winner's meeting was already on the calendar).
+    for hour in (9, 10, 11):
+        first = MONDAY_9.replace(hour=hour)
+
+        async def body(g: GraphGateway, first: datetime = first) -> list[Any]:
+            pair = [
+                book(g, store, request(first, idempotency_key=f"near-{first.hour}-a")),
+                book(g, store, request(first + timedelta(minutes=15), idempotency_key=f"near-{first.hour}-b")),
+            ]
+            return await asyncio.gather(*pair, return_exceptions=True)
+
+        outcomes = with_graph(graph_settings, body)
+        booked = [o for o in outcomes if not isinstance(o, BaseException)]
+        refused = [o for o in outcomes if isinstance(o, BaseException)]
+        assert len(booked) <= 1, outcomes
+        assert all(
+            isinstance(o, Conflict) or (isinstance(o, PolicyViolation) and o.rule == "buffer_minutes") for o in refused
+        ), outcomes
+    events = [s for s in store.list_sessions(mentor=MAYA) if s.event_id]
+    assert all(b.start - a.end >= timedelta(minutes=5) for a, b in itertools.pairwise(events))
+
+
+def test_a_booking_that_lost_a_race_is_not_made_on_retry(graph_settings: GraphSettings, store: Store) -> None:
+    # A racer's session is already written (its meeting not yet created) 15 minutes before ours.
+    racer = Session(
+        id="racer",
+        mentor=MAYA,
+        mentees=(RAVI,),
+        start=MONDAY_9,
+        end=MONDAY_9 + timedelta(minutes=15),
+        question="q",
+        created_at=NOW,
+    )
+    store.add_session(racer)
+    mine = request(MONDAY_9 + timedelta(minutes=15), idempotency_key="loser")
+
+    async def body(g: GraphGateway) -> tuple[Exception, Exception]:
+        with pytest.raises(Conflict) as lost:
+            await book(g, store, mine)
+        with pytest.raises(Conflict) as again:
+            await book(g, store, mine)
+        return lost.value, again.value
+
+    lost, again = with_graph(graph_settings, body)
+    assert lost.field == again.field == "start"
+    assert getattr(lost, "alternatives", None)
+    [loser] = [s for s in store.list_sessions(mentor=MAYA) if s.id != "racer"]
+    assert loser.state.value == "cancelled" and loser.state_reason == "lost_race" and loser.event_id is None
