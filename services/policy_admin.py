@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import re
-import threading
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from core.errors import Conflict, InputError
+from core.errors import InputError
 from core.timefmt import iso_z
 from policies import TenantPolicy, parse_policy, policy_to_json
 from store.base import PolicyVersion, Store
@@ -33,7 +32,6 @@ __all__ = [
 _VERSION_TAG = re.compile(r'^(?:W/)?"?(\d{1,9})"?$')
 # The version check and the save must not interleave within this process; across instances the store's
 # append is atomic but the check is not (a narrow window: two admins saving within milliseconds).
-_save_lock = threading.Lock()
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,20 +75,11 @@ async def replace_policy(
     parsed = parse_policy(data)
     document = policy_to_json(parsed)
 
-    def save() -> PolicyVersion:
-        with _save_lock:
-            if expected_version is not None:
-                latest = store.latest_policy()
-                current = latest.version if latest is not None else 0
-                if current != expected_version:
-                    raise Conflict(
-                        "If-Match",
-                        f"the policy is at version {current}, not {expected_version}: "
-                        "someone saved it meanwhile; reload, reapply your change and save again",
-                    )
-            return store.save_policy(document, changed_by=changed_by, changed_at=now)
-
-    return _state(await asyncio.to_thread(save))
+    # The store checks If-Match atomically with the save, so two instances cannot both pass it.
+    saved = await asyncio.to_thread(
+        store.save_policy, document, changed_by=changed_by, changed_at=now, expected_version=expected_version
+    )
+    return _state(saved)
 
 
 async def policy_history(store: Store) -> list[PolicyState]:

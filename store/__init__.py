@@ -60,6 +60,4 @@ def open_store(url: str) -> Store:
     # Name the scheme only when it looks like one: a bare connection string would leak its key here.
     scheme = url.split(":", 1)[0]
     what = f"scheme {scheme!r}" if _SCHEME.fullmatch(scheme) and ":" in url else "URL"
-    raise InputError(
-        "store", f"unsupported store {what}; expected sqlite:///<path> or tables:<connection string>"
-    )
+    raise InputError("store", f"unsupported store {what}; expected sqlite:///<path> or tables:<connection string>")

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from core.errors import InputError
+from core.errors import Conflict, InputError
 from core.model import MentoringRequest, Session, SessionState
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
     "request_to_record",
     "session_from_record",
     "session_to_record",
+    "stale_policy",
     "state_values",
     "to_utc_iso",
 ]
@@ -176,3 +177,12 @@ def check_session_change(session_id: str, changed: object) -> Session:
     if changed.id != session_id:
         raise InputError("session", f"change may not alter the session id ({session_id!r} -> {changed.id!r})")
     return changed
+
+
+def stale_policy(current: int, expected: int) -> Conflict:
+    """An admin saved over a policy version that is no longer the latest (HTTP 409 on If-Match)."""
+    return Conflict(
+        "If-Match",
+        f"the policy is at version {current}, not {expected}: someone saved it meanwhile; "
+        "reload, reapply your change and save again",
+    )

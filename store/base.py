@@ -81,8 +81,13 @@ class Store(Protocol):
     ) -> list[MentoringRequest]: ...
 
     # --- policy ---------------------------------------------------------------------------
-    def save_policy(self, policy: dict[str, Any], changed_by: str, changed_at: datetime) -> PolicyVersion:
-        """Append a new version (1, 2, …); concurrent saves each get their own version number."""
+    def save_policy(
+        self, policy: dict[str, Any], changed_by: str, changed_at: datetime, expected_version: int | None = None
+    ) -> PolicyVersion:
+        """Append a new version (1, 2, …); concurrent saves each get their own version number.
+
+        With `expected_version` (0 = nothing saved yet) the save happens only if that is still the
+        latest version, atomically; otherwise `core.errors.Conflict` on field `If-Match`."""
 
     def latest_policy(self) -> PolicyVersion | None: ...
 

@@ -34,6 +34,7 @@ from store._codec import (
     request_to_record,
     session_from_record,
     session_to_record,
+    stale_policy,
     state_values,
     to_utc_iso,
 )
@@ -290,9 +291,7 @@ class SqliteStore:
 
     def release_slot(self, mentor: str, session_id: str) -> None:
         with self._transaction() as conn:
-            conn.execute(
-                'DELETE FROM slot_claims WHERE "mentor" = ? AND "session_id" = ?', (mentor, session_id)
-            )
+            conn.execute('DELETE FROM slot_claims WHERE "mentor" = ? AND "session_id" = ?', (mentor, session_id))
 
     # --- sessions -------------------------------------------------------------------------
     def add_session(self, session: Session) -> Session:
@@ -391,16 +390,19 @@ class SqliteStore:
         return [request_from_record(row) for row in rows]
 
     # --- policy ---------------------------------------------------------------------------
-    def save_policy(self, policy: dict[str, Any], changed_by: str, changed_at: datetime) -> PolicyVersion:
+    def save_policy(
+        self, policy: dict[str, Any], changed_by: str, changed_at: datetime, expected_version: int | None = None
+    ) -> PolicyVersion:
         text = dump_policy(policy)
         when = to_utc_iso(changed_at, "changed_at")
         with self._transaction() as conn:
-            version = conn.execute(
-                'SELECT COALESCE(MAX("version"), 0) + 1 AS next FROM policy_versions'
-            ).fetchone()["next"]
+            version = conn.execute('SELECT COALESCE(MAX("version"), 0) + 1 AS next FROM policy_versions').fetchone()[
+                "next"
+            ]
+            if expected_version is not None and version - 1 != expected_version:
+                raise stale_policy(version - 1, expected_version)
             conn.execute(
-                'INSERT INTO policy_versions ("version", "policy", "changed_by", "changed_at") '
-                "VALUES (?, ?, ?, ?)",
+                'INSERT INTO policy_versions ("version", "policy", "changed_by", "changed_at") VALUES (?, ?, ?, ?)',
                 (version, text, changed_by, when),
             )
         return PolicyVersion(int(version), load_policy(text), changed_by, from_utc_iso(when))

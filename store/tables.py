@@ -72,6 +72,7 @@ from store._codec import (
     request_to_record,
     session_from_record,
     session_to_record,
+    stale_policy,
     state_values,
     to_utc_iso,
 )
@@ -305,9 +306,7 @@ class TableStore:
             operations: list[Operation] = [
                 ("update", self._row(_SESSIONS_PARTITION, primary, record), _replace_if_unchanged(_etag(current)))
             ]
-            for old_key, new_key in zip(
-                self._session_row_keys(current), self._session_row_keys(record), strict=True
-            ):
+            for old_key, new_key in zip(self._session_row_keys(current), self._session_row_keys(record), strict=True):
                 if old_key == new_key:
                     operations.append(
                         ("upsert", self._row(_SESSIONS_PARTITION, new_key, record), {"mode": UpdateMode.REPLACE})
@@ -381,12 +380,17 @@ class TableStore:
         return sorted(found, key=lambda r: (r.created_at, r.id))
 
     # --- policy ---------------------------------------------------------------------------
-    def save_policy(self, policy: dict[str, Any], changed_by: str, changed_at: datetime) -> PolicyVersion:
+    def save_policy(
+        self, policy: dict[str, Any], changed_by: str, changed_at: datetime, expected_version: int | None = None
+    ) -> PolicyVersion:
         text = dump_policy(policy)
         when = to_utc_iso(changed_at, "changed_at")
         for attempt in range(MAX_ATTEMPTS):
             counter = self._get(self._policy, _POLICY_PARTITION, _POLICY_COUNTER)
             version = 1 if counter is None else int(counter["latest"]) + 1
+            # The counter is replaced only if unchanged since this read (ETag), so the check holds.
+            if expected_version is not None and version - 1 != expected_version:
+                raise stale_policy(version - 1, expected_version)
             bumped = {"PartitionKey": _POLICY_PARTITION, "RowKey": _POLICY_COUNTER, "latest": version}
             operations: list[Operation] = [
                 ("create", bumped) if counter is None else ("update", bumped, _replace_if_unchanged(_etag(counter))),
@@ -412,9 +416,7 @@ class TableStore:
         if counter is None:
             return None
         # The counter and its version row are written in one transaction, so the row exists.
-        return self._policy_version(
-            self._policy.get_entity(_POLICY_PARTITION, f"v{int(counter['latest']):010d}")
-        )
+        return self._policy_version(self._policy.get_entity(_POLICY_PARTITION, f"v{int(counter['latest']):010d}"))
 
     def policy_history(self) -> list[PolicyVersion]:
         """Every version, oldest (1) first."""

@@ -416,6 +416,19 @@ def test_concurrent_policy_saves_get_distinct_versions(store: Store, concurrentl
     assert latest.version == 12
 
 
+def test_policy_save_with_an_expected_version_is_atomic(store: Store, concurrently: Concurrently) -> None:
+    store.save_policy({"n": 1}, "admin", at(9), expected_version=0)
+    with pytest.raises(Conflict) as stale:
+        store.save_policy({"n": "late"}, "admin", at(9), expected_version=0)
+    assert stale.value.field == "If-Match"
+    # Ten admins all saw version 1 and save at once: exactly one wins, the others are told it moved on.
+    results = concurrently(10, lambda i: store.save_policy({"writer": i}, f"admin{i}", at(9), expected_version=1))
+    winners = [r for r in results if isinstance(r, PolicyVersion)]
+    assert len(winners) == 1 and winners[0].version == 2
+    assert all(isinstance(r, Conflict) for r in results if not isinstance(r, PolicyVersion))
+    assert [v.version for v in store.policy_history()] == [1, 2]
+
+
 # --- checkpoints -----------------------------------------------------------------------------------
 
 
