@@ -13,6 +13,9 @@ from graph.config import GraphSettings
 __all__ = ["DEFAULT_STORE", "Settings", "load_settings"]
 
 DEFAULT_STORE = "sqlite:///.micromentor/micromentor.db"
+DEV_LINK_SECRET = "change-me"
+DEV_CLIENT_STATE = "micromentor-local-state"
+MIN_SECRET_LENGTH = 32
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,8 +27,8 @@ class Settings:
     queue_connection: str | None = None  # AzureWebJobsStorage; None = in-process queue
     api_audience: str = "api://micromentor"
     public_url: str = "http://127.0.0.1:7071"
-    link_secret: str = "change-me"
-    notification_state: str = "micromentor-local-state"  # Graph clientState, at most 128 characters
+    link_secret: str = "change-me"  # DEV_LINK_SECRET; refused against a real tenant
+    notification_state: str = "micromentor-local-state"  # Graph clientState (≤ 128); DEV_CLIENT_STATE
     extra: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -41,7 +44,7 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
 
 def _client_state(raw: str | None) -> str:
     if raw is None or raw == "":
-        return "micromentor-local-state"
+        return DEV_CLIENT_STATE
     if len(raw) > 128:
         raise InputError("MICROMENTOR_NOTIFICATION_STATE", "Graph accepts at most 128 characters")
     return raw
@@ -69,6 +72,15 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     mentors_file = env.get("MICROMENTOR_MENTORS_FILE") or None
     if mentors_file and not Path(mentors_file).is_file():
         raise InputError("MICROMENTOR_MENTORS_FILE", f"no such file: {mentors_file}")
+    link_secret = env.get("MICROMENTOR_LINK_SECRET") or DEV_LINK_SECRET
+    notification_state = _client_state(env.get("MICROMENTOR_NOTIFICATION_STATE"))
+    if graph is not None and graph.is_entra_id:
+        # Against a real tenant the local defaults would let anyone sign booking links or forge
+        # change notifications: refuse to start until they are set.
+        if link_secret == DEV_LINK_SECRET or len(link_secret) < MIN_SECRET_LENGTH:
+            raise InputError("MICROMENTOR_LINK_SECRET", f"set a random secret of {MIN_SECRET_LENGTH}+ characters")
+        if notification_state == DEV_CLIENT_STATE:
+            raise InputError("MICROMENTOR_NOTIFICATION_STATE", "set a random value of up to 128 characters")
     return Settings(
         graph=graph,
         mentors_file=mentors_file,
@@ -77,6 +89,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         queue_connection=env.get("MICROMENTOR_QUEUE_CONNECTION") or None,  # e.g. Azurite's, for `serve`
         api_audience=env.get("MICROMENTOR_API_AUDIENCE") or "api://micromentor",
         public_url=env.get("MICROMENTOR_PUBLIC_URL") or "http://127.0.0.1:7071",
-        link_secret=env.get("MICROMENTOR_LINK_SECRET") or "change-me",
-        notification_state=_client_state(env.get("MICROMENTOR_NOTIFICATION_STATE")),
+        link_secret=link_secret,
+        notification_state=notification_state,
     )

@@ -1,0 +1,56 @@
+"""Settings from the environment: defaults for local use, refusals that name the setting."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.errors import InputError
+from micromentor.settings import load_settings
+
+REAL_TENANT = {
+    "MICROMENTOR_TENANT_ID": "11111111-2222-3333-4444-555555555555",
+    "MICROMENTOR_CLIENT_ID": "app",
+    "MICROMENTOR_CLIENT_SECRET": "s",
+}
+
+
+def test_local_defaults_without_a_tenant() -> None:
+    settings = load_settings({})
+    assert settings.graph is None
+    assert settings.store_url == "sqlite:///.micromentor/micromentor.db"
+    assert settings.api_audience == "api://micromentor"
+
+
+def test_a_real_tenant_needs_its_own_secrets() -> None:
+    with pytest.raises(InputError) as missing:
+        load_settings(REAL_TENANT)
+    assert missing.value.field == "MICROMENTOR_LINK_SECRET"
+    with pytest.raises(InputError) as short:
+        load_settings({**REAL_TENANT, "MICROMENTOR_LINK_SECRET": "short"})
+    assert short.value.field == "MICROMENTOR_LINK_SECRET"
+    with pytest.raises(InputError) as state:
+        load_settings({**REAL_TENANT, "MICROMENTOR_LINK_SECRET": "x" * 40})
+    assert state.value.field == "MICROMENTOR_NOTIFICATION_STATE"
+    settings = load_settings(
+        {**REAL_TENANT, "MICROMENTOR_LINK_SECRET": "x" * 40, "MICROMENTOR_NOTIFICATION_STATE": "y" * 20}
+    )
+    assert settings.graph is not None and settings.graph.authority_url.startswith("https://login.microsoftonline.com/")
+
+
+def test_an_emulator_tenant_keeps_the_local_defaults() -> None:
+    settings = load_settings({**REAL_TENANT, "MICROMENTOR_AUTHORITY": "https://127.0.0.1:9999/tenant"})
+    assert settings.link_secret == "change-me"
+
+
+@pytest.mark.parametrize(
+    ("env", "field"),
+    [
+        ({"MICROMENTOR_GRAPH_ATTEMPTS": "many"}, "MICROMENTOR_GRAPH_ATTEMPTS"),
+        ({"MICROMENTOR_POLICY_FILE": "/nonexistent.json"}, "MICROMENTOR_POLICY_FILE"),
+        ({"MICROMENTOR_NOTIFICATION_STATE": "z" * 129}, "MICROMENTOR_NOTIFICATION_STATE"),
+    ],
+)
+def test_bad_settings_name_themselves(env: dict[str, str], field: str) -> None:
+    with pytest.raises(InputError) as bad:
+        load_settings({**REAL_TENANT, "MICROMENTOR_AUTHORITY": "https://127.0.0.1:1/t", **env})
+    assert bad.value.field == field
