@@ -5,9 +5,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
+from msgraph.generated.users.item.user_item_request_builder import UserItemRequestBuilder
+
 from graph.base import (
     BATCH_LIMIT,
     GraphBase,
+    _config,
     chunked,
 )
 from graph.errors import GraphNotFound, GraphRequestError
@@ -19,6 +22,8 @@ from graph.values import (
 
 __all__ = ["DirectoryCalls"]
 
+_USER_FIELDS = ("id", "userPrincipalName", "mail", "displayName", "department", "officeLocation")
+
 
 class DirectoryCalls(GraphBase):
     async def get_user(self, user: str) -> DirectoryUser:
@@ -26,16 +31,19 @@ class DirectoryCalls(GraphBase):
         cached = self._users.get(user.lower())
         if cached is not None:
             return cached
-        found = await self._call(f"GET /users/{user}", lambda: self._client.users.by_user_id(user).get())
-        if found is None:
+        # department is not in Graph's default set of user properties: ask for what we use.
+        query = UserItemRequestBuilder.UserItemRequestBuilderGetQueryParameters(select=list(_USER_FIELDS))
+        info = self._client.users.by_user_id(user).to_get_request_information(_config(query))
+        found = await self._json(f"GET /users/{user}", info)
+        if not found.get("id"):
             raise GraphNotFound(f"user {user} not found", status=404)
         self._users[user.lower()] = DirectoryUser(
-            id=str(found.id),
-            upn=str(found.user_principal_name or user),
-            mail=str(found.mail or found.user_principal_name or user),
-            display_name=str(found.display_name or user),
-            department=found.department,
-            office_location=found.office_location,
+            id=str(found["id"]),
+            upn=str(found.get("userPrincipalName") or user),
+            mail=str(found.get("mail") or found.get("userPrincipalName") or user),
+            display_name=str(found.get("displayName") or user),
+            department=found.get("department"),
+            office_location=found.get("officeLocation"),
         )
         return self._users[user.lower()]
 

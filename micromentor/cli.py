@@ -11,7 +11,9 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from core.errors import Conflict, InputError, NotFound, PolicyViolation
+from core.metrics import Report
 from core.timefmt import parse_aware
+from graph.config import GraphSettings
 from graph.errors import GraphError
 from graph.gateway import GraphGateway
 from micromentor.bootstrap import utc_now
@@ -146,7 +148,23 @@ def _cmd_report(args: argparse.Namespace) -> int:
     period_to = parse_aware("--to", args.period_to) if args.period_to else default_to
     store = open_store(_store_url(args.store))
     policy = read_policy_file(args.policy)
-    report = asyncio.run(build_report(store, policy, period_from=period_from, period_to=period_to))
+    configured = load_settings().graph
+
+    async def run(graph_settings: GraphSettings | None) -> Report:
+        # The directory (segments) and mailbox zones (load per local week) come from Graph when it is
+        # there; without it the report still has every metric, with no segments and UTC weeks.
+        graph = GraphGateway(graph_settings) if graph_settings is not None else None
+        try:
+            return await build_report(store, policy, period_from=period_from, period_to=period_to, graph=graph)
+        finally:
+            if graph is not None:
+                await graph.aclose()
+
+    if args.tenant or configured is not None:
+        with graph_settings_for(args.tenant, configured) as graph_settings:
+            report = asyncio.run(run(graph_settings))
+    else:
+        report = asyncio.run(run(None))
     _, text = render(report, args.format)
     if args.out:
         Path(args.out).write_text(text, encoding="utf-8")
@@ -211,6 +229,7 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--out", metavar="FILE", help="write to a file instead of stdout")
     report.add_argument("--store", metavar="PATH", help="SQLite file (default ./.micromentor/micromentor.db)")
     report.add_argument("--policy", metavar="POLICY.json", help="caps to report load against")
+    report.add_argument("--tenant", metavar="SEED.json", help="read segments and time zones from this emulated tenant")
     report.set_defaults(run=_cmd_report)
 
     serve = sub.add_parser("serve", help="run the function app's functions on loopback")

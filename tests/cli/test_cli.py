@@ -207,3 +207,26 @@ def test_installed_entry_point_runs(tmp_path: Path) -> None:
     [slot] = json.loads(done.stdout)["slots"]
     start = datetime.fromisoformat(slot["start"].replace("Z", "+00:00"))
     assert start >= datetime(2026, 11, 30, 2, tzinfo=UTC) + timedelta(0)
+
+
+def test_report_formats_and_segments_from_the_directory(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    store = str(tmp_path / "mm.db")
+    code, _, err = cli(
+        capsys, "book", "--tenant", str(TENANT_SEED), "--mentor", MAYA, "--mentee", RAVI,
+        "--start", "2026-11-30T09:00:00Z", "--question", "How?", "--now", NOW, "--store", store,
+    )  # fmt: skip
+    assert code == 0, err
+    period = ["--from", "2026-11-30T00:00:00Z", "--to", "2026-12-07T00:00:00Z", "--store", store]
+    code, report, err = cli(capsys, "report", *period, "--tenant", str(TENANT_SEED))
+    assert code == 0, err
+    assert report["sessions"]["scheduled"] == 1 and report["completionRate"] is None
+    segments = {(s["attribute"], s["value"]) for s in report["segments"]}
+    # Maya: Engineering, London; Ravi: Marketing, Bengaluru (tenant seed).
+    assert {("department", "Engineering"), ("department", "Marketing"), ("officeLocation", "London")} <= segments
+    assert main(["report", *period, "--format", "csv"]) == 0
+    csv_text = capsys.readouterr().out
+    assert csv_text.splitlines()[0].startswith("scope,mentor")
+    out = tmp_path / "report.html"
+    assert main(["report", *period, "--format", "html", "--out", str(out)]) == 0
+    assert "<svg" in out.read_text() or "No sessions" in out.read_text()
+    assert main(["report", *period, "--format", "xml"]) == 2
