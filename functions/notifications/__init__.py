@@ -6,6 +6,7 @@ Graph wants an answer within 3 seconds, so the handler only checks and queues; t
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 
@@ -31,7 +32,7 @@ async def notifications(req: func.HttpRequest, work: func.Out[list[str]]) -> fun
 
     async def handle() -> func.HttpResponse:
         rt = runtime()
-        found = organizers_to_sync(rt.store, json_body(req), rt.settings.notification_state)
+        found = await asyncio.to_thread(organizers_to_sync, rt.store, json_body(req), rt.settings.notification_state)
         work.set([json.dumps({"organizer": organizer}) for organizer in found.organizers])
         if found.rejected:
             log.warning("notifications: dropped %d items with a wrong clientState or subscription", found.rejected)
@@ -46,7 +47,7 @@ async def renew_graph_subscriptions(timer: func.TimerRequest) -> None:
     counts = await renew_subscriptions(
         rt.graph,
         rt.store,
-        find_sync_work(rt.store),
+        await asyncio.to_thread(find_sync_work, rt.store),
         notification_url=f"{rt.settings.public_url.rstrip('/')}/api/notifications",
         client_state=rt.settings.notification_state,
         now=rt.clock(),

@@ -6,6 +6,7 @@ fails `maxDequeueCount` times (host.json) lands in `sync-work-poison`, where it 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 
@@ -22,7 +23,7 @@ SYNC_QUEUE = "sync-work"
 @bp.timer_trigger(arg_name="timer", schedule="0 */5 * * * *", run_on_startup=False, use_monitor=True)
 @bp.queue_output(arg_name="work", queue_name=SYNC_QUEUE, connection="AzureWebJobsStorage")
 async def plan_sync(timer: func.TimerRequest, work: func.Out[list[str]]) -> None:
-    organizers = find_sync_work(runtime().store)
+    organizers = await asyncio.to_thread(find_sync_work, runtime().store)
     work.set([json.dumps({"organizer": organizer}) for organizer in organizers])
     log.info("plan_sync: queued %d organizers", len(organizers))
 
