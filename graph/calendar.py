@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from msgraph.generated.users.item.calendar.get_schedule.get_schedule_post_request_body import (
@@ -132,3 +132,13 @@ class CalendarCalls(GraphBase):
         if not final:
             raise GraphRequestError(f"calendarView/delta {user}: Graph returned no deltaLink")
         return DeltaPage(tuple(changed), tuple(removed), str(final))
+
+    async def find_event_by_transaction(
+        self, organizer: str, start: datetime, end: datetime, transaction_id: str
+    ) -> EventSnapshot | None:
+        """The organizer's event created with `transactionId` around [start, end), if Graph made it."""
+        margin = timedelta(minutes=1)
+        for event in await self.calendar_events(organizer, start - margin, end + margin):
+            if event.get("transactionId") == transaction_id and event.get("id"):
+                return event_snapshot(event)
+        return None

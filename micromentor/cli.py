@@ -134,6 +134,7 @@ def _cmd_sync(args: argparse.Namespace) -> int:
                 "organizers": len(organizers),
                 "moved": total.moved,
                 "cancelled": total.cancelled,
+                "repaired": total.repaired,
                 "decided": total.decided,
             }
 

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from functools import partial
 
 from core.attendance import decide_state
 from core.model import Session, SessionState
@@ -27,6 +28,7 @@ ACTIVE_STATES = (SessionState.SCHEDULED, SessionState.PENDING_ATTENDANCE)
 DELTA_PAST = timedelta(days=7)
 DELTA_FUTURE = timedelta(days=70)  # beyond the longest horizon policy.md allows (62 days)
 DELTA_RENEW_MARGIN = timedelta(days=63)
+UNFINISHED_AFTER = timedelta(minutes=15)  # a booking still without its event this long after it began
 ATTENDANCE_CHUNK = 100  # sessions per round of attendance $batches (20 per batch, 5 batches in parallel)
 
 
@@ -35,19 +37,22 @@ class SyncResult:
     organizer: str
     moved: int = 0
     cancelled: int = 0
+    repaired: int = 0
     decided: dict[str, int] = field(default_factory=dict)
 
     def merge(self, other: SyncResult) -> None:
         self.moved += other.moved
         self.cancelled += other.cancelled
+        self.repaired += other.repaired
         for state, count in other.decided.items():
             self.decided[state] = self.decided.get(state, 0) + count
 
 
 def find_sync_work(store: Store) -> list[str]:
-    """Organizers with sessions that may still change: one unit of work (one queue message) each."""
+    """Organizers with sessions that may still change (unfinished bookings included): one unit of work
+    (one queue message) each."""
     sessions = store.list_sessions(states=ACTIVE_STATES)
-    return sorted({s.mentor.lower() for s in sessions if s.event_id})
+    return sorted({s.mentor.lower() for s in sessions})
 
 
 def _checkpoint_name(organizer: str) -> str:
@@ -178,6 +183,36 @@ async def _decide_chunk(
             result.decided[decided.state.value] = result.decided.get(decided.state.value, 0) + 1
 
 
+def _attach_event(session: Session, *, event_id: str, join_url: str | None, now: datetime) -> Session:
+    return replace(session, event_id=event_id, join_url=join_url, updated_at=now)
+
+
+async def _settle_unfinished_bookings(graph: GraphGateway, store: Store, organizer: str, now: datetime) -> SyncResult:
+    """Bookings whose client went away between writing the session and attaching its event (Graph down,
+    a dropped connection, a crash, and no retry with the same key). If Graph made the meeting, the
+    session gets it; if not, the session is cancelled and its slot freed. No orphan, no half-written
+    session is left behind."""
+    result = SyncResult(organizer)
+    sessions = await asyncio.to_thread(store.list_sessions, mentor=organizer, states=[SessionState.SCHEDULED])
+    for session in sessions:
+        if session.event_id or session.created_at > now - UNFINISHED_AFTER or not session.transaction_id:
+            continue
+        event = await graph.find_event_by_transaction(organizer, session.start, session.end, session.transaction_id)
+        if event is not None:
+            attach = partial(_attach_event, event_id=event.id, join_url=event.join_url, now=now)
+            await asyncio.to_thread(store.update_session, session.id, attach)
+            result.repaired += 1
+            continue
+        await asyncio.to_thread(store.release_slot, session.mentor, session.id)
+        await asyncio.to_thread(
+            store.update_session,
+            session.id,
+            lambda s: replace(s, state=SessionState.CANCELLED, state_reason="booking_not_finished", updated_at=now),
+        )
+        result.cancelled += 1
+    return result
+
+
 async def sync_organizer(
     graph: GraphGateway,
     store: Store,
@@ -188,9 +223,10 @@ async def sync_organizer(
     progress: Callable[[str], None] | None = None,
     chunk_size: int = ATTENDANCE_CHUNK,
 ) -> SyncResult:
-    """One organizer's calendar changes, then attendance of their ended sessions."""
+    """One organizer's unfinished bookings, calendar changes, then attendance of their ended sessions."""
+    result = await _settle_unfinished_bookings(graph, store, organizer, now)
     active = [s for s in await asyncio.to_thread(store.list_sessions, mentor=organizer, states=ACTIVE_STATES)]
-    result = await _apply_calendar_changes(graph, store, organizer, active, now)
+    result.merge(await _apply_calendar_changes(graph, store, organizer, active, now))
     fresh = await asyncio.to_thread(store.list_sessions, mentor=organizer, states=ACTIVE_STATES)
     result.merge(await _apply_attendance(graph, store, policy, organizer, fresh, now, chunk_size))
     if progress is not None:

@@ -226,3 +226,41 @@ def test_a_graph_outage_during_sync_fails_clearly_and_the_next_run_resumes(
     assert {s.state for s in store.list_sessions()} == {SessionState.SCHEDULED}
     admin.delete(f"/faults/{outage['id']}")
     assert sync(graph_settings, store, now).decided == {"completed": 2}
+
+
+def test_an_abandoned_booking_is_finished_when_graph_made_the_meeting(
+    graph_settings: GraphSettings, store: Store, admin: Any
+) -> None:
+    # The create reaches Graph but the answer is lost, and the client (1 attempt) gives up without retrying.
+    admin.fault(method="POST", path=r"/users/[^/]+/events$", dropAfterWrite=True, times=1)
+    with pytest.raises(GraphUnavailable):
+        book_at(replace(graph_settings, max_attempts=1), store, NINE)
+    [half] = store.list_sessions(mentor=MAYA)
+    assert half.event_id is None
+    assert find_sync_work(store) == [MAYA]
+    early = sync(graph_settings, store, BOOKED_AT + timedelta(minutes=5))  # may still be in progress
+    assert early.repaired == 0 and store.get_session(half.id).event_id is None  # type: ignore[union-attr]
+    later = sync(graph_settings, store, BOOKED_AT + timedelta(minutes=30))
+    assert later.repaired == 1
+    repaired = store.get_session(half.id)
+    assert repaired is not None and repaired.event_id and repaired.join_url
+    state = admin.get("/state")
+    events = [e for u in state["users"] if u["userPrincipalName"] == MAYA for e in u["events"]]
+    assert [e["id"] for e in events if "Micro-mentoring" in (e.get("categories") or [])] == [repaired.event_id]
+
+
+def test_an_abandoned_booking_without_a_meeting_is_cancelled_and_its_slot_freed(
+    graph_settings: GraphSettings, store: Store, admin: Any
+) -> None:
+    admin.fault(method="POST", path=r"/users/[^/]+/events$", status=503, retryAfter=0, times=1)
+    with pytest.raises(GraphUnavailable):
+        book_at(replace(graph_settings, max_attempts=1), store, NINE)
+    [half] = store.list_sessions(mentor=MAYA)
+    result = sync(graph_settings, store, BOOKED_AT + timedelta(minutes=30))
+    assert result.cancelled == 1
+    dropped = store.get_session(half.id)
+    assert dropped is not None and dropped.state == SessionState.CANCELLED
+    assert dropped.state_reason == "booking_not_finished"
+    # The slot is free again: booking it now succeeds.
+    [again] = book_at(graph_settings, store, NINE)
+    assert again.event_id and again.start == NINE
