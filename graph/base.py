@@ -105,6 +105,10 @@ class GraphBase:
         """Send a request the SDK's builders made, through the SDK's pipeline, and read JSON back."""
 
         async def send() -> dict[str, Any]:
+            # The SDK adds a token only where none is set: drop the last try's, so a token refreshed
+            # after a 401 is the one that goes out.
+            if info.headers.contains("Authorization"):
+                info.headers.remove("Authorization")
             adapter: Any = self._client.request_adapter
             raw: bytes | None = await adapter.send_primitive_async(info, "bytes", _ERRORS)
             answer: dict[str, Any] = json.loads(raw) if raw else {}

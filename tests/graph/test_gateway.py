@@ -201,3 +201,30 @@ def test_expired_token_is_refreshed_once(graph_settings: GraphSettings, admin: A
     first, second = with_graph(graph_settings, body)
     assert first.display_name == "Ana Ortiz" and second.office_location == "Bengaluru"
     assert ZoneInfo  # imported for readers: zones above are zoneinfo-backed
+
+
+def test_a_refused_token_is_replaced_and_the_call_sent_again(graph_settings: GraphSettings, admin: Any) -> None:
+    # The first token handed out is one Graph refuses (as after a revocation); the call must refresh it
+    # once and go through with the new one, on every kind of call.
+    from graph.auth import MsalTokenProvider
+
+    real = MsalTokenProvider._acquire
+    handed: list[bool] = []
+
+    def first_one_refused(self: MsalTokenProvider, force_refresh: bool) -> str:
+        handed.append(force_refresh)
+        token = real(self, force_refresh)
+        return token[:-4] + "AAAA" if len(handed) == 1 else token
+
+    async def body(g: GraphGateway) -> Any:
+        return await g.get_schedules(ANA, [RAVI], utc("2026-12-01T00:00:00"), utc("2026-12-02T00:00:00"), 30)
+
+    MsalTokenProvider._acquire = first_one_refused  # type: ignore[method-assign]
+    try:
+        schedules = with_graph(graph_settings, body)
+    finally:
+        MsalTokenProvider._acquire = real  # type: ignore[method-assign]
+    assert RAVI in schedules
+    assert handed[:2] == [False, True] and handed.count(True) == 1  # one forced refresh
+    statuses = [e["status"] for e in admin.requests()["requests"] if "getSchedule" in e["path"]]
+    assert statuses == [401, 200]
