@@ -23,7 +23,9 @@ class MeetingCalls(GraphBase):
     async def attendance(self, organizer_id: str, join_urls: Sequence[str]) -> dict[str, list[AttendanceReport] | None]:
         """Attendance reports of many meetings of one organizer, in three $batch rounds of 20:
         find each meeting by join URL, list its reports, read each report with its records.
-        A meeting Graph does not know maps to None."""
+        A meeting Graph does not know maps to None. A meeting whose lookup, listing or any report could
+        not be read is left out of the answer: deciding on part of its reports could wrongly make a
+        session a no-show for good, so its session waits for the next sync instead."""
         meetings_of = self._client.users.by_user_id(organizer_id).online_meetings
         lookups = {
             str(i): meetings_of.to_get_request_information(
@@ -33,9 +35,13 @@ class MeetingCalls(GraphBase):
         }
         found = await self._batched(lookups, "GET onlineMeetings by joinUrl ($batch)")
         meeting_ids: dict[str, str] = {}
+        unreadable: set[str] = set()
         for i, url in enumerate(join_urls):
             _, body = found[str(i)]
-            values = (body or {}).get("value") or []
+            if body is None:
+                unreadable.add(url)
+                continue
+            values = body.get("value") or []
             if values:
                 meeting_ids[url] = str(values[0]["id"])
         found_urls = list(meeting_ids)
@@ -51,7 +57,10 @@ class MeetingCalls(GraphBase):
         report_keys: list[tuple[str, str]] = []  # (join url, report id)
         for n, url in enumerate(found_urls):
             _, body = listings[str(n)]
-            report_keys += [(url, str(summary["id"])) for summary in (body or {}).get("value") or []]
+            if body is None:
+                unreadable.add(url)
+                continue
+            report_keys += [(url, str(summary["id"])) for summary in body.get("value") or []]
         expand = _config(_ReportQuery(expand=["attendanceRecords"]))
         details = await self._batched(
             {
@@ -66,10 +75,12 @@ class MeetingCalls(GraphBase):
         collected: dict[str, list[AttendanceReport]] = {url: [] for url in found_urls}
         for n, (url, report_id) in enumerate(report_keys):
             _, body = details[str(n)]
-            if body is not None:
+            if body is None:
+                unreadable.add(url)
+            else:
                 collected[url].append(_report(report_id, body))
         reports.update(collected)
-        return reports
+        return {url: found_reports for url, found_reports in reports.items() if url not in unreadable}
 
 
 def _moment(value: Any) -> datetime | None:

@@ -164,7 +164,9 @@ async def _decide_chunk(
 ) -> None:
     found = await graph.attendance(organizer_id, [s.join_url for s in chunk if s.join_url])
     for session in chunk:
-        reports = found.get(session.join_url or "") or []
+        if session.join_url not in found:
+            continue  # its attendance could not all be read this time: decide it on the next run
+        reports = found.get(session.join_url) or []
         decision = decide_state(
             session=session,
             reports=reports or None,
