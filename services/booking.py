@@ -15,7 +15,7 @@ import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from core.agenda import AgendaPerson, build_agenda, validate_question
@@ -108,28 +108,57 @@ def _alternatives(
     ]
 
 
-async def _gave_way_to_neighbours(store: Store, mine: Session, policy: Policy, now: datetime) -> bool:
-    """Claims stop two bookings of the same cells; this stops two concurrent bookings closer than the
-    mentor's buffer. Every booking writes its session before looking, so of two racers at least one
-    sees the other and gives way: never both (at worst both, and the clients pick again)."""
+def _cap_periods(start: datetime, zone: tzinfo) -> dict[str, tuple[datetime, datetime]]:
+    """The mentor's local day, ISO week and month around `start`, as UTC ranges (policy.md caps)."""
+    day = start.astimezone(zone).date()
+    week = day - timedelta(days=day.weekday())
+    month = day.replace(day=1)
+    next_month = (month + timedelta(days=32)).replace(day=1)
+
+    def utc(local: date) -> datetime:
+        return datetime.combine(local, time(0), tzinfo=zone).astimezone(UTC)
+
+    return {
+        "max_sessions_per_day": (utc(day), utc(day + timedelta(days=1))),
+        "max_sessions_per_week": (utc(week), utc(week + timedelta(days=7))),
+        "max_sessions_per_month": (utc(month), utc(next_month)),
+    }
+
+
+async def _race_lost(store: Store, mine: Session, policy: Policy, zone: tzinfo) -> str | None:
+    """Claims stop two bookings of the same cells. This stops concurrent bookings that each passed the
+    calendar check but together break a rule: closer than the mentor's buffer, or over a cap. Every
+    booking writes its session before looking, so of two racers at least one sees the other and gives
+    way: never both booked (at worst neither, and the clients pick again). Returns the rule lost on."""
     buffer = timedelta(minutes=policy.buffer_minutes)
-    longest = timedelta(minutes=max(policy.allowed_session_minutes))
-    nearby = await asyncio.to_thread(
-        store.list_sessions,
-        mentor=mine.mentor,
-        start_from=mine.start - buffer - longest,
-        start_to=mine.end + buffer,
-        states=[SessionState.SCHEDULED],
+    periods = _cap_periods(mine.start, zone)
+    since = min(periods["max_sessions_per_week"][0], periods["max_sessions_per_month"][0], mine.start - buffer * 2)
+    until = max(periods["max_sessions_per_week"][1], periods["max_sessions_per_month"][1], mine.end + buffer)
+    others = [
+        s
+        for s in await asyncio.to_thread(store.list_sessions, mentor=mine.mentor, start_from=since, start_to=until)
+        if s.id != mine.id and s.state != SessionState.CANCELLED
+    ]
+    if any(s.start < mine.end + buffer and s.end + buffer > mine.start for s in others):
+        return "busy"
+    caps = {
+        "max_sessions_per_day": policy.max_sessions_per_day,
+        "max_sessions_per_week": policy.max_sessions_per_week,
+        "max_sessions_per_month": policy.max_sessions_per_month,
+    }
+    for rule, (low, high) in periods.items():
+        if sum(1 for s in others if low <= s.start < high) + 1 > caps[rule]:
+            return rule
+    return None
+
+
+async def _give_way(store: Store, mine: Session, now: datetime) -> None:
+    await asyncio.to_thread(store.release_slot, mine.mentor, mine.id)
+    await asyncio.to_thread(
+        store.update_session,
+        mine.id,
+        lambda s: replace(s, state=SessionState.CANCELLED, state_reason="lost_race", updated_at=now),
     )
-    if any(s.id != mine.id and s.start < mine.end + buffer and s.end + buffer > mine.start for s in nearby):
-        await asyncio.to_thread(store.release_slot, mine.mentor, mine.id)
-        await asyncio.to_thread(
-            store.update_session,
-            mine.id,
-            lambda s: replace(s, state=SessionState.CANCELLED, state_reason="lost_race", updated_at=now),
-        )
-        return True
-    return False
 
 
 def _validated(request: BookingRequest) -> BookingRequest:
@@ -201,11 +230,15 @@ async def book_session(
             transaction_id=session_id,
         )
         existing = await asyncio.to_thread(store.add_session, draft_session)
-        if await _gave_way_to_neighbours(store, existing, policy, now):
-            raise SlotTaken(
-                "another booking of this mentor is being made right next to this slot",
-                _alternatives(mentor, mentees, policy, now, minutes, request.start),
-            )
+        lost = await _race_lost(store, existing, policy, mentor.tz)
+        if lost is not None:
+            await _give_way(store, existing, now)
+            if lost == "busy":
+                raise SlotTaken(
+                    "another booking of this mentor is being made right next to this slot",
+                    _alternatives(mentor, mentees, policy, now, minutes, request.start),
+                )
+            raise PolicyViolation(lost, f"{request.mentor} reached this cap while the booking was being made")
     elif existing.state == SessionState.CANCELLED:
         # Booked and later cancelled is answered above; this one never got its meeting.
         raise Conflict("start", f"this booking was not made ({existing.state_reason}); book another slot")

@@ -275,3 +275,23 @@ def test_a_booking_that_lost_a_race_is_not_made_on_retry(graph_settings: GraphSe
     assert getattr(lost, "alternatives", None)
     [loser] = [s for s in store.list_sessions(mentor=MAYA) if s.id != "racer"]
     assert loser.state.value == "cancelled" and loser.state_reason == "lost_race" and loser.event_id is None
+
+
+def test_concurrent_bookings_never_break_a_cap_together(graph_settings: GraphSettings, store: Store) -> None:
+    # One session a day for Maya: 09:00 and 11:00 on Monday, at once. Each passes the calendar check
+    # alone; together they would make two.
+    one_a_day = parse_policy({"max_sessions_per_day": 1})
+
+    async def body(g: GraphGateway) -> list[Any]:
+        pair = [
+            book(g, store, request(MONDAY_9, idempotency_key="cap-a"), one_a_day),
+            book(g, store, request(MONDAY_9 + timedelta(hours=2), idempotency_key="cap-b"), one_a_day),
+        ]
+        return await asyncio.gather(*pair, return_exceptions=True)
+
+    outcomes = with_graph(graph_settings, body)
+    booked = [o for o in outcomes if not isinstance(o, BaseException)]
+    assert len(booked) <= 1, outcomes
+    refused = [o for o in outcomes if isinstance(o, BaseException)]
+    assert all(isinstance(o, PolicyViolation) and o.rule == "max_sessions_per_day" for o in refused), outcomes
+    assert len([s for s in store.list_sessions(mentor=MAYA) if s.event_id]) == len(booked)
