@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from msgraph.generated.users.item.calendar.get_schedule.get_schedule_post_request_body import (
@@ -136,9 +136,8 @@ class CalendarCalls(GraphBase):
     async def find_event_by_transaction(
         self, organizer: str, start: datetime, end: datetime, transaction_id: str
     ) -> EventSnapshot | None:
-        """The organizer's event created with `transactionId` around [start, end), if Graph made it."""
-        margin = timedelta(minutes=1)
-        for event in await self.calendar_events(organizer, start - margin, end + margin):
+        """The organizer's event created with `transactionId` between start and end, if Graph made it."""
+        for event in await self.calendar_events(organizer, start, end):
             if event.get("transactionId") == transaction_id and event.get("id"):
                 return event_snapshot(event)
         return None

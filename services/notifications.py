@@ -23,7 +23,9 @@ log = logging.getLogger(__name__)
 # 2 days, which both limits accept, and renew when less than a day is left.
 SUBSCRIPTION_LIFETIME = timedelta(days=2)
 RENEW_WHEN_LEFT = timedelta(days=1)
-LIFECYCLE_RESYNC = frozenset({"missed", "reauthorizationRequired", "subscriptionRemoved"})
+# Lifecycle notifications: the subscription needs renewing (or re-creating) at the next timer run,
+# and changes may have been missed, so the organizer is synced (delta catches up) either way.
+LIFECYCLE_RENEW = frozenset({"reauthorizationRequired", "subscriptionRemoved"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +56,12 @@ def organizers_to_sync(store: Store, body: Mapping[str, Any], client_state: str)
         if record is None:
             rejected += 1
             continue
-        organizers.add(str(json.loads(record)["organizer"]))
+        organizer = str(json.loads(record)["organizer"])
+        organizers.add(organizer)
+        if item.get("lifecycleEvent") in LIFECYCLE_RENEW:
+            store.set_checkpoint(
+                f"subscribed:{organizer}", json.dumps({"id": item.get("subscriptionId"), "expires": ""})
+            )
     return Notifications(tuple(sorted(organizers)), rejected)
 
 
@@ -75,7 +82,7 @@ async def renew_subscriptions(
         current = json.loads(saved) if saved else None
         expires = now + SUBSCRIPTION_LIFETIME
         try:
-            if current and datetime.fromisoformat(current["expires"]) - now > RENEW_WHEN_LEFT:
+            if current and current["expires"] and datetime.fromisoformat(current["expires"]) - now > RENEW_WHEN_LEFT:
                 counts["kept"] += 1
                 continue
             if current:

@@ -199,7 +199,11 @@ async def _settle_unfinished_bookings(graph: GraphGateway, store: Store, organiz
     for session in sessions:
         if session.event_id or session.created_at > now - UNFINISHED_AFTER or not session.transaction_id:
             continue
-        event = await graph.find_event_by_transaction(organizer, session.start, session.end, session.transaction_id)
+        # Anywhere from a day before to the longest horizon ahead: the mentor may have moved it already.
+        event = await graph.find_event_by_transaction(
+            organizer, min(session.start, now) - timedelta(days=1), max(session.end, now) + DELTA_FUTURE,
+            session.transaction_id,
+        )  # fmt: skip
         if event is not None:
             attach = partial(_attach_event, event_id=event.id, join_url=event.join_url, now=now)
             await asyncio.to_thread(store.update_session, session.id, attach)

@@ -3,6 +3,7 @@ Outlook, Graph notifies, the organizer is queued, the queue worker syncs, the se
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
@@ -44,3 +45,29 @@ def test_a_meeting_cancelled_in_outlook_reaches_the_session(live_api: LiveApi, g
     assert session.state_reason in {"cancelled_in_outlook", "deleted_in_outlook"}
     delivered = admin.get("/notifications")["value"]
     assert delivered and all(d.get("status") == 202 for d in delivered)
+
+
+def test_a_lifecycle_notification_makes_the_subscription_due_again(live_api: LiveApi, graph_settings: Any) -> None:
+    live_api.client.post(
+        "/sessions",
+        json={"mentor": MAYA, "mentees": [RAVI], "start": "2026-11-30T10:00:00Z", "question": "How do I delegate?"},
+    )
+    host = live_api.host
+    host.run_threadsafe(host.run_timer("renew_graph_subscriptions"))
+    store = live_api.runtime.store
+    subscribed = json.loads(store.get_checkpoint(f"subscribed:{MAYA}") or "{}")
+    body = {
+        "value": [
+            {
+                "subscriptionId": subscribed["id"],
+                "clientState": live_api.runtime.settings.notification_state,
+                "lifecycleEvent": "reauthorizationRequired",
+            }
+        ]
+    }
+    answer = live_api.client.post("/notifications", json=body)
+    assert answer.status_code == 202 and answer.json()["queued"] == [MAYA]
+    assert json.loads(store.get_checkpoint(f"subscribed:{MAYA}") or "{}")["expires"] == ""
+    host.run_threadsafe(host.run_timer("renew_graph_subscriptions"))  # renewed (PATCH) at once
+    renewed = json.loads(store.get_checkpoint(f"subscribed:{MAYA}") or "{}")
+    assert renewed["id"] == subscribed["id"] and renewed["expires"]
