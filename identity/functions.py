@@ -79,7 +79,9 @@ def auth_error_response(exc: IdentityError) -> func.HttpResponse:
         headers["WWW-Authenticate"] = exc.www_authenticate
     if isinstance(exc, IdentityUnavailable):
         headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
-    return json_response(error_body(_CODES.get(exc.status, "identity_error"), exc.message), exc.status, headers)
+    # The bearer token is what is missing, invalid or lacking a role: name its header as the field.
+    body = error_body(_CODES.get(exc.status, "identity_error"), exc.message, "Authorization")
+    return json_response(body, exc.status, headers)
 
 
 async def respond_as_caller(

@@ -124,7 +124,14 @@ def _cmd_sync(args: argparse.Namespace) -> int:
                     result = await sync_organizer(graph, store, policy, organizer, now=now)
                 total.merge(result)
                 done += 1
-                sys.stderr.write(f"[{done}/{len(organizers)}] {organizer}: {result.decided or 'no change'}\n")
+                changes = {
+                    "moved": result.moved,
+                    "cancelled": result.cancelled,
+                    "repaired": result.repaired,
+                    **result.decided,
+                }
+                said = ", ".join(f"{n} {what}" for what, n in changes.items() if n) or "no change"
+                sys.stderr.write(f"[{done}/{len(organizers)}] {organizer}: {said}\n")
 
             try:
                 await asyncio.gather(*(one(o) for o in organizers))
@@ -168,6 +175,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         report = asyncio.run(run(None))
     _, text = render(report, args.format)
     if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.out).write_text(text, encoding="utf-8")
         sys.stderr.write(f"wrote {args.out}\n")
     else:
@@ -261,6 +269,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"micromentor: {exc.field}: {exc.message}\n")
     except (Conflict, PolicyViolation, GraphError) as exc:
         sys.stderr.write(f"micromentor: {exc}\n")
+        return 1
+    except OSError as exc:  # a file or folder we were told to use: one line, not a traceback
+        sys.stderr.write(f"micromentor: {exc.strerror or exc}: {exc.filename or ''}\n")
         return 1
     return 2
 

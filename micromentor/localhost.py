@@ -23,7 +23,7 @@ from azure.functions.queue import QueueMessage
 from croniter import croniter
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from store.queues import MAX_DEQUEUE_COUNT, InProcessQueues, Queues, Received
@@ -231,4 +231,16 @@ class LocalHost:
                     task.cancel()
                 await asyncio.gather(*tasks, return_exceptions=True)
 
-        return Starlette(routes=routes, lifespan=lifespan)
+        async def not_routed(request: Request, exc: Exception) -> Response:
+            status = int(getattr(exc, "status_code", 404))
+            what = "no such route" if status == 404 else f"{request.method} is not allowed here"
+            body = {
+                "error": {
+                    "code": "not_found" if status == 404 else "method_not_allowed",
+                    "message": what,
+                    "field": "path" if status == 404 else "method",
+                }
+            }
+            return JSONResponse(body, status_code=status)
+
+        return Starlette(routes=routes, lifespan=lifespan, exception_handlers={404: not_routed, 405: not_routed})

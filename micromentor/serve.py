@@ -17,7 +17,7 @@ import uvicorn
 from graph.config import GraphSettings
 from micromentor.bootstrap import Runtime, configure
 from micromentor.localhost import LocalHost
-from micromentor.settings import load_settings
+from micromentor.settings import DEFAULT_PUBLIC_URL, Settings, load_settings
 from micromentor.tenant import emulator_settings, start_local_tenant
 from store.queues import AzureQueues
 
@@ -56,7 +56,7 @@ class _Server(uvicorn.Server):
         self.should_exit = True
 
 
-async def _serve(server: uvicorn.Server, announce: dict[str, Any]) -> None:
+async def _serve(server: uvicorn.Server, announce: dict[str, Any], settings: Settings) -> None:
     task = asyncio.create_task(server.serve())
     while not server.started:
         if task.done():
@@ -64,6 +64,9 @@ async def _serve(server: uvicorn.Server, announce: dict[str, Any]) -> None:
             return
         await asyncio.sleep(0.02)
     port = server.servers[0].sockets[0].getsockname()[1]
+    if settings.public_url == DEFAULT_PUBLIC_URL:
+        # Links in invitations and booking links point at where this host really listens (--port 0).
+        configure(Runtime(replace(settings, public_url=f"http://127.0.0.1:{port}")))
     sys.stdout.write(json.dumps({"api": f"http://127.0.0.1:{port}/api", **announce}) + "\n")
     sys.stdout.flush()
     await task
@@ -74,15 +77,13 @@ def serve(*, port: int, seed: str | None, store_url: str) -> int:
 
     with _graph(seed) as (graph_settings, urls):
         settings = replace(load_settings(), graph=graph_settings, store_url=store_url)
-        if port:
-            settings = replace(settings, public_url=f"http://127.0.0.1:{port}")
         configure(Runtime(settings))
         queues = AzureQueues(settings.queue_connection) if settings.queue_connection else None
         app = LocalHost(function_app.app, queues=queues).asgi()
         config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
         server = _Server(config)
         try:
-            asyncio.run(_serve(server, urls))
+            asyncio.run(_serve(server, urls, settings))
         finally:
             configure(None)
     return 0

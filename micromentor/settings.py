@@ -10,9 +10,10 @@ from pathlib import Path
 from core.errors import InputError
 from graph.config import GraphSettings
 
-__all__ = ["DEFAULT_STORE", "Settings", "load_settings"]
+__all__ = ["DEFAULT_PUBLIC_URL", "DEFAULT_STORE", "Settings", "load_settings"]
 
 DEFAULT_STORE = "sqlite:///.micromentor/micromentor.db"
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:7071"
 DEV_LINK_SECRET = "change-me"
 DEV_CLIENT_STATE = "micromentor-local-state"
 MIN_SECRET_LENGTH = 32
@@ -26,7 +27,7 @@ class Settings:
     mentors_file: str | None = None  # JSON [{"upn", "skills": [...]}]: who mentors what, for requests
     queue_connection: str | None = None  # AzureWebJobsStorage; None = in-process queue
     api_audience: str = "api://micromentor"
-    public_url: str = "http://127.0.0.1:7071"
+    public_url: str = DEFAULT_PUBLIC_URL
     link_secret: str = "change-me"  # DEV_LINK_SECRET; refused against a real tenant
     notification_state: str = "micromentor-local-state"  # Graph clientState (≤ 128); DEV_CLIENT_STATE
     extra: Mapping[str, str] = field(default_factory=dict)
@@ -88,7 +89,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         policy_file=policy_file,
         queue_connection=env.get("MICROMENTOR_QUEUE_CONNECTION") or None,  # e.g. Azurite's, for `serve`
         api_audience=env.get("MICROMENTOR_API_AUDIENCE") or "api://micromentor",
-        public_url=env.get("MICROMENTOR_PUBLIC_URL") or "http://127.0.0.1:7071",
+        public_url=env.get("MICROMENTOR_PUBLIC_URL") or DEFAULT_PUBLIC_URL,
         link_secret=link_secret,
         notification_state=notification_state,
     )

@@ -187,11 +187,11 @@ def apply_override(base: Policy, upn: str, override: Mapping[str, Any]) -> Polic
     try:
         return replace(base, **override)
     except InputError as exc:
-        named = exc.field
+        named, message = exc.field, exc.message
         root = _root_field(named)
         if root not in override and _RELATED.get(root) in override:
-            named = _RELATED[root]
-        raise InputError(f"{prefix}.{named}", exc.message) from None
+            named, message = _RELATED[root], f"with this value, {exc.field} {exc.message}"
+        raise InputError(f"{prefix}.{named}", message) from None
 
 
 @dataclass(frozen=True)

@@ -87,14 +87,31 @@ class SlotTaken(Conflict):
         self.alternatives = alternatives
 
 
-def _raise_for(rejections: Sequence[Rejection], alternatives: list[dict[str, str]]) -> None:
+def _policy_field(rejection: Rejection, start: datetime, policy: Policy, zones: dict[str, tzinfo]) -> str:
+    """The policy.md field a rejection comes from, as clients see it in a 422's `field`."""
+    if rejection.rule == "day_window":
+        zone = zones.get(rejection.who or "", UTC)
+        return "day_start" if start.astimezone(zone).time() < policy.day_start else "day_end"
+    if rejection.rule == "working_hours":
+        return "respect_working_hours"
+    return rejection.rule
+
+
+def _raise_for(
+    rejections: Sequence[Rejection],
+    alternatives: list[dict[str, str]],
+    *,
+    start: datetime,
+    policy: Policy,
+    zones: dict[str, tzinfo],
+) -> None:
     first = rejections[0]
     if any(r.rule == "busy" for r in rejections):
         taken = next(r for r in rejections if r.rule == "busy")
         raise SlotTaken(f"the slot is no longer free: {taken.message}", alternatives)
     if first.rule in _BAD_START_RULES:
         raise InputError("start", first.message)
-    raise PolicyViolation(first.rule, first.message)
+    raise PolicyViolation(_policy_field(first, start, policy, zones), first.message)
 
 
 def _alternatives(
@@ -208,7 +225,13 @@ async def book_session(
             start=request.start, minutes=minutes, mentor=mentor, mentees=mentees, policy=policy, now=now
         )
         if rejections:
-            _raise_for(rejections, _alternatives(mentor, mentees, policy, now, minutes, request.start))
+            _raise_for(
+                rejections,
+                _alternatives(mentor, mentees, policy, now, minutes, request.start),
+                start=request.start,
+                policy=policy,
+                zones={a.upn: a.tz for a in (mentor, *mentees)},
+            )
         try:
             cells = slot_cells(request.start, end, policy.slot_step_minutes)
             await asyncio.to_thread(store.claim_slot, request.mentor, cells, session_id)

@@ -16,6 +16,7 @@ from functools import partial
 
 from core.attendance import decide_state
 from core.model import Session, SessionState
+from graph.errors import GraphRequestError
 from graph.gateway import GraphGateway, chunked
 from graph.values import EventSnapshot
 from policies import TenantPolicy
@@ -85,9 +86,18 @@ async def _apply_calendar_changes(
     state = json.loads(saved) if saved else None
     if state and datetime.fromisoformat(state["to"]) < now + DELTA_RENEW_MARGIN:
         state = None  # the window no longer covers the horizon: start a fresh round
+    if state and not str(state["link"]).startswith(graph.settings.graph_url.rstrip("/") + "/"):
+        state = None  # a link from another Graph endpoint (another emulator run, another cloud)
     window_from = datetime.fromisoformat(state["from"]) if state else now - DELTA_PAST
     window_to = datetime.fromisoformat(state["to"]) if state else now + DELTA_FUTURE
-    page = await graph.calendar_delta(organizer, window_from, window_to, state["link"] if state else None)
+    try:
+        page = await graph.calendar_delta(organizer, window_from, window_to, state["link"] if state else None)
+    except GraphRequestError as exc:
+        if state is None or exc.status not in (400, 404, 410):
+            raise
+        # Graph let the delta token go (410 syncStateNotFound and kin): start a fresh round.
+        state, window_from, window_to = None, now - DELTA_PAST, now + DELTA_FUTURE
+        page = await graph.calendar_delta(organizer, window_from, window_to, None)
 
     changes: list[tuple[Session, Session]] = []
     for event in page.changed:

@@ -230,3 +230,9 @@ def test_report_formats_and_segments_from_the_directory(capsys: pytest.CaptureFi
     assert main(["report", *period, "--format", "html", "--out", str(out)]) == 0
     assert "<svg" in out.read_text() or "No sessions" in out.read_text()
     assert main(["report", *period, "--format", "xml"]) == 2
+
+
+def test_report_out_creates_its_folder(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    out = tmp_path / "new" / "folder" / "report.json"
+    assert main(["report", "--store", str(tmp_path / "mm.db"), "--out", str(out)]) == 0
+    assert json.loads(out.read_text())["sessions"]["sessions"] == 0

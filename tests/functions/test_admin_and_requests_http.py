@@ -167,7 +167,11 @@ def test_an_expired_or_foreign_token_is_a_401_with_invalid_token(api: Api, mint:
 def test_admin_routes_need_the_admin_role(api: Api, mint: Callable[..., str], route: str) -> None:
     answer = api("GET", route, token=mint(CAMILLE))
     assert answer.status == 403
-    assert answer.error == {"code": "forbidden", "message": "this needs the app role Mentoring.Admin"}
+    assert answer.error == {
+        "code": "forbidden",
+        "message": "this needs the app role Mentoring.Admin",
+        "field": "Authorization",
+    }
     assert 'error="insufficient_scope"' in answer.headers["WWW-Authenticate"]
 
 

@@ -89,7 +89,13 @@ def test_bad_bodies_are_4xx_naming_the_field(live_api: LiveApi) -> None:
 
 def test_policy_forbidden_slot_is_422_naming_the_rule(live_api: LiveApi) -> None:
     friday = live_api.client.post("/sessions", json=session_body(start="2026-12-04T09:00:00Z"), timeout=30)
-    assert friday.status_code == 422 and friday.json()["error"]["field"] == "working_hours"
+    assert friday.status_code == 422 and friday.json()["error"]["field"] == "respect_working_hours"
+    # 13:00Z is 18:30 in Bengaluru: past Ravi's day window (08:00-18:00), the field is day_end.
+    late = live_api.client.post("/sessions", json=session_body(start="2026-11-30T13:00:00Z"), timeout=30)
+    assert late.status_code == 422 and late.json()["error"]["field"] == "day_end"
+    # 07:45Z is 07:45 in London: before Maya's day window (08:00), the field is day_start.
+    early = live_api.client.post("/sessions", json=session_body(start="2026-11-30T07:45:00Z"), timeout=30)
+    assert early.status_code == 422 and early.json()["error"]["field"] == "day_start"
 
 
 def test_twenty_concurrent_posts_for_one_slot_give_one_201_and_nineteen_409(live_api: LiveApi) -> None:
@@ -138,3 +144,12 @@ def test_routes_need_a_valid_token_and_a_participant(live_api: LiveApi) -> None:
         == 403
     )
     assert httpx.get(f"{live_api.url}/sessions/{created['id']}", headers=live_api.auth(RAVI)).status_code == 200
+
+
+def test_unknown_routes_and_methods_answer_json(live_api: LiveApi) -> None:
+    missing = live_api.client.get("/nosuch")
+    assert missing.status_code == 404 and missing.json()["error"]["field"] == "path"
+    wrong = live_api.client.delete("/sessions")
+    assert wrong.status_code == 405 and wrong.json()["error"]["code"] == "method_not_allowed"
+    anonymous = httpx.get(f"{live_api.url}/slots")
+    assert anonymous.status_code == 401 and anonymous.json()["error"]["field"] == "Authorization"

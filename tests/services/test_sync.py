@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import ssl
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -282,3 +283,17 @@ def test_a_report_that_cannot_be_read_leaves_the_session_for_the_next_run(
     assert state_of(store, session).state == SessionState.SCHEDULED
     sync(graph_settings, store, NINE + timedelta(hours=1))
     assert state_of(store, session).state == SessionState.COMPLETED
+
+
+def test_a_delta_link_from_another_graph_endpoint_starts_a_fresh_round(
+    graph_settings: GraphSettings, store: Store
+) -> None:
+    # As after `sync --tenant` runs against a new emulator: the saved link points at one that is gone.
+    [session] = book_at(graph_settings, store, NINE)
+    gone = {"link": "https://127.0.0.1:9/v1.0/users/x/calendarView/delta()?$deltatoken=1",
+            "from": "2026-11-20T00:00:00+00:00", "to": "2027-02-20T00:00:00+00:00"}  # fmt: skip
+    store.set_checkpoint(f"delta:{MAYA}", json.dumps(gone))
+    sync(graph_settings, store, BOOKED_AT + timedelta(hours=1))
+    saved = json.loads(store.get_checkpoint(f"delta:{MAYA}") or "{}")
+    assert saved["link"].startswith(graph_settings.graph_url)
+    assert state_of(store, session).state == SessionState.SCHEDULED
