@@ -17,6 +17,7 @@ from services.booking import BookingRequest, book_session
 from services.sync import sync_organizer
 from store import open_store
 from tests.conftest import LiveApi
+from tests.services.test_sync import play
 
 MAYA, RAVI = "maya@contoso.example", "ravi@contoso.example"
 NOW = datetime(2026, 11, 30, 0, 0, tzinfo=UTC)
@@ -41,21 +42,7 @@ def test_throttling_storm_books_and_syncs_everything_exactly_once(
                 await book_session(graph, store, ROOMY, request, now=NOW, public_url="http://localhost")
             admin.delete("/faults")
             for session in store.list_sessions():
-                admin.post(
-                    "/meetings/attendance",
-                    {
-                        "joinUrl": session.join_url,
-                        "start": session.start.isoformat(),
-                        "end": session.end.isoformat(),
-                        "records": [
-                            {
-                                "upn": upn,
-                                "intervals": [{"join": session.start.isoformat(), "leave": session.end.isoformat()}],
-                            }
-                            for upn in (MAYA, RAVI)
-                        ],
-                    },
-                )
+                play(admin, session, {MAYA: 15, RAVI: 15})
             admin.fault(path=".*", status=429, retryAfter=0, every=2)
             await sync_organizer(graph, store, ROOMY, MAYA, now=starts[-1] + timedelta(hours=1))
         finally:
