@@ -132,8 +132,7 @@ def build_agenda(
         f"{', '.join(e(_plain(p.display_name) or p.upn) for p in mentees)}</p>",
         f"<h3>Plan: {context}{DASH}{work}{DASH}{next_steps} ({minutes} minutes)</h3>",
         "<ol>",
-        f"<li><strong>Context ({context} min)</strong>: the situation, the desired outcome, "
-        "the help needed.</li>",
+        f"<li><strong>Context ({context} min)</strong>: the situation, the desired outcome, the help needed.</li>",
         f"<li><strong>Work ({work} min)</strong>: options, risks, practices that worked elsewhere.</li>",
         f"<li><strong>Next steps ({next_steps} min)</strong>: one action, one success indicator, "
         "follow-up or not.</li>",
@@ -163,9 +162,7 @@ def _times_line(person: AgendaPerson, phases: Sequence[tuple[datetime, datetime,
     local_start = phases[0][0].astimezone(person.tz)
     # Each boundary converts on its own, so a session crossing a DST change shows true wall times.
     tz = person.tz
-    parts = " · ".join(
-        f"{a.astimezone(tz):%H:%M}{DASH}{b.astimezone(tz):%H:%M} {label}" for a, b, label in phases
-    )
+    parts = " · ".join(f"{a.astimezone(tz):%H:%M}{DASH}{b.astimezone(tz):%H:%M} {label}" for a, b, label in phases)
     name = html.escape(_plain(person.display_name) or person.upn)
     # Fixed English names: strftime's %a/%b would follow the process locale.
     d = local_start.date()

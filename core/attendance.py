@@ -11,10 +11,11 @@ from datetime import datetime, timedelta
 from fractions import Fraction
 
 from core.errors import InputError
-from core.model import AttendanceInterval, AttendanceReport, Session, SessionState
+from core.model import AttendanceInterval, AttendanceRecord, AttendanceReport, Participant, Session, SessionState
 
 __all__ = [
     "ALL_ABSENT",
+    "ATTENDANCE_UNAVAILABLE",
     "AWAITING_REPORT",
     "MENTEES_ABSENT",
     "MENTOR_ABSENT",
@@ -24,6 +25,7 @@ __all__ = [
     "StateDecision",
     "attended_seconds",
     "decide_state",
+    "participants_of",
 ]
 
 # metrics.md: without a report, a session waits this long in `pending_attendance`, then is a no-show.
@@ -35,6 +37,9 @@ NO_REPORT = "no_report"
 MENTOR_ABSENT = "mentor_absent"
 MENTEES_ABSENT = "mentees_absent"
 ALL_ABSENT = "all_absent"
+# Graph refused to show the attendance (no Teams access policy for the organizer, or a missing app
+# role): the session waits in `pending_attendance`, listed apart from no-shows, until it can be read.
+ATTENDANCE_UNAVAILABLE = "attendance_unavailable"
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +89,7 @@ def decide_state(
             return StateDecision(SessionState.NO_SHOW, everyone, NO_REPORT)
         return StateDecision(SessionState.PENDING_ATTENDANCE, (), AWAITING_REPORT)
 
-    present = attended_seconds(reports)
+    present = attended_seconds(reports, participants_of(session))
     # Exact rational arithmetic: microseconds present x denominator >= numerator x scheduled microseconds.
     threshold = Fraction(str(ratio)) * _microseconds(session.end - session.start)
 
@@ -105,8 +110,32 @@ def decide_state(
     return StateDecision(SessionState.NO_SHOW, missing, reason)
 
 
-def attended_seconds(reports: Iterable[AttendanceReport]) -> dict[str, timedelta]:
-    """Time each participant spent in the meeting, keyed by case-folded email, across all reports.
+def participants_of(session: Session) -> tuple[Participant, ...]:
+    """The session's people as resolved at booking, or (sessions booked before that) bare addresses."""
+    known = {_key(p.address): p for p in session.people}
+    return tuple(known.get(_key(a), Participant(a)) for a in (session.mentor, *session.mentees))
+
+
+def _owner(record: AttendanceRecord, people: Sequence[Participant]) -> str | None:
+    """Whose record this is: by object id first (Graph's `identity.id`), else by any known address.
+    A record matching nobody (a guest, a dial-in, an empty address with an unknown id) counts for nobody."""
+    if record.user_id:
+        for person in people:
+            if person.object_id and person.object_id.casefold() == record.user_id.casefold():
+                return _key(person.address)
+    email = _key(record.email)
+    if email:
+        for person in people:
+            if email == _key(person.address) or email in person.aliases:
+                return _key(person.address)
+    return None
+
+
+def attended_seconds(
+    reports: Iterable[AttendanceReport], people: Sequence[Participant] | None = None
+) -> dict[str, timedelta]:
+    """Time each participant spent in the meeting, across all reports, keyed by the participant's
+    case-folded address. Without `people`, each record counts for the address it shows.
 
     A participant's intervals are merged before they are added up, so joining from two devices at
     once counts that stretch once; a record without intervals contributes its `total_seconds`.
@@ -115,9 +144,9 @@ def attended_seconds(reports: Iterable[AttendanceReport]) -> dict[str, timedelta
     totals: dict[str, timedelta] = {}
     for report in reports:
         for record in report.records:
-            key = _key(record.email)
+            key = _owner(record, people) if people is not None else _key(record.email)
             if not key:
-                continue  # anonymous or dial-in participants: nobody we could match
+                continue  # anonymous, dial-in or guest participants: nobody we could match
             if record.intervals:
                 intervals.setdefault(key, []).extend(record.intervals)
             elif record.total_seconds:

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any, TypeVar
 
+from core.attendance import ATTENDANCE_UNAVAILABLE
 from core.errors import InputError
 from core.model import MentoringRequest, Session, SessionState
 from core.timefmt import iso_z as _iso
@@ -106,6 +107,8 @@ class StateCounts:
     completed: int = 0
     no_show: int = 0
     cancelled: int = 0
+    # Of the pending ones: Graph refused to show their attendance (Teams access policy, app role).
+    attendance_unavailable: int = 0
 
     @property
     def completion_rate(self) -> float | None:
@@ -114,8 +117,14 @@ class StateCounts:
 
     @classmethod
     def of(cls, sessions: Iterable[Session]) -> StateCounts:
+        sessions = list(sessions)
         by_state = Counter(s.state for s in sessions)
         return cls(
+            attendance_unavailable=sum(
+                1
+                for s in sessions
+                if s.state is SessionState.PENDING_ATTENDANCE and s.state_reason == ATTENDANCE_UNAVAILABLE
+            ),
             total=sum(by_state.values()),
             scheduled=by_state[SessionState.SCHEDULED],
             pending_attendance=by_state[SessionState.PENDING_ATTENDANCE],
@@ -269,7 +278,8 @@ class Report:
         wait = self.time_to_first_session
         return {
             "period": {"from": _iso(self.period_from), "to": _iso(self.period_to)},
-            "sessions": _counts_json(self.counts),
+            # Pending sessions whose attendance Graph refuses to show: an access problem, not no-shows.
+            "sessions": {**_counts_json(self.counts), "attendanceUnavailable": self.counts.attendance_unavailable},
             "completionRate": _rate(self.completion_rate),
             "people": {
                 "mentors": self.mentors_with_sessions,
@@ -452,12 +462,10 @@ def compute_report(
         mentors=_mentor_stats(in_period, pairs, caps_of, zone_of),
         segments=_segment_stats(in_period, segments or {}),
         completion_by_week=tuple(
-            WeekCompletion(label, monday, StateCounts.of(sessions_by_week.get(label, ())))
-            for label, monday in weeks
+            WeekCompletion(label, monday, StateCounts.of(sessions_by_week.get(label, ()))) for label, monday in weeks
         ),
         time_to_first_session_by_week=tuple(
-            WeekWait(label, monday, TimeToFirstSession.of(waits_by_week.get(label, ())))
-            for label, monday in weeks
+            WeekWait(label, monday, TimeToFirstSession.of(waits_by_week.get(label, ()))) for label, monday in weeks
         ),
         mentor_load_by_week=_load_by_week(live, caps_of, zone_of),
     )
@@ -546,9 +554,7 @@ def _load_by_week(
     )
 
 
-def _segment_stats(
-    in_period: Sequence[Session], segments: Mapping[str, Mapping[str, str]]
-) -> tuple[SegmentStats, ...]:
+def _segment_stats(in_period: Sequence[Session], segments: Mapping[str, Mapping[str, str]]) -> tuple[SegmentStats, ...]:
     directory = {_who(upn): attrs for upn, attrs in segments.items()}
     attributes = sorted({a for attrs in directory.values() for a in attrs})
     stats = []
@@ -572,9 +578,7 @@ def _segment_stats(
                 mentees[value_of(m)].add(m)
         for value in sorted(members):
             stats.append(
-                SegmentStats(
-                    attribute, value, len(mentees[value]), len(mentors[value]), StateCounts.of(members[value])
-                )
+                SegmentStats(attribute, value, len(mentees[value]), len(mentors[value]), StateCounts.of(members[value]))
             )
     return tuple(stats)
 

@@ -18,6 +18,7 @@ __all__ = [
     "Attendee",
     "CalendarItem",
     "MentoringRequest",
+    "Participant",
     "Session",
     "SessionState",
     "Slot",
@@ -88,11 +89,23 @@ class AttendanceInterval:
 
 @dataclass(frozen=True, slots=True)
 class AttendanceRecord:
-    """One participant's presence in one attendance report."""
+    """One participant's presence in one attendance report: `user_id` is the directory object id
+    (`identity.id`), `email` the address Graph shows, which may be the mail, not the UPN, or empty."""
 
     email: str
     intervals: tuple[AttendanceInterval, ...] = ()
     total_seconds: int | None = None
+    user_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Participant:
+    """Who a session's participant is in the directory: the object id attendance records carry, and the
+    addresses a record's e-mail may show (mail, user principal name, proxy addresses), case-folded."""
+
+    address: str  # as the session spells it
+    object_id: str | None = None
+    aliases: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +138,8 @@ class Session:
     missing: tuple[str, ...] = ()
     state_reason: str | None = None
     updated_at: datetime | None = None
+    people: tuple[Participant, ...] = ()  # resolved at booking; empty for sessions booked before that
+    online_meeting_id: str | None = None  # found once by join URL; later syncs read reports directly
 
     @property
     def minutes(self) -> int:

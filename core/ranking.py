@@ -136,8 +136,6 @@ class _Ranker:
         return f"{place}, shortens the longest free block on {label} from {longest} to {after}"
 
 
-
-
 def rank_slots(search: SlotSearch, *, mentor: Attendee, policy: Policy, limit: int) -> tuple[Slot, ...]:
     """The best `limit` slots of `search` (scoring in the module docstring), best first, each with `why`."""
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:

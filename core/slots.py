@@ -494,9 +494,7 @@ class _Explainer:
 
     _ORDER = (RULE_NO_MEETING, RULE_MONTH_CAP, RULE_WEEK_CAP, RULE_DAY_CAP, RULE_BUSY, RULE_BUFFER)
 
-    def __init__(
-        self, people: list[_Person], caps: _Caps, zone: tzinfo, policy: Policy, buffered: IntervalSet
-    ) -> None:
+    def __init__(self, people: list[_Person], caps: _Caps, zone: tzinfo, policy: Policy, buffered: IntervalSet) -> None:
         self.people, self.caps, self.zone, self.policy, self.buffered = people, caps, zone, policy, buffered
         self.closed = policy.no_meeting_weekdays
 

@@ -85,11 +85,15 @@ def serve_graph(ctx: Context, router: Router, request: Request) -> Response:
         route_name = route.name
         if decision.status is not None:
             response = fault_response(request, decision)
-        elif route.locked:
-            with ctx.state.lock:
-                response = route.handler(ctx, request, params)
         else:
-            response = route.handler(ctx, request, params)
+            user = params.get("user")
+            ctx.state.access.check(route.name, params, request.claims,
+                                   ctx.state.user_id_of(user) if user is not None else None)
+            if route.locked:
+                with ctx.state.lock:
+                    response = route.handler(ctx, request, params)
+            else:
+                response = route.handler(ctx, request, params)
     except GraphError as error:
         response = error_response(request, error)
     except Exception as exc:  # an emulator bug: answer like Graph's 500 and leave the traceback on stderr
@@ -100,5 +104,5 @@ def serve_graph(ctx: Context, router: Router, request: Request) -> Response:
     response.headers.setdefault("request-id", str(uuid.uuid4()))
     response.headers.setdefault("client-request-id", request.header("client-request-id") or str(uuid.uuid4()))
     ctx.log.add(request.method, unquote(request.path), response.status, route_name, batch=request.in_batch,
-                fault=",".join(decision.rule_ids) or None)
+                fault=",".join(decision.rule_ids) or None, query=request.raw_query)
     return response

@@ -132,9 +132,10 @@ class Identity:
         return token, seconds
 
     def app_token(self, app: App, audience: str) -> tuple[str, int]:
+        roles = DEFAULT_APP_ROLES if app.roles is None else app.roles
         return self.sign({
             "aud": audience, "appid": app.client_id, "azp": app.client_id, "idtyp": "app",
-            "oid": app.object_id, "sub": app.object_id, "roles": list(app.roles or DEFAULT_APP_ROLES),
+            "oid": app.object_id, "sub": app.object_id, "roles": list(roles),
         })
 
     def user_token(self, user: Mapping[str, Any], audience: str, roles: list[str] | None, scopes: list[str] | None,

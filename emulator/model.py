@@ -16,7 +16,7 @@ __all__ = ["App", "AttendanceReport", "Event", "OnlineMeeting", "Subscription", 
 class App:
     client_id: str
     client_secret: str | None
-    roles: list[str]
+    roles: list[str] | None  # None: the roles micromentor's README asks admins to consent to
     object_id: str
 
 

@@ -19,13 +19,14 @@ class RequestLog:
         self._batch_items = 0
 
     def add(self, method: str, path: str, status: int, route: str, batch: bool = False,
-            fault: str | None = None) -> None:
+            fault: str | None = None, query: str = "") -> None:
         entry: dict[str, Any] = {
             "time": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
             "method": method,
             "path": path,
             "status": status,
             "route": route,
+            "query": query,  # the raw query string as received, so tests can see what went over the wire
         }
         if batch:
             entry["batch"] = True

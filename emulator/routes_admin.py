@@ -6,6 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from emulator.access import parse_access_rules
 from emulator.context import Context
 from emulator.errors import GraphError
 from emulator.eventinput import FieldError, parse_event_input
@@ -169,8 +170,10 @@ def _record(ctx: Context, meeting: OnlineMeeting, raw: Any, path: str) -> dict[s
         intervals.append({"joinDateTime": utc_stamp(joined), "leaveDateTime": utc_stamp(left),
                           "durationInSeconds": seconds})
     role = "Organizer" if user is not None and user.id == meeting.organizer_id else str(raw.get("role") or "Attendee")
+    email = upn if user is None else "" if ctx.state.access.hides_email(user.id) else user.mail
     return {
-        "emailAddress": user.mail if user is not None else upn,
+        # The mailbox address, not the UPN (api/attendancerecord-list.md); empty for some (docs-contrib #3198).
+        "emailAddress": email,
         "totalAttendanceInSeconds": total,
         "role": role,
         "identity": {
@@ -229,6 +232,36 @@ def add_event(ctx: Context, request: Request, params: dict[str, str]) -> Respons
     return json_response(event_json(single(event), View()), status=201)
 
 
+def access(ctx: Context, request: Request, params: dict[str, str]) -> Response:
+    """GET the tenant's access rules; PATCH some of them (same shape as the seed's `emulator` section)."""
+    if request.method == "PATCH":
+        try:
+            ctx.state.access.update(parse_access_rules(_body(request), "access", ctx.state.user_id_of))
+        except ValueError as exc:
+            raise GraphError(400, "BadRequest", str(exc)) from None
+    names = {user.id: user.upn for user in ctx.state.users.values()}
+    return json_response(ctx.state.access.describe(names))
+
+
+def app_roles(ctx: Context, request: Request, params: dict[str, str]) -> Response:
+    """PUT `{"roles": [...]}`: the app roles the app's next tokens carry (admin consent granted or withdrawn)."""
+    app = ctx.state.apps.get(params["client"])
+    if app is None:
+        raise GraphError(404, "NotFound", f"No app {params['client']!r}.")
+    roles = _body(request).get("roles")
+    if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
+        raise GraphError(400, "BadRequest", "roles: expected a list of strings")
+    app.roles = list(roles)
+    return json_response({"clientId": app.client_id, "roles": app.roles})
+
+
+def expire_delta(ctx: Context, request: Request, params: dict[str, str]) -> Response:
+    """Every delta and skip token issued so far answers 410 SyncStateNotFound from now on."""
+    with ctx.state.lock:
+        ctx.state.delta_generation += 1
+    return Response(204)
+
+
 def notifications(ctx: Context, request: Request, params: dict[str, str]) -> Response:
     deliveries = list(ctx.notifier.deliveries) if ctx.notifier is not None else []
     return json_response({"value": deliveries})
@@ -251,6 +284,10 @@ def _build() -> Router:
     router.add("POST", "/users", add_user)
     router.add("POST", "/users/{user}/events", add_event)
     router.add("GET", "/notifications", notifications)
+    router.add("GET", "/access", access)
+    router.add("PATCH", "/access", access)
+    router.add("PUT", "/apps/{client}/roles", app_roles)
+    router.add("POST", "/delta/expire", expire_delta)
     return router
 
 

@@ -90,15 +90,21 @@ def _encode(token: Mapping[str, Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(token, separators=(",", ":")).encode()).decode().rstrip("=")
 
 
-def _decode(raw: str, user: User) -> dict[str, Any]:
+def _decode(raw: str, user: User, generation_now: int) -> dict[str, Any]:
     try:
         token = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
         if not isinstance(token, dict) or token.get("u") != user.id:
             raise ValueError("another user's token")
         token["start"], token["end"] = parse_iso(token["s"]), parse_iso(token["e"])
-        return token
+        generation = int(token.get("g", -1))
     except (ValueError, KeyError, TypeError):
         raise GraphError(400, "ErrorInvalidUrlQuery", "The sync state (delta or skip token) is invalid.") from None
+    if generation < generation_now:
+        # concepts/delta-query-overview.md, "Synchronization reset": the service let the sync state go,
+        # a deltaLink and a nextLink in the middle of a round alike; the client starts a new round.
+        raise GraphError(410, "SyncStateNotFound", "The sync state generation is not valid anymore. "
+                         "Start a new synchronization without a token.")
+    return token
 
 
 _Item = tuple[int, str, Occurrence | None]  # (change sequence, id, the instance or None when removed)
@@ -133,10 +139,10 @@ def calendar_view_delta(ctx: Context, request: Request, params: dict[str, str]) 
     user = mailbox_user(ctx, params["user"])
     cursor: tuple[int, str] | None = None
     if request.query.get("$deltatoken"):
-        token = _decode(request.query["$deltatoken"], user)
+        token = _decode(request.query["$deltatoken"], user, ctx.state.delta_generation)
         start, end, since = token["start"], token["end"], int(token["q"])
     elif request.query.get("$skiptoken"):
-        token = _decode(request.query["$skiptoken"], user)
+        token = _decode(request.query["$skiptoken"], user, ctx.state.delta_generation)
         start, end, since = token["start"], token["end"], int(token["q"])
         cursor = (int(token["c"][0]), str(token["c"][1]))
     else:
@@ -154,7 +160,7 @@ def calendar_view_delta(ctx: Context, request: Request, params: dict[str, str]) 
             value.append({"@odata.type": "#microsoft.graph.event", "id": item_id, "@removed": {"reason": "deleted"}})
         else:
             value.append({"@odata.type": "#microsoft.graph.event", **event_json(occurrence, view)})
-    window = {"u": user.id, "s": start.isoformat(), "e": end.isoformat()}
+    window = {"u": user.id, "s": start.isoformat(), "e": end.isoformat(), "g": ctx.state.delta_generation}
     base = f"{ctx.base_url}{request.raw_path}"
     body: dict[str, Any] = {"@odata.context": context_url(ctx, "Collection(event)")}
     if rest:

@@ -51,8 +51,11 @@ def list_meetings(ctx: Context, request: Request, params: dict[str, str]) -> Res
                          "(JoinWebUrl eq '…' or joinMeetingIdSettings/joinMeetingId eq '…').")
     found: list[OnlineMeeting] = []
     if match := _BY_URL.match(raw):
+        # The filter value is the join URL after the query string's one decoding, matched exactly.
         meeting = ctx.state.meeting_by_url(match.group(1))
         found = [meeting] if meeting is not None else []
+        if meeting is not None:
+            _organizer_only(user, meeting)  # an attendee's lookup is refused (docs-contrib #436)
     elif match := _BY_CODE.match(raw):
         found = [m for m in ctx.state.meetings.values() if m.join_meeting_id == match.group(1)]
     else:

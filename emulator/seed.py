@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from emulator.access import parse_access_rules
 from emulator.eventinput import FieldError, check_str, parse_event_input
 from emulator.recurrence import WEEKDAYS
 from graph.timezones import UnknownTimeZone, zone_from_graph, zone_from_name
@@ -20,7 +21,7 @@ __all__ = ["DEFAULT_APP", "AppSpec", "Seed", "SeedError", "UserSpec", "load_seed
 _TIME = re.compile(r"^\d{2}:\d{2}(:\d{2}(\.\d{1,7})?)?$")
 DEFAULT_APP = ("micromentor-local", "local-secret")
 _USER_EXTRAS = ("department", "officeLocation", "givenName", "surname", "jobTitle", "mobilePhone",
-                "preferredLanguage", "businessPhones")
+                "preferredLanguage", "businessPhones", "proxyAddresses")
 
 
 class SeedError(ValueError):
@@ -36,7 +37,7 @@ class SeedError(ValueError):
 class AppSpec:
     client_id: str
     client_secret: str | None
-    roles: list[str]
+    roles: list[str] | None
 
 
 @dataclass
@@ -56,6 +57,10 @@ class Seed:
     tenant_id: str
     apps: list[AppSpec]
     users: list[UserSpec]
+    # The emulator's own section (access policy, users without Teams, …; see emulator/access.py), and
+    # whether the seed declared its apps (then nothing is granted that the seed does not say).
+    emulator: dict[str, Any] = field(default_factory=dict)
+    apps_declared: bool = False
 
 
 def _read(source: Mapping[str, Any] | str | Path) -> Any:
@@ -174,7 +179,7 @@ def _parse_user(value: Any, path: str) -> UserSpec:
 
 def _apps(value: Any) -> list[AppSpec]:
     if value is None:
-        return [AppSpec(DEFAULT_APP[0], DEFAULT_APP[1], [])]
+        return [AppSpec(DEFAULT_APP[0], DEFAULT_APP[1], None)]
     if not isinstance(value, list):
         raise FieldError("apps", "expected a list of apps")
     apps = []
@@ -186,10 +191,10 @@ def _apps(value: Any) -> list[AppSpec]:
         secret = app.get("clientSecret")
         if secret is not None:
             check_str(secret, f"{here}.clientSecret")
-        roles = app.get("roles", [])
-        if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
+        roles = app.get("roles")
+        if roles is not None and (not isinstance(roles, list) or not all(isinstance(r, str) for r in roles)):
             raise FieldError(f"{here}.roles", "expected a list of strings")
-        apps.append(AppSpec(client_id, secret, list(roles)))
+        apps.append(AppSpec(client_id, secret, None if roles is None else list(roles)))
     return apps
 
 
@@ -218,4 +223,11 @@ def load_seed(source: Mapping[str, Any] | str | Path) -> Seed:
             if key in seen:
                 raise SeedError(f"users[{i}].{kind}", f"duplicates {seen[key]}")
             seen[key] = f"users[{i}].{kind}"
-    return Seed(tenant, apps, users)
+    section = data.get("emulator", {})
+    known = {key.lower() for u in users for key in (u.upn, u.mail, u.id or "") if key}
+    try:
+        parse_access_rules(section, "emulator", lambda key: key if key.lower() in known else None)
+    except ValueError as exc:
+        path, _, message = str(exc).partition(": ")
+        raise SeedError(path, message) from None
+    return Seed(tenant, apps, users, dict(section), data.get("apps") is not None)

@@ -11,9 +11,9 @@ import uuid
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import unquote
 
 from emulator import ids
+from emulator.access import AccessRules, parse_access_rules
 from emulator.bodies import html_body, stored_body, with_join_block
 from emulator.errors import GraphError, bad_request, item_not_found
 from emulator.model import App, AttendanceReport, Event, OnlineMeeting, Subscription, User
@@ -21,20 +21,11 @@ from emulator.occurrences import Occurrence, expand, instance_at, single, split_
 from emulator.seed import Seed, UserSpec
 from emulator.timeutil import DateTimeZone, utc_stamp
 
-__all__ = ["ChangeListener", "TenantState", "normalize_join_url"]
+__all__ = ["ChangeListener", "TenantState"]
 
 ChangeListener = Callable[[str, str, Event], None]  # (user id, "created"|"updated"|"deleted", event)
 
 _PERSONAL_FIELDS = ("categories", "show_as", "is_reminder_on", "reminder_minutes", "sensitivity")
-
-
-def normalize_join_url(url: str) -> str:
-    """Join URLs compared after full percent-decoding (clients send them encoded once, twice or not at all)."""
-    previous = None
-    value = url.strip()
-    while previous != value:
-        previous, value = value, unquote(value)
-    return value.lower()
 
 
 class TenantState:
@@ -65,10 +56,15 @@ class TenantState:
             self.add_app(app.client_id, app.client_secret, app.roles)
         for spec in seed.users:
             self.add_user(spec)
+        # A seed without apps stands for micromentor deployed as its README says, policy granted to all;
+        # a seed that declares its apps gets only what it declares (emulator/README.md).
+        self.access = AccessRules(policy_global=not seed.apps_declared)
+        self.access.update(parse_access_rules(seed.emulator, "emulator", self.user_id_of))
+        self.delta_generation = 0  # delta and skip tokens of an older generation have expired
 
     # ---- directory -------------------------------------------------------------------------------------
 
-    def add_app(self, client_id: str, secret: str | None, roles: list[str]) -> App:
+    def add_app(self, client_id: str, secret: str | None, roles: list[str] | None) -> App:
         with self.lock:
             app = App(client_id, secret, roles, str(uuid.uuid5(uuid.NAMESPACE_URL, f"sp:{client_id}")))
             self.apps[client_id] = app
@@ -92,6 +88,10 @@ class TenantState:
             for fields in spec.events:
                 self.create_event(user, fields, from_seed=True)
             return user
+
+    def user_id_of(self, key: str) -> str | None:
+        user = self.find_user(key)
+        return user.id if user is not None else None
 
     def find_user(self, key: str) -> User | None:
         with self.lock:
@@ -244,6 +244,10 @@ class TenantState:
             return event, True
 
     def _make_online(self, event: Event, owner: User, provider: str) -> None:
+        if provider == "teamsForBusiness" and not self.access.has_teams(owner.id):
+            # docs-contrib #4625 / #4627: a mailbox that cannot host Teams meetings gets a 201 with
+            # isOnlineMeeting false, provider "unknown" and no onlineMeeting; nothing says why.
+            return
         event.is_online_meeting = True
         event.online_meeting_provider = provider
         if provider != "teamsForBusiness":
@@ -267,7 +271,7 @@ class TenantState:
                 meeting.attendee_ids.append(user.id)
         meeting.event_ids.add(event.id)
         self.meetings[meeting.id] = meeting
-        self._meetings_by_url[normalize_join_url(join_url)] = meeting.id
+        self._meetings_by_url[join_url] = meeting.id
         event.meeting_id = meeting.id
         event.online_meeting = {"joinUrl": join_url, "conferenceId": ids.digits(9), "tollNumber": "+1 425 555 0123"}
         event.body_content = with_join_block(html_body("html", event.body_content), join_url)
@@ -496,8 +500,10 @@ class TenantState:
     # ---- online meetings and attendance ----------------------------------------------------------------
 
     def meeting_by_url(self, join_url: str) -> OnlineMeeting | None:
+        """By the exact join URL, as Graph matches `JoinWebUrl eq '…'` after the one decoding of the query
+        string (api/onlinemeeting-get.md, example 3): no further decoding, no case folding."""
         with self.lock:
-            meeting_id = self._meetings_by_url.get(normalize_join_url(join_url))
+            meeting_id = self._meetings_by_url.get(join_url)
             return self.meetings.get(meeting_id or "")
 
     def add_report(self, meeting: OnlineMeeting, report: AttendanceReport) -> None:

@@ -26,7 +26,7 @@ from msgraph_core.requests.batch_request_item import BatchRequestItem
 from graph.auth import MsalTokenProvider
 from graph.client import build_graph_client
 from graph.config import GraphSettings
-from graph.errors import GraphNotFound
+from graph.errors import GraphAuthError, GraphNotFound
 from graph.retry import TRANSIENT_STATUSES, call_graph, retry_after_seconds
 from graph.timezones import UnknownTimeZone, zone_from_name
 from graph.values import (
@@ -147,6 +147,16 @@ class GraphBase:
                     retry[key] = pending[key]
                     continue
                 body = answer.get("body")
+                if status in (401, 403):
+                    # A missing role or access policy refuses every item alike: say so, don't skip items.
+                    error = (body or {}).get("error") if isinstance(body, dict) else None
+                    code = str((error or {}).get("code") or "") or None
+                    message = str((error or {}).get("message") or "")
+                    raise GraphAuthError(
+                        f"{what}: Graph answered {status} {code or ''}: {message}".replace("  ", " "),
+                        status=status,
+                        code=code,
+                    )
                 results[key] = (status, body if 200 <= status < 300 and isinstance(body, dict) else None)
             if not retry:
                 return results

@@ -22,7 +22,7 @@ from graph.values import (
 
 __all__ = ["DirectoryCalls"]
 
-_USER_FIELDS = ("id", "userPrincipalName", "mail", "displayName", "department", "officeLocation")
+_USER_FIELDS = ("id", "userPrincipalName", "mail", "displayName", "department", "officeLocation", "proxyAddresses")
 
 
 class DirectoryCalls(GraphBase):
@@ -37,13 +37,17 @@ class DirectoryCalls(GraphBase):
         found = await self._json(f"GET /users/{user}", info)
         if not found.get("id"):
             raise GraphNotFound(f"user {user} not found", status=404)
+        upn = str(found.get("userPrincipalName") or user)
+        mail = str(found.get("mail") or upn)  # mail is empty for people without a mailbox
+        smtp = [str(a)[5:] for a in found.get("proxyAddresses") or () if str(a).lower().startswith("smtp:")]
         self._users[user.lower()] = DirectoryUser(
             id=str(found["id"]),
-            upn=str(found.get("userPrincipalName") or user),
-            mail=str(found.get("mail") or found.get("userPrincipalName") or user),
+            upn=upn,
+            mail=mail,
             display_name=str(found.get("displayName") or user),
             department=found.get("department"),
             office_location=found.get("officeLocation"),
+            aliases=frozenset(a.strip().casefold() for a in (upn, mail, *smtp) if a.strip()),
         )
         return self._users[user.lower()]
 

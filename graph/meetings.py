@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote
 
 from core.model import AttendanceInterval, AttendanceRecord, AttendanceReport
 from graph.base import (
@@ -16,34 +16,65 @@ from graph.base import (
 )
 from graph.timezones import parse_graph_datetime
 
-__all__ = ["MeetingCalls"]
+__all__ = ["MeetingAttendance", "MeetingCalls", "MeetingRef"]
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingRef:
+    """A session's Teams meeting: its join URL, and its id once found."""
+
+    join_url: str
+    meeting_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingAttendance:
+    """`meeting_id` None: Graph knows no meeting with that join URL (`reports` is then None)."""
+
+    meeting_id: str | None
+    reports: tuple[AttendanceReport, ...] | None
 
 
 class MeetingCalls(GraphBase):
-    async def attendance(self, organizer_id: str, join_urls: Sequence[str]) -> dict[str, list[AttendanceReport] | None]:
-        """Attendance reports of many meetings of one organizer, in three $batch rounds of 20:
-        find each meeting by join URL, list its reports, read each report with its records.
-        A meeting Graph does not know maps to None. A meeting whose lookup, listing or any report could
-        not be read is left out of the answer: deciding on part of its reports could wrongly make a
-        session a no-show for good, so its session waits for the next sync instead."""
+    async def find_meetings(self, organizer_id: str, join_urls: Sequence[str]) -> dict[str, str | None]:
+        """Online meeting ids by join URL, 20 lookups per $batch. The join URL goes to the SDK as it is:
+        the SDK encodes the query once, as Graph's example shows (api/onlinemeeting-get.md, example 3).
+        A URL Graph knows nothing about maps to None; one that could not be read is left out.
+        A 403 (no Teams application access policy for the organizer, or a missing app role) raises
+        GraphAuthError."""
         meetings_of = self._client.users.by_user_id(organizer_id).online_meetings
-        lookups = {
-            str(i): meetings_of.to_get_request_information(
-                _config(_MeetingQuery(filter=f"JoinWebUrl eq '{quote(url, safe='')}'"))
-            )
-            for i, url in enumerate(join_urls)
-        }
-        found = await self._batched(lookups, "GET onlineMeetings by joinUrl ($batch)")
-        meeting_ids: dict[str, str] = {}
-        unreadable: set[str] = set()
+        found = await self._batched(
+            {
+                str(i): meetings_of.to_get_request_information(_config(_MeetingQuery(filter=f"JoinWebUrl eq '{url}'")))
+                for i, url in enumerate(join_urls)
+            },
+            "GET onlineMeetings by joinUrl ($batch)",
+        )
+        ids: dict[str, str | None] = {}
         for i, url in enumerate(join_urls):
             _, body = found[str(i)]
-            if body is None:
-                unreadable.add(url)
-                continue
-            values = body.get("value") or []
-            if values:
-                meeting_ids[url] = str(values[0]["id"])
+            if body is not None:
+                values = body.get("value") or []
+                ids[url] = str(values[0]["id"]) if values else None
+        return ids
+
+    async def attendance(self, organizer_id: str, meetings: Sequence[MeetingRef]) -> dict[str, MeetingAttendance]:
+        """Attendance reports of many meetings of one organizer, keyed by join URL. Meetings without a
+        known id are looked up first (one more round); then each meeting's reports are listed and each
+        report read with its records: two requests per meeting with one report.
+
+        A meeting whose lookup, listing or any report could not be read is left out of the answer:
+        deciding on part of its reports could wrongly make a session a no-show for good, so its session
+        waits for the next sync instead. A 403 raises GraphAuthError (see `find_meetings`)."""
+        meeting_ids = {m.join_url: m.meeting_id for m in meetings if m.meeting_id}
+        unknown = [m.join_url for m in meetings if not m.meeting_id]
+        looked_up = await self.find_meetings(organizer_id, unknown) if unknown else {}
+        answer: dict[str, MeetingAttendance] = {
+            url: MeetingAttendance(None, None) for url, found in looked_up.items() if found is None
+        }
+        meeting_ids.update({url: found for url, found in looked_up.items() if found is not None})
+
+        meetings_of = self._client.users.by_user_id(organizer_id).online_meetings
         found_urls = list(meeting_ids)
         listings = await self._batched(
             {
@@ -54,6 +85,7 @@ class MeetingCalls(GraphBase):
             },
             "GET attendanceReports ($batch)",
         )
+        unreadable: set[str] = set()
         report_keys: list[tuple[str, str]] = []  # (join url, report id)
         for n, url in enumerate(found_urls):
             _, body = listings[str(n)]
@@ -71,7 +103,6 @@ class MeetingCalls(GraphBase):
             },
             "GET attendanceReport ($batch)",
         )
-        reports: dict[str, list[AttendanceReport] | None] = {url: None for url in join_urls}
         collected: dict[str, list[AttendanceReport]] = {url: [] for url in found_urls}
         for n, (url, report_id) in enumerate(report_keys):
             _, body = details[str(n)]
@@ -79,8 +110,10 @@ class MeetingCalls(GraphBase):
                 unreadable.add(url)
             else:
                 collected[url].append(_report(report_id, body))
-        reports.update(collected)
-        return {url: found_reports for url, found_reports in reports.items() if url not in unreadable}
+        for url, reports in collected.items():
+            if url not in unreadable:
+                answer[url] = MeetingAttendance(meeting_ids[url], tuple(reports))
+        return answer
 
 
 def _moment(value: Any) -> datetime | None:
@@ -98,11 +131,15 @@ def _report(report_id: str, body: dict[str, Any]) -> AttendanceReport:
             if joined is not None and left is not None:
                 intervals.append(AttendanceInterval(joined, left))
         total = record.get("totalAttendanceInSeconds")
+        identity = record.get("identity") if isinstance(record.get("identity"), dict) else {}
         records.append(
             AttendanceRecord(
+                # The mailbox address, not necessarily the UPN, and sometimes empty (docs-contrib #3198):
+                # the object id in `identity.id` is what identifies the person.
                 email=str(record.get("emailAddress") or "").lower(),
                 intervals=tuple(intervals),
                 total_seconds=int(total) if isinstance(total, int | float) else None,
+                user_id=str(identity["id"]) if identity.get("id") else None,
             )
         )
     return AttendanceReport(

@@ -25,6 +25,7 @@ class DirectoryUser:
     display_name: str
     department: str | None = None
     office_location: str | None = None
+    aliases: frozenset[str] = frozenset()  # mail, UPN and SMTP proxy addresses, case-folded
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,6 +29,7 @@ from graph.gateway import GraphGateway
 from graph.timezones import windows_name
 from graph.values import EventDraft
 from policies import Policy, TenantPolicy
+from services.people import resolve_people
 from services.slots import gather_attendees, session_minutes, validate_people
 from store.base import IdempotencyRecord, Store
 
@@ -240,6 +241,7 @@ async def book_session(
                 "the slot was just booked by someone else",
                 _alternatives(mentor, mentees, policy, now, minutes, request.start),
             ) from exc
+        people = await resolve_people(graph, (request.mentor, *request.mentees))
         draft_session = Session(
             id=session_id,
             mentor=request.mentor,
@@ -251,6 +253,7 @@ async def book_session(
             created_at=now,
             request_id=request.request_id,
             transaction_id=session_id,
+            people=people,
         )
         existing = await asyncio.to_thread(store.add_session, draft_session)
         lost = await _race_lost(store, existing, policy, mentor.tz)

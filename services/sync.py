@@ -14,21 +14,24 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import partial
 
-from core.attendance import decide_state
+from core.attendance import ATTENDANCE_UNAVAILABLE, decide_state
 from core.model import Session, SessionState
-from graph.errors import GraphRequestError
+from graph.errors import GraphAuthError, GraphRequestError
 from graph.gateway import GraphGateway, chunked
+from graph.meetings import MeetingRef
 from graph.values import EventSnapshot
 from policies import TenantPolicy
+from services.people import resolve_people
 from store.base import Store
 
-__all__ = ["ACTIVE_STATES", "SyncResult", "find_sync_work", "sync_organizer"]
+__all__ = ["ACTIVE_STATES", "SyncResult", "access_checkpoint", "find_sync_work", "sync_organizer"]
 
 log = logging.getLogger(__name__)
 ACTIVE_STATES = (SessionState.SCHEDULED, SessionState.PENDING_ATTENDANCE)
 DELTA_PAST = timedelta(days=7)
 DELTA_FUTURE = timedelta(days=70)  # beyond the longest horizon policy.md allows (62 days)
 DELTA_RENEW_MARGIN = timedelta(days=63)
+MEETING_LOOKAHEAD = timedelta(hours=24)  # upcoming sessions whose meeting id is looked up ahead of time
 UNFINISHED_AFTER = timedelta(minutes=15)  # a booking still without its event this long after it began
 ATTENDANCE_CHUNK = 100  # sessions per round of attendance $batches (20 per batch, 5 batches in parallel)
 
@@ -40,11 +43,15 @@ class SyncResult:
     cancelled: int = 0
     repaired: int = 0
     decided: dict[str, int] = field(default_factory=dict)
+    unavailable: int = 0  # sessions whose attendance Graph refused to show this run
+    attendance_denied: str | None = None  # why, naming the organizer's missing policy or role
 
     def merge(self, other: SyncResult) -> None:
         self.moved += other.moved
         self.cancelled += other.cancelled
         self.repaired += other.repaired
+        self.unavailable += other.unavailable
+        self.attendance_denied = other.attendance_denied or self.attendance_denied
         for state, count in other.decided.items():
             self.decided[state] = self.decided.get(state, 0) + count
 
@@ -132,7 +139,7 @@ async def _apply_calendar_changes(
 
 
 async def _save(store: Store, target: Session) -> None:
-    fields = ("state", "state_reason", "start", "end", "missing", "updated_at")
+    fields = ("state", "state_reason", "start", "end", "missing", "updated_at", "people", "online_meeting_id")
 
     def apply(current: Session) -> Session:
         if current.state == SessionState.CANCELLED:
@@ -152,15 +159,66 @@ async def _apply_attendance(
     chunk_size: int,
 ) -> SyncResult:
     """Decide ended sessions chunk by chunk, saving each chunk before fetching the next, so a worker
-    that dies midway keeps what it finished and the next run picks up the rest."""
+    that dies midway keeps what it finished and the next run picks up the rest. Meetings about to
+    happen get their online meeting id now, so that once they end two requests read their attendance."""
     result = SyncResult(organizer)
-    ended = [s for s in sessions if s.state in ACTIVE_STATES and s.end <= now and s.join_url]
-    if not ended:
+    open_sessions = [s for s in sessions if s.state in ACTIVE_STATES and s.join_url]
+    ended = [s for s in open_sessions if s.end <= now]
+    upcoming = [
+        s for s in open_sessions if s.end > now and not s.online_meeting_id and s.start < now + MEETING_LOOKAHEAD
+    ]
+    if not ended and not upcoming:
         return result
     organizer_id = (await graph.get_user(organizer)).id
-    for chunk in chunked(ended, chunk_size):
-        await _decide_chunk(graph, store, policy, organizer_id, chunk, now, result)
+    decided: set[str] = set()
+    try:
+        if upcoming:
+            await _remember_meetings(graph, store, organizer_id, upcoming)
+        for chunk in chunked(ended, chunk_size):
+            await _decide_chunk(graph, store, policy, organizer_id, chunk, now, result)
+            decided.update(s.id for s in chunk)
+    except GraphAuthError as denied:
+        # Graph refuses this organizer's meetings (Teams application access policy, app role): no
+        # session can be decided, and none may be called a no-show for it. Say who and what.
+        result.attendance_denied = str(denied)
+        log.warning("attendance of %s unavailable: %s", organizer, denied)
+        for session in ended:
+            if session.id not in decided and session.state_reason != ATTENDANCE_UNAVAILABLE:
+                await _save(
+                    store,
+                    replace(
+                        session,
+                        state=SessionState.PENDING_ATTENDANCE,
+                        state_reason=ATTENDANCE_UNAVAILABLE,
+                        missing=(),
+                        updated_at=now,
+                    ),
+                )
+                result.unavailable += 1
+        problem = {"organizer": organizer, "since": now.isoformat(), "problem": str(denied)}
+        await asyncio.to_thread(store.set_checkpoint, access_checkpoint(organizer), json.dumps(problem))
+    else:
+        if await asyncio.to_thread(store.get_checkpoint, access_checkpoint(organizer)):
+            await asyncio.to_thread(store.set_checkpoint, access_checkpoint(organizer), "")
     return result
+
+
+def access_checkpoint(organizer: str) -> str:
+    """Where the last refusal of an organizer's attendance is kept (empty once it can be read again)."""
+    return f"access:{organizer.lower()}"
+
+
+async def _remember_meetings(graph: GraphGateway, store: Store, organizer_id: str, sessions: Sequence[Session]) -> None:
+    found = await graph.find_meetings(organizer_id, [s.join_url for s in sessions if s.join_url])
+    for session in sessions:
+        meeting_id = found.get(session.join_url or "")
+        if meeting_id:
+            remember = partial(_with_meeting_id, meeting_id=meeting_id)
+            await asyncio.to_thread(store.update_session, session.id, remember)
+
+
+def _with_meeting_id(session: Session, *, meeting_id: str) -> Session:
+    return replace(session, online_meeting_id=meeting_id)
 
 
 async def _decide_chunk(
@@ -172,19 +230,29 @@ async def _decide_chunk(
     now: datetime,
     result: SyncResult,
 ) -> None:
-    found = await graph.attendance(organizer_id, [s.join_url for s in chunk if s.join_url])
+    found = await graph.attendance(
+        organizer_id, [MeetingRef(s.join_url, s.online_meeting_id) for s in chunk if s.join_url]
+    )
     for session in chunk:
-        if session.join_url not in found:
+        attendance = found.get(session.join_url or "")
+        if attendance is None:
             continue  # its attendance could not all be read this time: decide it on the next run
-        reports = found.get(session.join_url) or []
+        if not any(p.object_id for p in session.people):
+            # Booked before people were resolved, or the directory did not answer then.
+            session = replace(session, people=await resolve_people(graph, (session.mentor, *session.mentees)))
         decision = decide_state(
             session=session,
-            reports=reports or None,
+            reports=attendance.reports or None,
             now=now,
             ratio=policy.effective(session.mentor).completion_min_ratio,
         )
         decided = replace(
-            session, state=decision.state, missing=decision.missing, state_reason=decision.reason, updated_at=now
+            session,
+            state=decision.state,
+            missing=decision.missing,
+            state_reason=decision.reason,
+            online_meeting_id=attendance.meeting_id or session.online_meeting_id,
+            updated_at=now,
         )
         if (decided.state, decided.missing, decided.state_reason) != (
             session.state,
@@ -193,6 +261,8 @@ async def _decide_chunk(
         ):
             await _save(store, decided)
             result.decided[decided.state.value] = result.decided.get(decided.state.value, 0) + 1
+        elif decided.online_meeting_id != session.online_meeting_id or decided.people != session.people:
+            await _save(store, decided)
 
 
 def _attach_event(session: Session, *, event_id: str, join_url: str | None, now: datetime) -> Session:
@@ -247,4 +317,8 @@ async def sync_organizer(
     result.merge(await _apply_attendance(graph, store, policy, organizer, fresh, now, chunk_size))
     if progress is not None:
         progress(f"{organizer}: {result.moved} moved, {result.cancelled} cancelled, decided {result.decided}")
+        if result.attendance_denied:
+            progress(
+                f"{organizer}: attendance unavailable for {result.unavailable} session(s): {result.attendance_denied}"
+            )
     return result

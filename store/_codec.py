@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from core.errors import Conflict, InputError
-from core.model import MentoringRequest, Session, SessionState
+from core.model import MentoringRequest, Participant, Session, SessionState
 
 __all__ = [
     "Record",
@@ -111,7 +111,20 @@ def session_to_record(session: Session) -> Record:
         "missing": dump_strings(session.missing, "missing"),
         "state_reason": session.state_reason,
         "updated_at": optional_iso(session.updated_at, "updated_at"),
+        "people": json.dumps(
+            [{"address": p.address, "id": p.object_id, "aliases": sorted(p.aliases)} for p in session.people]
+        ),
+        "online_meeting_id": session.online_meeting_id,
     }
+
+
+def _load_people(text: object) -> tuple[Participant, ...]:
+    if not isinstance(text, str) or not text:
+        return ()  # sessions written before people were stored
+    return tuple(
+        Participant(str(p["address"]), _optional_str(p.get("id")), frozenset(str(a) for a in p.get("aliases") or ()))
+        for p in json.loads(text)
+    )
 
 
 def session_from_record(row: Mapping[str, Any]) -> Session:
@@ -132,6 +145,8 @@ def session_from_record(row: Mapping[str, Any]) -> Session:
         missing=load_strings(row.get("missing")),
         state_reason=_optional_str(row.get("state_reason")),
         updated_at=optional_datetime(row.get("updated_at")),
+        people=_load_people(row.get("people")),
+        online_meeting_id=_optional_str(row.get("online_meeting_id")),
     )
 
 

@@ -101,13 +101,20 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
             "value" TEXT NOT NULL
         )""",
     ),
+    (
+        # Who the participants are in the directory (attendance is matched by object id), and the
+        # online meeting's id once found, so later syncs read its reports directly.
+        """ALTER TABLE sessions ADD COLUMN "people" TEXT NOT NULL DEFAULT '[]'""",
+        'ALTER TABLE sessions ADD COLUMN "online_meeting_id" TEXT',
+    ),
 )
 
 SCHEMA_VERSION = len(_MIGRATIONS)
 
 _SESSION_COLUMNS = (
     "id", "mentor", "mentees", "start", "end", "question", "created_at", "state", "topic", "request_id",
-    "event_id", "join_url", "transaction_id", "missing", "state_reason", "updated_at",
+    "event_id", "join_url", "transaction_id", "missing", "state_reason", "updated_at", "people",
+    "online_meeting_id",
 )  # fmt: skip
 _REQUEST_COLUMNS = ("id", "mentee", "skill", "question", "created_at", "mentors", "sessions_wanted")
 

@@ -178,9 +178,24 @@ def test_state_counts_and_completion_rate(doc: dict[str, object]) -> None:
         "noShow": 3,
         "cancelled": 1,
         "pendingAttendance": 1,
+        "attendanceUnavailable": 0,
         "scheduled": 1,
     }
     assert doc["completionRate"] == 0.6667  # 6 / 9
+
+
+def test_sessions_whose_attendance_graph_refused_are_counted_apart_from_no_shows() -> None:
+    from dataclasses import replace as _replace
+
+    from core.attendance import ATTENDANCE_UNAVAILABLE
+    from core.metrics import StateCounts
+
+    base = SESSIONS[0]
+    refused = _replace(base, state=SessionState.PENDING_ATTENDANCE, state_reason=ATTENDANCE_UNAVAILABLE)
+    waiting = _replace(base, state=SessionState.PENDING_ATTENDANCE, state_reason="awaiting_report")
+    counts = StateCounts.of([refused, waiting])
+    assert (counts.pending_attendance, counts.attendance_unavailable, counts.no_show) == (2, 1, 0)
+    assert counts.completion_rate is None
 
 
 def test_people(doc: dict[str, object]) -> None:

@@ -54,6 +54,8 @@ SEED: dict[str, Any] = {
         {"clientId": "micromentor-local", "clientSecret": "local-secret"},
         {"clientId": "cert-app", "roles": ["Calendars.Read"]},
     ],
+    # The seed declares its apps, so only what it says is granted: the Teams policy covers Dana alone.
+    "emulator": {"teamsAccessPolicy": {"users": [DANA]}},
     "users": [
         {
             "id": "dc17674c-81d9-4adb-bfb2-8f6a442e4622",

@@ -129,11 +129,32 @@ def test_escape_key_removes_forbidden_characters_and_stays_injective() -> None:
 def test_sqlite_file_uses_wal_and_records_its_schema_version(tmp_path: Path) -> None:
     path = tmp_path / "store.db"
     opened = SqliteStore(path)
-    assert opened.schema_version() == SCHEMA_VERSION == 1
+    assert opened.schema_version() == SCHEMA_VERSION == 2
     opened.close()
     with sqlite3.connect(path) as raw:
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert raw.execute("SELECT version FROM schema_version").fetchall() == [(1,)]
+        assert raw.execute("SELECT version FROM schema_version").fetchall() == [(1,), (2,)]
+
+
+def test_a_version_1_database_gains_people_and_meeting_ids(tmp_path: Path) -> None:
+    from store.sqlite import _MIGRATIONS
+
+    path = tmp_path / "v1.db"
+    with sqlite3.connect(path) as raw:
+        for statement in _MIGRATIONS[0]:
+            raw.execute(statement)
+        raw.execute('CREATE TABLE schema_version ("version" INTEGER NOT NULL)')
+        raw.execute("INSERT INTO schema_version VALUES (1)")
+        raw.execute(
+            "INSERT INTO sessions (id, mentor, mentees, start, end, question, created_at, state, missing) VALUES "
+            "('s1', 'ana@x.example', '[\"ravi@x.example\"]', '2026-12-01T10:00:00Z', '2026-12-01T10:15:00Z', "
+            "'q', '2026-11-30T10:00:00Z', 'scheduled', '[]')"
+        )
+    opened = SqliteStore(path)
+    old = opened.get_session("s1")
+    assert old is not None and old.people == () and old.online_meeting_id is None
+    assert opened.schema_version() == 2
+    opened.close()
 
 
 def test_sqlite_reopen_keeps_data_and_does_not_migrate_twice(tmp_path: Path) -> None:
@@ -144,9 +165,9 @@ def test_sqlite_reopen_keeps_data_and_does_not_migrate_twice(tmp_path: Path) -> 
     with SqliteStore(path) as again:
         assert again.get_session("kept") == a_session("kept")
         assert again.get_checkpoint("delta") == "d1"
-        assert again.schema_version() == 1
+        assert again.schema_version() == SCHEMA_VERSION
     with sqlite3.connect(path) as raw:
-        assert raw.execute("SELECT COUNT(*) FROM schema_version").fetchone()[0] == 1
+        assert raw.execute("SELECT COUNT(*) FROM schema_version").fetchone()[0] == SCHEMA_VERSION
 
 
 def test_sqlite_refuses_a_newer_schema(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from core.errors import Conflict, InputError
-from core.model import MentoringRequest, Session, SessionState
+from core.model import MentoringRequest, Participant, Session, SessionState
 from store.base import IdempotencyRecord, PolicyVersion, SessionNotFound, Store
 
 Concurrently = Callable[[int, Callable[[int], Any]], list[Any]]
@@ -81,6 +81,11 @@ def test_session_round_trips_every_field(store: Store) -> None:
         missing=("dee@contoso.com",),
         state_reason="awaiting attendance report",
         updated_at=datetime(2024, 5, 6, 12, 20, tzinfo=PARIS),
+        people=(
+            Participant("ann@contoso.com", "0f1e", frozenset({"ann@contoso.com", "ann.lee@contoso.co.uk"})),
+            Participant("bob@contoso.com"),
+        ),
+        online_meeting_id="MSo0Yjc1MTg5Yi1jMTk1",
     )
     store.add_session(full)
     got = store.get_session("sess-1")

@@ -1,0 +1,142 @@
+"""Sync against a tenant shaped like real ones: mail differs from the user principal name, attendance
+records with an empty e-mail, the Teams access policy missing for an organizer, an app role withheld."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+import pytest
+
+from core.attendance import ATTENDANCE_UNAVAILABLE
+from core.model import SessionState
+from emulator import start_emulator
+from graph.config import GraphSettings
+from micromentor.tenant import emulator_settings
+from services.sync import access_checkpoint
+from store import open_store
+from store.base import Store
+from tests.conftest import TENANT_SEED, Admin
+from tests.services.test_sync import MAYA, NINE, RAVI, book_at, play, state_of, sync
+
+MAYA_MAIL, RAVI_MAIL = "Maya.Lind@contoso.com", "ravi.kumar@contoso.com"
+ALL_ROLES = [
+    "Calendars.ReadWrite",
+    "MailboxSettings.Read",
+    "User.Read.All",
+    "OnlineMeetings.ReadWrite.All",
+    "OnlineMeetingArtifact.Read.All",
+]
+
+
+def real_seed() -> dict[str, Any]:
+    seed: dict[str, Any] = json.loads(TENANT_SEED.read_text(encoding="utf-8"))
+    for user in seed["users"]:
+        if user["userPrincipalName"] == MAYA:
+            user["mail"] = MAYA_MAIL
+        if user["userPrincipalName"] == RAVI:
+            user["mail"] = RAVI_MAIL
+    # Declared apps: nothing is granted that the seed does not say. The Teams policy covers Maya.
+    seed["apps"] = [{"clientId": "micromentor-local", "clientSecret": "local-secret"}]
+    seed["emulator"] = {"teamsAccessPolicy": {"users": [MAYA]}}
+    return seed
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    return open_store(f"sqlite:///{tmp_path / 'mm.db'}")
+
+
+@pytest.fixture
+def tenant() -> Iterator[tuple[GraphSettings, Admin]]:
+    running = start_emulator(real_seed())
+    admin = Admin(running)
+    try:
+        yield emulator_settings(running), admin
+    finally:
+        admin.client.close()
+        running.stop()
+
+
+def test_mail_unlike_the_upn_still_completes_and_the_join_url_is_encoded_once(
+    tenant: tuple[GraphSettings, Admin], store: Store
+) -> None:
+    settings, admin = tenant
+    [session] = book_at(settings, store, NINE)
+    play(admin, session, {MAYA: 15, RAVI: 15})
+    admin.post("/requests/reset", {})
+    sync(settings, store, NINE + timedelta(minutes=30))
+    assert state_of(store, session).state == SessionState.COMPLETED
+
+    (lookup,) = [r for r in admin.requests()["requests"] if r["route"] == "GET /users/{user}/onlineMeetings"]
+    assert session.join_url is not None and "%3a" in session.join_url
+    assert f"JoinWebUrl eq '{session.join_url}'" in unquote(lookup["query"])  # one decoding gives the URL
+    assert "%253a" in lookup["query"] and "%25253a" not in lookup["query"]
+
+
+def test_people_are_stored_with_their_object_ids_at_booking(tenant: tuple[GraphSettings, Admin], store: Store) -> None:
+    settings, _ = tenant
+    [session] = book_at(settings, store, NINE)
+    people = {p.address: p for p in state_of(store, session).people}
+    assert people[RAVI].object_id == "8b7a2c2e-0002-4b0e-9e8e-000000000002"
+    assert RAVI_MAIL in people[RAVI].aliases and RAVI in people[RAVI].aliases
+
+
+def test_records_without_an_email_are_matched_by_object_id(tenant: tuple[GraphSettings, Admin], store: Store) -> None:
+    settings, admin = tenant
+    admin.client.patch(f"{admin.url}/access", json={"attendanceWithoutEmail": [MAYA, RAVI]}).raise_for_status()
+    [session] = book_at(settings, store, NINE)
+    play(admin, session, {MAYA: 15, RAVI: 3})
+    sync(settings, store, NINE + timedelta(minutes=30))
+    decided = state_of(store, session)
+    assert (decided.state, decided.missing) == (SessionState.NO_SHOW, (RAVI,))
+
+
+def test_a_missing_access_policy_is_named_and_never_makes_a_no_show(
+    tenant: tuple[GraphSettings, Admin], store: Store
+) -> None:
+    settings, admin = tenant
+    [session] = book_at(settings, store, NINE)
+    play(admin, session, {MAYA: 15, RAVI: 15})
+    admin.client.patch(f"{admin.url}/access", json={"teamsAccessPolicy": {"users": []}}).raise_for_status()
+    result = sync(settings, store, NINE + timedelta(days=3))  # past the 48 h a missing report may wait
+    waiting = state_of(store, session)
+    assert (waiting.state, waiting.state_reason) == (SessionState.PENDING_ATTENDANCE, ATTENDANCE_UNAVAILABLE)
+    assert result.unavailable == 1 and "No application access policy" in (result.attendance_denied or "")
+    problem = json.loads(store.get_checkpoint(access_checkpoint(MAYA)) or "{}")
+    assert problem["organizer"] == MAYA and "application access policy" in problem["problem"]
+
+    admin.client.patch(f"{admin.url}/access", json={"teamsAccessPolicy": {"users": [MAYA]}}).raise_for_status()
+    sync(settings, store, NINE + timedelta(days=3, minutes=5))
+    assert state_of(store, session).state == SessionState.COMPLETED
+    assert store.get_checkpoint(access_checkpoint(MAYA)) == ""
+
+
+def test_a_withheld_app_role_is_named(tenant: tuple[GraphSettings, Admin], store: Store) -> None:
+    settings, admin = tenant
+    [session] = book_at(settings, store, NINE)
+    play(admin, session, {MAYA: 15, RAVI: 15})
+    roles = [r for r in ALL_ROLES if r != "OnlineMeetingArtifact.Read.All"]
+    admin.client.put(f"{admin.url}/apps/micromentor-local/roles", json={"roles": roles}).raise_for_status()
+    result = sync(settings, store, NINE + timedelta(minutes=30))
+    assert state_of(store, session).state_reason == ATTENDANCE_UNAVAILABLE
+    assert "Authorization_RequestDenied" in (result.attendance_denied or "")
+
+
+def test_an_ended_session_whose_meeting_was_found_before_costs_two_requests(
+    tenant: tuple[GraphSettings, Admin], store: Store
+) -> None:
+    settings, admin = tenant
+    [session] = book_at(settings, store, NINE)
+    sync(settings, store, NINE - timedelta(hours=1))  # an earlier run finds the meeting ahead of time
+    assert state_of(store, session).online_meeting_id
+    play(admin, session, {MAYA: 15, RAVI: 15})
+    admin.post("/requests/reset", {})
+    sync(settings, store, NINE + timedelta(minutes=30))
+    assert state_of(store, session).state == SessionState.COMPLETED
+    meeting_calls = [r for r in admin.requests()["requests"] if "/onlineMeetings" in r["route"]]
+    assert len(meeting_calls) == 2  # the reports listed, the one report read with its records
