@@ -116,7 +116,12 @@ def config(ctx: Context, request: Request, params: dict[str, str]) -> Response:
                 if isinstance(value, bool) or not isinstance(value, int) or value < low:
                     raise GraphError(400, "BadConfig", f"{key}: expected an integer >= {low}")
                 setattr(ctx.state, attribute, value)
-    return json_response({"tokenLifetimeSeconds": ctx.state.token_lifetime, "latencyMs": ctx.state.latency_ms})
+        if "transactionResendReturnsEvent" in body:
+            if not isinstance(body["transactionResendReturnsEvent"], bool):
+                raise GraphError(400, "BadConfig", "transactionResendReturnsEvent: expected true or false")
+            ctx.state.resend_returns_event = body["transactionResendReturnsEvent"]
+    return json_response({"tokenLifetimeSeconds": ctx.state.token_lifetime, "latencyMs": ctx.state.latency_ms,
+                          "transactionResendReturnsEvent": ctx.state.resend_returns_event})
 
 
 def token(ctx: Context, request: Request, params: dict[str, str]) -> Response:

@@ -42,8 +42,13 @@ def _entity(ctx: Context, user_id: str, body: dict[str, Any]) -> dict[str, Any]:
 def create_event(ctx: Context, request: Request, params: dict[str, str]) -> Response:
     user = mailbox_user(ctx, params["user"])
     fields = _fields(request, partial=False)
-    event, _created = ctx.state.create_event(user, fields)
-    # A retried create with the same transactionId gets the first event back, as if it were new.
+    event, created = ctx.state.create_event(user, fields)
+    if not created and not ctx.state.resend_returns_event:
+        # resources/event.md only says the server uses transactionId "to avoid redundant POST operations";
+        # what a resend gets back is not documented. By default the emulator refuses it, so a client must
+        # look the event up by transactionId rather than count on getting it back.
+        raise GraphError(409, "ErrorDuplicateTransactionId",
+                         "An item with the same transaction id was already created.")
     view = view_for(request, allow_select=False)
     return json_response(_entity(ctx, user.id, event_json(single(event), view)), status=201)
 

@@ -24,6 +24,11 @@ _USER_EXTRAS = ("department", "officeLocation", "givenName", "surname", "jobTitl
                 "preferredLanguage", "businessPhones", "proxyAddresses")
 
 
+# Working-hours zone names real mailboxes carry that map to nothing (graph-facts: event
+# `originalStartTimeZone` may be `tzone://Microsoft/Custom`; a customTimeZone may come back by name only).
+UNMAPPABLE_ZONE_NAMES = ("tzone://Microsoft/Custom", "Customized Time Zone")
+
+
 class SeedError(ValueError):
     """A malformed seed; `path` is the JSON path of the bad field, e.g. `users[1].mailboxSettings.timeZone`."""
 
@@ -129,7 +134,8 @@ def _mailbox_settings(value: Any, path: str) -> dict[str, Any]:
     if not isinstance(zone, Mapping):
         raise FieldError(f"{here}.timeZone", "expected a timeZoneBase or customTimeZone object")
     try:
-        zone_from_graph(zone)
+        if str(zone.get("name") or "") not in UNMAPPABLE_ZONE_NAMES:
+            zone_from_graph(zone)
     except UnknownTimeZone as exc:
         raise FieldError(f"{here}.timeZone.name", str(exc)) from None
     except (ValueError, TypeError, KeyError) as exc:

@@ -60,6 +60,7 @@ class TenantState:
         # a seed that declares its apps gets only what it declares (emulator/README.md).
         self.access = AccessRules(policy_global=not seed.apps_declared)
         self.access.update(parse_access_rules(seed.emulator, "emulator", self.user_id_of))
+        self.resend_returns_event = False  # a create resent with a used transactionId: 409, or the first event
         self.delta_generation = 0  # delta and skip tokens of an older generation have expired
 
     # ---- directory -------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from msgraph.generated.models.attendee import Attendee as GraphAttendee
 from msgraph.generated.models.attendee_type import AttendeeType
@@ -16,10 +16,10 @@ from msgraph.generated.users.item.events.item.cancel.cancel_post_request_body im
 
 from graph.base import (
     _UTC_PREFER,
-    GraphBase,
     _config,
     _local_moment,
 )
+from graph.calendar import CalendarCalls
 from graph.errors import GraphNotFound, GraphRequestError
 from graph.mapping import event_snapshot
 from graph.values import (
@@ -30,7 +30,7 @@ from graph.values import (
 __all__ = ["EventCalls"]
 
 
-class EventCalls(GraphBase):
+class EventCalls(CalendarCalls):
     async def create_event(self, organizer: str, draft: EventDraft) -> EventSnapshot:
         """A Teams meeting on the organizer's calendar; `transactionId` makes a resend harmless."""
         event = Event(
@@ -53,9 +53,20 @@ class EventCalls(GraphBase):
             transaction_id=draft.transaction_id,
         )
         builder = self._client.users.by_user_id(organizer).events
-        created = await self._json(
-            "POST event", builder.to_post_request_information(event, _config(prefer=[_UTC_PREFER]))
-        )
+        try:
+            created = await self._json(
+                "POST event", builder.to_post_request_information(event, _config(prefer=[_UTC_PREFER]))
+            )
+        except GraphRequestError:
+            # A create resent after a dropped connection may be refused because the first one got
+            # through: what Graph answers a reused transactionId is not documented (resources/event.md).
+            # Look before giving up, so that a meeting that exists is never reported as not made.
+            made = await self.find_event_by_transaction(
+                organizer, draft.start - timedelta(days=1), draft.end + timedelta(days=1), draft.transaction_id
+            )
+            if made is None:
+                raise
+            return made
         if not created.get("id"):
             raise GraphRequestError("POST event: Graph returned no event")
         return event_snapshot(created)

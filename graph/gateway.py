@@ -11,5 +11,5 @@ from graph.meetings import MeetingCalls
 __all__ = ["SCHEDULES_PER_REQUEST", "GraphGateway", "chunked"]
 
 
-class GraphGateway(DirectoryCalls, CalendarCalls, EventCalls, MeetingCalls):
+class GraphGateway(DirectoryCalls, EventCalls, CalendarCalls, MeetingCalls):
     """One instance per process (it caches tokens, users and mailboxes), safe for concurrent calls."""

@@ -7,6 +7,7 @@ mentor's cap window holds dozens of events on every search and booking.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from datetime import UTC, datetime, time, tzinfo
 from typing import Any
@@ -18,6 +19,9 @@ from graph.values import EventSnapshot
 __all__ = ["event_snapshot", "graph_moment", "item_from_json", "mailbox_zone", "working_hours_from_json"]
 
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+log = logging.getLogger(__name__)
 
 
 def graph_moment(value: Mapping[str, Any] | None) -> datetime:
@@ -41,11 +45,18 @@ def working_hours_from_json(value: Mapping[str, Any] | None, default_zone: tzinf
     if not value or not value.get("daysOfWeek") or not value.get("startTime") or not value.get("endTime"):
         return None
     days = frozenset(_WEEKDAYS.index(str(d).lower()) for d in value["daysOfWeek"])
+    try:
+        zone = zone_from_graph(value.get("timeZone"), default_zone)
+    except (UnknownTimeZone, ValueError, TypeError, KeyError) as exc:
+        # Real mailboxes carry names no table knows (`tzone://Microsoft/Custom`, a bare "Customized Time
+        # Zone" without its rules): read the hours in the mailbox's zone rather than fail the search.
+        log.warning("working hours in an unknown time zone %r (%s): using the mailbox zone", value.get("timeZone"), exc)
+        zone = default_zone
     return WorkingHours(
         days=days,
         start=_clock(str(value["startTime"])),
         end=_clock(str(value["endTime"])),
-        tz=zone_from_graph(value.get("timeZone"), default_zone),
+        tz=zone,
     )
 
 

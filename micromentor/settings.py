@@ -82,6 +82,12 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             raise InputError("MICROMENTOR_LINK_SECRET", f"set a random secret of {MIN_SECRET_LENGTH}+ characters")
         if notification_state == DEV_CLIENT_STATE:
             raise InputError("MICROMENTOR_NOTIFICATION_STATE", "set a random value of up to 128 characters")
+        public_url = env.get("MICROMENTOR_PUBLIC_URL") or DEFAULT_PUBLIC_URL
+        if not public_url.lower().startswith("https://"):
+            # Graph delivers change notifications only to https, and invitations link here.
+            raise InputError(
+                "MICROMENTOR_PUBLIC_URL", f"must be an https:// URL against a real tenant, got {public_url!r}"
+            )
     return Settings(
         graph=graph,
         mentors_file=mentors_file,

@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from typing import Any
+from typing import Any, NoReturn
 
 from core.agenda import AgendaPerson, build_agenda, validate_question
 from core.errors import Conflict, InputError, PolicyViolation
@@ -27,7 +27,7 @@ from core.timefmt import iso_z
 from graph.errors import GraphRequestError
 from graph.gateway import GraphGateway
 from graph.timezones import windows_name
-from graph.values import EventDraft
+from graph.values import EventDraft, EventSnapshot
 from policies import Policy, TenantPolicy
 from services.people import resolve_people
 from services.slots import gather_attendees, session_minutes, validate_people
@@ -290,25 +290,52 @@ async def book_session(
         reminder_minutes=agenda.reminder_minutes,
         allow_new_time_proposals=agenda.allow_new_time_proposals,
     )
-    try:
-        event = await graph.create_event(existing.mentor, draft)
-    except GraphRequestError as exc:
-        reason = f"graph_rejected: {exc}"
-        # Graph refused the meeting for good: free the slot and say why; a transient failure instead
-        # keeps the claim so that a retry with the same key finishes the booking.
-        await asyncio.to_thread(store.release_slot, existing.mentor, session_id)
-        await asyncio.to_thread(
-            store.update_session,
-            session_id,
-            lambda s: replace(s, state=SessionState.CANCELLED, state_reason=reason),
-        )
-        raise
+    event = await _create_event(graph, store, existing, draft)
+    if not event.join_url:
+        await _refuse_without_teams(graph, store, existing, event.id, now)
 
     def attach(s: Session) -> Session:
         return replace(s, event_id=event.id, join_url=event.join_url, updated_at=now)
 
     booked = await asyncio.to_thread(store.update_session, session_id, attach)
     return BookingResult(booked, created=True)
+
+
+async def _create_event(graph: GraphGateway, store: Store, session: Session, draft: EventDraft) -> EventSnapshot:
+    try:
+        return await graph.create_event(session.mentor, draft)  # finds its own resent event by transactionId
+    except GraphRequestError as exc:
+        reason = f"graph_rejected: {exc}"
+        # Graph refused the meeting for good: free the slot and say why; a transient failure instead
+        # keeps the claim so that a retry with the same key finishes the booking.
+        await _cancel_unbooked(store, session, reason)
+        raise
+
+
+async def _cancel_unbooked(store: Store, session: Session, reason: str) -> None:
+    await asyncio.to_thread(store.release_slot, session.mentor, session.id)
+    await asyncio.to_thread(
+        store.update_session,
+        session.id,
+        lambda s: replace(s, state=SessionState.CANCELLED, state_reason=reason),
+    )
+
+
+async def _refuse_without_teams(
+    graph: GraphGateway, store: Store, session: Session, event_id: str, now: datetime
+) -> NoReturn:
+    """Graph can answer 201 with no Teams meeting (docs-contrib #4625, #4627: for example a mailbox
+    without a Teams licence). A micro mentoring session without its Teams link is not one: take the
+    invitation back, free the slot and say so, rather than book a meeting nobody can join."""
+    await graph.cancel_event(
+        session.mentor, event_id, "Sorry: this invitation went out without a Teams link and is withdrawn."
+    )
+    await _cancel_unbooked(store, session, "no_teams_meeting")
+    raise GraphRequestError(
+        f"Graph created the event for {session.mentor} without a Teams meeting (does the mailbox have a "
+        "Teams licence?); the invitation was withdrawn and the slot freed",
+        code="NoTeamsMeeting",
+    )
 
 
 def session_to_json(session: Session) -> dict[str, Any]:

@@ -89,7 +89,9 @@ async def gather_attendees(
         if schedule is not None and schedule.error:
             raise NotFound("mentor" if upn == mentor else "mentee", f"{upn}: {schedule.error}")
         box = mailboxes[upn]
-        hours = schedule.working_hours if schedule and schedule.working_hours else box.working_hours
+        # The mailbox's own working hours first: read with the mailbox zone to fall back on, where
+        # getSchedule's copy could only fall back to UTC when its zone name maps to nothing.
+        hours = box.working_hours or (schedule.working_hours if schedule else None)
         own = tuple(items) if items is not None else (schedule.items if schedule else ())
         return Attendee(upn=upn, tz=box.tz, working_hours=hours, items=own)
 

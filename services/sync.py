@@ -76,12 +76,16 @@ def _calendar_change(session: Session, event: EventSnapshot | None, now: datetim
     answers = [event.responses.get(m.lower(), "none") for m in session.mentees]
     if answers and all(a == "declined" for a in answers):
         return replace(session, state=SessionState.CANCELLED, state_reason="all_mentees_declined", updated_at=now)
+    updated = session
+    if event.join_url and event.join_url != session.join_url:
+        # A later version of the event carries the Teams link (added in Outlook, or a new meeting).
+        updated = replace(updated, join_url=event.join_url, online_meeting_id=None, updated_at=now)
     if (event.start, event.end) != (session.start, session.end):
-        moved = replace(session, start=event.start, end=event.end, updated_at=now)
+        moved = replace(updated, start=event.start, end=event.end, updated_at=now)
         if event.end > now and session.state == SessionState.PENDING_ATTENDANCE:
             moved = replace(moved, state=SessionState.SCHEDULED, state_reason="moved")
         return moved
-    return None
+    return updated if updated is not session else None
 
 
 async def _apply_calendar_changes(
@@ -139,7 +143,17 @@ async def _apply_calendar_changes(
 
 
 async def _save(store: Store, target: Session) -> None:
-    fields = ("state", "state_reason", "start", "end", "missing", "updated_at", "people", "online_meeting_id")
+    fields = (
+        "state",
+        "state_reason",
+        "start",
+        "end",
+        "missing",
+        "updated_at",
+        "people",
+        "join_url",
+        "online_meeting_id",
+    )
 
     def apply(current: Session) -> Session:
         if current.state == SessionState.CANCELLED:

@@ -31,9 +31,11 @@ def test_a_real_tenant_needs_its_own_secrets() -> None:
     with pytest.raises(InputError) as state:
         load_settings({**REAL_TENANT, "MICROMENTOR_LINK_SECRET": "x" * 40})
     assert state.value.field == "MICROMENTOR_NOTIFICATION_STATE"
-    settings = load_settings(
-        {**REAL_TENANT, "MICROMENTOR_LINK_SECRET": "x" * 40, "MICROMENTOR_NOTIFICATION_STATE": "y" * 20}
-    )
+    secrets = {"MICROMENTOR_LINK_SECRET": "x" * 40, "MICROMENTOR_NOTIFICATION_STATE": "y" * 20}
+    with pytest.raises(InputError) as plain_http:
+        load_settings({**REAL_TENANT, **secrets, "MICROMENTOR_PUBLIC_URL": "http://mentoring.contoso.com"})
+    assert plain_http.value.field == "MICROMENTOR_PUBLIC_URL"
+    settings = load_settings({**REAL_TENANT, **secrets, "MICROMENTOR_PUBLIC_URL": "https://mm.azurewebsites.net"})
     assert settings.graph is not None and settings.graph.authority_url.startswith("https://login.microsoftonline.com/")
 
 

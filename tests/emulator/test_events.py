@@ -92,14 +92,25 @@ def test_teams_meeting_gets_a_unique_join_url_and_a_join_block_in_the_body(graph
     assert first["onlineMeeting"]["joinUrl"] != second["onlineMeeting"]["joinUrl"]
 
 
-def test_a_repeated_transaction_id_returns_the_first_event(graph: httpx.Client) -> None:
+def test_a_repeated_transaction_id_is_refused_and_makes_no_second_event(
+    graph: httpx.Client, admin: httpx.Client
+) -> None:
     body = doc_event("create-event-online.json", "2031-04-17", transactionId="7E163156-7762-4BEB-A1C6-729EA81755A7")
     first = create(graph, body)
-    again = create(graph, body)
-    assert again["id"] == first["id"]
-    assert again["onlineMeeting"]["joinUrl"] == first["onlineMeeting"]["joinUrl"]
+    again = graph.post(f"/users/{DANA}/events", json=body, headers=PREFER_PST)
+    assert_graph_error(again, 409, "ErrorDuplicateTransactionId")  # undocumented: the strict reading
     assert len(window(graph, DANA, "2031-04-17")) == 1
     assert len(window(graph, SAMANTHA, "2031-04-17")) == 1
+
+    # Switched to the friendlier reading, a resend gets the first event back.
+    admin.post("/config", json={"transactionResendReturnsEvent": True})
+    try:
+        returned = create(graph, body)
+    finally:
+        admin.post("/config", json={"transactionResendReturnsEvent": False})
+    assert returned["id"] == first["id"]
+    assert returned["onlineMeeting"]["joinUrl"] == first["onlineMeeting"]["joinUrl"]
+    assert len(window(graph, DANA, "2031-04-17")) == 1
 
 
 def test_attendee_gets_a_tentative_copy_that_blocks_free_busy(graph: httpx.Client) -> None:

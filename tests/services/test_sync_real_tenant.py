@@ -16,12 +16,13 @@ from core.attendance import ATTENDANCE_UNAVAILABLE
 from core.model import SessionState
 from emulator import start_emulator
 from graph.config import GraphSettings
+from graph.errors import GraphRequestError
 from micromentor.tenant import emulator_settings
 from services.sync import access_checkpoint
 from store import open_store
 from store.base import Store
 from tests.conftest import TENANT_SEED, Admin
-from tests.services.test_sync import MAYA, NINE, RAVI, book_at, play, state_of, sync
+from tests.services.test_sync import MAYA, NINE, POLICY, RAVI, book_at, play, state_of, sync
 
 MAYA_MAIL, RAVI_MAIL = "Maya.Lind@contoso.com", "ravi.kumar@contoso.com"
 ALL_ROLES = [
@@ -140,3 +141,51 @@ def test_an_ended_session_whose_meeting_was_found_before_costs_two_requests(
     assert state_of(store, session).state == SessionState.COMPLETED
     meeting_calls = [r for r in admin.requests()["requests"] if "/onlineMeetings" in r["route"]]
     assert len(meeting_calls) == 2  # the reports listed, the one report read with its records
+
+
+def test_a_mentor_without_teams_gets_no_meeting_and_the_slot_is_freed(
+    tenant: tuple[GraphSettings, Admin], store: Store
+) -> None:
+    settings, admin = tenant
+    admin.client.patch(f"{admin.url}/access", json={"withoutTeams": [MAYA]}).raise_for_status()
+    with pytest.raises(GraphRequestError, match="without a Teams meeting"):
+        book_at(settings, store, NINE)
+    (refused,) = store.list_sessions(mentor=MAYA)
+    assert (refused.state, refused.state_reason) == (SessionState.CANCELLED, "no_teams_meeting")
+    assert admin.get("/state")["cancelComments"]  # the invitation was withdrawn, with a word to Ravi
+
+    admin.client.patch(f"{admin.url}/access", json={"withoutTeams": []}).raise_for_status()
+    [booked] = book_at(settings, store, NINE)  # the slot was freed
+    assert booked.join_url
+
+
+def test_a_resent_create_that_graph_refuses_finds_the_first_event(
+    tenant: tuple[GraphSettings, Admin], store: Store
+) -> None:
+    settings, admin = tenant
+    admin.fault(method="POST", path="/events$", dropAfterWrite=True, times=1)
+    [session] = book_at(settings, store, NINE)
+    assert session.event_id and session.join_url
+    statuses = [r["status"] for r in admin.requests()["requests"] if r["route"] == "POST /users/{user}/events"]
+    assert statuses[-1] == 409  # the resend was refused (ErrorDuplicateTransactionId), the event found instead
+    maya_events = [e for u in admin.get("/state")["users"] if u["userPrincipalName"] == MAYA for e in u["events"]]
+    assert len([e for e in maya_events if e.get("transactionId") == session.transaction_id]) == 1
+
+
+@pytest.mark.parametrize("zone", [{"name": "tzone://Microsoft/Custom"}, {"name": "Customized Time Zone"}])
+def test_working_hours_in_a_zone_nobody_can_map_are_read_in_the_mailbox_zone(zone: dict[str, Any]) -> None:
+    from datetime import UTC, datetime
+
+    from services.slots import SlotQuery, search_slots
+    from tests.conftest import with_graph
+
+    seed = real_seed()
+    for user in seed["users"]:
+        if user["userPrincipalName"] == RAVI:
+            user["mailboxSettings"]["workingHours"]["timeZone"] = zone
+    with start_emulator(seed) as running:
+        query = SlotQuery(mentor=MAYA, mentees=(RAVI,), now=datetime(2026, 11, 30, 0, 0, tzinfo=UTC))
+        answer = with_graph(emulator_settings(running), lambda g: search_slots(g, POLICY, query))
+    # Ravi's 10:00-19:00 read in India time (04:30-13:30 UTC), not UTC: slots open at 08:00 UTC, when Maya
+    # starts her London day; read as UTC they would open at 10:00.
+    assert min(slot.start.astimezone(UTC).time() for slot in answer.slots).hour == 8
