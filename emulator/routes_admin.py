@@ -261,9 +261,16 @@ def app_roles(ctx: Context, request: Request, params: dict[str, str]) -> Respons
 
 
 def expire_delta(ctx: Context, request: Request, params: dict[str, str]) -> Response:
-    """Every delta and skip token issued so far answers 410 SyncStateNotFound from now on."""
+    """Every delta and skip token issued so far answers 410 SyncStateNotFound from now on; with
+    `{"afterPages": N}`, once N more delta pages have been served (so a round breaks in its middle)."""
+    after = _body(request).get("afterPages") if request.body else None
+    if after is not None and (isinstance(after, bool) or not isinstance(after, int) or after < 1):
+        raise GraphError(400, "BadRequest", "afterPages: expected a whole number >= 1")
     with ctx.state.lock:
-        ctx.state.delta_generation += 1
+        if after is None:
+            ctx.state.delta_generation += 1
+        else:
+            ctx.state.delta_expire_after = after
     return Response(204)
 
 

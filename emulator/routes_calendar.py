@@ -169,6 +169,11 @@ def calendar_view_delta(ctx: Context, request: Request, params: dict[str, str]) 
     else:
         body["@odata.deltaLink"] = f"{base}?$deltatoken={_encode({**window, 'q': ctx.state.seq})}"
     body["value"] = value
+    if ctx.state.delta_expire_after is not None:
+        ctx.state.delta_expire_after -= 1
+        if ctx.state.delta_expire_after <= 0:
+            ctx.state.delta_expire_after = None
+            ctx.state.delta_generation += 1  # the links in this very page are already stale
     from_prefer = "odata.maxpagesize" in request.prefer()
     return json_response(body, headers=_preference_applied(request, view, from_prefer))
 

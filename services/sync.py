@@ -104,9 +104,10 @@ async def _apply_calendar_changes(
     try:
         page = await graph.calendar_delta(organizer, window_from, window_to, state["link"] if state else None)
     except GraphRequestError as exc:
-        if state is None or exc.status not in (400, 404, 410):
+        # Graph let the sync state go (410 SyncStateNotFound, on the deltaLink or on a nextLink in the
+        # middle of a round; concepts/delta-query-overview.md) or no longer takes an old link: start over.
+        if exc.status != 410 and (state is None or exc.status not in (400, 404)):
             raise
-        # Graph let the delta token go (410 syncStateNotFound and kin): start a fresh round.
         state, window_from, window_to = None, now - DELTA_PAST, now + DELTA_FUTURE
         page = await graph.calendar_delta(organizer, window_from, window_to, None)
 

@@ -22,7 +22,7 @@ from services.sync import access_checkpoint
 from store import open_store
 from store.base import Store
 from tests.conftest import TENANT_SEED, Admin
-from tests.services.test_sync import MAYA, NINE, POLICY, RAVI, book_at, play, state_of, sync
+from tests.services.test_sync import MAYA, NINE, POLICY, RAVI, book_at, graph_call, play, state_of, sync
 
 MAYA_MAIL, RAVI_MAIL = "Maya.Lind@contoso.com", "ravi.kumar@contoso.com"
 ALL_ROLES = [
@@ -189,3 +189,28 @@ def test_working_hours_in_a_zone_nobody_can_map_are_read_in_the_mailbox_zone(zon
     # Ravi's 10:00-19:00 read in India time (04:30-13:30 UTC), not UTC: slots open at 08:00 UTC, when Maya
     # starts her London day; read as UTC they would open at 10:00.
     assert min(slot.start.astimezone(UTC).time() for slot in answer.slots).hour == 8
+
+
+def test_a_delta_round_broken_in_its_middle_by_an_expired_token_starts_over(
+    tenant: tuple[GraphSettings, Admin], store: Store
+) -> None:
+    settings, admin = tenant
+    [session] = book_at(settings, store, NINE)
+    for n in range(110):  # more than one page of 100
+        day = NINE + timedelta(days=2 + n // 8, hours=n % 8)
+        admin.post(
+            f"/users/{MAYA}/events",
+            {
+                "subject": f"Busy {n}",
+                "start": {"dateTime": day.strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": "UTC"},
+                "end": {"dateTime": (day + timedelta(minutes=30)).strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": "UTC"},
+            },
+        )
+    cancelled = graph_call(settings, "POST", f"/users/{MAYA}/events/{session.event_id}/cancel", {"comment": "sorry"})
+    assert cancelled.status_code == 202
+    admin.client.post(f"{admin.url}/delta/expire", json={"afterPages": 1}).raise_for_status()
+    admin.post("/requests/reset", {})
+    sync(settings, store, NINE - timedelta(hours=3))
+    assert state_of(store, session).state == SessionState.CANCELLED
+    deltas = [r["status"] for r in admin.requests()["requests"] if r["route"].endswith("calendarView/delta")]
+    assert deltas[:2] == [200, 410] and deltas[2:] == [200, 200]  # broken mid-round, then a whole new round
