@@ -29,6 +29,17 @@ class User:
     extra: dict[str, Any]  # department, officeLocation, givenName, … as seeded
     mailbox_settings: dict[str, Any]
 
+    @property
+    def proxy_addresses(self) -> list[str]:
+        """resources/user.md: "SMTP:" marks the primary address; Exchange sets it from mail when unseeded."""
+        return [str(a) for a in self.extra.get("proxyAddresses", [f"SMTP:{self.mail}"])]
+
+    @property
+    def smtp_addresses(self) -> tuple[str, ...]:
+        """Every SMTP address that reaches this mailbox, lower case: mail and the smtp proxy addresses."""
+        smtp = (a[5:] for a in self.proxy_addresses if a.lower().startswith("smtp:"))
+        return tuple(dict.fromkeys(a.lower() for a in (self.mail, *smtp)))
+
 
 @dataclass
 class Event:

@@ -128,7 +128,7 @@ def user_json(user: User, select: tuple[str, ...] | None) -> dict[str, Any]:
         "department": user.extra.get("department"),
         "mailboxSettings": user.mailbox_settings,
         # resources/user.md: "SMTP:" marks the primary address; returned only on $select.
-        "proxyAddresses": list(user.extra.get("proxyAddresses", [f"SMTP:{user.mail}"])),
+        "proxyAddresses": user.proxy_addresses,
     }
     if select is None:
         return {k: full[k] for k in DEFAULT_USER_KEYS}

@@ -257,7 +257,7 @@ def get_schedule(ctx: Context, request: Request, params: dict[str, str]) -> Resp
     view = view_for(request, allow_select=False)
     value = []
     for address in schedules:
-        user = ctx.state.find_user(address)
+        user = ctx.state.find_mailbox(address)
         if user is None:
             value.append({
                 "scheduleId": address,

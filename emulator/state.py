@@ -37,6 +37,7 @@ class TenantState:
         self.apps: dict[str, App] = {}
         self.users: dict[str, User] = {}
         self._keys: dict[str, str] = {}
+        self._smtp: dict[str, str] = {}  # SMTP address (lower case) → user id
         self.calendars: dict[str, dict[str, Event]] = {}
         self.tombstones: dict[str, dict[str, Event]] = {}
         self.meetings: dict[str, OnlineMeeting] = {}
@@ -82,6 +83,8 @@ class TenantState:
             self.users[user.id] = user
             for key in (user.id, user.upn, user.mail):
                 self._keys[key.lower()] = user.id
+            for address in user.smtp_addresses:
+                self._smtp[address] = user.id
             self.calendars[user.id] = {}
             self.tombstones[user.id] = {}
             self._by_start[user.id] = []
@@ -94,6 +97,14 @@ class TenantState:
     def user_id_of(self, key: str) -> str | None:
         user = self.find_user(key)
         return user.id if user is not None else None
+
+    def find_mailbox(self, address: str) -> User | None:
+        """A user by an SMTP address (mail or an smtp proxy address): what getSchedule's `schedules` and
+        attendee addresses are (api/calendar-getschedule.md: "SMTP addresses"). A user principal name
+        that is not also one of them resolves to nobody, as in Exchange."""
+        with self.lock:
+            user_id = self._smtp.get(address.strip().lower())
+            return self.users.get(user_id) if user_id else None
 
     def find_user(self, key: str) -> User | None:
         with self.lock:
@@ -268,7 +279,7 @@ class TenantState:
             created=datetime.now(UTC),
         )
         for attendee in event.attendees:
-            user = self.find_user(attendee["emailAddress"]["address"])
+            user = self.find_mailbox(attendee["emailAddress"]["address"])
             if user is not None and user.id != organizer.id:
                 meeting.attendee_ids.append(user.id)
         meeting.event_ids.add(event.id)
@@ -280,7 +291,7 @@ class TenantState:
 
     def _invite(self, master: Event, address: str) -> None:
         """The attendee's own copy of a meeting: same iCalUId, tentative until they respond."""
-        user = self.find_user(address)
+        user = self.find_mailbox(address)
         if user is None or user.id == master.owner_id or user.id in master.copies:
             return
         now = datetime.now(UTC)
@@ -374,7 +385,7 @@ class TenantState:
                 wanted = {a["emailAddress"]["address"].lower() for a in event.attendees}
                 for user_id in list(event.copies):
                     user = self.users.get(user_id)
-                    if user is not None and not {user.mail.lower(), user.upn.lower()} & wanted:
+                    if user is not None and not set(user.smtp_addresses) & wanted:
                         copy = self.calendars[user_id].get(event.copies.pop(user_id))
                         if copy is not None:
                             copy.is_cancelled = True
@@ -493,7 +504,7 @@ class TenantState:
                 self._touch(copy, "updated", now)
             if master is None or not send_response:
                 return
-            addresses = {owner.mail.lower(), owner.upn.lower()}
+            addresses = set(owner.smtp_addresses)
             for attendee in master.attendees:
                 if attendee["emailAddress"]["address"].lower() in addresses:
                     attendee["status"] = {"response": response, "time": utc_stamp(now)}

@@ -98,6 +98,12 @@ class GraphBase:
         self._users: dict[str, DirectoryUser] = {}
         self._mailbox_fetches: dict[str, asyncio.Future[None]] = {}
 
+    def _smtp(self, user: str) -> str:
+        """The address Graph's mail side knows a person by: getSchedule's `schedules` and attendees are
+        SMTP addresses, and a user principal name is not always one (their mail may differ)."""
+        known = self._users.get(user.lower())
+        return known.mail if known is not None else user
+
     async def aclose(self) -> None:
         await self._http.aclose()
 

@@ -47,9 +47,11 @@ class CalendarCalls(GraphBase):
         """getSchedule for everyone: 20 schedules per request and under 62 days per range (Graph's
         limits); the requests run in parallel and an item spanning two ranges is kept once."""
 
+        by_address = {self._smtp(u).lower(): u for u in users}
+
         async def one_request(group: Sequence[str], since: datetime, until: datetime) -> list[Schedule]:
             body = GetSchedulePostRequestBody(
-                schedules=list(group),
+                schedules=[self._smtp(u) for u in group],
                 start_time=_graph_moment(since),
                 end_time=_graph_moment(until),
                 availability_view_interval=max(5, min(1440, interval_minutes)),
@@ -60,6 +62,7 @@ class CalendarCalls(GraphBase):
             schedules = []
             for entry in answer.get("value") or ():
                 upn = str(entry.get("scheduleId"))
+                upn = by_address.get(upn.lower(), upn)
                 if entry.get("error"):
                     message = str((entry["error"] or {}).get("message") or "unknown")
                     schedules.append(Schedule(upn, (), None, error=message))

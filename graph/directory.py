@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from typing import Any
 
 from msgraph.generated.users.item.user_item_request_builder import UserItemRequestBuilder
 
@@ -31,12 +32,17 @@ class DirectoryCalls(GraphBase):
         cached = self._users.get(user.lower())
         if cached is not None:
             return cached
-        # department is not in Graph's default set of user properties: ask for what we use.
-        query = UserItemRequestBuilder.UserItemRequestBuilderGetQueryParameters(select=list(_USER_FIELDS))
-        info = self._client.users.by_user_id(user).to_get_request_information(_config(query))
-        found = await self._json(f"GET /users/{user}", info)
+        found = await self._json(f"GET /users/{user}", self._user_request(user))
         if not found.get("id"):
             raise GraphNotFound(f"user {user} not found", status=404)
+        return self._remember_user(user, found)
+
+    def _user_request(self, user: str) -> Any:
+        # department and proxyAddresses are not in Graph's default set of user properties: ask for them.
+        query = UserItemRequestBuilder.UserItemRequestBuilderGetQueryParameters(select=list(_USER_FIELDS))
+        return self._client.users.by_user_id(user).to_get_request_information(_config(query))
+
+    def _remember_user(self, user: str, found: dict[str, Any]) -> DirectoryUser:
         upn = str(found.get("userPrincipalName") or user)
         mail = str(found.get("mail") or upn)  # mail is empty for people without a mailbox
         smtp = [str(a)[5:] for a in found.get("proxyAddresses") or () if str(a).lower().startswith("smtp:")]
@@ -73,19 +79,26 @@ class DirectoryCalls(GraphBase):
         return {u: self._mailboxes[u.lower()] for u in users if u.lower() in self._mailboxes}
 
     async def _fetch_mailboxes(self, users: Sequence[str]) -> None:
-        for group in chunked(users, BATCH_LIMIT):
-            answers = await self._batch_get(
-                {
-                    str(i): self._client.users.by_user_id(u).mailbox_settings.to_get_request_information()
-                    for i, u in enumerate(group)
-                },
-                what="GET mailboxSettings ($batch)",
+        """Mailbox settings, and the directory entry of whoever is not cached yet (its SMTP address is
+        what getSchedule and invitations need), in the same $batches."""
+        requests: dict[str, Any] = {}
+        for i, user in enumerate(users):
+            requests[f"m{i}"] = self._client.users.by_user_id(user).mailbox_settings.to_get_request_information()
+            if user.lower() not in self._users:
+                requests[f"u{i}"] = self._user_request(user)
+        answers: dict[str, tuple[int, dict[str, Any] | None]] = {}
+        for group in chunked(list(requests), BATCH_LIMIT):
+            answers.update(
+                await self._batch_get({k: requests[k] for k in group}, what="GET mailboxSettings and users ($batch)")
             )
-            for i, user in enumerate(group):
-                status, body = answers[str(i)]
-                if status == 404:
-                    continue
-                if body is None:
-                    raise GraphRequestError(f"GET mailboxSettings {user}: Graph answered {status}", status=status)
-                zone = mailbox_zone(body.get("timeZone"))
-                self._mailboxes[user] = Mailbox(user, zone, working_hours_from_json(body.get("workingHours"), zone))
+        for i, user in enumerate(users):
+            status, body = answers[f"m{i}"]
+            if status == 404:
+                continue
+            if body is None:
+                raise GraphRequestError(f"GET mailboxSettings {user}: Graph answered {status}", status=status)
+            zone = mailbox_zone(body.get("timeZone"))
+            self._mailboxes[user] = Mailbox(user, zone, working_hours_from_json(body.get("workingHours"), zone))
+            _, found = answers.get(f"u{i}", (0, None))
+            if found is not None and found.get("id"):
+                self._remember_user(user, found)

@@ -41,7 +41,9 @@ class EventCalls(CalendarCalls):
             start=_local_moment(draft.start, draft.time_zone),
             end=_local_moment(draft.end, draft.time_zone),
             attendees=[
-                GraphAttendee(email_address=EmailAddress(address=address, name=name), type=AttendeeType.Required)
+                GraphAttendee(
+                    email_address=EmailAddress(address=self._smtp(address), name=name), type=AttendeeType.Required
+                )
                 for address, name in draft.attendees
             ],
             categories=list(draft.categories),

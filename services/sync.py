@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import partial
 
-from core.attendance import ATTENDANCE_UNAVAILABLE, decide_state
+from core.attendance import ATTENDANCE_UNAVAILABLE, decide_state, participants_of
 from core.model import Session, SessionState
 from graph.errors import GraphAuthError, GraphRequestError
 from graph.gateway import GraphGateway, chunked
@@ -73,7 +73,12 @@ def _calendar_change(session: Session, event: EventSnapshot | None, now: datetim
         return replace(session, state=SessionState.CANCELLED, state_reason="deleted_in_outlook", updated_at=now)
     if event.is_cancelled:
         return replace(session, state=SessionState.CANCELLED, state_reason="cancelled_in_outlook", updated_at=now)
-    answers = [event.responses.get(m.lower(), "none") for m in session.mentees]
+    # Invitations go to people's SMTP addresses, which may differ from the address the session spells.
+    mentees = participants_of(session)[1:]
+    answers = [
+        next((event.responses[a] for a in (m.address.lower(), *m.aliases) if a in event.responses), "none")
+        for m in mentees
+    ]
     if answers and all(a == "declined" for a in answers):
         return replace(session, state=SessionState.CANCELLED, state_reason="all_mentees_declined", updated_at=now)
     updated = session

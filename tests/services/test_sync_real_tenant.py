@@ -214,3 +214,36 @@ def test_a_delta_round_broken_in_its_middle_by_an_expired_token_starts_over(
     assert state_of(store, session).state == SessionState.CANCELLED
     deltas = [r["status"] for r in admin.requests()["requests"] if r["route"].endswith("calendarView/delta")]
     assert deltas[:2] == [200, 410] and deltas[2:] == [200, 200]  # broken mid-round, then a whole new round
+
+
+def test_invitations_go_to_the_mail_address_and_a_decline_there_cancels(
+    tenant: tuple[GraphSettings, Admin], store: Store
+) -> None:
+    settings, _ = tenant
+    [session] = book_at(settings, store, NINE)
+    window = "startDateTime=2026-11-30T00:00:00Z&endDateTime=2026-12-01T00:00:00Z"
+    (invitation,) = graph_call(settings, "GET", f"/users/{RAVI}/calendarView?{window}").json()["value"]
+    (organizer_view,) = [
+        e
+        for e in graph_call(settings, "GET", f"/users/{MAYA}/calendarView?{window}").json()["value"]
+        if e["id"] == session.event_id
+    ]
+    assert [a["emailAddress"]["address"] for a in organizer_view["attendees"]] == [RAVI_MAIL]
+    declined = graph_call(settings, "POST", f"/users/{RAVI}/events/{invitation['id']}/decline", {"sendResponse": True})
+    assert declined.status_code == 202
+    sync(settings, store, NINE - timedelta(hours=1))
+    assert (state_of(store, session).state, state_of(store, session).state_reason) == (
+        SessionState.CANCELLED,
+        "all_mentees_declined",
+    )
+
+
+def test_getschedule_knows_people_by_smtp_address_only(tenant: tuple[GraphSettings, Admin]) -> None:
+    settings, _ = tenant
+    body = {
+        "schedules": [RAVI, RAVI_MAIL],
+        "startTime": {"dateTime": "2026-11-30T00:00:00", "timeZone": "UTC"},
+        "endTime": {"dateTime": "2026-11-30T12:00:00", "timeZone": "UTC"},
+    }
+    by_upn, by_mail = graph_call(settings, "POST", f"/users/{MAYA}/calendar/getSchedule", body).json()["value"]
+    assert by_upn["error"]["responseCode"] == "5009" and "error" not in by_mail
