@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
-from emulator.model import Event
+from emulator.model import Event, Subscription
 from emulator.state import TenantState
 from emulator.timeutil import utc_stamp
 
@@ -89,6 +89,23 @@ class Notifier:
                 }]
             }
             self._queue.put((subscription.notification_url, payload))
+
+    def lifecycle(self, subscription: Subscription, event: str) -> str:
+        """Send a lifecycle notification (`reauthorizationRequired`, `subscriptionRemoved`, `missed`;
+        concepts/change-notifications-lifecycle-events.md) to the subscription's lifecycle URL, or to
+        its notification URL when it has none (the doc's fallback for `missed`). Returns the URL."""
+        url = str(subscription.raw.get("lifecycleNotificationUrl") or subscription.notification_url)
+        payload = {
+            "value": [{
+                "subscriptionId": subscription.id,
+                "subscriptionExpirationDateTime": utc_stamp(subscription.expiration),
+                "tenantId": self.state.tenant_id,
+                "clientState": subscription.client_state,
+                "lifecycleEvent": event,
+            }]
+        }
+        self._queue.put((url, payload))
+        return url
 
     def _run(self) -> None:
         while True:

@@ -274,6 +274,27 @@ def expire_delta(ctx: Context, request: Request, params: dict[str, str]) -> Resp
     return Response(204)
 
 
+LIFECYCLE_EVENTS = ("reauthorizationRequired", "subscriptionRemoved", "missed")
+
+
+def lifecycle(ctx: Context, request: Request, params: dict[str, str]) -> Response:
+    """`{"event": "reauthorizationRequired" | "subscriptionRemoved" | "missed"}`: Graph's lifecycle
+    notification for the subscription, delivered like a change notification; `subscriptionRemoved`
+    also removes the subscription, as Graph does."""
+    subscription = ctx.state.subscriptions.get(params["id"])
+    if subscription is None:
+        raise GraphError(404, "NotFound", f"No subscription {params['id']!r}.")
+    event = _body(request).get("event")
+    if event not in LIFECYCLE_EVENTS:
+        raise GraphError(400, "BadRequest", f"event: one of {', '.join(LIFECYCLE_EVENTS)}")
+    if ctx.notifier is None:
+        raise GraphError(409, "Conflict", "This emulator delivers no notifications.")
+    url = ctx.notifier.lifecycle(subscription, str(event))
+    if event == "subscriptionRemoved":
+        ctx.state.subscriptions.pop(subscription.id, None)
+    return json_response({"subscriptionId": subscription.id, "lifecycleEvent": event, "url": url}, status=202)
+
+
 def notifications(ctx: Context, request: Request, params: dict[str, str]) -> Response:
     deliveries = list(ctx.notifier.deliveries) if ctx.notifier is not None else []
     return json_response({"value": deliveries})
@@ -300,6 +321,7 @@ def _build() -> Router:
     router.add("PATCH", "/access", access)
     router.add("PUT", "/apps/{client}/roles", app_roles)
     router.add("POST", "/delta/expire", expire_delta)
+    router.add("POST", "/subscriptions/{id}/lifecycle", lifecycle)
     return router
 
 

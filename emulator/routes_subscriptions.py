@@ -86,14 +86,22 @@ def create(ctx: Context, request: Request, params: dict[str, str]) -> Response:
     client_state = body.get("clientState")
     if client_state is not None and (not isinstance(client_state, str) or len(client_state) > 128):
         raise GraphError(400, "InvalidRequest", "clientState must be a string of at most 128 characters.")
+    # concepts/change-notifications-delivery-webhooks.md: both URLs must be https, and both are validated.
     url = body.get("notificationUrl")
-    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
-        raise GraphError(400, "InvalidRequest", "notificationUrl must be an http(s) URL.")
+    if not isinstance(url, str) or not url.lower().startswith("https://"):
+        raise GraphError(400, "InvalidRequest", "Invalid notification url. NotificationUrl must be an https URL.")
+    lifecycle_url = body.get("lifecycleNotificationUrl")
+    if lifecycle_url is not None and (not isinstance(lifecycle_url, str) or not lifecycle_url.lower().startswith("https://")):
+        raise GraphError(400, "InvalidRequest",
+                         "Invalid lifecycle notification url. LifecycleNotificationUrl must be an https URL.")
     with_data = bool(body.get("includeResourceData"))
     if with_data and not body.get("encryptionCertificate"):
         raise GraphError(400, "InvalidRequest", "encryptionCertificate is required when includeResourceData is true.")
     expiration = _expiration(body.get("expirationDateTime"), with_data)
-    problem = validate_endpoint(url)  # outside the state lock: the endpoint may call the emulator back
+    # Outside the state lock: the endpoint may call the emulator back.
+    problem = validate_endpoint(url)
+    if problem is None and lifecycle_url is not None and lifecycle_url != url:
+        problem = validate_endpoint(lifecycle_url)
     if problem is not None:
         raise GraphError(400, "InvalidRequest", "Subscription validation request failed. Notification endpoint "
                          f"must respond with 200 OK to validation request. ({problem})")

@@ -74,8 +74,17 @@ async def renew_subscriptions(
     client_state: str,
     now: datetime,
 ) -> dict[str, int]:
-    """Create missing subscriptions and renew those that expire within a day."""
-    counts = {"created": 0, "renewed": 0, "kept": 0, "failed": 0}
+    """Create missing subscriptions and renew those that expire within a day. Graph delivers only to
+    https endpoints: with a plain-http public URL (a laptop) nobody is subscribed and sync polls."""
+    counts = {"created": 0, "renewed": 0, "kept": 0, "failed": 0, "skipped": 0}
+    if not notification_url.lower().startswith("https://"):
+        counts["skipped"] = len(set(organizers))
+        if counts["skipped"]:
+            log.warning(
+                "change notifications need an https MICROMENTOR_PUBLIC_URL (got %s); sync polls instead",
+                notification_url,
+            )
+        return counts
     for organizer in sorted(set(organizers)):
         name = f"subscribed:{organizer}"
         saved = await asyncio.to_thread(store.get_checkpoint, name)

@@ -4,6 +4,7 @@ functions behind uvicorn on a free loopback port) against it."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import socket
 import ssl
@@ -130,20 +131,27 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture
-def live_api(emulator: Any, tmp_path: Path) -> Iterator[LiveApi]:
+@contextlib.contextmanager
+def _live_api(emulator: Any, tmp_path: Path, *, tls: bool) -> Iterator[LiveApi]:
     import function_app
+    from emulator.tls import make_certificate
 
     port = _free_port()
+    scheme = "https" if tls else "http"
     settings = Settings(
         graph=emulator_settings(emulator),
         store_url=f"sqlite:///{tmp_path / 'api.db'}",
-        public_url=f"http://127.0.0.1:{port}",
+        public_url=f"{scheme}://127.0.0.1:{port}",
     )
     runtime = Runtime(settings, clock=lambda: API_NOW)
     configure(runtime)
     host = LocalHost(function_app.app)
-    server = uvicorn.Server(uvicorn.Config(host.asgi(), host="127.0.0.1", port=port, log_level="warning"))
+    cert, key = make_certificate() if tls else (None, None)
+    server = uvicorn.Server(
+        uvicorn.Config(
+            host.asgi(), host="127.0.0.1", port=port, log_level="warning", ssl_certfile=cert, ssl_keyfile=key
+        )
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 15
@@ -153,8 +161,9 @@ def live_api(emulator: Any, tmp_path: Path) -> Iterator[LiveApi]:
         time.sleep(0.02)
     try:
         admin = Admin(emulator)
-        url = f"http://127.0.0.1:{port}/api"
-        live = LiveApi(url, runtime, host, admin, httpx.Client(base_url=url, timeout=60))
+        url = f"{scheme}://127.0.0.1:{port}/api"
+        verify: Any = ssl.create_default_context(cafile=cert) if cert else True
+        live = LiveApi(url, runtime, host, admin, httpx.Client(base_url=url, timeout=60, verify=verify))
         live.client.headers.update(live.auth())
         yield live
         live.client.close()
@@ -162,3 +171,16 @@ def live_api(emulator: Any, tmp_path: Path) -> Iterator[LiveApi]:
         server.should_exit = True
         thread.join(timeout=10)
         configure(None)
+
+
+@pytest.fixture
+def live_api(emulator: Any, tmp_path: Path) -> Iterator[LiveApi]:
+    with _live_api(emulator, tmp_path, tls=False) as live:
+        yield live
+
+
+@pytest.fixture
+def live_api_https(emulator: Any, tmp_path: Path) -> Iterator[LiveApi]:
+    """The local host on https, as Graph requires of change-notification endpoints."""
+    with _live_api(emulator, tmp_path, tls=True) as live:
+        yield live

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import ssl
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -14,6 +15,7 @@ import httpx
 import pytest
 
 from emulator import RunningEmulator
+from emulator.tls import make_certificate
 
 from .conftest import DANA, assert_graph_error
 
@@ -52,7 +54,12 @@ class Receiver:
                 self.end_headers()
 
         self.server = HTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/notify"
+        # Graph calls only https endpoints: the receiver serves TLS with a throwaway certificate.
+        cert, key = make_certificate()
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(cert, key)
+        self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+        self.url = f"https://127.0.0.1:{self.server.server_address[1]}/notify"
         threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
 
 
@@ -131,3 +138,26 @@ def test_renewal_extends_the_expiration(graph: httpx.Client, receiver: Receiver)
         == 400
     )
     graph.delete(f"/subscriptions/{subscription['id']}")
+
+
+def test_notification_urls_must_be_https(graph: httpx.Client, receiver: Receiver) -> None:
+    plain = receiver.url.replace("https://", "http://")
+    assert_graph_error(subscribe(graph, receiver, notificationUrl=plain), 400, "InvalidRequest")
+    assert_graph_error(subscribe(graph, receiver, lifecycleNotificationUrl=plain), 400, "InvalidRequest")
+
+
+def test_lifecycle_notifications_are_delivered_and_removal_removes(
+    graph: httpx.Client, admin: httpx.Client, receiver: Receiver
+) -> None:
+    created = subscribe(graph, receiver, lifecycleNotificationUrl=receiver.url + "?lifecycle=1")
+    assert created.status_code == 201, created.text
+    assert receiver.validations >= 2  # both URLs were validated
+    sub_id = created.json()["id"]
+    for event in ("reauthorizationRequired", "missed", "subscriptionRemoved"):
+        receiver.got.clear()
+        sent = admin.post(f"/subscriptions/{sub_id}/lifecycle", json={"event": event})
+        assert sent.status_code == 202, sent.text
+        assert receiver.got.wait(5)
+        assert receiver.notifications[-1]["lifecycleEvent"] == event
+        assert receiver.notifications[-1]["clientState"] == "secretClientValue"
+    assert graph.get(f"/subscriptions/{sub_id}").status_code == 404

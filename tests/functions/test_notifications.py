@@ -26,7 +26,10 @@ def test_wrong_client_state_is_dropped(live_api: LiveApi) -> None:
     assert answer.status_code == 202 and answer.json() == {"queued": [], "rejected": 1}
 
 
-def test_a_meeting_cancelled_in_outlook_reaches_the_session(live_api: LiveApi, graph_settings: Any, admin: Any) -> None:
+def test_a_meeting_cancelled_in_outlook_reaches_the_session(
+    live_api_https: LiveApi, graph_settings: Any, admin: Any
+) -> None:
+    live_api = live_api_https
     booked = live_api.client.post(
         "/sessions",
         json={"mentor": MAYA, "mentees": [RAVI], "start": "2026-11-30T10:00:00Z", "question": "How do I delegate?"},
@@ -47,7 +50,8 @@ def test_a_meeting_cancelled_in_outlook_reaches_the_session(live_api: LiveApi, g
     assert delivered and all(d.get("status") == 202 for d in delivered)
 
 
-def test_a_lifecycle_notification_makes_the_subscription_due_again(live_api: LiveApi, graph_settings: Any) -> None:
+def test_a_lifecycle_notification_makes_the_subscription_due_again(live_api_https: LiveApi, admin: Any) -> None:
+    live_api = live_api_https
     live_api.client.post(
         "/sessions",
         json={"mentor": MAYA, "mentees": [RAVI], "start": "2026-11-30T10:00:00Z", "question": "How do I delegate?"},
@@ -56,18 +60,22 @@ def test_a_lifecycle_notification_makes_the_subscription_due_again(live_api: Liv
     host.run_threadsafe(host.run_timer("renew_graph_subscriptions"))
     store = live_api.runtime.store
     subscribed = json.loads(store.get_checkpoint(f"subscribed:{MAYA}") or "{}")
-    body = {
-        "value": [
-            {
-                "subscriptionId": subscribed["id"],
-                "clientState": live_api.runtime.settings.notification_state,
-                "lifecycleEvent": "reauthorizationRequired",
-            }
-        ]
-    }
-    answer = live_api.client.post("/notifications", json=body)
-    assert answer.status_code == 202 and answer.json()["queued"] == [MAYA]
-    assert json.loads(store.get_checkpoint(f"subscribed:{MAYA}") or "{}")["expires"] == ""
+    # Graph itself sends the lifecycle notification, to the lifecycle URL micromentor gave.
+    admin.post(f"/subscriptions/{subscribed['id']}/lifecycle", {"event": "reauthorizationRequired"})
+    deadline = time.monotonic() + 10
+    while json.loads(store.get_checkpoint(f"subscribed:{MAYA}") or "{}")["expires"] != "":
+        assert time.monotonic() < deadline, "the lifecycle notification did not arrive"
+        time.sleep(0.05)
     host.run_threadsafe(host.run_timer("renew_graph_subscriptions"))  # renewed (PATCH) at once
     renewed = json.loads(store.get_checkpoint(f"subscribed:{MAYA}") or "{}")
     assert renewed["id"] == subscribed["id"] and renewed["expires"]
+
+
+def test_a_plain_http_public_url_subscribes_nobody(live_api: LiveApi, admin: Any) -> None:
+    live_api.client.post(
+        "/sessions",
+        json={"mentor": MAYA, "mentees": [RAVI], "start": "2026-11-30T10:00:00Z", "question": "How do I delegate?"},
+    )
+    live_api.host.run_threadsafe(live_api.host.run_timer("renew_graph_subscriptions"))
+    assert live_api.runtime.store.get_checkpoint(f"subscribed:{MAYA}") is None
+    assert admin.get("/state")["subscriptions"] == []
