@@ -11,8 +11,8 @@ import base64
 import binascii
 import json
 import secrets
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
@@ -105,6 +105,7 @@ class DoctorInput:
     mentors: Sequence[str] = ()
     mentors_file: str | None = None
     queues: Queues | None = None
+    handshake: Callable[[str], Awaitable[str | None]] = field(default=lambda url: validation_handshake(url))
 
 
 def failed(checks: Iterable[Check]) -> bool:
@@ -126,6 +127,11 @@ def format_text(checks: Sequence[Check]) -> str:
 
 def _error_text(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
+
+
+def _without_trace(message: str) -> str:
+    """Entra ID's description without its Trace ID, Correlation ID and Timestamp (noise on one line)."""
+    return message.split(" Trace ID:", 1)[0].strip()
 
 
 # --- 1. the token ----------------------------------------------------------------------------------
@@ -178,7 +184,7 @@ async def check_token(graph: GraphGateway | None, settings: GraphSettings | None
         token = await graph.token()
     except GraphAuthError as exc:
         what, fix = explain_token_error(settings, exc.code, str(exc))
-        return Check("token", "fail", f"{who}: {what} ({exc})", fix), None
+        return Check("token", "fail", f"{who}: {what} ({_without_trace(str(exc))})", fix), None
     except OSError as exc:  # an unreadable certificate file, or the authority unreachable
         what, fix = explain_token_error(settings, None, _error_text(exc))
         if settings.certificate_path and getattr(exc, "filename", None):
@@ -397,7 +403,7 @@ async def validation_handshake(url: str) -> str | None:
 async def check_notification_url(
     public_url: str,
     real_tenant: bool,
-    handshake: Callable[[str], Any] = validation_handshake,
+    handshake: Callable[[str], Awaitable[str | None]] = validation_handshake,
 ) -> Check:
     url = f"{public_url.rstrip('/')}/api/notifications"
     problem = await handshake(url)
@@ -494,7 +500,7 @@ async def run_doctor(given: DoctorInput) -> list[Check]:
     finally:
         if graph is not None:
             await graph.aclose()
-    checks.append(await check_notification_url(given.settings.public_url, given.real_tenant))
+    checks.append(await check_notification_url(given.settings.public_url, given.real_tenant, given.handshake))
     checks.append(store_check)
     if given.queues is not None:
         checks.append(await check_queue(given.queues))
