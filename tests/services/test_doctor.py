@@ -28,11 +28,12 @@ from services.doctor import (
     format_text,
     run_doctor,
     token_roles,
+    validation_handshake,
 )
 from store import open_store
 from store.base import Store
 from store.queues import InProcessQueues
-from tests.conftest import TENANT_SEED, Admin
+from tests.conftest import TENANT_SEED, Admin, LiveApi
 from tests.services.test_sync import NINE, book_at
 
 MAYA, RAVI, ANA = "maya@contoso.example", "ravi@contoso.example", "ana@contoso.example"
@@ -359,3 +360,10 @@ def test_text_has_one_line_per_check_with_the_fix() -> None:
         "ok    token                fine",
         "fail  teams-access-policy  m: no — fix: grant it",
     ]
+
+
+def test_the_function_apps_notification_route_answers_the_real_handshake(live_api: LiveApi) -> None:
+    base = live_api.runtime.settings.public_url
+    assert asyncio.run(validation_handshake(f"{base}/api/notifications")) is None
+    assert asyncio.run(validation_handshake(f"{base}/api/health")) == "answered 405, not 200"
+    assert (asyncio.run(validation_handshake("http://127.0.0.1:9/api/notifications")) or "").startswith("no answer")
