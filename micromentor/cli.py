@@ -198,7 +198,8 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
         given = DoctorInput(
             graph=graph_settings,
             settings=settings,
-            open_store=lambda: open_store(_store_url(args.store)),  # a store that cannot open is a finding
+            # A store that cannot open is a finding; _store_url(None) would reload the settings strictly.
+            open_store=lambda: open_store(_store_url(args.store) if args.store else settings.store_url),
             now=utc_now(),
             real_tenant=real_tenant,
             mentors=tuple(args.mentor or ()),

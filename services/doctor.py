@@ -386,8 +386,10 @@ async def validation_handshake(url: str) -> str | None:
     """POST `url?validationToken=…` as Graph does; None when it answers 200 text/plain with the token."""
     token = f"doctor-{secrets.token_urlsafe(12)}"
     try:
-        async with httpx.AsyncClient(timeout=HANDSHAKE_SECONDS, trust_env=False) as client:
+        async with asyncio.timeout(HANDSHAKE_SECONDS), httpx.AsyncClient(trust_env=False, timeout=None) as client:
             answer = await client.post(url, params={"validationToken": token})
+    except TimeoutError:
+        return f"no answer within {HANDSHAKE_SECONDS:g} s"
     except httpx.HTTPError as exc:
         return f"no answer ({type(exc).__name__}: {exc})".replace(" ()", "")
     kind = answer.headers.get("content-type", "")
