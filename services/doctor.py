@@ -10,6 +10,7 @@ import asyncio
 import base64
 import binascii
 import json
+import re
 import secrets
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -305,19 +306,23 @@ async def check_mailbox(graph: GraphGateway, upn: str, now: datetime) -> Check:
     return Check("mailbox", "ok", f"{upn}: mailbox settings ({mailboxes[upn].tz}) and free/busy readable")
 
 
-def _grant(upn: str) -> str:
+def _grant(upn: str, client_id: str) -> str:
     return (
         f"Grant-CsApplicationAccessPolicy -PolicyName micromentor -Identity {upn} (or -Global), after "
-        "New-CsApplicationAccessPolicy -Identity micromentor -AppIds <client id>; allow up to 30 minutes"
+        f"New-CsApplicationAccessPolicy -Identity micromentor -AppIds {client_id}; allow up to 30 minutes"
     )
 
 
 async def check_teams_policy(graph: GraphGateway, upn: str, object_id: str) -> Check:
+    """Any answer to a join-URL lookup, even an empty one, means app-only calls to this mentor's meetings
+    (and so their attendance reports) are allowed."""
     try:
-        await graph.find_meetings(object_id, [PROBE_JOIN_URL])
+        found = await graph.find_meetings(object_id, [PROBE_JOIN_URL])
     except GraphAuthError as exc:
         if "application access policy" in str(exc).lower():
-            return Check("teams-access-policy", "fail", f"{upn}: {_after_colon(str(exc))}", _grant(upn))
+            return Check(
+                "teams-access-policy", "fail", f"{upn}: {_graph_words(str(exc))}", _grant(upn, graph.settings.client_id)
+            )
         return Check(
             "teams-access-policy",
             "fail",
@@ -331,12 +336,20 @@ async def check_teams_policy(graph: GraphGateway, upn: str, object_id: str) -> C
             f"{upn}: onlineMeetings: {exc}",
             "retry; if it persists, check the mentor has a Teams licence",
         )
+    if PROBE_JOIN_URL not in found:  # the lookup answered neither a collection nor a refusal
+        return Check(
+            "teams-access-policy",
+            "fail",
+            f"{upn}: the online meeting lookup could not be read",
+            "check the mentor is a user with a Teams licence in this tenant",
+        )
     return Check("teams-access-policy", "ok", f"{upn}: online meetings readable (attendance reports will be)")
 
 
-def _after_colon(message: str) -> str:
+def _graph_words(message: str) -> str:
     """Graph's own words, without our 'GET …: Graph answered 403 Forbidden:' prefix."""
-    return message.rsplit(": ", 1)[-1].strip() or message
+    said = re.search(r"Graph answered \d{3}(?: [^:\s]+)?: (.+)$", message, re.DOTALL)
+    return said.group(1).strip() if said else message
 
 
 async def check_mentor(graph: GraphGateway, upn: str, now: datetime) -> list[Check]:

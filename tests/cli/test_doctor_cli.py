@@ -67,7 +67,7 @@ def test_a_missing_policy_exits_1_with_one_line_naming_the_mentor_and_the_fix(
     assert failing == [
         f"fail  teams-access-policy  {RAVI}: No application access policy found for this app. — fix: "
         f"Grant-CsApplicationAccessPolicy -PolicyName micromentor -Identity {RAVI} (or -Global), after "
-        "New-CsApplicationAccessPolicy -Identity micromentor -AppIds <client id>; allow up to 30 minutes"
+        "New-CsApplicationAccessPolicy -Identity micromentor -AppIds micromentor-local; allow up to 30 minutes"
     ]
 
 
