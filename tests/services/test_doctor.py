@@ -367,3 +367,15 @@ def test_the_function_apps_notification_route_answers_the_real_handshake(live_ap
     assert asyncio.run(validation_handshake(f"{base}/api/notifications")) is None
     assert asyncio.run(validation_handshake(f"{base}/api/health")) == "answered 405, not 200"
     assert (asyncio.run(validation_handshake("http://127.0.0.1:9/api/notifications")) or "").startswith("no answer")
+
+
+def test_the_live_function_app_serves_the_doctor_to_admins_only(live_api: LiveApi) -> None:
+    assert live_api.client.get("/admin/doctor").status_code == 403  # Maya, a mentor, without Mentoring.Admin
+    answer = live_api.client.get("/admin/doctor", headers=live_api.auth(MAYA, "Mentoring.Admin"))
+    assert answer.status_code == 200
+    checks = {c["name"]: c for c in answer.json()["checks"]}
+    # The function app answers its own notification route's handshake; http on loopback still only warns.
+    assert checks["notification-url"]["status"] == "warn"
+    assert "answers the validation handshake" in checks["notification-url"]["detail"]
+    assert checks["token"]["status"] == "ok" and checks["store"]["status"] == "ok"
+    assert checks["mentors"]["status"] == "warn"  # no catalogue, no sessions yet
