@@ -386,7 +386,12 @@ async def check_mentors(graph: GraphGateway | None, mentors: Sequence[str], now:
 
     async def one(upn: str) -> list[Check]:
         async with gate:
-            return await check_mentor(graph, upn, now)
+            try:
+                return await check_mentor(graph, upn, now)
+            except Exception as exc:  # one mentor's surprise must not hide the other checks
+                return [
+                    Check("mailbox", "fail", f"{upn}: {type(exc).__name__}: {exc}", "retry; if it persists, report it")
+                ]
 
     answers = await asyncio.gather(*(one(m) for m in mentors))
     return [c for answer in answers for c in answer]
@@ -403,8 +408,8 @@ async def validation_handshake(url: str) -> str | None:
             answer = await client.post(url, params={"validationToken": token})
     except TimeoutError:
         return f"no answer within {HANDSHAKE_SECONDS:g} s"
-    except httpx.HTTPError as exc:
-        return f"no answer ({type(exc).__name__}: {exc})".replace(" ()", "")
+    except Exception as exc:  # refused, reset, bad certificate, or not a URL at all: all mean no answer
+        return f"no answer ({type(exc).__name__}: {exc})".replace(": )", ")")
     kind = answer.headers.get("content-type", "")
     if answer.status_code != 200:
         return f"answered {answer.status_code}, not 200"

@@ -87,7 +87,7 @@ async def metrics_report(req: func.HttpRequest) -> func.HttpResponse:
     return await respond_as_caller(req, handle, role=ADMIN_ROLE)
 
 
-def _doctor_input(rt: Runtime) -> DoctorInput:
+def _doctor_input(rt: Runtime, mentors: tuple[str, ...]) -> DoctorInput:
     graph = rt.settings.graph
     queues = None
     if rt.settings.queue_connection:
@@ -100,6 +100,7 @@ def _doctor_input(rt: Runtime) -> DoctorInput:
         open_store=lambda: rt.store,
         now=rt.clock(),
         real_tenant=graph is None or graph.is_entra_id,
+        mentors=mentors,
         mentors_file=mentors_file(rt),
         queues=queues,
     )
@@ -110,6 +111,8 @@ async def doctor(req: func.HttpRequest) -> func.HttpResponse:
     """200 with every check, failed ones included: the body says what is wrong, not the status."""
 
     async def handle(caller: Caller) -> func.HttpResponse:
-        return json_response(checks_to_json(await run_doctor(_doctor_input(runtime()))))
+        # ?mentor=a@x,b@x: mentors to check besides the mentors file and those of stored sessions.
+        mentors = tuple(m.strip() for m in (req.params.get("mentor") or "").split(",") if m.strip())
+        return json_response(checks_to_json(await run_doctor(_doctor_input(runtime(), mentors))))
 
     return await respond_as_caller(req, handle, role=ADMIN_ROLE)

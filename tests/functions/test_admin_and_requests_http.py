@@ -191,7 +191,7 @@ def test_the_doctor_answers_every_check_with_200(api: Api, admin_token: str, run
         admin.client.patch(f"{admin.url}/access", json=policy).raise_for_status()
     finally:
         admin.client.close()
-    answer = api("GET", "admin/doctor", token=admin_token)
+    answer = api("GET", "admin/doctor", token=admin_token, params={"mentor": "nobody@contoso.example"})
     assert answer.status == 200 and answer.mimetype == "application/json"
     checks = answer.json["checks"]
     assert all(set(c) == {"name", "status", "detail", "fix"} for c in checks)
@@ -199,7 +199,9 @@ def test_the_doctor_answers_every_check_with_200(api: Api, admin_token: str, run
     by_name = {c["name"]: c for c in checks}
     assert by_name["token"]["status"] == "ok" and by_name["store"]["status"] == "ok"
     mailboxes = [c["detail"].split(":")[0] for c in checks if c["name"] == "mailbox"]
-    assert mailboxes == [BEN, CAMILLE, "dora@contoso.example", "kiran@contoso.example", LENA, PAT]  # the catalogue
+    assert mailboxes[0] == "nobody@contoso.example"  # ?mentor= first, then the catalogue
+    assert mailboxes[1:] == [BEN, CAMILLE, "dora@contoso.example", "kiran@contoso.example", LENA, PAT]
+    assert next(c["status"] for c in checks if c["name"] == "mailbox") == "fail"
     policy = {c["detail"].split(":")[0]: c for c in checks if c["name"] == "teams-access-policy"}
     assert policy[CAMILLE]["status"] == "ok"
     assert policy[BEN]["status"] == "fail" and policy[BEN]["fix"].startswith("Grant-CsApplicationAccessPolicy")
