@@ -82,7 +82,8 @@ class MsalTokenProvider(AccessTokenProvider):
         if not token:
             raise GraphAuthError(
                 f"could not get a Graph token from {self._settings.authority_url}: "
-                f"{result.get('error')}: {result.get('error_description', '')}".strip()
+                f"{result.get('error')}: {result.get('error_description', '')}".strip(),
+                code=str(result.get("error") or "") or None,  # invalid_client, unauthorized_client, …
             )
         return str(token)
 

@@ -20,7 +20,7 @@ from micromentor.bootstrap import utc_now
 from micromentor.demo import add_demo_arguments, run_demo
 from micromentor.files import read_policy_file
 from micromentor.settings import load_settings
-from micromentor.tenant import graph_settings_for
+from micromentor.tenant import emulator_settings, graph_settings_for, start_local_tenant
 from services.booking import BookingRequest, book_session, session_to_json
 from services.report import FORMATS, build_report, default_period, render
 from services.slots import SlotQuery, search_slots, slots_to_json
@@ -183,6 +183,44 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_doctor(args: argparse.Namespace) -> int:
+    from services.doctor import DoctorInput, checks_to_json, failed, format_text, run_doctor
+
+    # Local defaults against a real tenant are one of the findings, not a reason to refuse to look.
+    settings = load_settings(refuse_local_defaults=False)
+    queues = None
+    if settings.queue_connection:
+        from store.queues import AzureQueues  # loads aiohttp: only when a queue is configured
+
+        queues = AzureQueues(settings.queue_connection)
+
+    def check(graph_settings: GraphSettings | None, real_tenant: bool) -> list[Any]:
+        given = DoctorInput(
+            graph=graph_settings,
+            settings=settings,
+            # A store that cannot open is a finding; _store_url(None) would reload the settings strictly.
+            open_store=lambda: open_store(_store_url(args.store) if args.store else settings.store_url),
+            now=utc_now(),
+            real_tenant=real_tenant,
+            mentors=tuple(args.mentor or ()),
+            mentors_file=settings.mentors_file,
+            queues=queues,
+        )
+        return asyncio.run(run_doctor(given))
+
+    if args.tenant:
+        with start_local_tenant(args.tenant) as running:
+            checks = check(emulator_settings(running), False)
+    else:
+        graph = settings.graph
+        checks = check(graph, graph is None or graph.is_entra_id)
+    if args.format == "json":
+        _print_json(checks_to_json(checks))
+    else:
+        sys.stdout.write(format_text(checks))
+    return 1 if failed(checks) else 0
+
+
 def _cmd_serve(args: argparse.Namespace) -> int:
     from micromentor.serve import serve
 
@@ -240,6 +278,13 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--policy", metavar="POLICY.json", help="caps to report load against")
     report.add_argument("--tenant", metavar="SEED.json", help="read segments and time zones from this emulated tenant")
     report.set_defaults(run=_cmd_report)
+
+    doctor = sub.add_parser("doctor", help="check a tenant before go-live: one line per check, with the fix")
+    doctor.add_argument("--tenant", metavar="SEED.json", help="check the Graph emulator seeded from this file")
+    doctor.add_argument("--mentor", action="append", metavar="UPN", help="a mentor to check (repeatable)")
+    doctor.add_argument("--store", metavar="PATH", help="SQLite file (default ./.micromentor/micromentor.db)")
+    doctor.add_argument("--format", choices=("text", "json"), default="text")
+    doctor.set_defaults(run=_cmd_doctor)
 
     serve = sub.add_parser("serve", help="run the function app's functions on loopback")
     serve.add_argument("--port", type=int, default=7071)

@@ -51,7 +51,8 @@ def _client_state(raw: str | None) -> str:
     return raw
 
 
-def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+def load_settings(env: Mapping[str, str] | None = None, *, refuse_local_defaults: bool = True) -> Settings:
+    """`refuse_local_defaults=False` is for `micromentor doctor`, which reports them instead."""
     env = os.environ if env is None else env
     tenant, client = env.get("MICROMENTOR_TENANT_ID"), env.get("MICROMENTOR_CLIENT_ID")
     graph = None
@@ -75,7 +76,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         raise InputError("MICROMENTOR_MENTORS_FILE", f"no such file: {mentors_file}")
     link_secret = env.get("MICROMENTOR_LINK_SECRET") or DEV_LINK_SECRET
     notification_state = _client_state(env.get("MICROMENTOR_NOTIFICATION_STATE"))
-    if graph is not None and graph.is_entra_id:
+    if refuse_local_defaults and graph is not None and graph.is_entra_id:
         # Against a real tenant the local defaults would let anyone sign booking links or forge
         # change notifications: refuse to start until they are set.
         if link_secret == DEV_LINK_SECRET or len(link_secret) < MIN_SECRET_LENGTH:

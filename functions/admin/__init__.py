@@ -1,5 +1,5 @@
 """Admin routes (app role `Mentoring.Admin`): GET/PUT /api/admin/policy, GET /api/admin/policy/history,
-GET /api/admin/report.
+GET /api/admin/report, GET /api/admin/doctor.
 
 The Azure Functions host reserves route templates that start with `admin` for its own admin API and
 refuses to register them ("The specified route conflicts with one or more built in routes"), whatever
@@ -14,9 +14,11 @@ import azure.functions as func
 from core.errors import InputError
 from core.timefmt import parse_aware
 from functions.http import json_body, json_response
+from functions.requests import mentors_file
 from identity import ADMIN_ROLE, Caller
 from identity.functions import respond_as_caller
-from micromentor.bootstrap import runtime
+from micromentor.bootstrap import Runtime, runtime
+from services.doctor import DoctorInput, checks_to_json, run_doctor
 from services.policy_admin import (
     parse_if_match,
     policy_history,
@@ -81,5 +83,36 @@ async def metrics_report(req: func.HttpRequest) -> func.HttpResponse:
         )
         content_type, text = render(report, fmt)
         return func.HttpResponse(text, status_code=200, mimetype=content_type.split(";")[0], charset="utf-8")
+
+    return await respond_as_caller(req, handle, role=ADMIN_ROLE)
+
+
+def _doctor_input(rt: Runtime, mentors: tuple[str, ...]) -> DoctorInput:
+    graph = rt.settings.graph
+    queues = None
+    if rt.settings.queue_connection:
+        from store.queues import AzureQueues  # loads aiohttp: only when a queue is configured
+
+        queues = AzureQueues(rt.settings.queue_connection)
+    return DoctorInput(
+        graph=graph,
+        settings=rt.settings,
+        open_store=lambda: rt.store,
+        now=rt.clock(),
+        real_tenant=graph is None or graph.is_entra_id,
+        mentors=mentors,
+        mentors_file=mentors_file(rt),
+        queues=queues,
+    )
+
+
+@bp.route(route=f"{ADMIN_ROUTE}/doctor", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
+async def doctor(req: func.HttpRequest) -> func.HttpResponse:
+    """200 with every check, failed ones included: the body says what is wrong, not the status."""
+
+    async def handle(caller: Caller) -> func.HttpResponse:
+        # ?mentor=a@x,b@x: mentors to check besides the mentors file and those of stored sessions.
+        mentors = tuple(m.strip() for m in (req.params.get("mentor") or "").split(",") if m.strip())
+        return json_response(checks_to_json(await run_doctor(_doctor_input(runtime(), mentors))))
 
     return await respond_as_caller(req, handle, role=ADMIN_ROLE)

@@ -39,6 +39,15 @@ def test_a_real_tenant_needs_its_own_secrets() -> None:
     assert settings.graph is not None and settings.graph.authority_url.startswith("https://login.microsoftonline.com/")
 
 
+def test_the_doctor_loads_a_real_tenant_on_local_defaults_to_name_them() -> None:
+    from services.doctor import check_local_defaults
+
+    settings = load_settings(REAL_TENANT, refuse_local_defaults=False)
+    assert settings.graph is not None and settings.graph.is_entra_id
+    check = check_local_defaults(settings, real_tenant=settings.graph.is_entra_id)
+    assert check.status == "fail" and "MICROMENTOR_LINK_SECRET and MICROMENTOR_NOTIFICATION_STATE" in check.detail
+
+
 def test_an_emulator_tenant_keeps_the_local_defaults() -> None:
     settings = load_settings({**REAL_TENANT, "MICROMENTOR_AUTHORITY": "https://127.0.0.1:9999/tenant"})
     assert settings.link_secret == "change-me"

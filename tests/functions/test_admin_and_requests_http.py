@@ -145,7 +145,7 @@ def admin_token(mint: Callable[..., str]) -> str:
 # --- identity on the admin routes -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("route", ["admin/policy", "admin/policy/history", "admin/report"])
+@pytest.mark.parametrize("route", ["admin/policy", "admin/policy/history", "admin/report", "admin/doctor"])
 def test_admin_routes_need_a_token(api: Api, route: str) -> None:
     answer = api("GET", route)
     assert answer.status == 401
@@ -163,7 +163,7 @@ def test_an_expired_or_foreign_token_is_a_401_with_invalid_token(api: Api, mint:
     assert garbage.status == 401
 
 
-@pytest.mark.parametrize("route", ["admin/policy", "admin/policy/history", "admin/report"])
+@pytest.mark.parametrize("route", ["admin/policy", "admin/policy/history", "admin/report", "admin/doctor"])
 def test_admin_routes_need_the_admin_role(api: Api, mint: Callable[..., str], route: str) -> None:
     answer = api("GET", route, token=mint(CAMILLE))
     assert answer.status == 403
@@ -178,6 +178,34 @@ def test_admin_routes_need_the_admin_role(api: Api, mint: Callable[..., str], ro
 def test_no_body_is_read_before_the_token_is_checked(api: Api) -> None:
     answer = api("PUT", "admin/policy", raw=b"x" * (MAX_BODY_BYTES + 1))
     assert answer.status == 401
+
+
+# --- the doctor ---------------------------------------------------------------------------------------
+
+
+def test_the_doctor_answers_every_check_with_200(api: Api, admin_token: str, running: RunningEmulator) -> None:
+    # Ben loses the Teams access policy: the route still answers 200, and the body says who and how to fix it.
+    admin = Admin(running)
+    try:
+        policy = {"teamsAccessPolicy": {"global": False, "users": [CAMILLE]}}
+        admin.client.patch(f"{admin.url}/access", json=policy).raise_for_status()
+    finally:
+        admin.client.close()
+    answer = api("GET", "admin/doctor", token=admin_token, params={"mentor": "nobody@contoso.example"})
+    assert answer.status == 200 and answer.mimetype == "application/json"
+    checks = answer.json["checks"]
+    assert all(set(c) == {"name", "status", "detail", "fix"} for c in checks)
+    assert all(c["status"] in ("ok", "warn", "fail") for c in checks)
+    by_name = {c["name"]: c for c in checks}
+    assert by_name["token"]["status"] == "ok" and by_name["store"]["status"] == "ok"
+    mailboxes = [c["detail"].split(":")[0] for c in checks if c["name"] == "mailbox"]
+    assert mailboxes[0] == "nobody@contoso.example"  # ?mentor= first, then the catalogue
+    assert mailboxes[1:] == [BEN, CAMILLE, "dora@contoso.example", "kiran@contoso.example", LENA, PAT]
+    assert next(c["status"] for c in checks if c["name"] == "mailbox") == "fail"
+    policy = {c["detail"].split(":")[0]: c for c in checks if c["name"] == "teams-access-policy"}
+    assert policy[CAMILLE]["status"] == "ok"
+    assert policy[BEN]["status"] == "fail" and policy[BEN]["fix"].startswith("Grant-CsApplicationAccessPolicy")
+    assert by_name["notification-url"]["status"] == "warn"  # http on loopback, against the emulator
 
 
 # --- the policy ---------------------------------------------------------------------------------------
