@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any, Protocol
 
 from graph.errors import GraphError
 from graph.gateway import GraphGateway
+from services.sync import access_checkpoint, find_sync_work
 from store.base import Store
 
 __all__ = ["SYNC_QUEUE", "check_health"]
@@ -30,6 +32,16 @@ class _Runtime(Protocol):
     def store(self) -> Store: ...
 
 
+def _attendance_denied(store: Store) -> list[dict[str, str]]:
+    denied = []
+    for organizer in find_sync_work(store):
+        saved = store.get_checkpoint(access_checkpoint(organizer))
+        if saved:
+            problem = json.loads(saved)
+            denied.append({"organizer": organizer, "since": problem["since"], "problem": problem["problem"]})
+    return denied
+
+
 async def check_health(rt: _Runtime) -> dict[str, Any]:
     checks: dict[str, Any] = {}
     try:
@@ -51,5 +63,9 @@ async def check_health(rt: _Runtime) -> dict[str, Any]:
             checks["queue"] = {"ok": True, "poisoned": len(poisoned)}
         except Exception as exc:  # an unreachable queue means unhealthy; report it, do not raise
             checks["queue"] = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+    denied = await asyncio.to_thread(_attendance_denied, rt.store)
+    if denied:
+        # Sync could not read these organizers' Teams attendance (access policy, app role): name them.
+        checks["attendance"] = {"ok": False, "organizers": denied}
     status = "ok" if all(c["ok"] for c in checks.values()) else "degraded"
     return {"status": status, "checks": checks}

@@ -247,3 +247,25 @@ def test_getschedule_knows_people_by_smtp_address_only(tenant: tuple[GraphSettin
     }
     by_upn, by_mail = graph_call(settings, "POST", f"/users/{MAYA}/calendar/getSchedule", body).json()["value"]
     assert by_upn["error"]["responseCode"] == "5009" and "error" not in by_mail
+
+
+def test_health_names_the_organizer_whose_attendance_is_refused(
+    tenant: tuple[GraphSettings, Admin], store: Store
+) -> None:
+    from types import SimpleNamespace
+
+    from services.health import check_health
+    from tests.conftest import with_graph
+
+    settings, admin = tenant
+    book_at(settings, store, NINE)
+    admin.client.patch(f"{admin.url}/access", json={"teamsAccessPolicy": {"users": []}}).raise_for_status()
+    sync(settings, store, NINE + timedelta(minutes=30))
+
+    def runtime(g: Any) -> Any:
+        return SimpleNamespace(settings=SimpleNamespace(queue_connection=None), graph=g, store=store)
+
+    health = with_graph(settings, lambda g: check_health(runtime(g)))
+    assert health["status"] == "degraded"
+    (denied,) = health["checks"]["attendance"]["organizers"]
+    assert denied["organizer"] == MAYA and "application access policy" in denied["problem"]
