@@ -57,6 +57,7 @@ from micromentor.tenant import emulator_settings, start_local_tenant
 from policies import TenantPolicy
 from reporting.formatting import duration, percent
 from services.booking import BookingRequest, book_session
+from services.doctor import check_mentors
 from services.report import build_report, render
 from services.requests import NoSessionBooked, RequestInput, parse_catalogue, submit_request
 from services.sessions import cancel_session
@@ -873,6 +874,26 @@ def run_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _doctor_before_go_live(
+    graph: GraphGateway, admin: httpx.AsyncClient, org: DemoOrg, now: datetime, say: Callable[[str], None]
+) -> None:
+    """What an admin does before go-live: `micromentor doctor`, fix what fails, check again. Here the Teams
+    application access policy misses a mentor; the fix is `Grant-CsApplicationAccessPolicy`, which the
+    emulator's admin surface stands in for."""
+    mentors = [m.upn for m in org.mentors]
+    failing = [c for c in await check_mentors(graph, mentors, now) if c.status == "fail"]
+    for check in failing:
+        say(f"doctor: fail  {check.name}  {check.detail}")
+        say(f"doctor:       fix: {check.fix}")
+    if not failing:
+        say(f"doctor: {len(mentors)} mentors' mailboxes and Teams meetings readable")
+        return
+    granted = await admin.patch("/access", json={"teamsAccessPolicy": {"global": True}})
+    granted.raise_for_status()
+    again = [c for c in await check_mentors(graph, mentors, now) if c.status == "fail"]
+    say(f"doctor: after Grant-CsApplicationAccessPolicy -Global: {len(again)} check(s) failing")
+
+
 async def _simulate(
     org: DemoOrg,
     settings: GraphSettings,
@@ -899,6 +920,7 @@ async def _simulate(
         say=say,
     )
     try:
+        await _doctor_before_go_live(graph, admin, org, start, say)
         await simulation.run(start, weeks)
         idempotent = await simulation.resend_first_booking()
         end = start + timedelta(weeks=weeks)

@@ -281,6 +281,9 @@ PEOPLE: tuple[DemoPerson, ...] = (
             [DISCOVERY, FEEDBACK]),
 )  # fmt: skip
 
+# The mentor the Teams admin forgot when granting the application access policy (the demo's doctor finds him).
+NOT_YET_GRANTED = next(p for p in PEOPLE if p.upn.startswith("jonas.weber@"))
+
 
 # --- calendars ----------------------------------------------------------------------------------------
 
@@ -416,7 +419,9 @@ def _user(person: DemoPerson, index: int, events: list[dict[str, Any]]) -> dict[
     return {
         "id": f"0000d3e0-0000-4000-8000-{index:012d}",
         "userPrincipalName": person.upn,
-        "mail": person.upn,
+        # As in most tenants, mail is not the sign-in name: people sign in as …@fabrikam.example and
+        # receive mail at …@fabrikam.com. Only the mail address reaches their mailbox.
+        "mail": mail_of(person),
         "displayName": person.display_name,
         "givenName": given,
         "surname": surname,
@@ -446,7 +451,25 @@ def build_demo_org(start: datetime, *, weeks: int, seed: int = 7) -> DemoOrg:
         local = start.astimezone(person.tz).date()
         first, last = local - timedelta(days=1), local + timedelta(days=7 * weeks + 15)
         users.append(_user(person, index, _calendar(person, first, last, rng)))
-    return DemoOrg({"tenantId": DEMO_TENANT_ID, "users": users}, PEOPLE)
+    mentors = [p for p in PEOPLE if p.role == "mentor"]
+    mentees = [p for p in PEOPLE if p.role == "mentee"]
+    tenant: dict[str, Any] = {
+        "tenantId": DEMO_TENANT_ID,
+        "apps": [{"clientId": "micromentor-local", "clientSecret": "local-secret"}],
+        # As real tenants are at first: the Teams admin granted the access policy mentor by mentor and
+        # missed one (the demo's doctor finds it), and one person's attendance records carry no e-mail.
+        "emulator": {
+            "teamsAccessPolicy": {"users": [m.upn for m in mentors if m is not NOT_YET_GRANTED]},
+            "attendanceWithoutEmail": [mentors[-1].upn, mentees[0].upn],
+        },
+        "users": users,
+    }
+    return DemoOrg(tenant, PEOPLE)
+
+
+def mail_of(person: DemoPerson) -> str:
+    local, _, _ = person.upn.partition("@")
+    return f"{local.title()}@fabrikam.com"
 
 
 # --- who can meet whom ---------------------------------------------------------------------------------
