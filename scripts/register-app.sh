@@ -5,7 +5,8 @@
 #   scripts/register-app.sh create      app registration, API (scope + Mentoring.Admin role), Graph
 #                                       application permissions; prints the azd env lines to run
 #   scripts/register-app.sh federate    after `azd up`: trust the function app's managed identity as a
-#                                       federated identity credential (no secret, no certificate)
+#                                       federated identity credential (no secret, no certificate), and add
+#                                       the add-in's URIs (api://<host>/<client id>, SPA redirect URIs)
 #   scripts/register-app.sh consent     admin consent for the Graph application permissions
 #
 # SCOPED_MAILBOXES=1 leaves Calendars.ReadWrite and MailboxSettings.Read out of the Entra ID grant: with
@@ -70,6 +71,17 @@ federate() {
     \"audiences\": [\"api://AzureADTokenExchange\"],
     \"description\": \"The function app's user-assigned managed identity signs in as micromentor.\"}"
   echo "Federated: the managed identity $principal now signs in as $id."
+
+  # The Outlook add-in: Office SSO wants api://<host>/<client id>; nested app authentication and the
+  # browser popup come back to these single-page-application redirect URIs.
+  local host object
+  host=$(azd env get-value SERVICE_API_URI | sed -e 's#^https://##' -e 's#/.*$##')
+  object=$(az ad app show --id "$id" --query id -o tsv)
+  az ad app update --id "$id" --identifier-uris "api://$id" "api://$host/$id"
+  az rest --method PATCH --uri "https://graph.microsoft.com/v1.0/applications/$object" --headers \
+    Content-Type=application/json --body "{\"spa\": {\"redirectUris\": [
+      \"brk-multihub://$host\", \"https://$host/api/addin/auth-redirect.html\"]}}"
+  echo "Add-in URIs set for $host."
 }
 
 consent() {

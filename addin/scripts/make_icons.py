@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 import struct
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 
 BLUE = (15, 108, 189)  # Fluent's brand blue, as the task pane's buttons
@@ -39,11 +40,16 @@ def colour_at(x: float, y: float) -> tuple[int, int, int] | None:
     return WHITE if ring or hour_hand or minute_hand else BLUE
 
 
-def _pixel(i: int, j: int, size: int) -> bytes:
+def outline_at(x: float, y: float) -> tuple[int, int, int] | None:
+    """The outline icon of the Microsoft 365 app package: the clock alone, white on transparent."""
+    return WHITE if colour_at(x, y) == WHITE else None
+
+
+def _pixel(i: int, j: int, size: int, paint: Callable[[float, float], tuple[int, int, int] | None]) -> bytes:
     red = green = blue = covered = 0
     for sj in range(SUPERSAMPLE):
         for si in range(SUPERSAMPLE):
-            colour = colour_at((i + (si + 0.5) / SUPERSAMPLE) / size, (j + (sj + 0.5) / SUPERSAMPLE) / size)
+            colour = paint((i + (si + 0.5) / SUPERSAMPLE) / size, (j + (sj + 0.5) / SUPERSAMPLE) / size)
             if colour is not None:
                 red, green, blue, covered = red + colour[0], green + colour[1], blue + colour[2], covered + 1
     if not covered:
@@ -56,8 +62,8 @@ def _chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
 
-def png(size: int) -> bytes:
-    rows = b"".join(b"\x00" + b"".join(_pixel(i, j, size) for i in range(size)) for j in range(size))
+def png(size: int, paint: Callable[[float, float], tuple[int, int, int] | None] = colour_at) -> bytes:
+    rows = b"".join(b"\x00" + b"".join(_pixel(i, j, size, paint) for i in range(size)) for j in range(size))
     header = struct.pack(">IIBBBBB", size, size, 8, 6, 0, 0, 0)  # 8-bit RGBA, no interlace
     chunks = _chunk(b"IHDR", header) + _chunk(b"IDAT", zlib.compress(rows, 9)) + _chunk(b"IEND", b"")
     return b"\x89PNG\r\n\x1a\n" + chunks
