@@ -18,8 +18,9 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 import telemetry
 from graph.config import GraphSettings
 from graph.gateway import GraphGateway
-from tests.conftest import with_graph
+from tests.conftest import LiveApi, with_graph
 
+MAYA, RAVI = "maya@contoso.example", "ravi@contoso.example"
 _EXPORTER = InMemorySpanExporter()
 _READER = InMemoryMetricReader()
 
@@ -96,3 +97,35 @@ def test_application_insights_with_entra_id_uses_the_named_identity() -> None:
     credential = telemetry._entra_credential("Authorization=AAD;ClientId=6e1f5b2a-0000-4000-8000-000000000002")
     assert isinstance(credential, ManagedIdentityCredential)
     assert telemetry._entra_credential("") is None
+
+
+def histogram_count(name: str) -> int:
+    data = _READER.get_metrics_data()
+    return sum(
+        point.count  # type: ignore[union-attr]
+        for resource in (data.resource_metrics if data else ())
+        for scope in resource.scope_metrics
+        for metric in scope.metrics
+        if metric.name == name
+        for point in metric.data.data_points
+    )
+
+
+def test_bookings_conflicts_and_sync_lag_are_recorded(live_api: LiveApi) -> None:
+    bookings, conflicts = counter("micromentor.bookings"), counter("micromentor.conflicts")
+    lags = histogram_count("micromentor.sync.lag")
+    body = {"mentor": MAYA, "mentees": [RAVI], "start": "2026-11-30T09:00:00Z", "minutes": 15, "question": "Why?"}
+    first = live_api.client.post("/sessions", json=body, headers={"Idempotency-Key": "otel-1"}, timeout=30)
+    assert first.status_code == 201, first.text
+    replay = live_api.client.post("/sessions", json=body, headers={"Idempotency-Key": "otel-1"}, timeout=30)
+    taken = live_api.client.post("/sessions", json=body, headers={"Idempotency-Key": "otel-2"}, timeout=30)
+    assert (replay.status_code, taken.status_code) == (200, 409)
+    assert counter("micromentor.bookings") == bookings + 1  # a replay is not a booking
+    assert counter("micromentor.conflicts") == conflicts + 1
+
+    async def sync() -> None:
+        await live_api.host.run_timer("plan_sync")
+        await live_api.host.drain()
+
+    live_api.host.run_threadsafe(sync())
+    assert histogram_count("micromentor.sync.lag") == lags + 1  # Maya's sessions: one organizer synced
