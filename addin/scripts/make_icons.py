@@ -1,7 +1,8 @@
 """Draws the add-in's icon (a white clock on a rounded blue square) into addin/assets/icon-{size}.png.
 
 Standard library only (zlib + struct), 4x4 supersampling for smooth edges. Run it again after changing
-the drawing: `python addin/scripts/make_icons.py`. The manifest uses sizes 16, 32, 64, 80 and 128."""
+the drawing: `python addin/scripts/make_icons.py`. The manifest uses sizes 16, 32, 64, 80 and 128; the app
+package of the unified manifest color.png (192) and outline.png (32, white on transparent)."""
 
 from __future__ import annotations
 
@@ -73,6 +74,9 @@ def main() -> None:
     ASSETS.mkdir(exist_ok=True)
     for size in SIZES:
         (ASSETS / f"icon-{size}.png").write_bytes(png(size))
+    # The Microsoft 365 app package's two icons (scripts/manifests.py puts them in the zip).
+    (ASSETS / "color.png").write_bytes(png(192))
+    (ASSETS / "outline.png").write_bytes(png(32, outline_at))
 
 
 if __name__ == "__main__":

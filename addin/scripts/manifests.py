@@ -20,9 +20,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from make_icons import outline_at, png
-
 ADDIN = Path(__file__).resolve().parent.parent
 PLACEHOLDER_ORIGIN = "https://localhost:3000"
 PLACEHOLDER_CLIENT_ID = "00000000-0000-0000-0000-000000000000"
@@ -157,8 +154,8 @@ def write_package(out: Path, public_url: str, client_id: str) -> Path:
     package = out / "micromentor-addin.zip"
     with zipfile.ZipFile(package, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("manifest.json", manifest)
-        archive.writestr("color.png", png(192))
-        archive.writestr("outline.png", png(32, outline_at))
+        for icon in ("color.png", "outline.png"):  # drawn by make_icons.py
+            archive.write(ADDIN / "assets" / icon, icon)
     return package
 
 

@@ -10,6 +10,7 @@ import struct
 import sys
 import xml.etree.ElementTree as ET
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -121,6 +122,17 @@ def _png_size(data: bytes) -> tuple[int, int]:
     return width, height
 
 
+def _rgba_pixels(data: bytes) -> list[bytes]:
+    """Pixels of make_icons.py's PNGs: one IDAT, filter 0 on every row, 8-bit RGBA."""
+    width, height = _png_size(data)
+    length = struct.unpack(">I", data[33:37])[0]
+    assert data[37:41] == b"IDAT"
+    raw = zlib.decompress(data[41 : 41 + length])
+    rows = [raw[r * (1 + 4 * width) : (r + 1) * (1 + 4 * width)] for r in range(height)]
+    assert all(row[0] == 0 for row in rows)
+    return [row[1 + 4 * i : 5 + 4 * i] for row in rows for i in range(width)]
+
+
 def test_the_app_package_has_the_manifest_and_its_two_icons(tmp_path: Path) -> None:
     package = manifests.write_package(tmp_path, PUBLIC_URL, CLIENT_ID)
     with zipfile.ZipFile(package) as archive:
@@ -128,5 +140,8 @@ def test_the_app_package_has_the_manifest_and_its_two_icons(tmp_path: Path) -> N
         manifest = json.loads(archive.read("manifest.json"))
         assert errors(manifest) == []
         assert _png_size(archive.read(manifest["icons"]["color"])) == (192, 192)
-        assert _png_size(archive.read(manifest["icons"]["outline"])) == (32, 32)
+        outline = archive.read(manifest["icons"]["outline"])
+        assert _png_size(outline) == (32, 32)
+        pixels = _rgba_pixels(outline)  # white on transparent, as Teams and Outlook ask of an outline icon
+        assert all(p[:3] == b"\xff\xff\xff" for p in pixels if p[3]) and any(p[3] == 0 for p in pixels)
     assert (tmp_path / "manifest.xml").read_text(encoding="utf-8") == manifests.xml_manifest(PUBLIC_URL, CLIENT_ID)
