@@ -141,29 +141,31 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
       runtime: { name: 'python', version: '3.12' }
     }
   }
+}
 
-  resource settings 'config' = {
-    name: 'appsettings'
-    properties: {
-      // The Functions host and the sync-work queue binding (connection "AzureWebJobsStorage"), keyless.
-      AzureWebJobsStorage__accountName: storage.name
-      AzureWebJobsStorage__credential: 'managedidentity'
-      AzureWebJobsStorage__clientId: identity.properties.clientId
-      APPLICATIONINSIGHTS_CONNECTION_STRING: appInsights.properties.ConnectionString
-      APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identity.properties.clientId};Authorization=AAD'
-      PYTHON_ENABLE_OPENTELEMETRY: 'true'
-      AZURE_CLIENT_ID: identity.properties.clientId // azure-identity's choice of identity (Table Storage)
-      MICROMENTOR_TENANT_ID: graphTenantId
-      MICROMENTOR_CLIENT_ID: graphClientId
-      MICROMENTOR_FEDERATED_MI_CLIENT_ID: identity.properties.clientId // Graph without a secret
-      MICROMENTOR_STORE: 'tables:${storage.properties.primaryEndpoints.table}'
-      MICROMENTOR_PUBLIC_URL: 'https://${functionApp.properties.defaultHostName}'
-      MICROMENTOR_API_AUDIENCE: apiAudience
-      MICROMENTOR_LINK_SECRET: '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=${vault::linkSecretValue.name})'
-      MICROMENTOR_NOTIFICATION_STATE: '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=${vault::notificationStateValue.name})'
-    }
-    dependsOn: [storageAccess, telemetryAccess, secretsAccess]
+// A resource of its own (not nested) so that it may read the app's own host name.
+resource settings 'Microsoft.Web/sites/config@2024-04-01' = {
+  parent: functionApp
+  name: 'appsettings'
+  properties: {
+    // The Functions host and the sync-work queue binding (connection "AzureWebJobsStorage"), keyless.
+    AzureWebJobsStorage__accountName: storage.name
+    AzureWebJobsStorage__credential: 'managedidentity'
+    AzureWebJobsStorage__clientId: identity.properties.clientId
+    APPLICATIONINSIGHTS_CONNECTION_STRING: appInsights.properties.ConnectionString
+    APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identity.properties.clientId};Authorization=AAD'
+    PYTHON_ENABLE_OPENTELEMETRY: 'true'
+    AZURE_CLIENT_ID: identity.properties.clientId // azure-identity's choice of identity (Table Storage)
+    MICROMENTOR_TENANT_ID: graphTenantId
+    MICROMENTOR_CLIENT_ID: graphClientId
+    MICROMENTOR_FEDERATED_MI_CLIENT_ID: identity.properties.clientId // Graph without a secret
+    MICROMENTOR_STORE: 'tables:${storage.properties.primaryEndpoints.table}'
+    MICROMENTOR_PUBLIC_URL: 'https://${functionApp.properties.defaultHostName}'
+    MICROMENTOR_API_AUDIENCE: apiAudience
+    MICROMENTOR_LINK_SECRET: '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=${vault::linkSecretValue.name})'
+    MICROMENTOR_NOTIFICATION_STATE: '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=${vault::notificationStateValue.name})'
   }
+  dependsOn: [storageAccess, telemetryAccess, secretsAccess]
 }
 
 resource storageAccess 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for role in storageRoles: {

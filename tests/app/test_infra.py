@@ -56,7 +56,11 @@ def params(text: str) -> dict[str, bool]:
 
 
 def app_settings() -> dict[str, str]:
-    return keys(block(block(bicep("app.bicep"), "resource settings 'config' = {"), "properties: {"))
+    return keys(
+        block(
+            block(bicep("app.bicep"), "resource settings 'Microsoft.Web/sites/config@2024-04-01' = {"), "properties: {"
+        )
+    )
 
 
 def code_reads() -> tuple[set[str], set[str]]:
