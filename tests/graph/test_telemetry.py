@@ -129,3 +129,24 @@ def test_bookings_conflicts_and_sync_lag_are_recorded(live_api: LiveApi) -> None
 
     live_api.host.run_threadsafe(sync())
     assert histogram_count("micromentor.sync.lag") == lags + 1  # Maya's sessions: one organizer synced
+
+
+def test_application_insights_gets_the_connection_string_and_the_identity(monkeypatch: pytest.MonkeyPatch) -> None:
+    from azure.identity import ManagedIdentityCredential
+
+    calls: list[dict[str, Any]] = []
+    monkeypatch.setattr("azure.monitor.opentelemetry.configure_azure_monitor", lambda **kw: calls.append(kw))
+    monkeypatch.setattr(trace, "get_tracer_provider", trace.NoOpTracerProvider)  # as in a fresh worker
+    env = {
+        "APPLICATIONINSIGHTS_CONNECTION_STRING": "InstrumentationKey=00000000-0000-0000-0000-000000000000",
+        "APPLICATIONINSIGHTS_AUTHENTICATION_STRING": "ClientId=6e1f5b2a-0000-4000-8000-000000000002;Authorization=AAD",
+    }
+    assert telemetry.configure_from_environment(env) is True
+    [kwargs] = calls
+    assert kwargs["connection_string"] == env["APPLICATIONINSIGHTS_CONNECTION_STRING"]
+    assert isinstance(kwargs["credential"], ManagedIdentityCredential)
+    assert kwargs["logger_name"] == "micromentor"
+    # The Python worker (PYTHON_ENABLE_OPENTELEMETRY) may have installed an SDK first: never twice.
+    monkeypatch.setattr(trace, "get_tracer_provider", TracerProvider)
+    assert telemetry.configure_from_environment(env) is False
+    assert len(calls) == 1
