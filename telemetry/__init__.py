@@ -14,6 +14,7 @@ import os
 import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -30,6 +31,7 @@ __all__ = [
     "graph_response_hook",
     "graph_span",
     "record_graph_response",
+    "record_sync_lag",
 ]
 
 log = logging.getLogger(__name__)
@@ -84,6 +86,19 @@ def record_graph_response(status: int, response_headers: Mapping[str, str], requ
 async def graph_response_hook(response: httpx.Response) -> None:
     """httpx response hook of the Graph client: every answer, retries included, inside its `graph_span`."""
     record_graph_response(response.status_code, response.headers, response.request.headers)
+
+
+def record_sync_lag(queued: object, now: datetime) -> None:
+    """`queued` as plan_sync stamps it on a sync-work message; anything else (older messages, change
+    notifications) is no measurement, and never a reason to fail the sync that already happened."""
+    if not isinstance(queued, str):
+        return
+    try:
+        lag = (now - datetime.fromisoformat(queued)).total_seconds()
+    except (ValueError, TypeError):
+        log.warning("sync-work message with an unreadable 'queued': %r", queued)
+        return
+    SYNC_LAG.record(max(0.0, lag))
 
 
 def _entra_credential(auth: str | None) -> Any:

@@ -9,13 +9,12 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from datetime import datetime
 
 import azure.functions as func
 
 from micromentor.bootstrap import runtime
 from services.sync import find_sync_work, sync_organizer
-from telemetry import SESSIONS_DECIDED, SYNC_LAG
+from telemetry import SESSIONS_DECIDED, record_sync_lag
 
 bp = func.Blueprint()  # type: ignore[no-untyped-call]
 log = logging.getLogger(__name__)
@@ -39,6 +38,5 @@ async def sync_work(message: func.QueueMessage) -> None:
     result = await sync_organizer(rt.graph, rt.store, rt.tenant_policy(), organizer, now=rt.clock())
     for state, count in result.decided.items():
         SESSIONS_DECIDED.add(count, {"state": state})
-    if isinstance(body.get("queued"), str):  # messages queued before this field existed have none
-        SYNC_LAG.record(max(0.0, (rt.clock() - datetime.fromisoformat(body["queued"])).total_seconds()))
+    record_sync_lag(body.get("queued"), rt.clock())
     log.info("sync_work %s: %s", organizer, result)

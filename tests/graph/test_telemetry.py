@@ -5,6 +5,7 @@ Insights) the same code is the API's no-op."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -150,3 +151,14 @@ def test_application_insights_gets_the_connection_string_and_the_identity(monkey
     monkeypatch.setattr(trace, "get_tracer_provider", TracerProvider)
     assert telemetry.configure_from_environment(env) is False
     assert len(calls) == 1
+
+
+def test_sync_lag_ignores_what_it_cannot_read() -> None:
+    before = histogram_count("micromentor.sync.lag")
+    now = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+    telemetry.record_sync_lag(None, now)  # a change notification's message
+    telemetry.record_sync_lag("yesterday", now)
+    telemetry.record_sync_lag("2026-11-30T08:59:00", now)  # no offset: not comparable
+    assert histogram_count("micromentor.sync.lag") == before
+    telemetry.record_sync_lag("2026-11-30T08:59:00+00:00", now)
+    assert histogram_count("micromentor.sync.lag") == before + 1
