@@ -1,4 +1,5 @@
-"""The Azure Functions app (Python v2 programming model): registers every blueprint, nothing else."""
+"""The Azure Functions app (Python v2 programming model): registers every blueprint and, with Application
+Insights configured, its OpenTelemetry exporter."""
 
 import azure.functions as func
 
@@ -11,6 +12,10 @@ from functions.notifications import bp as notifications
 from functions.requests import bp as mentoring_requests
 from functions.slots import bp as slots
 from functions.sync_calendar import bp as sync_calendar
+from telemetry import configure_from_environment
+
+# Application Insights through OpenTelemetry when the app setting is there; a no-op locally and in tests.
+configure_from_environment()
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
 for blueprint in (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import threading
 from pathlib import Path
@@ -16,9 +17,23 @@ from kiota_abstractions.authentication import AccessTokenProvider, AllowedHostsV
 from graph.config import GRAPH_SCOPE, GraphSettings
 from graph.errors import GraphAuthError
 
-__all__ = ["MsalTokenProvider", "build_confidential_client"]
+__all__ = ["FEDERATION_SCOPE", "MsalTokenProvider", "build_confidential_client", "managed_identity_assertion"]
 
 log = logging.getLogger(__name__)
+# The audience Entra ID expects of a managed identity's token used as a federated credential (public cloud).
+FEDERATION_SCOPE = "api://AzureADTokenExchange/.default"
+
+
+@functools.cache
+def _managed_identity(client_id: str) -> Any:
+    from azure.identity import ManagedIdentityCredential
+
+    return ManagedIdentityCredential(client_id=client_id)  # caches its own tokens until they near expiry
+
+
+def managed_identity_assertion(client_id: str) -> str:
+    """A token of the user-assigned managed identity `client_id`, as the app's client assertion."""
+    return str(_managed_identity(client_id).get_token(FEDERATION_SCOPE).token)
 
 
 def _http_session(ca_bundle: str | None) -> requests.Session:
@@ -30,7 +45,15 @@ def _http_session(ca_bundle: str | None) -> requests.Session:
     return session
 
 
-def _credential(settings: GraphSettings) -> str | dict[str, str]:
+def _credential(settings: GraphSettings) -> str | dict[str, Any]:
+    if settings.federated_mi_client_id:
+        client_id = settings.federated_mi_client_id
+
+        def assertion() -> str:
+            # msal calls this whenever it needs a new app token, so the assertion is always a fresh one.
+            return managed_identity_assertion(client_id)
+
+        return {"client_assertion": assertion}
     if settings.certificate_path:
         pem = Path(settings.certificate_path).read_text(encoding="utf-8")
         credential = {"private_key": pem}
@@ -41,7 +64,10 @@ def _credential(settings: GraphSettings) -> str | dict[str, str]:
         return credential
     if settings.client_secret:
         return settings.client_secret
-    raise GraphAuthError("no client secret or certificate configured (MICROMENTOR_CLIENT_SECRET)")
+    raise GraphAuthError(
+        "no app credential configured: MICROMENTOR_FEDERATED_MI_CLIENT_ID, MICROMENTOR_CERTIFICATE_PATH "
+        "or MICROMENTOR_CLIENT_SECRET"
+    )
 
 
 def build_confidential_client(settings: GraphSettings) -> msal.ConfidentialClientApplication:

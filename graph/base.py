@@ -33,6 +33,7 @@ from graph.values import (
     DirectoryUser,
     Mailbox,
 )
+from telemetry import graph_span
 
 _MeetingQuery = OnlineMeetingsRequestBuilder.OnlineMeetingsRequestBuilderGetQueryParameters
 _ReportQuery = MeetingAttendanceReportItemRequestBuilder.MeetingAttendanceReportItemRequestBuilderGetQueryParameters
@@ -123,13 +124,14 @@ class GraphBase:
         return await self._call(what, send)
 
     async def _call(self, what: str, send: Callable[[], Awaitable[T]]) -> T:
-        return await call_graph(
-            what,
-            send,
-            attempts=self.settings.max_attempts,
-            max_wait=self.settings.max_wait_seconds,
-            on_unauthorized=self._tokens.refresh,
-        )
+        with graph_span(what):  # one span per call, retries included; graph.client notes each answer on it
+            return await call_graph(
+                what,
+                send,
+                attempts=self.settings.max_attempts,
+                max_wait=self.settings.max_wait_seconds,
+                on_unauthorized=self._tokens.refresh,
+            )
 
     async def token(self) -> str:
         """An app token (from msal's cache when fresh): proves the identity endpoint answers."""

@@ -18,6 +18,7 @@ from msgraph_core import GraphClientFactory
 
 from graph.auth import MsalTokenProvider
 from graph.config import GraphSettings
+from telemetry import graph_response_hook
 
 __all__ = ["build_graph_client", "build_http_client"]
 
@@ -29,6 +30,7 @@ def build_http_client(settings: GraphSettings) -> httpx.AsyncClient:
         timeout=httpx.Timeout(settings.timeout_seconds),
         trust_env=False,
         limits=httpx.Limits(max_connections=32, max_keepalive_connections=16),
+        event_hooks={"response": [graph_response_hook]},
     )
     options = {
         RetryHandlerOption.get_key(): RetryHandlerOption(max_retries=0),

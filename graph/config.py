@@ -16,6 +16,8 @@ class GraphSettings:
     client_secret: str | None = None
     certificate_path: str | None = None  # PEM holding the private key and the certificate
     certificate_thumbprint: str | None = None
+    # A managed identity trusted by the app registration as a federated identity credential: no secret.
+    federated_mi_client_id: str | None = None
     graph_url: str = "https://graph.microsoft.com/v1.0"
     authority: str | None = None  # None = Entra ID's https://login.microsoftonline.com/{tenant_id}
     ca_bundle: str | None = None  # a certificate to trust (the emulator's); None = system store

@@ -38,8 +38,9 @@ class Runtime:
     def graph(self) -> GraphGateway:
         if self.settings.graph is None:
             raise GraphAuthError(
-                "Graph is not configured: set MICROMENTOR_TENANT_ID, MICROMENTOR_CLIENT_ID and a secret "
-                "or certificate, or start with --tenant SEED.json to use the emulator"
+                "Graph is not configured: set MICROMENTOR_TENANT_ID, MICROMENTOR_CLIENT_ID and a credential "
+                "(federated managed identity, certificate or secret), or start with --tenant SEED.json to use "
+                "the emulator"
             )
         return GraphGateway(self.settings.graph)
 

@@ -13,6 +13,7 @@ import contextlib
 import inspect
 import logging
 import re
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -31,6 +32,12 @@ from store.queues import MAX_DEQUEUE_COUNT, InProcessQueues, Queues, Received
 __all__ = ["LocalHost", "RegisteredFunction"]
 
 log = logging.getLogger(__name__)
+# One line per HTTP request, timer run and queue delivery; `serve` shows it on stderr.
+runs = logging.getLogger("micromentor.host")
+
+
+def _note_run(kind: str, what: str, outcome: object, started: float) -> None:
+    runs.info("%s %s %s %.0f ms", kind, what, outcome, (time.perf_counter() - started) * 1000)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +148,13 @@ class LocalHost:
 
     async def run_timer(self, name: str) -> None:
         [timer] = [f for f in self.by_kind("timerTrigger") if f.name == name]
-        await self.invoke(timer, _TimerInfo())
+        started = time.perf_counter()
+        try:
+            await self.invoke(timer, _TimerInfo())
+        except Exception:
+            _note_run("timer", name, "failed", started)
+            raise
+        _note_run("timer", name, "ok", started)
 
     def queue_names(self) -> list[str]:
         return sorted({str(q.trigger["queueName"]) for q in self.by_kind("queueTrigger")})
@@ -158,17 +171,21 @@ class LocalHost:
 
     async def _deliver(self, name: str, message: Received) -> None:
         trigger = QueueMessage(id=message.id, body=message.body, dequeue_count=message.dequeue_count)  # type: ignore[no-untyped-call]
+        started = time.perf_counter()
+        what = f"{name} (attempt {message.dequeue_count})"
         try:
             for worker in self.by_kind("queueTrigger"):
                 if worker.trigger.get("queueName") == name:
                     await self.invoke(worker, trigger)
         except Exception:
+            _note_run("queue", what, "failed", started)
             log.exception("queue %s: attempt %d failed", name, message.dequeue_count)
             if message.dequeue_count >= MAX_DEQUEUE_COUNT:
                 await self.queues.poison(name, message)
             else:
                 await self.queues.retry(name, message)
             return
+        _note_run("queue", what, "ok", started)
         await self.queues.complete(name, message)
 
     async def _queue_worker(self, name: str) -> None:
@@ -188,7 +205,7 @@ class LocalHost:
 
     async def _tick(self, timer: RegisteredFunction) -> None:
         try:
-            await self.invoke(timer, _TimerInfo())
+            await self.run_timer(timer.name)
         except Exception:  # a failing run is logged and the schedule goes on, as on Azure
             log.exception("timer %s failed", timer.name)
 
@@ -202,9 +219,16 @@ class LocalHost:
                 route_params={k: str(v) for k, v in request.path_params.items()},
                 body=await request.body(),
             )
-            result = await self.invoke(function, http_request)
+            started = time.perf_counter()
+            try:
+                result = await self.invoke(function, http_request)
+            except Exception:
+                _note_run(request.method, request.url.path, "failed", started)
+                raise
             if not isinstance(result, func.HttpResponse):
+                _note_run(request.method, request.url.path, 204, started)
                 return Response(status_code=204)
+            _note_run(request.method, request.url.path, result.status_code, started)
             headers = {k: v for k, v in result.headers.items() if k.lower() != "content-type"}
             return Response(result.get_body(), result.status_code, headers, media_type=result.mimetype)
 

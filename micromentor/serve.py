@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import signal
 import sys
 from collections.abc import Iterator
@@ -16,7 +17,7 @@ import uvicorn
 
 from graph.config import GraphSettings
 from micromentor.bootstrap import Runtime, configure
-from micromentor.localhost import LocalHost
+from micromentor.localhost import LocalHost, runs
 from micromentor.settings import DEFAULT_PUBLIC_URL, Settings, load_settings
 from micromentor.tenant import emulator_settings, start_local_tenant
 from store.queues import AzureQueues
@@ -72,9 +73,18 @@ async def _serve(server: uvicorn.Server, announce: dict[str, Any], settings: Set
     await task
 
 
+def _log_runs_on_stderr() -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+    runs.addHandler(handler)
+    runs.setLevel(logging.INFO)
+    runs.propagate = False
+
+
 def serve(*, port: int, seed: str | None, store_url: str) -> int:
     import function_app
 
+    _log_runs_on_stderr()
     with _graph(seed) as (graph_settings, urls):
         settings = replace(load_settings(), graph=graph_settings, store_url=store_url)
         configure(Runtime(settings))

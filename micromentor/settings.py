@@ -63,6 +63,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, refuse_local_defaults
             client_secret=env.get("MICROMENTOR_CLIENT_SECRET") or None,
             certificate_path=env.get("MICROMENTOR_CERTIFICATE_PATH") or None,
             certificate_thumbprint=env.get("MICROMENTOR_CERTIFICATE_THUMBPRINT") or None,
+            federated_mi_client_id=env.get("MICROMENTOR_FEDERATED_MI_CLIENT_ID") or None,
             graph_url=env.get("MICROMENTOR_GRAPH_URL") or "https://graph.microsoft.com/v1.0",
             authority=env.get("MICROMENTOR_AUTHORITY") or None,
             ca_bundle=env.get("MICROMENTOR_CA_BUNDLE") or None,

@@ -6,6 +6,8 @@ URLs:
     sqlite:///:memory:             private in-memory SQLite database (tests)
     tables:<connection string>     Azure Table Storage / Azurite, e.g.
                                    tables:DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;…
+    tables:https://<account>.table.core.windows.net
+                                   Azure Table Storage through the managed identity (store.azure_identity)
                                    optional `TablePrefix=xyz;` segment picks the table-name prefix
 """
 
@@ -20,21 +22,7 @@ __all__ = ["IdempotencyRecord", "PolicyVersion", "SessionNotFound", "Store", "op
 
 _SQLITE = "sqlite:///"
 _TABLES = "tables:"
-_PREFIX_SETTING = "tableprefix"
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{0,20}")
-
-
-def _split_table_prefix(connection_string: str) -> tuple[str, str | None]:
-    """Take our own `TablePrefix=…` segment out; the SDK would reject an unknown setting."""
-    kept: list[str] = []
-    prefix: str | None = None
-    for part in connection_string.split(";"):
-        name, _, value = part.partition("=")
-        if name.strip().lower() == _PREFIX_SETTING:
-            prefix = value.strip()
-        elif part.strip():
-            kept.append(part)
-    return ";".join(kept), prefix
 
 
 def open_store(url: str) -> Store:
@@ -50,13 +38,16 @@ def open_store(url: str) -> Store:
 
         return SqliteStore(path)
     if url.startswith(_TABLES):
-        connection_string, prefix = _split_table_prefix(url[len(_TABLES) :])
-        if not connection_string:
-            raise InputError("store", "tables URL without a connection string")
-        # Imported here so SQLite-only use never loads the Azure SDK.
-        from store.tables import TableStore
+        from store.azure_identity import parse_tables_target, table_credential
 
-        return TableStore(connection_string) if prefix is None else TableStore(connection_string, prefix)
+        target = parse_tables_target(url[len(_TABLES) :])
+        # Imported here so SQLite-only use never loads the Azure SDK.
+        from store.tables import DEFAULT_TABLE_PREFIX, TableStore
+
+        prefix = DEFAULT_TABLE_PREFIX if target.prefix is None else target.prefix
+        if target.endpoint is not None:
+            return TableStore(endpoint=target.endpoint, credential=table_credential(), table_prefix=prefix)
+        return TableStore(target.connection_string, prefix)
     # Name the scheme only when it looks like one: a bare connection string would leak its key here.
     scheme = url.split(":", 1)[0]
     what = f"scheme {scheme!r}" if _SCHEME.fullmatch(scheme) and ":" in url else "URL"

@@ -45,6 +45,7 @@ from typing import Any
 
 import requests
 from azure.core import MatchConditions
+from azure.core.credentials import TokenCredential
 from azure.core.exceptions import (
     HttpResponseError,
     ResourceExistsError,
@@ -79,7 +80,7 @@ from store._codec import (
 from store._retry import MAX_ATTEMPTS, pause
 from store.base import IdempotencyRecord, PolicyVersion, SessionNotFound
 
-__all__ = ["TABLE_NAMES", "TableStore", "escape_key"]
+__all__ = ["DEFAULT_TABLE_PREFIX", "TABLE_NAMES", "TableStore", "escape_key"]
 
 TABLE_NAMES = ("sessions", "requests", "claims", "idempotency", "policy", "checkpoints")
 
@@ -124,20 +125,35 @@ def _replace_if_unchanged(etag: str) -> dict[str, Any]:
     return {"mode": UpdateMode.REPLACE, "etag": etag, "match_condition": MatchConditions.IfNotModified}
 
 
+DEFAULT_TABLE_PREFIX = "mm"
+
+
 class TableStore:
     """`store.base.Store` on Azure Table Storage (or Azurite); thread-safe (the SDK clients are)."""
 
-    def __init__(self, connection_string: str, table_prefix: str = "mm") -> None:
+    def __init__(
+        self,
+        connection_string: str | None = None,
+        table_prefix: str = DEFAULT_TABLE_PREFIX,
+        *,
+        endpoint: str | None = None,
+        credential: TokenCredential | None = None,
+    ) -> None:
+        """From a connection string, or from an account `endpoint` and an Entra ID `credential`."""
         if not _PREFIX.fullmatch(table_prefix):
             raise InputError("store", f"table prefix {table_prefix!r}: letters/digits, starting with a letter")
         session = requests.Session()
         adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=_POOL_SIZE)
         session.mount("http://", adapter)
         session.mount("https://", adapter)
+        transport = RequestsTransport(session=session, session_owner=True)
         try:
-            self._service = TableServiceClient.from_connection_string(
-                connection_string, transport=RequestsTransport(session=session, session_owner=True)
-            )
+            if endpoint is not None and credential is not None:
+                self._service = TableServiceClient(endpoint=endpoint, credential=credential, transport=transport)
+            elif connection_string is not None:
+                self._service = TableServiceClient.from_connection_string(connection_string, transport=transport)
+            else:
+                raise ValueError("needs a connection string, or an endpoint and a credential")
         except ValueError as exc:
             session.close()
             raise InputError("store", f"bad Table Storage connection string: {exc}") from exc

@@ -1,13 +1,15 @@
 """Draws the add-in's icon (a white clock on a rounded blue square) into addin/assets/icon-{size}.png.
 
 Standard library only (zlib + struct), 4x4 supersampling for smooth edges. Run it again after changing
-the drawing: `python addin/scripts/make_icons.py`. The manifest uses sizes 16, 32, 64, 80 and 128."""
+the drawing: `python addin/scripts/make_icons.py`. The manifest uses sizes 16, 32, 64, 80 and 128; the app
+package of the unified manifest color.png (192) and outline.png (32, white on transparent)."""
 
 from __future__ import annotations
 
 import math
 import struct
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 
 BLUE = (15, 108, 189)  # Fluent's brand blue, as the task pane's buttons
@@ -39,11 +41,16 @@ def colour_at(x: float, y: float) -> tuple[int, int, int] | None:
     return WHITE if ring or hour_hand or minute_hand else BLUE
 
 
-def _pixel(i: int, j: int, size: int) -> bytes:
+def outline_at(x: float, y: float) -> tuple[int, int, int] | None:
+    """The outline icon of the Microsoft 365 app package: the clock alone, white on transparent."""
+    return WHITE if colour_at(x, y) == WHITE else None
+
+
+def _pixel(i: int, j: int, size: int, paint: Callable[[float, float], tuple[int, int, int] | None]) -> bytes:
     red = green = blue = covered = 0
     for sj in range(SUPERSAMPLE):
         for si in range(SUPERSAMPLE):
-            colour = colour_at((i + (si + 0.5) / SUPERSAMPLE) / size, (j + (sj + 0.5) / SUPERSAMPLE) / size)
+            colour = paint((i + (si + 0.5) / SUPERSAMPLE) / size, (j + (sj + 0.5) / SUPERSAMPLE) / size)
             if colour is not None:
                 red, green, blue, covered = red + colour[0], green + colour[1], blue + colour[2], covered + 1
     if not covered:
@@ -56,8 +63,8 @@ def _chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
 
-def png(size: int) -> bytes:
-    rows = b"".join(b"\x00" + b"".join(_pixel(i, j, size) for i in range(size)) for j in range(size))
+def png(size: int, paint: Callable[[float, float], tuple[int, int, int] | None] = colour_at) -> bytes:
+    rows = b"".join(b"\x00" + b"".join(_pixel(i, j, size, paint) for i in range(size)) for j in range(size))
     header = struct.pack(">IIBBBBB", size, size, 8, 6, 0, 0, 0)  # 8-bit RGBA, no interlace
     chunks = _chunk(b"IHDR", header) + _chunk(b"IDAT", zlib.compress(rows, 9)) + _chunk(b"IEND", b"")
     return b"\x89PNG\r\n\x1a\n" + chunks
@@ -67,6 +74,9 @@ def main() -> None:
     ASSETS.mkdir(exist_ok=True)
     for size in SIZES:
         (ASSETS / f"icon-{size}.png").write_bytes(png(size))
+    # The Microsoft 365 app package's two icons (scripts/manifests.py puts them in the zip).
+    (ASSETS / "color.png").write_bytes(png(192))
+    (ASSETS / "outline.png").write_bytes(png(32, outline_at))
 
 
 if __name__ == "__main__":

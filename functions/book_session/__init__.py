@@ -6,7 +6,7 @@ from typing import Any
 
 import azure.functions as func
 
-from core.errors import InputError
+from core.errors import Conflict, InputError, PolicyViolation
 from core.timefmt import parse_aware
 from functions.http import json_body, json_response
 from identity import Caller, require_participant
@@ -14,6 +14,7 @@ from identity.functions import respond_as_caller
 from micromentor.bootstrap import runtime
 from services.booking import BookingRequest, book_session, session_to_json
 from services.sessions import cancel_session, get_session
+from telemetry import BOOKINGS, CONFLICTS
 
 bp = func.Blueprint()  # type: ignore[no-untyped-call]
 
@@ -62,9 +63,15 @@ async def create_session(req: func.HttpRequest) -> func.HttpResponse:
         rt = runtime()
         request = booking_request(json_body(req), req.headers.get("Idempotency-Key"))
         require_participant(caller, [request.mentor, *request.mentees])
-        result = await book_session(
-            rt.graph, rt.store, rt.tenant_policy(), request, now=rt.clock(), public_url=rt.settings.public_url
-        )
+        try:
+            result = await book_session(
+                rt.graph, rt.store, rt.tenant_policy(), request, now=rt.clock(), public_url=rt.settings.public_url
+            )
+        except (Conflict, PolicyViolation) as refused:
+            CONFLICTS.add(1, {"reason": "policy" if isinstance(refused, PolicyViolation) else "taken"})
+            raise
+        if result.created:
+            BOOKINGS.add(1)
         return json_response(session_to_json(result.session), 201 if result.created else 200)
 
     return await respond_as_caller(req, handle)

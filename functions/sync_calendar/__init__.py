@@ -14,6 +14,7 @@ import azure.functions as func
 
 from micromentor.bootstrap import runtime
 from services.sync import find_sync_work, sync_organizer
+from telemetry import SESSIONS_DECIDED, record_sync_lag
 
 bp = func.Blueprint()  # type: ignore[no-untyped-call]
 log = logging.getLogger(__name__)
@@ -24,13 +25,18 @@ SYNC_QUEUE = "sync-work"
 @bp.queue_output(arg_name="work", queue_name=SYNC_QUEUE, connection="AzureWebJobsStorage")
 async def plan_sync(timer: func.TimerRequest, work: func.Out[list[str]]) -> None:
     organizers = await asyncio.to_thread(find_sync_work, runtime().store)
-    work.set([json.dumps({"organizer": organizer}) for organizer in organizers])
+    queued = runtime().clock().isoformat()
+    work.set([json.dumps({"organizer": organizer, "queued": queued}) for organizer in organizers])
     log.info("plan_sync: queued %d organizers", len(organizers))
 
 
 @bp.queue_trigger(arg_name="message", queue_name=SYNC_QUEUE, connection="AzureWebJobsStorage")
 async def sync_work(message: func.QueueMessage) -> None:
-    organizer = str(json.loads(message.get_body().decode("utf-8"))["organizer"])
+    body = json.loads(message.get_body().decode("utf-8"))
+    organizer = str(body["organizer"])
     rt = runtime()
     result = await sync_organizer(rt.graph, rt.store, rt.tenant_policy(), organizer, now=rt.clock())
+    for state, count in result.decided.items():
+        SESSIONS_DECIDED.add(count, {"state": state})
+    record_sync_lag(body.get("queued"), rt.clock())
     log.info("sync_work %s: %s", organizer, result)

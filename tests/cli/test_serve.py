@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -40,4 +41,10 @@ def test_serve_prints_urls_answers_and_stops_on_sigterm(tmp_path: Path) -> None:
     finally:
         process.send_signal(signal.SIGTERM)
         code = process.wait(timeout=30)
-    assert code == 0, process.stderr.read() if process.stderr else ""
+    stderr = process.stderr.read() if process.stderr else ""
+    assert code == 0, stderr
+    # One line a request on stderr: method, path, status, time.
+    lines = [line for line in stderr.splitlines() if " /api/" in line]
+    assert re.search(r" GET /api/health 200 \d+ ms$", lines[0]), stderr
+    assert re.search(r" GET /api/slots 401 \d+ ms$", lines[1]), stderr
+    assert re.search(r" GET /api/slots 200 \d+ ms$", lines[2]), stderr

@@ -42,6 +42,22 @@ def backends() -> list[Any]:
     return found
 
 
+def test_each_timer_run_and_queue_delivery_is_one_line(caplog: pytest.LogCaptureFixture) -> None:
+    host = LocalHost(build_app("lines", []))
+
+    async def run() -> None:
+        await host.run_timer("plan")
+        await host.drain()
+
+    with caplog.at_level("INFO", logger="micromentor.host"):
+        asyncio.run(run())
+    lines = [r.getMessage() for r in caplog.records if r.name == "micromentor.host"]
+    assert lines[0].startswith("timer plan ok ")
+    assert sum(line.startswith("queue lines (attempt 1) ok ") for line in lines) == 1
+    assert sum(line.startswith("queue lines (attempt ") and " failed " in line for line in lines) == MAX_DEQUEUE_COUNT
+    assert all(line.endswith(" ms") for line in lines) and len(lines) == 2 + MAX_DEQUEUE_COUNT
+
+
 @pytest.mark.parametrize("make_queues", backends())
 def test_timer_output_reaches_the_worker_and_failures_end_in_poison(make_queues: Any) -> None:
     queue = f"work-{uuid.uuid4().hex[:8]}"
