@@ -23,6 +23,7 @@ from core.errors import Conflict, InputError, PolicyViolation
 from core.model import Attendee, Session, SessionState
 from core.ranking import rank_slots
 from core.slots import Rejection, check_slot, find_slots
+from core.text import check_text
 from core.timefmt import iso_z
 from graph.errors import GraphRequestError
 from graph.gateway import GraphGateway
@@ -183,9 +184,13 @@ def _validated(request: BookingRequest) -> BookingRequest:
     topic = request.topic.strip() if request.topic else None
     if topic is not None and len(topic) > MAX_TOPIC_LENGTH:
         raise InputError("topic", f"longer than {MAX_TOPIC_LENGTH} characters")
+    if topic is not None:
+        check_text("topic", topic)  # one line in the invitation's subject, like the question
     key = request.idempotency_key
     if key is not None and (not key.strip() or len(key) > MAX_KEY_LENGTH):
         raise InputError("Idempotency-Key", f"must be 1 to {MAX_KEY_LENGTH} characters")
+    if key is not None:
+        check_text("Idempotency-Key", key)
     return replace(
         request, mentor=mentor, mentees=mentees, topic=topic or None, question=validate_question(request.question)
     )
