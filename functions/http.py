@@ -114,11 +114,12 @@ def _map_error(exc: Exception) -> func.HttpResponse:
     if isinstance(exc, NotFound):
         return json_response(error_body("not_found", exc.message, exc.field), 404)
     if isinstance(exc, Conflict):
-        body = error_body("conflict", exc.message, exc.field)
+        body = error_body(exc.code, exc.message, exc.field)
         alternatives = getattr(exc, "alternatives", None)
         if alternatives is not None:
             body["alternatives"] = alternatives
-        return json_response(body, 409)
+        retry = None if exc.retry_after is None else {"Retry-After": str(exc.retry_after)}
+        return json_response(body, 409, retry)
     if isinstance(exc, PolicyViolation):
         return json_response(error_body("policy_violation", exc.message, exc.rule), 422)
     if isinstance(exc, GraphNotFound):

@@ -5,6 +5,11 @@ grid cells are claimed atomically in the store, so two bookings of one slot cann
 (3) the session is written without an event; (4) the event is created with `transactionId` = the
 session id, so a resend returns the first event; (5) the session gets the event id. A retry with the
 same key after a crash anywhere resumes at the first unfinished step: no duplicate, no orphan.
+
+A failure after (2) but before (4) is sent frees the claim and cancels the session: no meeting can
+exist. From (4) on the meeting may exist, so the claim stays and sync settles the booking. A process
+that dies between (2) and (3) leaves a claim without a session: sync's `release_orphan_claims` frees it.
+Same-key requests in flight at once: one books, the others wait for it (services.idempotency).
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -19,7 +25,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from core.agenda import AgendaPerson, build_agenda, validate_question
-from core.errors import Conflict, InputError, PolicyViolation
+from core.errors import Conflict, IdempotencyInProgress, InputError, PolicyViolation
 from core.model import Attendee, Session, SessionState
 from core.ranking import rank_slots
 from core.slots import Rejection, check_slot, find_slots
@@ -30,11 +36,13 @@ from graph.gateway import GraphGateway
 from graph.timezones import windows_name
 from graph.values import EventDraft
 from policies import Policy, TenantPolicy
+from services.idempotency import one_request_per_key
 from services.slots import gather_attendees, session_minutes, validate_people
-from store.base import IdempotencyRecord, Store
+from store.base import IdempotencyRecord, SessionNotFound, Store
 
 __all__ = ["BookingRequest", "BookingResult", "book_session", "session_to_json", "slot_cells"]
 
+log = logging.getLogger(__name__)
 MAX_TOPIC_LENGTH = 120
 MAX_KEY_LENGTH = 200
 ALTERNATIVES = 3
@@ -206,6 +214,21 @@ async def book_session(
     public_url: str,
 ) -> BookingResult:
     request = _validated(request)
+    if request.idempotency_key is None:
+        return await _book(graph, store, tenant_policy, request, now=now, public_url=public_url)
+    async with one_request_per_key(request.idempotency_key):
+        return await _book(graph, store, tenant_policy, request, now=now, public_url=public_url)
+
+
+async def _book(
+    graph: GraphGateway,
+    store: Store,
+    tenant_policy: TenantPolicy,
+    request: BookingRequest,
+    *,
+    now: datetime,
+    public_url: str,
+) -> BookingResult:
     policy = tenant_policy.effective(request.mentor)
     minutes = session_minutes(policy, request.minutes)
     if request.start <= now:
@@ -214,84 +237,42 @@ async def book_session(
 
     key = request.idempotency_key or f"auto:{uuid.uuid4().hex}"
     body_hash = _body_hash(request, minutes)
-    held = await asyncio.to_thread(store.claim_idempotency, IdempotencyRecord(key, body_hash, uuid.uuid4().hex, now))
+    candidate = uuid.uuid4().hex
+    held = await asyncio.to_thread(store.claim_idempotency, IdempotencyRecord(key, body_hash, candidate, now))
     if held.body_hash != body_hash:
         raise Conflict("Idempotency-Key", "this key was already used for a different booking")
     session_id = held.session_id
+    first = held.session_id == candidate  # only the request that made the key answers 201
 
     existing = await asyncio.to_thread(store.get_session, session_id)
     if existing is not None and existing.event_id:
         return BookingResult(existing, created=False)
 
     mentor, mentees = await gather_attendees(graph, policy, request.mentor, request.mentees, now)
+    claimed_here = existing is None
     if existing is None:
-        # A resumed booking skips this check: its own event may already be on the calendar.
-        rejections = check_slot(
-            start=request.start, minutes=minutes, mentor=mentor, mentees=mentees, policy=policy, now=now
-        )
-        if rejections:
-            _raise_for(
-                rejections,
-                _alternatives(mentor, mentees, policy, now, minutes, request.start),
-                start=request.start,
-                policy=policy,
-                zones={a.upn: a.tz for a in (mentor, *mentees)},
-            )
         try:
-            cells = slot_cells(request.start, end, policy.slot_step_minutes)
-            await asyncio.to_thread(store.claim_slot, request.mentor, cells, session_id)
-        except Conflict as exc:
-            raise SlotTaken(
-                "the slot was just booked by someone else",
-                _alternatives(mentor, mentees, policy, now, minutes, request.start),
-            ) from exc
-        draft_session = Session(
-            id=session_id,
-            mentor=request.mentor,
-            mentees=request.mentees,
-            start=request.start,
-            end=end,
-            question=request.question,
-            topic=request.topic,
-            created_at=now,
-            request_id=request.request_id,
-            transaction_id=session_id,
-        )
-        existing = await asyncio.to_thread(store.add_session, draft_session)
-        lost = await _race_lost(store, existing, policy, mentor.tz)
-        if lost is not None:
-            await _give_way(store, existing, now)
-            if lost == "busy":
-                raise SlotTaken(
-                    "another booking of this mentor is being made right next to this slot",
-                    _alternatives(mentor, mentees, policy, now, minutes, request.start),
-                )
-            raise PolicyViolation(lost, f"{request.mentor} reached this cap while the booking was being made")
+            existing = await _check_and_claim(
+                store, request, policy, mentor, mentees, session_id, minutes=minutes, end=end, now=now
+            )
+        except SlotTaken:
+            # Another request with this key (on another host) may be booking it: its own meeting
+            # makes the slot look taken.
+            answer = None if first else await _answer_retry(store, session_id)
+            if answer is None:
+                raise
+            return answer
     elif existing.state == SessionState.CANCELLED:
         # Booked and later cancelled is answered above; this one never got its meeting.
         raise Conflict("start", f"this booking was not made ({existing.state_reason}); book another slot")
 
-    agenda = build_agenda(
-        question=existing.question,
-        topic=existing.topic,
-        start=existing.start,
-        end=existing.end,
-        mentor=AgendaPerson(mentor.upn, mentor.upn, mentor.tz),
-        mentees=[AgendaPerson(m.upn, m.upn, m.tz) for m in mentees],
-        session_url=f"{public_url.rstrip('/')}/api/sessions/{session_id}",
-    )
-    draft = EventDraft(
-        subject=agenda.subject,
-        body_html=agenda.body_html,
-        start=existing.start,
-        end=existing.end,
-        time_zone=windows_name(mentor.tz),
-        attendees=tuple((m.upn, m.upn) for m in mentees),
-        transaction_id=existing.transaction_id or session_id,
-        categories=agenda.categories,
-        reminder_minutes=agenda.reminder_minutes,
-        allow_new_time_proposals=agenda.allow_new_time_proposals,
-    )
+    try:
+        draft = _event_draft(existing, mentor, mentees, session_id, public_url)
+    except Exception:
+        if claimed_here:
+            # Nothing was sent to Graph yet, so no meeting can exist: the slot goes back.
+            await _release_unmade(store, existing.mentor, session_id, now)
+        raise
     try:
         event = await graph.create_event(existing.mentor, draft)
     except GraphRequestError as exc:
@@ -309,8 +290,126 @@ async def book_session(
     def attach(s: Session) -> Session:
         return replace(s, event_id=event.id, join_url=event.join_url, updated_at=now)
 
+    # From here on a meeting exists: a failure keeps the claim, and sync attaches the meeting later.
     booked = await asyncio.to_thread(store.update_session, session_id, attach)
-    return BookingResult(booked, created=True)
+    return BookingResult(booked, created=first)
+
+
+async def _check_and_claim(
+    store: Store,
+    request: BookingRequest,
+    policy: Policy,
+    mentor: Attendee,
+    mentees: tuple[Attendee, ...],
+    session_id: str,
+    *,
+    minutes: int,
+    end: datetime,
+    now: datetime,
+) -> Session:
+    """Check the slot against every rule, claim its cells and write the session (no event yet). Any
+    failure after the claim frees it again: no step so far has reached Graph."""
+    rejections = check_slot(
+        start=request.start, minutes=minutes, mentor=mentor, mentees=mentees, policy=policy, now=now
+    )
+    if rejections:
+        _raise_for(
+            rejections,
+            _alternatives(mentor, mentees, policy, now, minutes, request.start),
+            start=request.start,
+            policy=policy,
+            zones={a.upn: a.tz for a in (mentor, *mentees)},
+        )
+    try:
+        cells = slot_cells(request.start, end, policy.slot_step_minutes)
+        await asyncio.to_thread(store.claim_slot, request.mentor, cells, session_id, now)
+    except Conflict as exc:
+        raise SlotTaken(
+            "the slot was just booked by someone else",
+            _alternatives(mentor, mentees, policy, now, minutes, request.start),
+        ) from exc
+    try:
+        draft_session = Session(
+            id=session_id,
+            mentor=request.mentor,
+            mentees=request.mentees,
+            start=request.start,
+            end=end,
+            question=request.question,
+            topic=request.topic,
+            created_at=now,
+            request_id=request.request_id,
+            transaction_id=session_id,
+        )
+        written = await asyncio.to_thread(store.add_session, draft_session)
+        lost = await _race_lost(store, written, policy, mentor.tz)
+    except Exception:
+        await _release_unmade(store, request.mentor, session_id, now)
+        raise
+    if lost is not None:
+        await _give_way(store, written, now)
+        if lost == "busy":
+            raise SlotTaken(
+                "another booking of this mentor is being made right next to this slot",
+                _alternatives(mentor, mentees, policy, now, minutes, request.start),
+            )
+        raise PolicyViolation(lost, f"{request.mentor} reached this cap while the booking was being made")
+    return written
+
+
+async def _release_unmade(store: Store, mentor: str, session_id: str, now: datetime) -> None:
+    """A booking that failed before any request to create its meeting: free its slot and cancel its
+    session if one was written. Best effort: what fails here, sync's clean-up frees later."""
+
+    def cancel(s: Session) -> Session:
+        if s.state == SessionState.CANCELLED:
+            return s
+        return replace(s, state=SessionState.CANCELLED, state_reason="booking_failed", updated_at=now)
+
+    try:
+        await asyncio.to_thread(store.release_slot, mentor, session_id)
+        await asyncio.to_thread(store.update_session, session_id, cancel)
+    except SessionNotFound:
+        pass
+    except Exception:
+        log.exception("booking %s: could not free its slot; sync will", session_id)
+
+
+async def _answer_retry(store: Store, session_id: str) -> BookingResult | None:
+    """A same-key retry that found the slot taken: by its own booking when that booking's session
+    exists (then its result, or "in progress"); None when the slot is really someone else's."""
+    session = await asyncio.to_thread(store.get_session, session_id)
+    if session is not None and session.event_id:
+        return BookingResult(session, created=False)
+    if session is not None and session.state != SessionState.CANCELLED:
+        raise IdempotencyInProgress("a request with this key is still being booked; retry shortly")
+    return None
+
+
+def _event_draft(
+    session: Session, mentor: Attendee, mentees: Sequence[Attendee], session_id: str, public_url: str
+) -> EventDraft:
+    agenda = build_agenda(
+        question=session.question,
+        topic=session.topic,
+        start=session.start,
+        end=session.end,
+        mentor=AgendaPerson(mentor.upn, mentor.upn, mentor.tz),
+        mentees=[AgendaPerson(m.upn, m.upn, m.tz) for m in mentees],
+        session_url=f"{public_url.rstrip('/')}/api/sessions/{session_id}",
+    )
+    return EventDraft(
+        subject=agenda.subject,
+        body_html=agenda.body_html,
+        start=session.start,
+        end=session.end,
+        time_zone=windows_name(mentor.tz),
+        attendees=tuple((m.upn, m.upn) for m in mentees),
+        transaction_id=session.transaction_id or session_id,
+        categories=agenda.categories,
+        reminder_minutes=agenda.reminder_minutes,
+        allow_new_time_proposals=agenda.allow_new_time_proposals,
+    )
 
 
 def session_to_json(session: Session) -> dict[str, Any]:
