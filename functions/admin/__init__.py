@@ -62,16 +62,17 @@ async def tenant_policy_history(req: func.HttpRequest) -> func.HttpResponse:
 async def metrics_report(req: func.HttpRequest) -> func.HttpResponse:
     async def handle(caller: Caller) -> func.HttpResponse:
         rt = runtime()
-        fmt = (req.params.get("format") or "json").strip().lower()
+        fmt = req.params.get("format", "json").strip().lower()
         if fmt not in FORMATS:
             raise InputError("format", f"one of {', '.join(FORMATS)}")
         default_from, default_to = default_period(rt.clock())
         raw_from, raw_to = req.params.get("from"), req.params.get("to")
-        period_from = parse_aware("from", raw_from) if raw_from else None
-        period_to = parse_aware("to", raw_to) if raw_to else default_to
+        # Present but empty is an invalid time (400), not an absent one.
+        period_from = parse_aware("from", raw_from) if raw_from is not None else None
+        period_to = parse_aware("to", raw_to) if raw_to is not None else default_to
         if period_from is None:
             # Only `to` given: the same twelve-week span, ending there.
-            period_from = default_from if not raw_to else period_to - (default_to - default_from)
+            period_from = default_from if raw_to is None else period_to - (default_to - default_from)
         report = await build_report(
             rt.store,
             rt.tenant_policy(),

@@ -22,7 +22,7 @@ DEFAULT_LIMIT = 5
 
 def _int_param(req: func.HttpRequest, name: str) -> int | None:
     raw = req.params.get(name)
-    if raw is None or raw == "":
+    if raw is None:
         return None
     try:
         return int(raw)
@@ -42,7 +42,7 @@ def _now(req: func.HttpRequest, rt: Runtime) -> datetime:
     """`now` moves the clock for tests and demos against the emulator; against a real tenant the clock
     is the server's (a client-chosen `now` would search outside the real booking window)."""
     raw = req.params.get("now")
-    if not raw:
+    if raw is None:
         return rt.clock()
     graph = rt.settings.graph
     if graph is None or not is_loopback_url(graph.graph_url):
