@@ -6,9 +6,10 @@ grid cells are claimed atomically in the store, so two bookings of one slot cann
 session id, so a resend returns the first event; (5) the session gets the event id. A retry with the
 same key after a crash anywhere resumes at the first unfinished step: no duplicate, no orphan.
 
-A failure after (2) but before (4) is sent frees the claim and cancels the session: no meeting can
-exist. From (4) on the meeting may exist, so the claim stays and sync settles the booking. A process
-that dies between (2) and (3) leaves a claim without a session: sync's `release_orphan_claims` frees it.
+A failure after (2) but before (4) is sent frees the claim and cancels the session (`booking_failed`):
+no meeting can exist, and a retry with the same key books it afresh. From (4) on the meeting may
+exist, so the claim stays and sync settles the booking. A process that dies between (2) and (3)
+leaves a claim without a session: sync's `release_orphan_claims` frees it.
 Same-key requests in flight at once: one books, the others wait for it (services.idempotency).
 """
 
@@ -22,6 +23,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from functools import partial
 from typing import Any
 
 from core.agenda import AgendaPerson, build_agenda, validate_question
@@ -43,6 +45,7 @@ from store.base import IdempotencyRecord, SessionNotFound, Store
 __all__ = ["BookingRequest", "BookingResult", "book_session", "session_to_json", "slot_cells"]
 
 log = logging.getLogger(__name__)
+UNMADE = "booking_failed"  # state_reason of a booking that failed before Graph was asked for its meeting
 MAX_TOPIC_LENGTH = 120
 MAX_KEY_LENGTH = 200
 ALTERNATIVES = 3
@@ -249,8 +252,9 @@ async def _book(
         return BookingResult(existing, created=False)
 
     mentor, mentees = await gather_attendees(graph, policy, request.mentor, request.mentees, now)
-    claimed_here = existing is None
-    if existing is None:
+    # A booking that failed before Graph was asked left nothing behind: a retry books it afresh.
+    claimed_here = existing is None or _unmade(existing)
+    if existing is None or _unmade(existing):
         try:
             existing = await _check_and_claim(
                 store, request, policy, mentor, mentees, session_id, minutes=minutes, end=end, now=now
@@ -342,6 +346,8 @@ async def _check_and_claim(
             transaction_id=session_id,
         )
         written = await asyncio.to_thread(store.add_session, draft_session)
+        if _unmade(written):
+            written = await asyncio.to_thread(store.update_session, session_id, partial(_reopen, now=now))
         lost = await _race_lost(store, written, policy, mentor.tz)
     except Exception:
         await _release_unmade(store, request.mentor, session_id, now)
@@ -357,6 +363,16 @@ async def _check_and_claim(
     return written
 
 
+def _unmade(session: Session) -> bool:
+    return session.state == SessionState.CANCELLED and session.state_reason == UNMADE
+
+
+def _reopen(session: Session, *, now: datetime) -> Session:
+    if not _unmade(session):
+        return session
+    return replace(session, state=SessionState.SCHEDULED, state_reason=None, updated_at=now)
+
+
 async def _release_unmade(store: Store, mentor: str, session_id: str, now: datetime) -> None:
     """A booking that failed before any request to create its meeting: free its slot and cancel its
     session if one was written. Best effort: what fails here, sync's clean-up frees later."""
@@ -364,7 +380,7 @@ async def _release_unmade(store: Store, mentor: str, session_id: str, now: datet
     def cancel(s: Session) -> Session:
         if s.state == SessionState.CANCELLED:
             return s
-        return replace(s, state=SessionState.CANCELLED, state_reason="booking_failed", updated_at=now)
+        return replace(s, state=SessionState.CANCELLED, state_reason=UNMADE, updated_at=now)
 
     try:
         await asyncio.to_thread(store.release_slot, mentor, session_id)

@@ -149,3 +149,20 @@ def test_a_booking_that_died_between_claim_and_session_is_freed_by_the_sweep(
         graph_settings, lambda g: book_session(g, store, TenantPolicy(), request(), now=later, public_url=URL)
     )
     assert result.created and result.session.start == MONDAY_9
+
+
+def test_a_retry_with_the_key_books_a_booking_that_failed_before_graph(
+    graph_settings: GraphSettings, store: Store
+) -> None:
+    failing: Any = FailingStore(store, "list_sessions")  # the session is written, then the race check fails
+
+    async def body(g: GraphGateway) -> Any:
+        with pytest.raises(Injected):
+            await book_session(g, failing, TenantPolicy(), request(idempotency_key="k-1"), now=NOW, public_url=URL)
+        [unmade] = store.list_sessions()
+        assert unmade.state == SessionState.CANCELLED and unmade.state_reason == "booking_failed"
+        return await book_session(g, store, TenantPolicy(), request(idempotency_key="k-1"), now=NOW, public_url=URL)
+
+    retried = with_graph(graph_settings, body)
+    assert retried.session.event_id and retried.session.state == SessionState.SCHEDULED
+    assert retried.session.state_reason is None and [s.id for s in store.list_sessions()] == [retried.session.id]
