@@ -11,6 +11,7 @@ from typing import Any
 import azure.functions as func
 
 from core.errors import Conflict, InputError, NotFound, PolicyViolation
+from core.jsontext import loads_limited, nesting_depth
 from core.text import check_text
 from graph.errors import GraphAuthError, GraphError, GraphNotFound, GraphUnavailable
 
@@ -58,39 +59,11 @@ def json_body(req: func.HttpRequest) -> dict[str, Any]:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError("body", f"not UTF-8: {exc}") from exc
-    # Before parsing: json.loads recurses once per level and would hit the recursion limit (a 500).
-    if nesting_depth(text) > MAX_JSON_DEPTH:
-        raise InputError("body", f"nested deeper than {MAX_JSON_DEPTH} levels")
-    try:
-        data = json.loads(text)
-    except (json.JSONDecodeError, RecursionError) as exc:
-        raise InputError("body", f"malformed JSON: {exc}") from exc
+    data = loads_limited(text, "body", MAX_JSON_DEPTH)
     if not isinstance(data, dict):
         raise InputError("body", "expected a JSON object")
     check_strings(data, "")
     return data
-
-
-def nesting_depth(text: str) -> int:
-    """The deepest nesting of arrays and objects in JSON text (brackets inside strings do not count)."""
-    depth = deepest = 0
-    in_string = escaped = False
-    for ch in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif ch in "]}":
-            depth -= 1
-    return deepest
 
 
 def check_strings(value: Any, path: str) -> None:

@@ -51,3 +51,12 @@ def test_argv_bytes_that_are_not_utf8_exit_2(tmp_path: Path) -> None:
     done = subprocess.run(argv, capture_output=True, timeout=120, env={**os.environ, "PYTHONUTF8": "1"})
     assert done.returncode == 2, done.stderr
     assert done.stdout == b"" and done.stderr.count(b"\n") == 1 and b"question" in done.stderr
+
+
+def test_deep_json_files_exit_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    deep = tmp_path / "deep.json"
+    deep.write_text('{"buffer_minutes": ' + "[" * 50_000 + "]" * 50_000 + "}", encoding="utf-8")
+    slots = ["slots", "--mentor", MAYA, "--mentee", RAVI, "--now", NOW]
+    one_line(capsys, [*slots, "--tenant", str(TENANT_SEED), "--policy", str(deep)], "--policy")
+    one_line(capsys, [*slots, "--tenant", str(deep)], "--tenant")
+    one_line(capsys, ["demo", "--tenant", str(deep), "--out", str(tmp_path / "out")], "--tenant")
