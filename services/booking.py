@@ -267,6 +267,7 @@ async def _book(
                 raise
             return answer
     elif existing.state == SessionState.CANCELLED:
+        # (A resumed booking skips the slot check: its own event may already be on the calendar.)
         # Booked and later cancelled is answered above; this one never got its meeting.
         raise Conflict("start", f"this booking was not made ({existing.state_reason}); book another slot")
 
