@@ -179,9 +179,9 @@ async def run_naive(emulator: Any, sessions: list[Session]) -> int:
 
     async def one(session: Session) -> None:
         nonlocal done
-        organizer = (await graph.get_user(session.mentor)).id
-        meetings = client.users.by_user_id(organizer).online_meetings
         async with gate:
+            organizer = (await graph.get_user(session.mentor)).id
+            meetings = client.users.by_user_id(organizer).online_meetings
             # The join URL encoded once on the wire, as Graph's example shows.
             url = f"{graph.settings.graph_url}/users/{organizer}/onlineMeetings?$filter=" + quote(
                 f"JoinWebUrl eq '{session.join_url}'", safe=""

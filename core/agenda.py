@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from core.errors import InputError
 from core.model import MENTORING_CATEGORY
+from core.text import check_text
 
 __all__ = [
     "DASH",
@@ -65,9 +66,7 @@ def validate_question(text: str) -> str:
         raise InputError("question", "must not be empty")
     if len(trimmed) > QUESTION_MAX_CHARS:
         raise InputError("question", f"must be at most {QUESTION_MAX_CHARS} characters, got {len(trimmed)}")
-    if any(unicodedata.category(ch) == "Cc" for ch in trimmed):
-        raise InputError("question", "must not contain control characters")
-    return trimmed
+    return check_text("question", trimmed)
 
 
 def split_minutes(total: int) -> tuple[int, int, int]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["Conflict", "InputError", "NotFound", "PolicyViolation"]
+__all__ = ["Conflict", "IdempotencyInProgress", "InputError", "NotFound", "PolicyViolation"]
 
 
 class InputError(ValueError):
@@ -24,12 +24,28 @@ class NotFound(LookupError):
 
 
 class Conflict(RuntimeError):
-    """The slot was just taken or an idempotency key was reused with another body (HTTP 409)."""
+    """The slot was just taken or an idempotency key was reused with another body (HTTP 409).
+
+    `code` is the error code clients see; `retry_after` (seconds), when set, tells them to come back."""
+
+    code = "conflict"
+    retry_after: int | None = None
 
     def __init__(self, field: str, message: str) -> None:
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message
+
+
+class IdempotencyInProgress(Conflict):
+    """Another request with the same Idempotency-Key and body is still being booked: retry, it is not
+    a taken slot (HTTP 409 with Retry-After)."""
+
+    code = "idempotency_in_progress"
+
+    def __init__(self, message: str, retry_after: int = 2) -> None:
+        super().__init__("Idempotency-Key", message)
+        self.retry_after = retry_after
 
 
 class PolicyViolation(RuntimeError):

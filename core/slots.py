@@ -23,11 +23,11 @@ Decisions where policy.md is silent:
   (spring-forward gap) are skipped; in a fall-back repeated hour both instants are candidates. Starts are
   whole minutes (seconds and microseconds must be zero).
 - `horizon_days` counts 24-hour days from `now`, not local calendar days.
-- Blocking: `busy`, `oof`, `unknown` and any unrecognised `showAs` block (conservative); `tentative` blocks iff
-  `tentative_is_busy`; `free` and `workingElsewhere` do not, except the mentor's timed focus holds. Cancelled
-  items and items with `end <= start` never block. An all-day item blocks only if its `showAs` blocks, even
-  when it looks like a focus hold (rule 4 is the more specific one; focus tools book timed holds).
-  `showAs` is compared case-insensitively.
+- Blocking: the mentor's focus holds always block, timed or all-day, whatever their `showAs` and whatever
+  `tentative_is_busy` says (policy.md rule 4). Otherwise `busy`, `oof`, `unknown` and any unrecognised
+  `showAs` block (conservative); `tentative` blocks iff `tentative_is_busy`; `free` and `workingElsewhere`
+  do not. Cancelled items and items with `end <= start` never block. A mentee's focus hold blocks as its
+  `showAs` says. `showAs` is compared case-insensitively.
 - Focus hold: the subject, stripped, starts with a marker, or a category equals a marker (case-insensitive).
 - Times are compared at whole-second resolution: item starts round down, item ends round up, which is exact
   for strict overlap with slots on whole minutes.
@@ -194,14 +194,17 @@ class _Blocking:
     def __call__(self, item: CalendarItem, mentor: bool) -> bool:
         if item.is_cancelled or item.end <= item.start:
             return False
+        # Checked before showAs: policy.md rule 4 makes the mentor's focus holds block whatever their
+        # showAs, all-day ones included, and whatever tentative_is_busy says.
+        if mentor and _is_focus_hold(item, self.markers):
+            return True
         show_as = item.show_as.strip().casefold()
         if show_as in _ALWAYS_BLOCKING:
             return True
         if show_as == "tentative":
             return self.tentative
-        if show_as in _NEVER_BLOCKING:
-            return mentor and not item.is_all_day and _is_focus_hold(item, self.markers)
-        return True  # an unknown showAs value: assume busy rather than double-book
+        # An unknown showAs value: assume busy rather than double-book.
+        return show_as not in _NEVER_BLOCKING
 
 
 def is_blocking(item: CalendarItem, *, policy: Policy, mentor: bool) -> bool:

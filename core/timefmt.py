@@ -6,7 +6,12 @@ from datetime import UTC, datetime
 
 from core.errors import InputError
 
-__all__ = ["iso_z", "parse_aware"]
+__all__ = ["EARLIEST", "LATEST", "iso_z", "parse_aware"]
+
+# Every time a client sends lies in this range, so that adding minutes, a horizon (62 days at most) or a
+# report period to it stays far from datetime's own limits (years 1 and 9999): no OverflowError later.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 
 
 def iso_z(moment: datetime) -> str:
@@ -25,4 +30,10 @@ def parse_aware(field: str, text: object) -> datetime:
         raise InputError(field, f"not an ISO 8601 time: {raw!r}") from exc
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise InputError(field, f"{raw!r} has no UTC offset; add Z or ±hh:mm")
-    return moment.astimezone(UTC)
+    try:
+        utc = moment.astimezone(UTC)
+    except OverflowError as exc:  # year 1 with a positive offset, year 9999 with a negative one
+        raise InputError(field, f"{raw!r} is out of range ({EARLIEST:%Y} to {LATEST:%Y})") from exc
+    if not EARLIEST <= utc < LATEST:
+        raise InputError(field, f"{raw!r} is out of range ({EARLIEST:%Y} to {LATEST:%Y})")
+    return utc

@@ -11,17 +11,31 @@ from typing import Any
 import azure.functions as func
 
 from core.errors import Conflict, InputError, NotFound, PolicyViolation
+from core.jsontext import loads_limited, nesting_depth
+from core.text import check_text
 from graph.errors import GraphAuthError, GraphError, GraphNotFound, GraphUnavailable
 
-__all__ = ["MAX_BODY_BYTES", "error_body", "json_body", "json_response", "respond"]
+__all__ = [
+    "MAX_BODY_BYTES",
+    "MAX_JSON_DEPTH",
+    "check_strings",
+    "error_body",
+    "json_body",
+    "json_response",
+    "nesting_depth",
+    "respond",
+]
 
 log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 64 * 1024
+MAX_JSON_DEPTH = 32  # the deepest body any route takes is a policy: 3 levels
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> func.HttpResponse:
+    # backslashreplace: a lone surrogate that reaches an answer (an error message quoting the input)
+    # is written as its JSON escape instead of failing to encode.
     return func.HttpResponse(
-        json.dumps(body, ensure_ascii=False),
+        json.dumps(body, ensure_ascii=False).encode("utf-8", "backslashreplace"),
         status_code=status,
         mimetype="application/json",
         headers=headers,
@@ -36,16 +50,35 @@ def error_body(code: str, message: str, field: str | None = None) -> dict[str, A
 
 
 def json_body(req: func.HttpRequest) -> dict[str, Any]:
+    """The one JSON body parser of every route: size, nesting depth and text checked before any handler
+    sees the body, so each of these is a 400 naming the field, never a 500 further in."""
     raw = req.get_body() or b""
     if len(raw) > MAX_BODY_BYTES:
         raise InputError("body", f"larger than {MAX_BODY_BYTES} bytes")
     try:
-        data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError("body", f"malformed JSON: {exc}") from exc
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError("body", f"not UTF-8: {exc}") from exc
+    data = loads_limited(text, "body", MAX_JSON_DEPTH)
     if not isinstance(data, dict):
         raise InputError("body", "expected a JSON object")
+    check_strings(data, "")
     return data
+
+
+def check_strings(value: Any, path: str) -> None:
+    """Every key and string in a parsed body: no lone surrogates (JSON's `\\ud800` escapes make them) and
+    no control characters but line breaks and tabs; `InputError` names the path, e.g. `value[0].clientState`."""
+    if isinstance(value, str):
+        check_text(path or "body", value, allow_line_breaks=True)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else key
+            check_text(path or "body", key, allow_line_breaks=False)  # the key itself, named by its parent
+            check_strings(item, where)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            check_strings(item, f"{path}[{index}]")
 
 
 def _map_error(exc: Exception) -> func.HttpResponse:
@@ -54,11 +87,12 @@ def _map_error(exc: Exception) -> func.HttpResponse:
     if isinstance(exc, NotFound):
         return json_response(error_body("not_found", exc.message, exc.field), 404)
     if isinstance(exc, Conflict):
-        body = error_body("conflict", exc.message, exc.field)
+        body = error_body(exc.code, exc.message, exc.field)
         alternatives = getattr(exc, "alternatives", None)
         if alternatives is not None:
             body["alternatives"] = alternatives
-        return json_response(body, 409)
+        retry = None if exc.retry_after is None else {"Retry-After": str(exc.retry_after)}
+        return json_response(body, 409, retry)
     if isinstance(exc, PolicyViolation):
         return json_response(error_body("policy_violation", exc.message, exc.rule), 422)
     if isinstance(exc, GraphNotFound):

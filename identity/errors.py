@@ -46,9 +46,15 @@ class Unauthorized(IdentityError):
 
 
 class Forbidden(IdentityError):
-    """A valid token without the right (HTTP 403): a missing app role, or acting for someone else."""
+    """A valid token without the right (HTTP 403): a missing app role, or acting for someone else.
+
+    `field` names the request field the caller has no right to (None: the token itself)."""
 
     status = 403
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
     @property
     def www_authenticate(self) -> str:

@@ -79,8 +79,10 @@ def auth_error_response(exc: IdentityError) -> func.HttpResponse:
         headers["WWW-Authenticate"] = exc.www_authenticate
     if isinstance(exc, IdentityUnavailable):
         headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
-    # The bearer token is what is missing, invalid or lacking a role: name its header as the field.
-    body = error_body(_CODES.get(exc.status, "identity_error"), exc.message, "Authorization")
+    # The bearer token is what is missing, invalid or lacking a role: name its header as the field,
+    # unless the refusal is about a field of the request (whose free time may be read).
+    field = getattr(exc, "field", None) or "Authorization"
+    body = error_body(_CODES.get(exc.status, "identity_error"), exc.message, field)
     return json_response(body, exc.status, headers)
 
 

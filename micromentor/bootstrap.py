@@ -6,13 +6,13 @@ Function handlers call `runtime()`; the CLI, the local host and tests install th
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 
+from core.jsontext import loads_limited
 from graph.errors import GraphAuthError
 from graph.gateway import GraphGateway
 from micromentor.settings import Settings, load_settings
@@ -54,7 +54,8 @@ class Runtime:
         if saved is not None:
             return parse_policy(saved.policy)
         if self.settings.policy_file:
-            return parse_policy(json.loads(Path(self.settings.policy_file).read_text(encoding="utf-8")))
+            text = Path(self.settings.policy_file).read_text(encoding="utf-8")
+            return parse_policy(loads_limited(text, "MICROMENTOR_POLICY_FILE"))
         return TenantPolicy()
 
     async def aclose(self) -> None:

@@ -19,7 +19,7 @@ from graph.gateway import GraphGateway
 from micromentor.bootstrap import utc_now
 from micromentor.demo import add_demo_arguments, run_demo
 from micromentor.files import read_policy_file
-from micromentor.settings import load_settings
+from micromentor.settings import is_local_emulator, load_settings
 from micromentor.tenant import emulator_settings, graph_settings_for, start_local_tenant
 from services.booking import BookingRequest, book_session, session_to_json
 from services.report import FORMATS, build_report, default_period, render
@@ -213,7 +213,7 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
             checks = check(emulator_settings(running), False)
     else:
         graph = settings.graph
-        checks = check(graph, graph is None or graph.is_entra_id)
+        checks = check(graph, graph is None or not is_local_emulator(graph))
     if args.format == "json":
         _print_json(checks_to_json(checks))
     else:

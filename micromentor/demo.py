@@ -45,6 +45,7 @@ from typing import Any
 import httpx
 
 from core.errors import Conflict, InputError, PolicyViolation
+from core.jsontext import loads_limited
 from core.metrics import Report
 from core.model import MentoringRequest, Session, Slot
 from core.timefmt import iso_z, parse_aware
@@ -820,11 +821,9 @@ def run_demo(args: argparse.Namespace) -> int:
 
     if args.tenant:
         try:
-            seed_data = json.loads(Path(args.tenant).read_text(encoding="utf-8"))
+            seed_data = loads_limited(Path(args.tenant).read_text(encoding="utf-8"), "--tenant")
         except FileNotFoundError as exc:
             raise InputError("--tenant", f"no such file: {args.tenant}") from exc
-        except json.JSONDecodeError as exc:
-            raise InputError("--tenant", f"malformed JSON: {exc}") from exc
         if not isinstance(seed_data, dict):
             raise InputError("--tenant", "expected a JSON object")
         org = DemoOrg.from_seed(seed_data)

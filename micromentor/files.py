@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from core.errors import InputError
+from core.jsontext import loads_limited
 from policies import TenantPolicy, parse_policy
 
 __all__ = ["read_policy_file"]
@@ -17,11 +17,9 @@ def read_policy_file(path: str | None) -> TenantPolicy:
     if path is None:
         return TenantPolicy()
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        data = loads_limited(Path(path).read_text(encoding="utf-8"), "--policy")
     except FileNotFoundError as exc:
         raise InputError("--policy", f"no such file: {path}") from exc
-    except json.JSONDecodeError as exc:
-        raise InputError("--policy", f"malformed JSON: {exc}") from exc
     try:
         return parse_policy(data)
     except InputError as exc:

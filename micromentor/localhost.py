@@ -265,6 +265,8 @@ class LocalHost:
                     "field": "path" if status == 404 else "method",
                 }
             }
-            return JSONResponse(body, status_code=status)
+            # A 405 names the methods the route takes (RFC 9110 requires Allow); Starlette puts it on exc.
+            headers = dict(getattr(exc, "headers", None) or {})
+            return JSONResponse(body, status_code=status, headers=headers or None)
 
         return Starlette(routes=routes, lifespan=lifespan, exception_handlers={404: not_routed, 405: not_routed})

@@ -9,8 +9,9 @@ from pathlib import Path
 
 from core.errors import InputError
 from graph.config import GraphSettings
+from micromentor.loopback import is_loopback_url
 
-__all__ = ["DEFAULT_PUBLIC_URL", "DEFAULT_STORE", "Settings", "load_settings"]
+__all__ = ["DEFAULT_PUBLIC_URL", "DEFAULT_STORE", "Settings", "is_local_emulator", "load_settings"]
 
 DEFAULT_STORE = "sqlite:///.micromentor/micromentor.db"
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:7071"
@@ -51,6 +52,11 @@ def _client_state(raw: str | None) -> str:
     return raw
 
 
+def is_local_emulator(graph: GraphSettings) -> bool:
+    """The dev-only emulator: its sign-in authority is on loopback."""
+    return is_loopback_url(graph.authority_url)
+
+
 def load_settings(env: Mapping[str, str] | None = None, *, refuse_local_defaults: bool = True) -> Settings:
     """`refuse_local_defaults=False` is for `micromentor doctor`, which reports them instead."""
     env = os.environ if env is None else env
@@ -77,9 +83,10 @@ def load_settings(env: Mapping[str, str] | None = None, *, refuse_local_defaults
         raise InputError("MICROMENTOR_MENTORS_FILE", f"no such file: {mentors_file}")
     link_secret = env.get("MICROMENTOR_LINK_SECRET") or DEV_LINK_SECRET
     notification_state = _client_state(env.get("MICROMENTOR_NOTIFICATION_STATE"))
-    if refuse_local_defaults and graph is not None and graph.is_entra_id:
+    if refuse_local_defaults and graph is not None and not is_local_emulator(graph):
         # Against a real tenant the local defaults would let anyone sign booking links or forge
-        # change notifications: refuse to start until they are set.
+        # change notifications: refuse to start until they are set. Anything but the emulator on
+        # loopback counts as real (no list of Microsoft sign-in hosts to fall out of date).
         if link_secret == DEV_LINK_SECRET or len(link_secret) < MIN_SECRET_LENGTH:
             raise InputError("MICROMENTOR_LINK_SECRET", f"set a random secret of {MIN_SECRET_LENGTH}+ characters")
         if notification_state == DEV_CLIENT_STATE:

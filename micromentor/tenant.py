@@ -5,9 +5,11 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from core.errors import InputError
+from core.jsontext import loads_limited
 from graph.config import GraphSettings
 
 __all__ = ["LOCAL_CLIENT_ID", "LOCAL_CLIENT_SECRET", "graph_settings_for", "start_local_tenant"]
@@ -35,6 +37,8 @@ def start_local_tenant(seed_path: str) -> Iterator[Any]:
     if not os.path.isfile(seed_path):
         raise InputError("--tenant", f"no such file: {seed_path}")
     try:
+        # Checked here, before the emulator parses it: a seed nested thousands deep is a usage error.
+        loads_limited(Path(seed_path).read_text(encoding="utf-8"), "--tenant")
         running = start_emulator(seed_path)
     except SeedError as exc:
         raise InputError("--tenant", str(exc)) from exc

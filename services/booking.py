@@ -5,6 +5,12 @@ grid cells are claimed atomically in the store, so two bookings of one slot cann
 (3) the session is written without an event; (4) the event is created with `transactionId` = the
 session id, so a resend returns the first event; (5) the session gets the event id. A retry with the
 same key after a crash anywhere resumes at the first unfinished step: no duplicate, no orphan.
+
+A failure after (2) but before (4) is sent frees the claim and cancels the session (`booking_failed`):
+no meeting can exist, and a retry with the same key books it afresh. From (4) on the meeting may
+exist, so the claim stays and sync settles the booking. A process that dies between (2) and (3)
+leaves a claim without a session: sync's `release_orphan_claims` frees it.
+Same-key requests in flight at once: one books, the others wait for it (services.idempotency).
 """
 
 from __future__ import annotations
@@ -12,29 +18,35 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from functools import partial
 from typing import Any, NoReturn
 
 from core.agenda import AgendaPerson, build_agenda, validate_question
-from core.errors import Conflict, InputError, PolicyViolation
-from core.model import Attendee, Session, SessionState
+from core.errors import Conflict, IdempotencyInProgress, InputError, PolicyViolation
+from core.model import Attendee, Participant, Session, SessionState
 from core.ranking import rank_slots
 from core.slots import Rejection, check_slot, find_slots
+from core.text import check_text
 from core.timefmt import iso_z
 from graph.errors import GraphRequestError
 from graph.gateway import GraphGateway
 from graph.timezones import windows_name
 from graph.values import EventDraft, EventSnapshot
 from policies import Policy, TenantPolicy
+from services.idempotency import one_request_per_key
 from services.people import resolve_people
 from services.slots import gather_attendees, session_minutes, validate_people
-from store.base import IdempotencyRecord, Store
+from store.base import IdempotencyRecord, SessionNotFound, Store
 
 __all__ = ["BookingRequest", "BookingResult", "book_session", "session_to_json", "slot_cells"]
 
+log = logging.getLogger(__name__)
+UNMADE = "booking_failed"  # state_reason of a booking that failed before Graph was asked for its meeting
 MAX_TOPIC_LENGTH = 120
 MAX_KEY_LENGTH = 200
 ALTERNATIVES = 3
@@ -184,9 +196,13 @@ def _validated(request: BookingRequest) -> BookingRequest:
     topic = request.topic.strip() if request.topic else None
     if topic is not None and len(topic) > MAX_TOPIC_LENGTH:
         raise InputError("topic", f"longer than {MAX_TOPIC_LENGTH} characters")
+    if topic is not None:
+        check_text("topic", topic)  # one line in the invitation's subject, like the question
     key = request.idempotency_key
     if key is not None and (not key.strip() or len(key) > MAX_KEY_LENGTH):
         raise InputError("Idempotency-Key", f"must be 1 to {MAX_KEY_LENGTH} characters")
+    if key is not None:
+        check_text("Idempotency-Key", key)
     return replace(
         request, mentor=mentor, mentees=mentees, topic=topic or None, question=validate_question(request.question)
     )
@@ -202,6 +218,21 @@ async def book_session(
     public_url: str,
 ) -> BookingResult:
     request = _validated(request)
+    if request.idempotency_key is None:
+        return await _book(graph, store, tenant_policy, request, now=now, public_url=public_url)
+    async with one_request_per_key(request.idempotency_key):
+        return await _book(graph, store, tenant_policy, request, now=now, public_url=public_url)
+
+
+async def _book(
+    graph: GraphGateway,
+    store: Store,
+    tenant_policy: TenantPolicy,
+    request: BookingRequest,
+    *,
+    now: datetime,
+    public_url: str,
+) -> BookingResult:
     policy = tenant_policy.effective(request.mentor)
     minutes = session_minutes(policy, request.minutes)
     if request.start <= now:
@@ -210,38 +241,92 @@ async def book_session(
 
     key = request.idempotency_key or f"auto:{uuid.uuid4().hex}"
     body_hash = _body_hash(request, minutes)
-    held = await asyncio.to_thread(store.claim_idempotency, IdempotencyRecord(key, body_hash, uuid.uuid4().hex, now))
+    candidate = uuid.uuid4().hex
+    held = await asyncio.to_thread(store.claim_idempotency, IdempotencyRecord(key, body_hash, candidate, now))
     if held.body_hash != body_hash:
         raise Conflict("Idempotency-Key", "this key was already used for a different booking")
     session_id = held.session_id
+    first = held.session_id == candidate  # only the request that made the key answers 201
 
     existing = await asyncio.to_thread(store.get_session, session_id)
     if existing is not None and existing.event_id:
         return BookingResult(existing, created=False)
 
     mentor, mentees = await gather_attendees(graph, policy, request.mentor, request.mentees, now)
-    if existing is None:
-        # A resumed booking skips this check: its own event may already be on the calendar.
-        rejections = check_slot(
-            start=request.start, minutes=minutes, mentor=mentor, mentees=mentees, policy=policy, now=now
-        )
-        if rejections:
-            _raise_for(
-                rejections,
-                _alternatives(mentor, mentees, policy, now, minutes, request.start),
-                start=request.start,
-                policy=policy,
-                zones={a.upn: a.tz for a in (mentor, *mentees)},
-            )
+    # A booking that failed before Graph was asked left nothing behind: a retry books it afresh.
+    claimed_here = existing is None or _unmade(existing)
+    if existing is None or _unmade(existing):
         try:
-            cells = slot_cells(request.start, end, policy.slot_step_minutes)
-            await asyncio.to_thread(store.claim_slot, request.mentor, cells, session_id)
-        except Conflict as exc:
-            raise SlotTaken(
-                "the slot was just booked by someone else",
-                _alternatives(mentor, mentees, policy, now, minutes, request.start),
-            ) from exc
-        people = await resolve_people(graph, (request.mentor, *request.mentees))
+            people = await resolve_people(graph, (request.mentor, *request.mentees))
+            existing = await _check_and_claim(
+                store, request, policy, mentor, mentees, session_id, people, minutes=minutes, end=end, now=now
+            )
+        except SlotTaken:
+            # Another request with this key (on another host) may be booking it: its own meeting
+            # makes the slot look taken.
+            answer = None if first else await _answer_retry(store, session_id)
+            if answer is None:
+                raise
+            return answer
+    elif existing.state == SessionState.CANCELLED:
+        # (A resumed booking skips the slot check: its own event may already be on the calendar.)
+        # Booked and later cancelled is answered above; this one never got its meeting.
+        raise Conflict("start", f"this booking was not made ({existing.state_reason}); book another slot")
+
+    try:
+        draft = _event_draft(existing, mentor, mentees, session_id, public_url)
+    except Exception:
+        if claimed_here:
+            # Nothing was sent to Graph yet, so no meeting can exist: the slot goes back.
+            await _release_unmade(store, existing.mentor, session_id, now)
+        raise
+    event = await _create_event(graph, store, existing, draft)
+    if not event.join_url:
+        await _refuse_without_teams(graph, store, existing, event.id, now)
+
+    def attach(s: Session) -> Session:
+        return replace(s, event_id=event.id, join_url=event.join_url, updated_at=now)
+
+    # From here on a meeting exists: a failure keeps the claim, and sync attaches the meeting later.
+    booked = await asyncio.to_thread(store.update_session, session_id, attach)
+    return BookingResult(booked, created=first)
+
+
+async def _check_and_claim(
+    store: Store,
+    request: BookingRequest,
+    policy: Policy,
+    mentor: Attendee,
+    mentees: tuple[Attendee, ...],
+    session_id: str,
+    people: tuple[Participant, ...],
+    *,
+    minutes: int,
+    end: datetime,
+    now: datetime,
+) -> Session:
+    """Check the slot against every rule, claim its cells and write the session (no event yet). Any
+    failure after the claim frees it again: no step so far has reached Graph."""
+    rejections = check_slot(
+        start=request.start, minutes=minutes, mentor=mentor, mentees=mentees, policy=policy, now=now
+    )
+    if rejections:
+        _raise_for(
+            rejections,
+            _alternatives(mentor, mentees, policy, now, minutes, request.start),
+            start=request.start,
+            policy=policy,
+            zones={a.upn: a.tz for a in (mentor, *mentees)},
+        )
+    try:
+        cells = slot_cells(request.start, end, policy.slot_step_minutes)
+        await asyncio.to_thread(store.claim_slot, request.mentor, cells, session_id, now)
+    except Conflict as exc:
+        raise SlotTaken(
+            "the slot was just booked by someone else",
+            _alternatives(mentor, mentees, policy, now, minutes, request.start),
+        ) from exc
+    try:
         draft_session = Session(
             id=session_id,
             mentor=request.mentor,
@@ -255,50 +340,87 @@ async def book_session(
             transaction_id=session_id,
             people=people,
         )
-        existing = await asyncio.to_thread(store.add_session, draft_session)
-        lost = await _race_lost(store, existing, policy, mentor.tz)
-        if lost is not None:
-            await _give_way(store, existing, now)
-            if lost == "busy":
-                raise SlotTaken(
-                    "another booking of this mentor is being made right next to this slot",
-                    _alternatives(mentor, mentees, policy, now, minutes, request.start),
-                )
-            raise PolicyViolation(lost, f"{request.mentor} reached this cap while the booking was being made")
-    elif existing.state == SessionState.CANCELLED:
-        # Booked and later cancelled is answered above; this one never got its meeting.
-        raise Conflict("start", f"this booking was not made ({existing.state_reason}); book another slot")
+        written = await asyncio.to_thread(store.add_session, draft_session)
+        if _unmade(written):
+            written = await asyncio.to_thread(store.update_session, session_id, partial(_reopen, now=now))
+        lost = await _race_lost(store, written, policy, mentor.tz)
+    except Exception:
+        await _release_unmade(store, request.mentor, session_id, now)
+        raise
+    if lost is not None:
+        await _give_way(store, written, now)
+        if lost == "busy":
+            raise SlotTaken(
+                "another booking of this mentor is being made right next to this slot",
+                _alternatives(mentor, mentees, policy, now, minutes, request.start),
+            )
+        raise PolicyViolation(lost, f"{request.mentor} reached this cap while the booking was being made")
+    return written
 
+
+def _unmade(session: Session) -> bool:
+    return session.state == SessionState.CANCELLED and session.state_reason == UNMADE
+
+
+def _reopen(session: Session, *, now: datetime) -> Session:
+    if not _unmade(session):
+        return session
+    return replace(session, state=SessionState.SCHEDULED, state_reason=None, updated_at=now)
+
+
+async def _release_unmade(store: Store, mentor: str, session_id: str, now: datetime) -> None:
+    """A booking that failed before any request to create its meeting: free its slot and cancel its
+    session if one was written. Best effort: what fails here, sync's clean-up frees later."""
+
+    def cancel(s: Session) -> Session:
+        if s.state == SessionState.CANCELLED:
+            return s
+        return replace(s, state=SessionState.CANCELLED, state_reason=UNMADE, updated_at=now)
+
+    try:
+        await asyncio.to_thread(store.release_slot, mentor, session_id)
+        await asyncio.to_thread(store.update_session, session_id, cancel)
+    except SessionNotFound:
+        pass
+    except Exception:
+        log.exception("booking %s: could not free its slot; sync will", session_id)
+
+
+async def _answer_retry(store: Store, session_id: str) -> BookingResult | None:
+    """A same-key retry that found the slot taken: by its own booking when that booking's session
+    exists (then its result, or "in progress"); None when the slot is really someone else's."""
+    session = await asyncio.to_thread(store.get_session, session_id)
+    if session is not None and session.event_id:
+        return BookingResult(session, created=False)
+    if session is not None and session.state != SessionState.CANCELLED:
+        raise IdempotencyInProgress("a request with this key is still being booked; retry shortly")
+    return None
+
+
+def _event_draft(
+    session: Session, mentor: Attendee, mentees: Sequence[Attendee], session_id: str, public_url: str
+) -> EventDraft:
     agenda = build_agenda(
-        question=existing.question,
-        topic=existing.topic,
-        start=existing.start,
-        end=existing.end,
+        question=session.question,
+        topic=session.topic,
+        start=session.start,
+        end=session.end,
         mentor=AgendaPerson(mentor.upn, mentor.upn, mentor.tz),
         mentees=[AgendaPerson(m.upn, m.upn, m.tz) for m in mentees],
         session_url=f"{public_url.rstrip('/')}/api/sessions/{session_id}",
     )
-    draft = EventDraft(
+    return EventDraft(
         subject=agenda.subject,
         body_html=agenda.body_html,
-        start=existing.start,
-        end=existing.end,
+        start=session.start,
+        end=session.end,
         time_zone=windows_name(mentor.tz),
         attendees=tuple((m.upn, m.upn) for m in mentees),
-        transaction_id=existing.transaction_id or session_id,
+        transaction_id=session.transaction_id or session_id,
         categories=agenda.categories,
         reminder_minutes=agenda.reminder_minutes,
         allow_new_time_proposals=agenda.allow_new_time_proposals,
     )
-    event = await _create_event(graph, store, existing, draft)
-    if not event.join_url:
-        await _refuse_without_teams(graph, store, existing, event.id, now)
-
-    def attach(s: Session) -> Session:
-        return replace(s, event_id=event.id, join_url=event.join_url, updated_at=now)
-
-    booked = await asyncio.to_thread(store.update_session, session_id, attach)
-    return BookingResult(booked, created=True)
 
 
 async def _create_event(graph: GraphGateway, store: Store, session: Session, draft: EventDraft) -> EventSnapshot:

@@ -26,7 +26,6 @@ import asyncio
 import hashlib
 import json
 import threading
-import unicodedata
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -38,6 +37,7 @@ from core.agenda import validate_question
 from core.errors import Conflict, InputError, NotFound, PolicyViolation
 from core.model import MentoringRequest, Session, SessionState, Slot
 from core.slots import find_slots
+from core.text import check_text
 from core.timefmt import iso_z
 from graph.errors import GraphRequestError
 from graph.gateway import GraphGateway
@@ -200,7 +200,7 @@ def parse_request_body(
 
 
 def _validated(data: RequestInput, policy: TenantPolicy) -> RequestInput:
-    mentee = data.mentee.strip().lower()
+    mentee = check_text("mentee", data.mentee.strip().lower())
     if not mentee:
         raise InputError("mentee", "required")
     skill = " ".join(data.skill.split())
@@ -208,8 +208,7 @@ def _validated(data: RequestInput, policy: TenantPolicy) -> RequestInput:
         raise InputError("skill", "required")
     if len(skill) > MAX_SKILL_LENGTH:
         raise InputError("skill", f"longer than {MAX_SKILL_LENGTH} characters")
-    if any(unicodedata.category(ch) == "Cc" for ch in skill):
-        raise InputError("skill", "must not contain control characters")
+    check_text("skill", skill)
     sessions = 1 if data.sessions is None else data.sessions
     if isinstance(sessions, bool) or not 1 <= sessions <= MAX_SESSIONS:
         raise InputError("sessions", f"must be between 1 and {MAX_SESSIONS}, got {sessions}")
@@ -217,7 +216,7 @@ def _validated(data: RequestInput, policy: TenantPolicy) -> RequestInput:
         raise InputError("mentors", f"at most {MAX_NAMED_MENTORS} mentors")
     mentors: list[str] = []
     for i, raw in enumerate(data.mentors):
-        upn = raw.strip().lower()
+        upn = check_text(f"mentors[{i}]", raw.strip().lower())
         if not upn:
             raise InputError(f"mentors[{i}]", "must not be empty")
         if upn == mentee:
@@ -234,6 +233,8 @@ def _validated(data: RequestInput, policy: TenantPolicy) -> RequestInput:
     key = data.idempotency_key
     if key is not None and (not key.strip() or len(key) > MAX_KEY_LENGTH):
         raise InputError("Idempotency-Key", f"must be 1 to {MAX_KEY_LENGTH} characters")
+    if key is not None:
+        check_text("Idempotency-Key", key)
     return replace(
         data,
         mentee=mentee,

@@ -12,6 +12,7 @@ from core.errors import InputError, NotFound
 from core.model import Attendee, Slot
 from core.ranking import rank_slots
 from core.slots import SlotSearch, cap_window, find_slots
+from core.text import check_text
 from core.timefmt import iso_z
 from graph.gateway import GraphGateway
 from policies import Policy, TenantPolicy
@@ -39,10 +40,10 @@ class SlotAnswer:
 
 def validate_people(mentor: str, mentees: Sequence[str]) -> tuple[str, tuple[str, ...]]:
     """Trimmed, lower-cased (addresses are case-insensitive) and checked for the mistakes people make."""
-    mentor = mentor.strip().lower()
+    mentor = check_text("mentor", mentor.strip().lower())
     if not mentor:
         raise InputError("mentor", "a mentor is required")
-    cleaned = tuple(m.strip().lower() for m in mentees)
+    cleaned = tuple(check_text("mentee", m.strip().lower()) for m in mentees)
     if not cleaned or any(not m for m in cleaned):
         raise InputError("mentee", "at least one mentee is required")
     if len(cleaned) > MAX_MENTEES:

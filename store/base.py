@@ -42,14 +42,24 @@ class Store(Protocol):
     def claim_idempotency(self, record: IdempotencyRecord) -> IdempotencyRecord:
         """Store `record` unless its key exists; return whichever record holds the key now."""
 
-    def claim_slot(self, mentor: str, cells: Sequence[datetime], session_id: str) -> None:
-        """Atomically hold every cell for `session_id`; all or nothing.
+    def claim_slot(
+        self, mentor: str, cells: Sequence[datetime], session_id: str, claimed_at: datetime | None = None
+    ) -> None:
+        """Atomically hold every cell for `session_id`; all or nothing. `claimed_at` (default: now) is
+        kept with the claim for `release_orphan_claims`.
 
         Raises `core.errors.Conflict` if any cell is held by another session. Cells already held
         by the same session are fine (a retried booking re-claims its own cells)."""
 
     def release_slot(self, mentor: str, session_id: str) -> None:
         """Free every cell `session_id` holds for `mentor` (cancel, move)."""
+
+    def release_orphan_claims(self, *, claimed_before: datetime, cells_from: datetime) -> int:
+        """Free the claims made before `claimed_before`, on cells at or after `cells_from`, whose session
+        was never written or is cancelled; returns how many cells were freed.
+
+        The safety net for a booking that died between claiming its slot and writing its session (no
+        session row, so nothing else would ever free the slot). Claims of live sessions are kept."""
 
     # --- sessions -------------------------------------------------------------------------
     def add_session(self, session: Session) -> Session:

@@ -17,7 +17,7 @@ import threading
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -107,6 +107,9 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
         """ALTER TABLE sessions ADD COLUMN "people" TEXT NOT NULL DEFAULT '[]'""",
         'ALTER TABLE sessions ADD COLUMN "online_meeting_id" TEXT',
     ),
+    # When a claim was made, so that claims a failed booking left behind can be found and freed;
+    # NULL on claims made before this migration (treated as old).
+    ('ALTER TABLE slot_claims ADD COLUMN "claimed_at" TEXT',),
 )
 
 SCHEMA_VERSION = len(_MIGRATIONS)
@@ -276,10 +279,13 @@ class SqliteStore:
             created_at=from_utc_iso(row["created_at"]),
         )
 
-    def claim_slot(self, mentor: str, cells: Sequence[datetime], session_id: str) -> None:
+    def claim_slot(
+        self, mentor: str, cells: Sequence[datetime], session_id: str, claimed_at: datetime | None = None
+    ) -> None:
         keys = cell_keys(cells)
         if not keys:
             return
+        when = to_utc_iso(claimed_at or datetime.now(UTC), "claimed_at")
         marks = ", ".join("?" for _ in keys)
         with self._transaction() as conn:
             held = conn.execute(
@@ -291,14 +297,28 @@ class SqliteStore:
                 # Raising inside the transaction rolls it back: nothing of this claim is kept.
                 raise Conflict("slot", f"{mentor} is already booked at {taken[0]} by another session")
             conn.executemany(
-                'INSERT INTO slot_claims ("mentor", "cell", "session_id") VALUES (?, ?, ?) '
+                'INSERT INTO slot_claims ("mentor", "cell", "session_id", "claimed_at") VALUES (?, ?, ?, ?) '
                 'ON CONFLICT ("mentor", "cell") DO NOTHING',
-                [(mentor, key, session_id) for key in keys],
+                [(mentor, key, session_id, when) for key in keys],
             )
 
     def release_slot(self, mentor: str, session_id: str) -> None:
         with self._transaction() as conn:
             conn.execute('DELETE FROM slot_claims WHERE "mentor" = ? AND "session_id" = ?', (mentor, session_id))
+
+    def release_orphan_claims(self, *, claimed_before: datetime, cells_from: datetime) -> int:
+        with self._transaction() as conn:
+            done = conn.execute(
+                'DELETE FROM slot_claims WHERE "cell" >= :cells_from '
+                'AND ("claimed_at" IS NULL OR "claimed_at" < :claimed_before) '
+                'AND "session_id" NOT IN (SELECT "id" FROM sessions WHERE "state" != :cancelled)',
+                {
+                    "cells_from": to_utc_iso(cells_from, "cells_from"),
+                    "claimed_before": to_utc_iso(claimed_before, "claimed_before"),
+                    "cancelled": SessionState.CANCELLED.value,
+                },
+            )
+            return int(done.rowcount)
 
     # --- sessions -------------------------------------------------------------------------
     def add_session(self, session: Session) -> Session:

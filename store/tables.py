@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
 
@@ -228,10 +228,13 @@ class TableStore:
             created_at=from_utc_iso(str(stored["created_at"])),
         )
 
-    def claim_slot(self, mentor: str, cells: Sequence[datetime], session_id: str) -> None:
+    def claim_slot(
+        self, mentor: str, cells: Sequence[datetime], session_id: str, claimed_at: datetime | None = None
+    ) -> None:
         keys = cell_keys(cells)
         if not keys:
             return
+        when = to_utc_iso(claimed_at or datetime.now(UTC), "claimed_at")
         if len(keys) > _MAX_TRANSACTION_OPS:
             raise InputError("cells", f"at most {_MAX_TRANSACTION_OPS} cells in one claim, got {len(keys)}")
         partition = escape_key(mentor)
@@ -249,7 +252,7 @@ class TableStore:
                 raise Conflict("slot", f"{mentor} is already booked at {taken[0]} by another session")
             operations: list[Operation] = []
             for key in keys:
-                entity = {"PartitionKey": partition, "RowKey": key, "session_id": session_id}
+                entity = {"PartitionKey": partition, "RowKey": key, "session_id": session_id, "claimed_at": when}
                 if key in held:
                     # Ours already; rewriting it under its ETag makes the claim fail if it is
                     # released meanwhile, so the whole set is checked at one instant.
@@ -278,6 +281,39 @@ class TableStore:
             except HttpResponseError as exc:
                 if exc.status_code not in _RACE_STATUSES:
                     raise
+
+    def release_orphan_claims(self, *, claimed_before: datetime, cells_from: datetime) -> int:
+        before = to_utc_iso(claimed_before, "claimed_before")
+        # Only cells still to come can block a booking; past ones are left as the record they are.
+        candidates = [
+            entity
+            for entity in self._claims.query_entities("RowKey ge @lo", parameters={"lo": cell_keys([cells_from])[0]})
+            # A claim without claimed_at predates the field: old.
+            if str(entity.get("claimed_at") or "") < before
+        ]
+        alive: dict[str, bool] = {}
+        freed = 0
+        for entity in candidates:
+            session_id = str(entity.get("session_id"))
+            if session_id not in alive:
+                owner = self.get_session(session_id)
+                alive[session_id] = owner is not None and owner.state != SessionState.CANCELLED
+            if alive[session_id]:
+                continue
+            try:
+                # Under the ETag: a cell claimed again meanwhile is left alone.
+                self._claims.delete_entity(
+                    str(entity["PartitionKey"]),
+                    str(entity["RowKey"]),
+                    etag=_etag(entity),
+                    match_condition=MatchConditions.IfNotModified,
+                )
+            except HttpResponseError as exc:
+                if exc.status_code not in _RACE_STATUSES:
+                    raise
+                continue
+            freed += 1
+        return freed
 
     # --- sessions -------------------------------------------------------------------------
     @staticmethod

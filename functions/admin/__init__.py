@@ -18,6 +18,7 @@ from functions.requests import mentors_file
 from identity import ADMIN_ROLE, Caller
 from identity.functions import respond_as_caller
 from micromentor.bootstrap import Runtime, runtime
+from micromentor.settings import is_local_emulator
 from services.doctor import DoctorInput, checks_to_json, run_doctor
 from services.policy_admin import (
     parse_if_match,
@@ -64,16 +65,17 @@ async def tenant_policy_history(req: func.HttpRequest) -> func.HttpResponse:
 async def metrics_report(req: func.HttpRequest) -> func.HttpResponse:
     async def handle(caller: Caller) -> func.HttpResponse:
         rt = runtime()
-        fmt = (req.params.get("format") or "json").strip().lower()
+        fmt = req.params.get("format", "json").strip().lower()
         if fmt not in FORMATS:
             raise InputError("format", f"one of {', '.join(FORMATS)}")
         default_from, default_to = default_period(rt.clock())
         raw_from, raw_to = req.params.get("from"), req.params.get("to")
-        period_from = parse_aware("from", raw_from) if raw_from else None
-        period_to = parse_aware("to", raw_to) if raw_to else default_to
+        # Present but empty is an invalid time (400), not an absent one.
+        period_from = parse_aware("from", raw_from) if raw_from is not None else None
+        period_to = parse_aware("to", raw_to) if raw_to is not None else default_to
         if period_from is None:
             # Only `to` given: the same twelve-week span, ending there.
-            period_from = default_from if not raw_to else period_to - (default_to - default_from)
+            period_from = default_from if raw_to is None else period_to - (default_to - default_from)
         report = await build_report(
             rt.store,
             rt.tenant_policy(),
@@ -99,7 +101,7 @@ def _doctor_input(rt: Runtime, mentors: tuple[str, ...]) -> DoctorInput:
         settings=rt.settings,
         open_store=lambda: rt.store,
         now=rt.clock(),
-        real_tenant=graph is None or graph.is_entra_id,
+        real_tenant=graph is None or not is_local_emulator(graph),
         mentors=mentors,
         mentors_file=mentors_file(rt),
         queues=queues,

@@ -92,6 +92,9 @@ async def cancel(req: func.HttpRequest) -> func.HttpResponse:
     async def handle(caller: Caller) -> func.HttpResponse:
         rt = runtime()
         body = json_body(req) if req.get_body() else {}
+        unknown = set(body) - {"comment"}
+        if unknown:
+            raise InputError(sorted(unknown)[0], "unknown field")
         comment = _text(body, "comment", required=False)
         session = await get_session(rt.store, req.route_params.get("id", ""))
         require_participant(caller, [session.mentor, *session.mentees])

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import azure.functions as func
 
 from core.errors import InputError
 from core.timefmt import parse_aware
 from functions.http import json_response
-from identity import Caller
+from identity import Caller, Forbidden
 from identity.functions import respond_as_caller
-from micromentor.bootstrap import runtime
-from services.slots import SlotQuery, search_slots, slots_to_json
+from micromentor.bootstrap import Runtime, runtime
+from micromentor.loopback import is_loopback_url
+from services.slots import SlotQuery, search_slots, slots_to_json, validate_people
 
 bp = func.Blueprint()  # type: ignore[no-untyped-call]
 
@@ -19,7 +22,7 @@ DEFAULT_LIMIT = 5
 
 def _int_param(req: func.HttpRequest, name: str) -> int | None:
     raw = req.params.get(name)
-    if raw is None or raw == "":
+    if raw is None:
         return None
     try:
         return int(raw)
@@ -35,16 +38,31 @@ def _mentees(req: func.HttpRequest) -> tuple[str, ...]:
     return tuple(m for value in values for m in value.split(",") if m.strip())
 
 
+def _now(req: func.HttpRequest, rt: Runtime) -> datetime:
+    """`now` moves the clock for tests and demos against the emulator; against a real tenant the clock
+    is the server's (a client-chosen `now` would search outside the real booking window)."""
+    raw = req.params.get("now")
+    if raw is None:
+        return rt.clock()
+    graph = rt.settings.graph
+    if graph is None or not is_loopback_url(graph.graph_url):
+        raise InputError("now", "only accepted against the local Graph emulator")
+    return parse_aware("now", raw)
+
+
 @bp.route(route="slots", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
 async def slots(req: func.HttpRequest) -> func.HttpResponse:
     async def handle(caller: Caller) -> func.HttpResponse:
         rt = runtime()
-        now = parse_aware("now", req.params["now"]) if req.params.get("now") else rt.clock()
+        mentor, mentees = validate_people(req.params.get("mentor", ""), _mentees(req))
+        if not (caller.is_admin or caller.upn in {mentor, *mentees}):
+            # Shared free time is personal: only the people searched for (or an admin) may read it.
+            raise Forbidden("only the mentor, a listed mentee or an admin may search these people", field="mentor")
         limit = _int_param(req, "limit")
         query = SlotQuery(
-            mentor=req.params.get("mentor", ""),
-            mentees=_mentees(req),
-            now=now,
+            mentor=mentor,
+            mentees=mentees,
+            now=_now(req, rt),
             minutes=_int_param(req, "minutes"),
             limit=DEFAULT_LIMIT if limit is None else limit,
         )

@@ -13,6 +13,7 @@ import logging
 import azure.functions as func
 
 from micromentor.bootstrap import runtime
+from services.claims import release_orphan_claims
 from services.sync import find_sync_work, sync_organizer
 from telemetry import SESSIONS_DECIDED, record_sync_lag
 
@@ -24,10 +25,12 @@ SYNC_QUEUE = "sync-work"
 @bp.timer_trigger(arg_name="timer", schedule="0 */5 * * * *", run_on_startup=False, use_monitor=True)
 @bp.queue_output(arg_name="work", queue_name=SYNC_QUEUE, connection="AzureWebJobsStorage")
 async def plan_sync(timer: func.TimerRequest, work: func.Out[list[str]]) -> None:
-    organizers = await asyncio.to_thread(find_sync_work, runtime().store)
-    queued = runtime().clock().isoformat()
+    rt = runtime()
+    freed = await asyncio.to_thread(release_orphan_claims, rt.store, rt.clock())
+    organizers = await asyncio.to_thread(find_sync_work, rt.store)
+    queued = rt.clock().isoformat()
     work.set([json.dumps({"organizer": organizer, "queued": queued}) for organizer in organizers])
-    log.info("plan_sync: queued %d organizers", len(organizers))
+    log.info("plan_sync: queued %d organizers, freed %d orphan slot claims", len(organizers), freed)
 
 
 @bp.queue_trigger(arg_name="message", queue_name=SYNC_QUEUE, connection="AzureWebJobsStorage")

@@ -65,3 +65,34 @@ def test_bad_settings_name_themselves(env: dict[str, str], field: str) -> None:
     with pytest.raises(InputError) as bad:
         load_settings({**REAL_TENANT, "MICROMENTOR_AUTHORITY": "https://127.0.0.1:1/t", **env})
     assert bad.value.field == field
+
+
+@pytest.mark.parametrize(
+    "authority",
+    [
+        None,
+        "https://login.microsoftonline.com/contoso.example",
+        "https://login.microsoft.com/contoso.example",
+        "https://login.chinacloudapi.cn/contoso.example",
+        "https://login.microsoftonline.us/contoso.example",
+        "https://login.partner.microsoftonline.cn/contoso.example",
+        "https://sts.contoso.example/adfs",
+        "https://127.0.0.1.nip.io/tenant",
+        "https://localhost.evil.example/tenant",
+    ],
+)
+def test_every_authority_but_loopback_needs_its_own_secrets(authority: str | None) -> None:
+    env = dict(REAL_TENANT) if authority is None else {**REAL_TENANT, "MICROMENTOR_AUTHORITY": authority}
+    with pytest.raises(InputError) as missing:
+        load_settings(env)
+    assert missing.value.field == "MICROMENTOR_LINK_SECRET"
+    with pytest.raises(InputError) as state:
+        load_settings({**env, "MICROMENTOR_LINK_SECRET": "x" * 40})
+    assert state.value.field == "MICROMENTOR_NOTIFICATION_STATE"
+
+
+@pytest.mark.parametrize(
+    "authority", ["https://127.0.0.1:9999/t", "https://127.8.9.10:1/t", "https://[::1]:9999/t", "https://localhost:1/t"]
+)
+def test_the_emulator_on_loopback_keeps_the_local_defaults(authority: str) -> None:
+    assert load_settings({**REAL_TENANT, "MICROMENTOR_AUTHORITY": authority}).link_secret == "change-me"

@@ -183,13 +183,16 @@ def cases(draw: st.DrawFn) -> Case:
 def blocks(item: CalendarItem, policy: Policy, mentor: bool) -> bool:
     if item.is_cancelled or item.end <= item.start:
         return False
-    show = item.show_as.lower()
+    # policy.md rule 4: the mentor's focus holds block whatever their showAs (all-day ones too) and
+    # whatever tentative_is_busy says; a mentee's block as their showAs says.
+    markers = [m.strip().lower() for m in policy.focus_markers if m.strip()]
+    subject = item.subject.strip().lower()
+    focus = any(subject.startswith(m) for m in markers) or any(c.strip().lower() in markers for c in item.categories)
+    if mentor and focus:
+        return True
+    show = item.show_as.strip().lower()
     if show in ("free", "workingelsewhere"):
-        if not mentor or item.is_all_day:
-            return False
-        markers = [m.lower() for m in policy.focus_markers]
-        subject = item.subject.strip().lower()
-        return any(subject.startswith(m) for m in markers) or any(c.lower() in markers for c in item.categories)
+        return False
     if show == "tentative":
         return policy.tentative_is_busy
     return True

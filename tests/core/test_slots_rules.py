@@ -253,9 +253,11 @@ def test_all_day_events_block_only_if_their_show_as_blocks() -> None:
     assert clock(search(mentees=[busy_day])) == []
     assert clock(search(mentees=[oof_day])) == []
     assert clock(search(mentees=[free_day])) == FREE_MONDAY
-    # Decision: an all-day "Focus" item shown as free does not block the mentor (rule 4 wins).
+    # policy.md rule 4: an all-day "Focus time" on the mentor's calendar is a focus day, whatever its showAs.
     focus_day = person("mentor@x", [event(*day, "free", "Focus day", all_day=True)])
-    assert clock(search(focus_day)) == FREE_MONDAY
+    assert clock(search(focus_day)) == []
+    # The same day on a mentee's calendar blocks as its showAs (free) says.
+    assert clock(search(mentees=[person("mentee@x", [event(*day, "free", "Focus day", all_day=True)])])) == FREE_MONDAY
 
 
 def test_an_event_crossing_midnight_blocks_the_next_morning() -> None:
@@ -533,3 +535,32 @@ def test_reasons_are_ranked_by_how_many_candidates_each_rule_removed() -> None:
 
 def test_reasons_are_empty_when_there_are_slots() -> None:
     assert search().reasons == ()
+
+
+_SHOW_AS = ("busy", "oof", "tentative", "free", "workingElsewhere", "unknown", "Tentative")
+_MARKED = {"none": ("Planning", ()), "subject": ("Deep work: API", ()), "category": ("Writing", ("Focus",))}
+
+
+@pytest.mark.parametrize("show_as", _SHOW_AS)
+@pytest.mark.parametrize("tentative_is_busy", [True, False])
+@pytest.mark.parametrize("all_day", [True, False])
+@pytest.mark.parametrize("marked", sorted(_MARKED))
+@pytest.mark.parametrize("owner", ["mentor", "mentee"])
+def test_blocking_over_the_show_as_tentative_all_day_and_marker_matrix(
+    show_as: str, tentative_is_busy: bool, all_day: bool, marked: str, owner: str
+) -> None:
+    # policy.md: busy/oof block; tentative iff tentative_is_busy; free/workingElsewhere never; rule 4:
+    # the mentor's focus holds block whatever their showAs and tentative_is_busy, all-day ones included.
+    subject, categories = _MARKED[marked]
+    span = (at(MON, 0), at(TUE, 0)) if all_day else (at(MON, 10), at(MON, 11))
+    item = event(*span, show_as, subject, categories, all_day=all_day)
+    folded = show_as.casefold()
+    by_show_as = folded not in ("free", "workingelsewhere") and (folded != "tentative" or tentative_is_busy)
+    blocks = by_show_as or (owner == "mentor" and marked != "none")
+    rules = policy(tentative_is_busy=tentative_is_busy)
+    if owner == "mentor":
+        result = search(person("mentor@x", [item]), rules=rules)
+    else:
+        result = search(mentees=[person("mentee@x", [item])], rules=rules)
+    free = clock(result) == FREE_MONDAY
+    assert free is not blocks

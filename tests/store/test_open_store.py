@@ -12,7 +12,7 @@ import pytest
 from core.errors import Conflict, InputError
 from core.model import Session
 from store import open_store
-from store.sqlite import SCHEMA_VERSION, SqliteStore
+from store.sqlite import _MIGRATIONS, SCHEMA_VERSION, SqliteStore
 from store.tables import TableStore, escape_key
 
 WHEN = datetime(2024, 5, 6, 9, 0, tzinfo=UTC)
@@ -129,16 +129,14 @@ def test_escape_key_removes_forbidden_characters_and_stays_injective() -> None:
 def test_sqlite_file_uses_wal_and_records_its_schema_version(tmp_path: Path) -> None:
     path = tmp_path / "store.db"
     opened = SqliteStore(path)
-    assert opened.schema_version() == SCHEMA_VERSION == 2
+    assert opened.schema_version() == SCHEMA_VERSION == 3
     opened.close()
     with sqlite3.connect(path) as raw:
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert raw.execute("SELECT version FROM schema_version").fetchall() == [(1,), (2,)]
+        assert raw.execute("SELECT version FROM schema_version").fetchall() == [(1,), (2,), (3,)]
 
 
 def test_a_version_1_database_gains_people_and_meeting_ids(tmp_path: Path) -> None:
-    from store.sqlite import _MIGRATIONS
-
     path = tmp_path / "v1.db"
     with sqlite3.connect(path) as raw:
         for statement in _MIGRATIONS[0]:
@@ -153,7 +151,7 @@ def test_a_version_1_database_gains_people_and_meeting_ids(tmp_path: Path) -> No
     opened = SqliteStore(path)
     old = opened.get_session("s1")
     assert old is not None and old.people == () and old.online_meeting_id is None
-    assert opened.schema_version() == 2
+    assert opened.schema_version() == SCHEMA_VERSION
     opened.close()
 
 
@@ -168,6 +166,20 @@ def test_sqlite_reopen_keeps_data_and_does_not_migrate_twice(tmp_path: Path) -> 
         assert again.schema_version() == SCHEMA_VERSION
     with sqlite3.connect(path) as raw:
         assert raw.execute("SELECT COUNT(*) FROM schema_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_sqlite_upgrades_a_version_1_file_and_frees_its_orphan_claims(tmp_path: Path) -> None:
+    path = tmp_path / "store.db"
+    with sqlite3.connect(path) as raw:
+        raw.execute('CREATE TABLE schema_version ("version" INTEGER NOT NULL)')
+        for statement in _MIGRATIONS[0]:
+            raw.execute(statement)
+        raw.execute("INSERT INTO schema_version VALUES (1)")
+        raw.execute("INSERT INTO slot_claims VALUES ('ann@contoso.com', '2030-01-01T09:00:00.000000+00:00', 'gone')")
+    with SqliteStore(path) as upgraded:
+        assert upgraded.schema_version() == SCHEMA_VERSION
+        when = datetime(2030, 1, 1, tzinfo=UTC)
+        assert upgraded.release_orphan_claims(claimed_before=when, cells_from=when) == 1
 
 
 def test_sqlite_refuses_a_newer_schema(tmp_path: Path) -> None:

@@ -359,6 +359,28 @@ def test_release_slot_frees_only_that_sessions_cells(store: Store) -> None:
     store.release_slot(ann, "nobody")  # releasing nothing is fine
 
 
+def test_release_orphan_claims_frees_only_old_claims_without_a_live_session(store: Store) -> None:
+    ann = "ann@contoso.com"
+    early, late = at(8), at(8, 30)
+    store.claim_slot(ann, [at(9), at(9, 15)], "never-written", claimed_at=early)  # the booking died
+    store.claim_slot(ann, [at(10)], "too-recent", claimed_at=late)  # may still be writing its session
+    store.add_session(session("live", start=at(11)))
+    store.claim_slot(ann, [at(11)], "live", claimed_at=early)
+    store.add_session(session("dropped", start=at(12), state=SessionState.CANCELLED))
+    store.claim_slot(ann, [at(12)], "dropped", claimed_at=early)
+    store.claim_slot(ann, [at(7)], "past", claimed_at=early)  # before cells_from: left alone
+
+    freed = store.release_orphan_claims(claimed_before=at(8, 15), cells_from=at(7, 30))
+
+    assert freed == 3  # 09:00, 09:15 and 12:00
+    store.claim_slot(ann, [at(9), at(9, 15), at(12)], "next")
+    for cell, holder in ((at(10), "too-recent"), (at(11), "live"), (at(7), "past")):
+        with pytest.raises(Conflict):
+            store.claim_slot(ann, [cell], "next")
+        store.claim_slot(ann, [cell], holder)
+    assert store.release_orphan_claims(claimed_before=at(8, 15), cells_from=at(7, 30)) == 0
+
+
 # --- idempotency keys ------------------------------------------------------------------------------
 
 
