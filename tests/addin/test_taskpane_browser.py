@@ -74,7 +74,7 @@ def test_taskpane_lists_times_in_the_viewers_zone_and_books_one(
     errors = console_errors(page)
     page.goto(f"{live_api.url}/addin/taskpane.html")
 
-    page.wait_for_function("document.getElementById('account').textContent.includes('ravi@')", timeout=WAIT_MS)
+    page.locator("#account", has_text="ravi@").wait_for(timeout=WAIT_MS)  # no eval(): the page's CSP forbids it
     assert page.text_content("#account") == f"Signed in as {RAVI}"
     assert page.input_value("#mentor") == MAYA  # the sender of the message being read
     msal = page.evaluate("window.__msal")
@@ -139,7 +139,7 @@ def test_taskpane_falls_back_to_office_sso_and_shows_the_apis_error(live_api: Li
     )
     page = context.new_page()
     page.goto(f"{live_api.url}/addin/taskpane.html?mentor=ghost%40contoso.example")
-    page.wait_for_function("document.getElementById('account').textContent.includes('ravi@')", timeout=WAIT_MS)
+    page.locator("#account", has_text="ravi@").wait_for(timeout=WAIT_MS)  # no eval(): the page's CSP forbids it
     assert page.evaluate("window.__officeSso") >= 1 and page.evaluate("window.__msal.config") is None
     assert page.input_value("#mentor") == "ghost@contoso.example"  # from the URL, as a booking link sends it
     page.click("#find")
@@ -163,7 +163,7 @@ def test_taskpane_outside_outlook_signs_in_with_a_popup_after_a_click(live_api: 
     config = page.evaluate("window.__msal.config")
     assert config["auth"]["redirectUri"] == f"{live_api.url}/addin/auth-redirect.html"
     page.click("#sign-in")
-    page.wait_for_function("document.getElementById('account').textContent.includes('ravi@')", timeout=WAIT_MS)
+    page.locator("#account", has_text="ravi@").wait_for(timeout=WAIT_MS)  # no eval(): the page's CSP forbids it
     assert page.evaluate("window.__msal.popups") == 1 and not page.is_disabled("#find")
 
 
