@@ -262,9 +262,9 @@ async def _book(
                 store, request, policy, mentor, mentees, session_id, people, minutes=minutes, end=end, now=now
             )
         except SlotTaken:
-            # Another request with this key (on another host) may be booking it: its own meeting
-            # makes the slot look taken.
-            answer = None if first else await _answer_retry(store, session_id)
+            # Another request with this key (a retry on another host, or the first request when this
+            # is the retry) may be booking it: its meeting makes the slot look taken.
+            answer = await _answer_retry(store, session_id, created=first)
             if answer is None:
                 raise
             return answer
@@ -386,12 +386,12 @@ async def _release_unmade(store: Store, mentor: str, session_id: str, now: datet
         log.exception("booking %s: could not free its slot; sync will", session_id)
 
 
-async def _answer_retry(store: Store, session_id: str) -> BookingResult | None:
-    """A same-key retry that found the slot taken: by its own booking when that booking's session
-    exists (then its result, or "in progress"); None when the slot is really someone else's."""
+async def _answer_retry(store: Store, session_id: str, *, created: bool) -> BookingResult | None:
+    """A booking that found the slot taken: taken by a request with the same key when this key's
+    session exists (then its result, or "in progress"); None when the slot is really someone else's."""
     session = await asyncio.to_thread(store.get_session, session_id)
     if session is not None and session.event_id:
-        return BookingResult(session, created=False)
+        return BookingResult(session, created=created)
     if session is not None and session.state != SessionState.CANCELLED:
         raise IdempotencyInProgress("a request with this key is still being booked; retry shortly")
     return None
