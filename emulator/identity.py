@@ -128,6 +128,7 @@ class Identity:
         seconds = self.lifetime() if lifetime is None else lifetime
         body = {"iss": self.issuer, "tid": self.tenant_id, "iat": now, "nbf": now, "exp": now + seconds,
                 "ver": "2.0", "uti": _b64(uuid.uuid4().bytes), **claims}
+        body = {name: value for name, value in body.items() if value is not None}  # None: leave the claim out
         token = jwt.encode(body, self._key, algorithm="RS256", headers={"kid": self.kid, "typ": "JWT"})
         return token, seconds
 
@@ -140,7 +141,8 @@ class Identity:
 
     def user_token(self, user: Mapping[str, Any], audience: str, roles: list[str] | None, scopes: list[str] | None,
                    lifetime: int | None = None, client_id: str = "micromentor-local",
-                   tenant_id: str | None = None) -> tuple[str, int]:
+                   tenant_id: str | None = None,
+                   extra_claims: Mapping[str, Any] | None = None) -> tuple[str, int]:
         claims: dict[str, Any] = {
             "aud": audience, "oid": user["id"], "sub": user["id"], "upn": user["upn"],
             "preferred_username": user["upn"], "name": user["name"], "azp": client_id, "appid": client_id,
@@ -150,6 +152,8 @@ class Identity:
             claims["roles"] = list(roles)
         if tenant_id:
             claims["tid"] = tenant_id
+        # Hostile shapes for tests (another oid beside someone's e-mail; no oid): None drops a claim.
+        claims.update(extra_claims or {})
         return self.sign(claims, lifetime)
 
     # ---- checking --------------------------------------------------------------------------------------

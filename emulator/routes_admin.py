@@ -140,9 +140,13 @@ def token(ctx: Context, request: Request, params: dict[str, str]) -> Response:
     lifetime = body.get("expiresInSeconds")
     if lifetime is not None and (isinstance(lifetime, bool) or not isinstance(lifetime, int)):
         raise GraphError(400, "BadRequest", "expiresInSeconds: expected an integer")
+    extra = body.get("claims")
+    if extra is not None and not isinstance(extra, dict):
+        raise GraphError(400, "BadRequest", "claims: expected an object (a null value removes that claim)")
     access, seconds = ctx.identity.user_token(
         who, str(body.get("audience") or "api://micromentor"), roles, scopes, lifetime,
         tenant_id=body.get("tenantId") if isinstance(body.get("tenantId"), str) else None,
+        extra_claims=extra,
     )
     return json_response({"access_token": access, "token_type": "Bearer", "expires_in": seconds})
 

@@ -11,7 +11,9 @@ from identity.errors import Forbidden, Unauthorized
 __all__ = ["ADMIN_ROLE", "Caller", "caller_from_claims", "require_participant", "require_role"]
 
 ADMIN_ROLE = "Mentoring.Admin"
-# v2 user tokens carry `preferred_username`; v1 tokens `upn` or `unique_name`; guests sometimes only `email`.
+# For display, defaults and audit lines only: who the caller *is* is (`tid`, `oid`). A name claim is never
+# identity: `email` in particular is not verified for every account ("nOAuth": a token carrying someone
+# else's e-mail). v2 user tokens carry `preferred_username`; v1 `upn`/`unique_name`; guests maybe `email`.
 _NAME_CLAIMS = ("upn", "preferred_username", "unique_name", "email")
 
 
@@ -19,7 +21,8 @@ _NAME_CLAIMS = ("upn", "preferred_username", "unique_name", "email")
 class Caller:
     """The signed-in user (or app, for an app-only token) behind one request.
 
-    `upn` is lower-cased (UPNs compare case-insensitively) and empty for an app-only token.
+    Identity is the pair (`tenant_id`, `oid`): decisions compare `oid` with directory object ids.
+    `upn` is lower-cased, empty for an app-only token, and for display only (defaults, audit lines).
     `token` is the raw bearer token, kept for on-behalf-of calls; it never appears in `repr`."""
 
     oid: str
@@ -51,9 +54,13 @@ def _strings(value: Any) -> frozenset[str]:
 
 
 def caller_from_claims(claims: Mapping[str, Any], token: str) -> Caller:
-    oid = claims.get("oid") or claims.get("sub")
-    if not isinstance(oid, str) or not oid:
-        raise Unauthorized("the token names no object id (oid)")
+    # No fallback to `sub`: it is pairwise per app, not the directory object id the sessions store.
+    oid = claims.get("oid")
+    if not isinstance(oid, str) or not oid.strip():
+        raise Unauthorized("the bearer token names no object id (oid): it identifies nobody in the directory")
+    tid = claims.get("tid")
+    if not isinstance(tid, str) or not tid.strip():
+        raise Unauthorized("the bearer token names no tenant (tid)")
     upn = next((v for k in _NAME_CLAIMS if isinstance(v := claims.get(k), str) and v.strip()), "")
     name = claims.get("name")
     scp = claims.get("scp")
@@ -61,7 +68,7 @@ def caller_from_claims(claims: Mapping[str, Any], token: str) -> Caller:
         oid=oid,
         upn=upn.strip().lower(),
         name=name if isinstance(name, str) and name else upn or oid,
-        tenant_id=str(claims.get("tid", "")),
+        tenant_id=tid,
         roles=_strings(claims.get("roles")),
         scopes=frozenset(scp.split()) if isinstance(scp, str) else frozenset(),
         token=token,
@@ -75,8 +82,9 @@ def require_role(caller: Caller, role: str) -> Caller:
     return caller
 
 
-def require_participant(caller: Caller, people: Iterable[str]) -> Caller:
-    """The caller, if they are one of `people` (the mentor or a mentee) or an admin; else `Forbidden`."""
-    if caller.is_admin or caller.upn in {p.strip().lower() for p in people}:
+def require_participant(caller: Caller, object_ids: Iterable[str | None]) -> Caller:
+    """The caller, if their `oid` is one of `object_ids` (the mentor's and mentees' directory object ids)
+    or they are an admin; else `Forbidden`. Names are never compared: a token may carry anyone's e-mail."""
+    if caller.is_admin or caller.oid.lower() in {i.lower() for i in object_ids if i}:
         return caller
     raise Forbidden("only the mentor, a mentee or an admin may do this")

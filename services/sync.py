@@ -98,8 +98,11 @@ async def _apply_calendar_changes(
 ) -> SyncResult:
     result = SyncResult(organizer)
     by_event = {s.event_id: s for s in sessions if s.event_id}
-    saved = await asyncio.to_thread(store.get_checkpoint, _checkpoint_name(organizer))
-    state = json.loads(saved) if saved else None
+    # Read with its version: two workers on one organizer (a duplicate queue message, a message back
+    # after its visibility timeout) must not overwrite each other's delta link, so the write below is a
+    # compare-and-set against this read (an ETag on Table Storage).
+    saved = await asyncio.to_thread(store.read_checkpoint, _checkpoint_name(organizer))
+    state = json.loads(saved.value) if saved and saved.value else None
     if state and datetime.fromisoformat(state["to"]) < now + DELTA_RENEW_MARGIN:
         state = None  # the window no longer covers the horizon: start a fresh round
     if state and not str(state["link"]).startswith(graph.settings.graph_url.rstrip("/") + "/"):
@@ -144,7 +147,14 @@ async def _apply_calendar_changes(
         if after.state == SessionState.CANCELLED or after.start != before.start:
             await asyncio.to_thread(store.release_slot, before.mentor, before.id)
     checkpoint = {"link": page.delta_link, "from": window_from.isoformat(), "to": window_to.isoformat()}
-    await asyncio.to_thread(store.set_checkpoint, _checkpoint_name(organizer), json.dumps(checkpoint))
+    written = await asyncio.to_thread(
+        store.replace_checkpoint, _checkpoint_name(organizer), json.dumps(checkpoint), saved
+    )
+    if not written:
+        # Another worker finished a round on this organizer since our read: its link stands. The session
+        # changes above went through `update_session` (optimistic concurrency) and set the same values the
+        # other worker set; the next round goes on from the winner's link.
+        log.info("delta checkpoint of %s moved during this sync: keeping the other worker's", organizer)
     return result
 
 

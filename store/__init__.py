@@ -16,9 +16,9 @@ from __future__ import annotations
 import re
 
 from core.errors import InputError
-from store.base import IdempotencyRecord, PolicyVersion, SessionNotFound, Store
+from store.base import Checkpoint, IdempotencyRecord, PolicyVersion, SessionNotFound, Store
 
-__all__ = ["IdempotencyRecord", "PolicyVersion", "SessionNotFound", "Store", "open_store"]
+__all__ = ["Checkpoint", "IdempotencyRecord", "PolicyVersion", "SessionNotFound", "Store", "open_store"]
 
 _SQLITE = "sqlite:///"
 _TABLES = "tables:"

@@ -14,7 +14,15 @@ from typing import Any, Protocol
 
 from core.model import MentoringRequest, Session, SessionState
 
-__all__ = ["IdempotencyRecord", "PolicyVersion", "SessionNotFound", "Store"]
+__all__ = ["Checkpoint", "IdempotencyRecord", "PolicyVersion", "SessionNotFound", "Store"]
+
+
+@dataclass(frozen=True, slots=True)
+class Checkpoint:
+    """A checkpoint's value and its version (an ETag for Table Storage): what a compare-and-set expects."""
+
+    value: str
+    version: str
 
 
 class SessionNotFound(LookupError):
@@ -106,4 +114,12 @@ class Store(Protocol):
     # --- sync checkpoints (delta links, subscription ids, …) ------------------------------
     def get_checkpoint(self, name: str) -> str | None: ...
 
-    def set_checkpoint(self, name: str, value: str) -> None: ...
+    def set_checkpoint(self, name: str, value: str) -> None:
+        """Last writer wins: for values that only one writer owns (or where any recent one will do)."""
+
+    def read_checkpoint(self, name: str) -> Checkpoint | None:
+        """The checkpoint with its version, for `replace_checkpoint`."""
+
+    def replace_checkpoint(self, name: str, value: str, expected: Checkpoint | None) -> bool:
+        """Write `value` only if the checkpoint is still `expected` (None: only if there is none yet);
+        False, writing nothing, when another writer changed it meanwhile (their value stands)."""

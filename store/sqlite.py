@@ -39,7 +39,7 @@ from store._codec import (
     to_utc_iso,
 )
 from store._retry import MAX_ATTEMPTS, pause
-from store.base import IdempotencyRecord, PolicyVersion, SessionNotFound
+from store.base import Checkpoint, IdempotencyRecord, PolicyVersion, SessionNotFound
 
 __all__ = ["SCHEMA_VERSION", "SqliteStore"]
 
@@ -467,3 +467,23 @@ class SqliteStore:
                 'ON CONFLICT ("name") DO UPDATE SET "value" = excluded."value"',
                 (name, value),
             )
+
+    def read_checkpoint(self, name: str) -> Checkpoint | None:
+        value = self.get_checkpoint(name)
+        # The value is its own version: checkpoints that need compare-and-set (delta links) never
+        # repeat a value, so comparing values is comparing versions, and no migration is needed.
+        return None if value is None else Checkpoint(value, value)
+
+    def replace_checkpoint(self, name: str, value: str, expected: Checkpoint | None) -> bool:
+        with self._transaction() as conn:
+            if expected is None:
+                cursor = conn.execute(
+                    'INSERT INTO checkpoints ("name", "value") VALUES (?, ?) ON CONFLICT ("name") DO NOTHING',
+                    (name, value),
+                )
+            else:
+                cursor = conn.execute(
+                    'UPDATE checkpoints SET "value" = ? WHERE "name" = ? AND "value" = ?',
+                    (value, name, expected.version),
+                )
+            return cursor.rowcount == 1

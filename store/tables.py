@@ -28,7 +28,8 @@ Tables (all named `<prefix><name>`, created if absent) and their keys:
 ``policy`` — one partition ("policy"): a ``counter`` row (``latest``) and one ``v<0000000001>`` row per
   version. A save bumps the counter under its ETag and creates the version row in one transaction,
   so concurrent saves each get their own number and no number is skipped.
-``checkpoints`` — PartitionKey = name, RowKey = "": upserted (replace).
+``checkpoints`` — PartitionKey = name, RowKey = "": upserted (replace), or for a compare-and-set
+  created (insert fails if present) / replaced under the ETag read with it.
 
 Keys are escaped: ``% / \\ # ?`` (forbidden in keys), ``|`` (our separator) and control characters
 become ``%XX``. Values are the same flat records as the SQLite backend (`store._codec`): datetimes are
@@ -78,7 +79,7 @@ from store._codec import (
     to_utc_iso,
 )
 from store._retry import MAX_ATTEMPTS, pause
-from store.base import IdempotencyRecord, PolicyVersion, SessionNotFound
+from store.base import Checkpoint, IdempotencyRecord, PolicyVersion, SessionNotFound
 
 __all__ = ["DEFAULT_TABLE_PREFIX", "TABLE_NAMES", "TableStore", "escape_key"]
 
@@ -496,3 +497,22 @@ class TableStore:
         self._checkpoints.upsert_entity(
             {"PartitionKey": escape_key(name), "RowKey": "", "value": value}, mode=UpdateMode.REPLACE
         )
+
+    def read_checkpoint(self, name: str) -> Checkpoint | None:
+        entity = self._get(self._checkpoints, escape_key(name), "")
+        return None if entity is None else Checkpoint(str(entity["value"]), _etag(entity))
+
+    def replace_checkpoint(self, name: str, value: str, expected: Checkpoint | None) -> bool:
+        entity = {"PartitionKey": escape_key(name), "RowKey": "", "value": value}
+        try:
+            if expected is None:
+                self._checkpoints.create_entity(entity)
+            else:
+                self._checkpoints.update_entity(entity, **_replace_if_unchanged(expected.version))
+        except (ResourceExistsError, ResourceNotFoundError):
+            return False
+        except HttpResponseError as exc:
+            if exc.status_code in _RACE_STATUSES:
+                return False
+            raise
+        return True

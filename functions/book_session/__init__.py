@@ -7,12 +7,15 @@ from typing import Any
 import azure.functions as func
 
 from core.errors import Conflict, InputError, PolicyViolation
+from core.model import Session
 from core.timefmt import parse_aware
 from functions.http import json_body, json_response
+from graph.gateway import GraphGateway
 from identity import Caller, require_participant
 from identity.functions import respond_as_caller
 from micromentor.bootstrap import runtime
 from services.booking import BookingRequest, book_session, session_to_json
+from services.people import object_ids
 from services.sessions import cancel_session, get_session
 from telemetry import BOOKINGS, CONFLICTS
 
@@ -57,12 +60,18 @@ def booking_request(body: dict[str, Any], key: str | None) -> BookingRequest:
     )
 
 
+async def _session_ids(graph: GraphGateway, session: Session) -> frozenset[str]:
+    """The object ids of a session's mentor and mentees: stored at booking, looked up for older ones."""
+    return await object_ids(graph, [session.mentor, *session.mentees], session.people)
+
+
 @bp.route(route="sessions", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)
 async def create_session(req: func.HttpRequest) -> func.HttpResponse:
     async def handle(caller: Caller) -> func.HttpResponse:
         rt = runtime()
         request = booking_request(json_body(req), req.headers.get("Idempotency-Key"))
-        require_participant(caller, [request.mentor, *request.mentees])
+        # By object id: the request names people by UPN, the caller is their token's oid.
+        require_participant(caller, await object_ids(rt.graph, [request.mentor, *request.mentees]))
         try:
             result = await book_session(
                 rt.graph, rt.store, rt.tenant_policy(), request, now=rt.clock(), public_url=rt.settings.public_url
@@ -80,8 +89,9 @@ async def create_session(req: func.HttpRequest) -> func.HttpResponse:
 @bp.route(route="sessions/{id}", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
 async def read_session(req: func.HttpRequest) -> func.HttpResponse:
     async def handle(caller: Caller) -> func.HttpResponse:
-        session = await get_session(runtime().store, req.route_params.get("id", ""))
-        require_participant(caller, [session.mentor, *session.mentees])
+        rt = runtime()
+        session = await get_session(rt.store, req.route_params.get("id", ""))
+        require_participant(caller, await _session_ids(rt.graph, session))
         return json_response(session_to_json(session))
 
     return await respond_as_caller(req, handle)
@@ -97,7 +107,7 @@ async def cancel(req: func.HttpRequest) -> func.HttpResponse:
             raise InputError(sorted(unknown)[0], "unknown field")
         comment = _text(body, "comment", required=False)
         session = await get_session(rt.store, req.route_params.get("id", ""))
-        require_participant(caller, [session.mentor, *session.mentees])
+        require_participant(caller, await _session_ids(rt.graph, session))
         cancelled = await cancel_session(rt.graph, rt.store, session.id, comment, now=rt.clock())
         return json_response(session_to_json(cancelled))
 

@@ -30,6 +30,7 @@ from services.links import (
     mentor_availability,
     read_link,
 )
+from services.people import object_ids
 
 __all__ = ["DEFAULT_TTL_HOURS", "bp"]
 
@@ -110,7 +111,7 @@ async def create_link(req: func.HttpRequest) -> func.HttpResponse:
         now = rt.clock()
         secret = _secret(rt)
         token = make_link(mentor, secret=secret, now=now, ttl=ttl, mentee=mentee)  # validates the names
-        if not (caller.is_admin or caller.upn == mentor):
+        if not (caller.is_admin or caller.oid.lower() in await object_ids(rt.graph, [mentor])):
             raise Forbidden("only the mentor or an admin may make this mentor's booking links")
         for field, person in (("mentor", mentor), ("mentee", mentee)):
             try:

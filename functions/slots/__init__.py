@@ -13,6 +13,7 @@ from identity import Caller, Forbidden
 from identity.functions import respond_as_caller
 from micromentor.bootstrap import Runtime, runtime
 from micromentor.loopback import is_loopback_url
+from services.people import object_ids
 from services.slots import SlotQuery, search_slots, slots_to_json, validate_people
 
 bp = func.Blueprint()  # type: ignore[no-untyped-call]
@@ -55,14 +56,15 @@ async def slots(req: func.HttpRequest) -> func.HttpResponse:
     async def handle(caller: Caller) -> func.HttpResponse:
         rt = runtime()
         mentor, mentees = validate_people(req.params.get("mentor", ""), _mentees(req))
-        if not (caller.is_admin or caller.upn in {mentor, *mentees}):
+        now = _now(req, rt)  # before the access check: that asks the directory, `now` is refused locally
+        if not (caller.is_admin or caller.oid.lower() in await object_ids(rt.graph, [mentor, *mentees])):
             # Shared free time is personal: only the people searched for (or an admin) may read it.
             raise Forbidden("only the mentor, a listed mentee or an admin may search these people", field="mentor")
         limit = _int_param(req, "limit")
         query = SlotQuery(
             mentor=mentor,
             mentees=mentees,
-            now=_now(req, rt),
+            now=now,
             minutes=_int_param(req, "minutes"),
             limit=DEFAULT_LIMIT if limit is None else limit,
         )

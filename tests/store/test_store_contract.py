@@ -470,6 +470,33 @@ def test_checkpoints_overwrite(store: Store) -> None:
     assert store.get_checkpoint("delta:bo") is None
 
 
+def test_checkpoint_compare_and_set_refuses_a_stale_version(store: Store) -> None:
+    name = "delta:cas"
+    assert store.read_checkpoint(name) is None
+    assert store.replace_checkpoint(name, "link-1", None)
+    assert not store.replace_checkpoint(name, "link-x", None)  # created meanwhile: not ours to overwrite
+    first = store.read_checkpoint(name)
+    assert first is not None and first.value == "link-1"
+    # Two workers read link-1; the first to write wins, the second writes nothing.
+    assert store.replace_checkpoint(name, "link-2a", first)
+    assert not store.replace_checkpoint(name, "link-2b", first)
+    assert store.get_checkpoint(name) == "link-2a"
+    second = store.read_checkpoint(name)
+    assert second is not None and store.replace_checkpoint(name, "link-3", second)
+    assert store.get_checkpoint(name) == "link-3"
+
+
+def test_concurrent_checkpoint_writers_from_one_version_leave_one_winner(
+    store: Store, concurrently: Callable[..., list[Any]]
+) -> None:
+    store.set_checkpoint("delta:race", "link-0")
+    seen = store.read_checkpoint("delta:race")
+    outcomes = concurrently(8, lambda i: store.replace_checkpoint("delta:race", f"link-{i + 1}", seen))
+    assert sum(1 for o in outcomes if o is True) == 1
+    winner = next(i for i, o in enumerate(outcomes) if o is True)
+    assert store.get_checkpoint("delta:race") == f"link-{winner + 1}"
+
+
 # --- requests --------------------------------------------------------------------------------------
 
 
