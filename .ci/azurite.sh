@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Install (project-local) and start Azurite's Table and Queue services on loopback, in memory.
+# Install (project-local) and start Azurite's Table, Queue and Blob services on loopback, in memory.
 #
 # Usage:
 #   source .ci/azurite.sh            # start (or reuse) and export the variables into this shell
@@ -8,11 +8,12 @@
 #   .ci/azurite.sh status            # which ports answer
 #
 # Exports AZURE_STORAGE_CONNECTION_STRING (the app's setting) and MICROMENTOR_TEST_TABLES (turns on the
-# Table Storage variant of tests/store). Ports: AZURITE_TABLE_PORT (10002), AZURITE_QUEUE_PORT (10001).
+# Table Storage variant of tests/store). Ports: AZURITE_TABLE_PORT (10002), AZURITE_QUEUE_PORT (10001),
+# AZURITE_BLOB_PORT (10000; blobs hold the timer singleton's leases, as AzureWebJobsStorage does on Azure).
 # Idempotent: a port that already answers is reused, not restarted. Progress goes to stderr.
 #
 # Azurite is installed with npm into .ci/node (never globally); data lives only in memory, so a restart
-# starts empty. Logs: .azurite/table.log, .azurite/queue.log.
+# starts empty. Logs: .azurite/table.log, .azurite/queue.log, .azurite/blob.log.
 
 _mm_azurite_root() {
     local here
@@ -37,7 +38,8 @@ _mm_azurite_install() {
     local node_dir="$1"
     # The install folder is a build artefact: keep it out of git without touching the project's .gitignore.
     if [[ -d "$node_dir" && ! -f "$node_dir/.gitignore" ]]; then printf '*\n' >"$node_dir/.gitignore"; fi
-    if [[ -x "$node_dir/node_modules/.bin/azurite-table" && -x "$node_dir/node_modules/.bin/azurite-queue" ]]; then
+    if [[ -x "$node_dir/node_modules/.bin/azurite-table" && -x "$node_dir/node_modules/.bin/azurite-queue" &&
+        -x "$node_dir/node_modules/.bin/azurite-blob" ]]; then
         return 0
     fi
     if ! command -v npm >/dev/null 2>&1; then
@@ -51,7 +53,7 @@ _mm_azurite_install() {
 }
 
 _mm_azurite_start_one() {
-    # $1 service (table|queue), $2 port, $3 bin dir, $4 state dir
+    # $1 service (table|queue|blob), $2 port, $3 bin dir, $4 state dir
     local service="$1" port="$2" bin="$3" state="$4" pid
     _MM_AZURITE_STARTED_PID=""
     if _mm_azurite_port_open "$port"; then
@@ -90,9 +92,9 @@ _mm_azurite_wait() {
 
 _mm_azurite_connection_string() {
     # The well-known development account (public, documented by Microsoft; not a secret).
-    printf 'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=%s;TableEndpoint=http://127.0.0.1:%s/devstoreaccount1;QueueEndpoint=http://127.0.0.1:%s/devstoreaccount1;' \
+    printf 'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=%s;TableEndpoint=http://127.0.0.1:%s/devstoreaccount1;QueueEndpoint=http://127.0.0.1:%s/devstoreaccount1;BlobEndpoint=http://127.0.0.1:%s/devstoreaccount1;' \
         'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==' \
-        "$1" "$2"
+        "$1" "$2" "$3"
 }
 
 _mm_azurite_stop() {
@@ -109,12 +111,13 @@ _mm_azurite_stop() {
 }
 
 _mm_azurite_main() {
-    local root node_dir state table_port queue_port wait_s conn
+    local root node_dir state table_port queue_port blob_port wait_s conn
     root="$(_mm_azurite_root)"
     node_dir="$root/.ci/node"
     state="$root/.azurite"
     table_port="${AZURITE_TABLE_PORT:-10002}"
     queue_port="${AZURITE_QUEUE_PORT:-10001}"
+    blob_port="${AZURITE_BLOB_PORT:-10000}"
     wait_s="${AZURITE_WAIT_SECONDS:-30}"
     mkdir -p "$state"
 
@@ -125,7 +128,7 @@ _mm_azurite_main() {
         ;;
     status)
         local p
-        for p in "$table_port" "$queue_port"; do
+        for p in "$table_port" "$queue_port" "$blob_port"; do
             if _mm_azurite_port_open "$p"; then _mm_azurite_log "127.0.0.1:$p answers"; else _mm_azurite_log "127.0.0.1:$p closed"; fi
         done
         return 0
@@ -140,8 +143,12 @@ _mm_azurite_main() {
     if [[ "${1:-start}" == start ]]; then
         _mm_azurite_install "$node_dir" || return 1
         local service port
-        for service in table queue; do
-            if [[ $service == table ]]; then port="$table_port"; else port="$queue_port"; fi
+        for service in table queue blob; do
+            case $service in
+            table) port="$table_port" ;;
+            queue) port="$queue_port" ;;
+            blob) port="$blob_port" ;;
+            esac
             _mm_azurite_start_one "$service" "$port" "$node_dir/node_modules/.bin" "$state" || return 1
             if ! _mm_azurite_wait "$port" "$wait_s" "$_MM_AZURITE_STARTED_PID"; then
                 _mm_azurite_log "$service service did not answer within ${wait_s}s; see $state/$service.log:"
@@ -151,7 +158,7 @@ _mm_azurite_main() {
         done
     fi
 
-    conn="$(_mm_azurite_connection_string "$table_port" "$queue_port")"
+    conn="$(_mm_azurite_connection_string "$table_port" "$queue_port" "$blob_port")"
     export AZURE_STORAGE_CONNECTION_STRING="$conn"
     export MICROMENTOR_TEST_TABLES="$conn"
     printf "export AZURE_STORAGE_CONNECTION_STRING='%s'\n" "$conn"

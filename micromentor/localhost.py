@@ -14,7 +14,7 @@ import inspect
 import logging
 import re
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -27,6 +27,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from micromentor.singleton import TimerSingleton
 from store.queues import MAX_DEQUEUE_COUNT, InProcessQueues, Queues, Received
 
 __all__ = ["LocalHost", "RegisteredFunction"]
@@ -114,9 +115,22 @@ def _as_bytes(value: Any) -> bytes:
 
 
 class LocalHost:
-    def __init__(self, app: func.FunctionApp, *, route_prefix: str = "api", queues: Queues | None = None) -> None:
+    def __init__(
+        self,
+        app: func.FunctionApp,
+        *,
+        route_prefix: str = "api",
+        queues: Queues | None = None,
+        timer_lock: TimerSingleton | None = None,
+        schedules: Mapping[str, str] | None = None,
+    ) -> None:
+        """`timer_lock` makes each timer occurrence run on one host of several (a blob lease, as on
+        Azure); without it every host runs every occurrence. `schedules` overrides a timer's NCRONTAB
+        by function name (tests and benches that cannot wait five minutes)."""
         self.functions = _discover(app)
         self.queues: Queues = queues or InProcessQueues()
+        self.timer_lock = timer_lock
+        self.schedules = dict(schedules or {})
         self.route_prefix = route_prefix
         self.loop: asyncio.AbstractEventLoop | None = None
 
@@ -197,11 +211,20 @@ class LocalHost:
     async def _timer_loop(self, timer: RegisteredFunction) -> None:
         if timer.trigger.get("runOnStartup"):
             await self._tick(timer)
-        schedule = croniter(str(timer.trigger["schedule"]), datetime.now(UTC), second_at_beginning=True)
+        expression = self.schedules.get(timer.name, str(timer.trigger["schedule"]))
+        schedule = croniter(expression, datetime.now(UTC), second_at_beginning=True)
         while True:
             due: datetime = schedule.get_next(datetime)
             await asyncio.sleep(max(0.0, (due - datetime.now(UTC)).total_seconds()))
-            await self._tick(timer)
+            if self.timer_lock is None:
+                await self._tick(timer)
+            else:
+                # One host per occurrence: the occurrence's time names the lease, so every host asks
+                # for the same one whatever its clock drift within the schedule's period.
+                try:
+                    await self.timer_lock.run_once(timer.name, due, lambda: self._tick(timer))
+                except Exception:  # storage unreachable: skip this occurrence, keep the schedule
+                    log.exception("timer %s: could not take the occurrence's lease", timer.name)
 
     async def _tick(self, timer: RegisteredFunction) -> None:
         try:

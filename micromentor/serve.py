@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import signal
 import sys
 from collections.abc import Iterator
@@ -19,6 +20,7 @@ from graph.config import GraphSettings
 from micromentor.bootstrap import Runtime, configure
 from micromentor.localhost import LocalHost, runs
 from micromentor.settings import DEFAULT_PUBLIC_URL, Settings, load_settings
+from micromentor.singleton import TimerSingleton, has_blob_endpoint
 from micromentor.tenant import emulator_settings, start_local_tenant
 from store.queues import AzureQueues
 
@@ -81,6 +83,17 @@ def _log_runs_on_stderr() -> None:
     runs.propagate = False
 
 
+SCHEDULES_SETTING = "MICROMENTOR_TIMER_SCHEDULES"
+
+
+def _schedules() -> dict[str, str]:
+    """`MICROMENTOR_TIMER_SCHEDULES=plan_sync=*/2 * * * * *;other=…`: timer schedules for local runs
+    (multi-host tests and benches cannot wait five minutes); Azure reads the decorators' schedules."""
+    raw = os.environ.get(SCHEDULES_SETTING, "")
+    pairs = (item.split("=", 1) for item in raw.split(";") if "=" in item)
+    return {name.strip(): cron.strip() for name, cron in pairs if name.strip() and cron.strip()}
+
+
 def serve(*, port: int, seed: str | None, store_url: str) -> int:
     import function_app
 
@@ -89,7 +102,13 @@ def serve(*, port: int, seed: str | None, store_url: str) -> int:
         settings = replace(load_settings(), graph=graph_settings, store_url=store_url)
         configure(Runtime(settings))
         queues = AzureQueues(settings.queue_connection) if settings.queue_connection else None
-        app = LocalHost(function_app.app, queues=queues).asgi()
+        # Hosts sharing a storage account run each timer occurrence once, as the Functions host does.
+        lock = (
+            TimerSingleton(settings.queue_connection)
+            if settings.queue_connection and has_blob_endpoint(settings.queue_connection)
+            else None
+        )
+        app = LocalHost(function_app.app, queues=queues, timer_lock=lock, schedules=_schedules()).asgi()
         config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
         server = _Server(config)
         try:

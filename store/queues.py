@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -17,6 +18,9 @@ from azure.storage.queue import BinaryBase64DecodePolicy, BinaryBase64EncodePoli
 __all__ = ["MAX_DEQUEUE_COUNT", "AzureQueues", "InProcessQueues", "Queues", "Received"]
 
 MAX_DEQUEUE_COUNT = 5  # host.json extensions.queues.maxDequeueCount
+# How long a received message stays hidden: if its host dies, the message comes back after this (a
+# host's crash is not an error the runtime sees). `MICROMENTOR_QUEUE_VISIBILITY_SECONDS` shortens it
+# for the multi-host tests, which kill a host and wait for its messages.
 VISIBILITY_SECONDS = 30  # host.json extensions.queues.visibilityTimeout
 
 
@@ -76,8 +80,12 @@ class InProcessQueues:
 class AzureQueues:
     """Azure Storage queues, base64 messages as the Functions host reads and writes them."""
 
-    def __init__(self, connection_string: str) -> None:
+    def __init__(self, connection_string: str, *, visibility_seconds: int | None = None) -> None:
         self._connection = connection_string
+        env = os.environ.get("MICROMENTOR_QUEUE_VISIBILITY_SECONDS", "")
+        self.visibility_seconds = visibility_seconds or (
+            int(env) if env.isdigit() and int(env) > 0 else VISIBILITY_SECONDS
+        )
         self._clients: dict[str, QueueClient] = {}
 
     def _client(self, name: str) -> QueueClient:
@@ -97,7 +105,9 @@ class AzureQueues:
         await asyncio.to_thread(self._client(name).send_message, body)
 
     async def receive(self, name: str, wait: float) -> Received | None:
-        message = await asyncio.to_thread(self._client(name).receive_message, visibility_timeout=VISIBILITY_SECONDS)
+        message = await asyncio.to_thread(
+            self._client(name).receive_message, visibility_timeout=self.visibility_seconds
+        )
         if message is None:
             await asyncio.sleep(wait)
             return None
