@@ -158,7 +158,10 @@ async def _apply_calendar_changes(
     return result
 
 
-async def _save(store: Store, target: Session) -> None:
+async def _save(store: Store, target: Session, *, unless_decided_since: Session | None = None) -> bool:
+    """Write `target`'s sync fields; True when written. With `unless_decided_since`, nothing is written
+    (False) if the session's decision moved since that read: another worker (a duplicate message, one
+    back after a visibility timeout) decided it first, and its decision is the one counted."""
     fields = (
         "state",
         "state_reason",
@@ -171,12 +174,24 @@ async def _save(store: Store, target: Session) -> None:
         "online_meeting_id",
     )
 
+    written = False
+
     def apply(current: Session) -> Session:
+        nonlocal written  # update_session may call this again after a lost race: the last call counts
+        written = False
         if current.state == SessionState.CANCELLED:
             return current  # cancelled is final
+        if unless_decided_since is not None and _decision(current) != _decision(unless_decided_since):
+            return current
+        written = True
         return replace(current, **{name: getattr(target, name) for name in fields})
 
     await asyncio.to_thread(store.update_session, target.id, apply)
+    return written
+
+
+def _decision(session: Session) -> tuple[SessionState, tuple[str, ...], str | None]:
+    return session.state, session.missing, session.state_reason
 
 
 async def _apply_attendance(
@@ -284,13 +299,11 @@ async def _decide_chunk(
             online_meeting_id=attendance.meeting_id or session.online_meeting_id,
             updated_at=now,
         )
-        if (decided.state, decided.missing, decided.state_reason) != (
-            session.state,
-            session.missing,
-            session.state_reason,
-        ):
-            await _save(store, decided)
-            result.decided[decided.state.value] = result.decided.get(decided.state.value, 0) + 1
+        if _decision(decided) != _decision(session):
+            # Counted only by the worker whose write made the decision: attendance is counted once
+            # however many workers read the same ended session.
+            if await _save(store, decided, unless_decided_since=session):
+                result.decided[decided.state.value] = result.decided.get(decided.state.value, 0) + 1
         elif decided.online_meeting_id != session.online_meeting_id or decided.people != session.people:
             await _save(store, decided)
 

@@ -297,3 +297,23 @@ def test_a_delta_link_from_another_graph_endpoint_starts_a_fresh_round(
     saved = json.loads(store.get_checkpoint(f"delta:{MAYA}") or "{}")
     assert saved["link"].startswith(graph_settings.graph_url)
     assert state_of(store, session).state == SessionState.SCHEDULED
+
+
+def test_two_workers_syncing_one_organizer_count_each_decision_once(
+    graph_settings: GraphSettings, store: Store, admin: Any
+) -> None:
+    """A duplicate queue message (or one back after its visibility timeout) runs a second sync of the
+    same organizer at the same time: the sessions are decided once, and counted once."""
+    sessions = book_at(graph_settings, store, NINE, NINE + timedelta(hours=1))
+    for session in sessions:
+        play(admin, session, {MAYA: 11, RAVI: 11})
+    later = NINE + timedelta(hours=2)
+
+    async def both(g: GraphGateway) -> list[Any]:
+        return list(await asyncio.gather(*(sync_organizer(g, store, POLICY, MAYA, now=later) for _ in range(3))))
+
+    results = with_graph(graph_settings, both)
+    assert sum(r.decided.get("completed", 0) for r in results) == 2
+    assert all(state_of(store, s).state == SessionState.COMPLETED for s in sessions)
+    checkpoint = store.read_checkpoint(f"delta:{MAYA}")
+    assert checkpoint is not None and json.loads(checkpoint.value)["link"]
