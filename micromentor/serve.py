@@ -9,17 +9,20 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import uvicorn
 
+from core.errors import InputError
+from core.timefmt import parse_aware
 from graph.config import GraphSettings
-from micromentor.bootstrap import Runtime, configure
+from micromentor.bootstrap import Runtime, configure, utc_now
 from micromentor.localhost import LocalHost, runs
-from micromentor.settings import DEFAULT_PUBLIC_URL, Settings, load_settings
+from micromentor.settings import DEFAULT_PUBLIC_URL, Settings, is_local_emulator, load_settings
 from micromentor.singleton import TimerSingleton, has_blob_endpoint
 from micromentor.tenant import emulator_settings, start_local_tenant
 from store.queues import AzureQueues
@@ -59,7 +62,9 @@ class _Server(uvicorn.Server):
         self.should_exit = True
 
 
-async def _serve(server: uvicorn.Server, announce: dict[str, Any], settings: Settings) -> None:
+async def _serve(
+    server: uvicorn.Server, announce: dict[str, Any], settings: Settings, clock: Callable[[], datetime]
+) -> None:
     task = asyncio.create_task(server.serve())
     while not server.started:
         if task.done():
@@ -69,7 +74,7 @@ async def _serve(server: uvicorn.Server, announce: dict[str, Any], settings: Set
     port = server.servers[0].sockets[0].getsockname()[1]
     if settings.public_url == DEFAULT_PUBLIC_URL:
         # Links in invitations and booking links point at where this host really listens (--port 0).
-        configure(Runtime(replace(settings, public_url=f"http://127.0.0.1:{port}")))
+        configure(Runtime(replace(settings, public_url=f"http://127.0.0.1:{port}"), clock=clock))
     sys.stdout.write(json.dumps({"api": f"http://127.0.0.1:{port}/api", **announce}) + "\n")
     sys.stdout.flush()
     await task
@@ -78,9 +83,26 @@ async def _serve(server: uvicorn.Server, announce: dict[str, Any], settings: Set
 def _log_runs_on_stderr() -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
-    runs.addHandler(handler)
-    runs.setLevel(logging.INFO)
-    runs.propagate = False
+    # Sync's one line per organizer too: what each host decided, for people and multi-host tests.
+    for logger in (runs, logging.getLogger("functions.sync_calendar")):
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
+
+
+NOW_SETTING = "MICROMENTOR_NOW"
+
+
+def _clock(graph: GraphSettings) -> Callable[[], datetime]:
+    """The host's clock: `MICROMENTOR_NOW` (an ISO instant) fixes it against the local emulator, so
+    several hosts agree on a week the seed tenant is set in; a real tenant always gets the real clock."""
+    raw = os.environ.get(NOW_SETTING, "").strip()
+    if not raw:
+        return utc_now
+    if not is_local_emulator(graph):
+        raise InputError(NOW_SETTING, "only accepted against the local Graph emulator")
+    fixed = parse_aware(NOW_SETTING, raw)
+    return lambda: fixed
 
 
 SCHEDULES_SETTING = "MICROMENTOR_TIMER_SCHEDULES"
@@ -100,7 +122,8 @@ def serve(*, port: int, seed: str | None, store_url: str) -> int:
     _log_runs_on_stderr()
     with _graph(seed) as (graph_settings, urls):
         settings = replace(load_settings(), graph=graph_settings, store_url=store_url)
-        configure(Runtime(settings))
+        clock = _clock(graph_settings)
+        configure(Runtime(settings, clock=clock))
         queues = AzureQueues(settings.queue_connection) if settings.queue_connection else None
         # Hosts sharing a storage account run each timer occurrence once, as the Functions host does.
         lock = (
@@ -112,7 +135,7 @@ def serve(*, port: int, seed: str | None, store_url: str) -> int:
         config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
         server = _Server(config)
         try:
-            asyncio.run(_serve(server, urls, settings))
+            asyncio.run(_serve(server, urls, settings, clock))
         finally:
             configure(None)
     return 0
