@@ -19,7 +19,13 @@ CODE += ["telemetry", "function_app.py"]
 _READS = re.compile(r"""(?:env|environ)\.get\("([A-Za-z_][A-Za-z0-9_]*)"|_int\(env, "([A-Z_0-9]+)\"""")
 _CONNECTION = re.compile(r'connection="([A-Za-z_][A-Za-z0-9_]*)"')
 # Read by the code but never deployed: what they do only makes sense on a developer's machine.
-LOCAL_ONLY = {"MICROMENTOR_CA_BUNDLE", "MICROMENTOR_QUEUE_CONNECTION"}
+LOCAL_ONLY = {
+    "MICROMENTOR_CA_BUNDLE",
+    "MICROMENTOR_QUEUE_CONNECTION",
+    "MICROMENTOR_QUEUE_VISIBILITY_SECONDS",
+    "MICROMENTOR_TIMER_SCHEDULES",
+    "MICROMENTOR_NOW",
+}
 
 
 def bicep(name: str) -> str:
