@@ -1,7 +1,8 @@
 """Scale-out on Azure's own pieces: three `micromentor serve` processes share one Azurite (the Table
 Storage store, the `sync-work` Storage queue) and one Graph emulator.
 
-- 50 clients booking across the three hosts: no slot is booked twice.
+- 50 clients booking across the three hosts: no slot is booked twice; meanwhile the sync planner's
+  timer, due every second on all three, runs once per occurrence (a blob lease).
 - Duplicate sync messages consumed by all three, one host SIGKILLed mid-run: its message comes back
   after the visibility timeout and is finished by another host; every attendance is decided and counted
   once; the delta checkpoint stands (written by compare-and-set)."""
@@ -18,17 +19,19 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 from azure.core.exceptions import ResourceExistsError
+from azure.storage.blob import BlobServiceClient
 from azure.storage.queue import BinaryBase64EncodePolicy, QueueClient
 
 from core.model import SessionState
 from emulator import RunningEmulator, start_emulator
 from micromentor.cluster import host_env, start_hosts
+from micromentor.singleton import DEFAULT_CONTAINER
 from store import open_store
 from tests.conftest import TENANT_SEED
 
@@ -82,6 +85,20 @@ def _drained(work: QueueClient, seconds: float) -> bool:
     return False
 
 
+def _timer_occurrences(since: datetime) -> list[tuple[str, str]]:
+    """The plan_sync occurrences run since `since`: (blob name, the host that ran it)."""
+    service = BlobServiceClient.from_connection_string(CONNECTION)
+    container = service.get_container_client(DEFAULT_CONTAINER)
+    low = f"plan_sync/{since.strftime('%Y-%m-%dT%H-%M-%SZ')}"
+    found = [
+        (b.name, str(b.metadata["owner"]))
+        for b in container.list_blobs(name_starts_with="plan_sync/", include=["metadata"])
+        if b.name >= low and b.metadata.get("done")
+    ]
+    service.close()
+    return found
+
+
 def test_three_hosts_book_and_sync_without_doubles(emu: RunningEmulator, tmp_path: Path) -> None:
     store_url = f"tables:{CONNECTION}TablePrefix=h{uuid.uuid4().hex[:10]};"
     work, poison = _queues()
@@ -91,8 +108,17 @@ def test_three_hosts_book_and_sync_without_doubles(emu: RunningEmulator, tmp_pat
     store = open_store(store_url)
 
     # --- 50 clients book ten slots through three hosts --------------------------------------------
-    env = host_env(emu, CONNECTION, store_url, MICROMENTOR_NOW=BOOKING_NOW)
+    # The sync planner's timer every second on all three hosts: each occurrence must run on one only.
+    env = host_env(
+        emu,
+        CONNECTION,
+        store_url,
+        MICROMENTOR_NOW=BOOKING_NOW,
+        MICROMENTOR_TIMER_SCHEDULES="plan_sync=* * * * * *",
+        MICROMENTOR_QUEUE_VISIBILITY_SECONDS=str(VISIBILITY),
+    )
     (tmp_path / "a").mkdir()
+    since = datetime.now(UTC).replace(microsecond=0)
     with start_hosts(3, env, tmp_path / "a") as hosts:
         found = httpx.get(
             f"{hosts[0].url}/slots", params={"mentor": MAYA, "mentee": RAVI, "limit": SLOTS}, headers=auth, timeout=60
@@ -108,6 +134,12 @@ def test_three_hosts_book_and_sync_without_doubles(emu: RunningEmulator, tmp_pat
 
         with ThreadPoolExecutor(CLIENTS) as pool:
             answers = list(pool.map(book, range(CLIENTS)))
+        time.sleep(1.5)  # at least one more timer occurrence with every host up
+    # Counted once the hosts are stopped: a run cut short by the stop neither logs nor marks its blob.
+    timer_runs = sum(len(re.findall(r"timer plan_sync (?:ok|failed)", h.log())) for h in hosts)
+    occurrences = _timer_occurrences(since)
+    assert timer_runs >= 2 and timer_runs == len(occurrences), (timer_runs, occurrences)
+    assert len({owner for _, owner in occurrences}) >= 1
     statuses = Counter(status for _, status in answers)
     # 409: the slot was taken by another client; 422: a booking next to it made it break a policy rule
     # (buffer, daily cap). Never a 5xx, never two bookings of one slot.
