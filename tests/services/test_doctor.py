@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from emulator import start_emulator
+from emulator.identity import DEFAULT_APP_ROLES
 from graph.config import GraphSettings
 from micromentor.tenant import emulator_settings
 from services.doctor import (
@@ -38,13 +39,7 @@ from tests.services.test_sync import NINE, book_at
 
 MAYA, RAVI, ANA = "maya@contoso.example", "ravi@contoso.example", "ana@contoso.example"
 NOW = datetime(2026, 11, 30, 0, 0, tzinfo=UTC)
-ALL_ROLES = [
-    "Calendars.ReadWrite",
-    "MailboxSettings.Read",
-    "User.Read.All",
-    "OnlineMeetings.ReadWrite.All",
-    "OnlineMeetingArtifact.Read.All",
-]
+ALL_ROLES = DEFAULT_APP_ROLES  # what the default app holds
 SECRET = "s" * 40
 
 

@@ -15,6 +15,7 @@ import pytest
 from core.attendance import ATTENDANCE_UNAVAILABLE
 from core.model import SessionState
 from emulator import start_emulator
+from emulator.identity import DEFAULT_APP_ROLES
 from graph.config import GraphSettings
 from graph.errors import GraphRequestError
 from micromentor.tenant import emulator_settings
@@ -25,13 +26,7 @@ from tests.conftest import TENANT_SEED, Admin
 from tests.services.test_sync import MAYA, NINE, POLICY, RAVI, book_at, graph_call, play, state_of, sync
 
 MAYA_MAIL, RAVI_MAIL = "Maya.Lind@contoso.com", "ravi.kumar@contoso.com"
-ALL_ROLES = [
-    "Calendars.ReadWrite",
-    "MailboxSettings.Read",
-    "User.Read.All",
-    "OnlineMeetings.ReadWrite.All",
-    "OnlineMeetingArtifact.Read.All",
-]
+ALL_ROLES = DEFAULT_APP_ROLES  # what the default app holds
 
 
 def real_seed() -> dict[str, Any]:
