@@ -253,10 +253,11 @@ async def _decide_chunk(
     found = await graph.attendance(
         organizer_id, [MeetingRef(s.join_url, s.online_meeting_id) for s in chunk if s.join_url]
     )
-    for session in chunk:
-        attendance = found.get(session.join_url or "")
+    for stored in chunk:
+        attendance = found.get(stored.join_url or "")
         if attendance is None:
             continue  # its attendance could not all be read this time: decide it on the next run
+        session = stored
         if not any(p.object_id for p in session.people):
             # Booked before people were resolved, or the directory did not answer then.
             session = replace(session, people=await resolve_people(graph, (session.mentor, *session.mentees)))
@@ -275,13 +276,13 @@ async def _decide_chunk(
             updated_at=now,
         )
         if (decided.state, decided.missing, decided.state_reason) != (
-            session.state,
-            session.missing,
-            session.state_reason,
+            stored.state,
+            stored.missing,
+            stored.state_reason,
         ):
             await _save(store, decided)
             result.decided[decided.state.value] = result.decided.get(decided.state.value, 0) + 1
-        elif decided.online_meeting_id != session.online_meeting_id or decided.people != session.people:
+        elif (decided.online_meeting_id, decided.people) != (stored.online_meeting_id, stored.people):
             await _save(store, decided)
 
 

@@ -264,3 +264,18 @@ def test_health_names_the_organizer_whose_attendance_is_refused(
     assert health["status"] == "degraded"
     (denied,) = health["checks"]["attendance"]["organizers"]
     assert denied["organizer"] == MAYA and "application access policy" in denied["problem"]
+
+
+def test_a_session_booked_before_people_were_stored_is_matched_and_gets_them(
+    tenant: tuple[GraphSettings, Admin], store: Store
+) -> None:
+    from dataclasses import replace
+
+    settings, admin = tenant
+    [session] = book_at(settings, store, NINE)
+    store.update_session(session.id, lambda s: replace(s, people=()))  # as sessions from before this release
+    play(admin, session, {MAYA: 15, RAVI: 15})
+    sync(settings, store, NINE + timedelta(minutes=30))
+    decided = state_of(store, session)
+    assert decided.state == SessionState.COMPLETED
+    assert {p.address: p.object_id for p in decided.people}[RAVI] == "8b7a2c2e-0002-4b0e-9e8e-000000000002"
