@@ -126,6 +126,8 @@ def _owner(record: AttendanceRecord, people: Sequence[Participant]) -> str | Non
     email = _key(record.email)
     if email:
         for person in people:
+            if record.user_id and person.object_id:
+                continue  # both ids known and different: another person, whatever address it shows
             if email == _key(person.address) or email in person.aliases:
                 return _key(person.address)
     return None
