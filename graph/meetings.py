@@ -39,7 +39,8 @@ class MeetingCalls(GraphBase):
     async def find_meetings(self, organizer_id: str, join_urls: Sequence[str]) -> dict[str, str | None]:
         """Online meeting ids by join URL, 20 lookups per $batch. The join URL goes to the SDK as it is:
         the SDK encodes the query once, as Graph's example shows (api/onlinemeeting-get.md, example 3).
-        A URL Graph knows nothing about maps to None; one that could not be read is left out.
+        A URL Graph knows nothing about (an empty answer, or 404 "3004") maps to None; one that could not
+        be read is left out.
         A 403 (no Teams application access policy for the organizer, or a missing app role) raises
         GraphAuthError."""
         meetings_of = self._client.users.by_user_id(organizer_id).online_meetings
@@ -52,8 +53,10 @@ class MeetingCalls(GraphBase):
         )
         ids: dict[str, str | None] = {}
         for i, url in enumerate(join_urls):
-            _, body = found[str(i)]
-            if body is not None:
+            status, body = found[str(i)]
+            if status == 404:
+                ids[url] = None  # 404 "3004: Specified meeting is not found"
+            elif body is not None:
                 values = body.get("value") or []
                 ids[url] = str(values[0]["id"]) if values else None
         return ids

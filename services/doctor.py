@@ -52,7 +52,8 @@ __all__ = [
 Status = Literal["ok", "warn", "fail"]
 PROBE_CHECKPOINT = "doctor:probe"
 DOCTOR_QUEUE = "micromentor-doctor"  # its own queue: the probe never touches sync work
-PROBE_JOIN_URL = "https://teams.microsoft.com/l/meetup-join/micromentor-doctor-probe"
+# Shaped like a real join URL, so that Graph answers "not found" (404 3004), not "malformed".
+PROBE_JOIN_URL = "https://teams.microsoft.com/l/meetup-join/19%3ameeting_micromentordoctorprobe%40thread.v2/0"
 HANDSHAKE_SECONDS = 10.0  # Graph's limit for the validation answer
 MENTORS_AT_ONCE = 4  # Outlook allows 4 concurrent requests per app and mailbox; stay gentle tenant-wide too
 CONSENT = (
@@ -365,8 +366,18 @@ async def check_mentor(graph: GraphGateway, upn: str, now: datetime) -> list[Che
                 "correct the UPN (--mentor, MICROMENTOR_MENTORS_FILE or the stored session)",
             )
         ]
-    except GraphError:
-        pass  # User.Read.All missing: app-roles says so; the mailbox and policy probes still work by UPN
+    except GraphError as exc:
+        # onlineMeetings take the object id only (a UPN there is an empty 403, Microsoft Q&A 2169311), so
+        # without it the policy cannot be probed: say what is missing instead of blaming the policy.
+        return [
+            await check_mailbox(graph, upn, now),
+            Check(
+                "teams-access-policy",
+                "fail",
+                f"{upn}: not checked: the mentor's object id could not be read ({_graph_words(str(exc))})",
+                f"grant User.Read.All {CONSENT}",
+            ),
+        ]
     return [await check_mailbox(graph, upn, now), await check_teams_policy(graph, upn, object_id)]
 
 

@@ -60,3 +60,15 @@ def test_someone_else_showing_a_participants_address_counts_for_nobody() -> None
 def test_a_guest_and_a_dial_in_count_for_nobody() -> None:
     state, missing = decide(record("", ANA_ID), record("guest@partner.example", "f00"), record("", None))
     assert (state, missing) == (SessionState.NO_SHOW, (MENTEE,))
+
+
+def test_deciding_waits_while_an_unresolved_person_may_own_an_unattributed_record() -> None:
+    from core.attendance import awaits_identity
+
+    unresolved = replace(SESSION, people=(PEOPLE[0], Participant(MENTEE)))
+    reports = [AttendanceReport("r1", (record("", ANA_ID), record("", RAVI_ID)))]
+    assert awaits_identity(unresolved, reports, now=END + (END - START))
+    assert not awaits_identity(unresolved, reports, now=AFTER + 48 * (AFTER - START))  # past the grace period
+    assert not awaits_identity(WITH_PEOPLE, reports, now=END + (END - START))  # everyone known
+    known_only = [AttendanceReport("r1", (record("", ANA_ID),))]
+    assert not awaits_identity(unresolved, known_only, now=END + (END - START))  # nothing unattributed

@@ -279,3 +279,78 @@ def test_a_session_booked_before_people_were_stored_is_matched_and_gets_them(
     decided = state_of(store, session)
     assert decided.state == SessionState.COMPLETED
     assert {p.address: p.object_id for p in decided.people}[RAVI] == "8b7a2c2e-0002-4b0e-9e8e-000000000002"
+
+
+def test_a_meeting_lookup_that_keeps_failing_never_leaves_the_session_scheduled(
+    tenant: tuple[GraphSettings, Admin], store: Store
+) -> None:
+    settings, admin = tenant
+    [session] = book_at(settings, store, NINE)
+    play(admin, session, {MAYA: 15, RAVI: 15})
+    admin.fault(method="GET", path="/onlineMeetings$", status=500)
+    sync(settings, store, NINE + timedelta(hours=1))
+    soon = state_of(store, session)
+    assert (soon.state, soon.state_reason) == (SessionState.PENDING_ATTENDANCE, "awaiting_report")
+    sync(settings, store, NINE + timedelta(days=3))
+    late = state_of(store, session)  # never a no-show for what could not be read
+    assert (late.state, late.state_reason) == (SessionState.PENDING_ATTENDANCE, ATTENDANCE_UNAVAILABLE)
+
+
+def test_a_meeting_graph_cannot_find_follows_the_no_report_rule(
+    tenant: tuple[GraphSettings, Admin], store: Store
+) -> None:
+    from dataclasses import replace
+
+    settings, _ = tenant
+    [session] = book_at(settings, store, NINE)
+    gone = "https://teams.microsoft.com/l/meetup-join/19%3ameeting_gone%40thread.v2/0"
+    store.update_session(session.id, lambda s: replace(s, join_url=gone))  # Graph answers 404 "3004"
+    sync(settings, store, NINE + timedelta(days=3))
+    decided = state_of(store, session)
+    assert (decided.state, decided.state_reason) == (SessionState.NO_SHOW, "no_report")
+
+
+def test_user_read_all_withheld_is_named_and_never_a_no_show(tenant: tuple[GraphSettings, Admin], store: Store) -> None:
+    settings, admin = tenant
+    [session] = book_at(settings, store, NINE)
+    play(admin, session, {MAYA: 15, RAVI: 15})
+    roles = [r for r in ALL_ROLES if r != "User.Read.All"]
+    admin.client.put(f"{admin.url}/apps/micromentor-local/roles", json={"roles": roles}).raise_for_status()
+    result = sync(settings, store, NINE + timedelta(days=3))
+    waiting = state_of(store, session)
+    assert (waiting.state, waiting.state_reason) == (SessionState.PENDING_ATTENDANCE, ATTENDANCE_UNAVAILABLE)
+    assert "Authorization_RequestDenied" in (result.attendance_denied or "")
+    assert store.get_checkpoint(access_checkpoint(MAYA))
+
+
+def test_an_abandoned_booking_whose_event_has_no_teams_meeting_is_withdrawn(
+    tenant: tuple[GraphSettings, Admin], store: Store
+) -> None:
+    from graph.errors import GraphUnavailable
+
+    settings, admin = tenant
+    admin.client.patch(f"{admin.url}/access", json={"withoutTeams": [MAYA]}).raise_for_status()
+    admin.fault(method="POST", path="/events$", dropAfterWrite=True)  # the client never hears back
+    with pytest.raises(GraphUnavailable):
+        book_at(settings, store, NINE)
+    admin.client.delete(f"{admin.url}/faults").raise_for_status()
+    sync(settings, store, NINE - timedelta(hours=8))  # more than 15 minutes after the booking began
+    (settled,) = store.list_sessions(mentor=MAYA)
+    assert (settled.state, settled.state_reason) == (SessionState.CANCELLED, "no_teams_meeting")
+    assert admin.get("/state")["cancelComments"]  # the invitation without a link was withdrawn
+
+
+def test_a_participant_resolved_later_is_matched_by_object_id(
+    tenant: tuple[GraphSettings, Admin], store: Store
+) -> None:
+    from dataclasses import replace
+
+    settings, admin = tenant
+    admin.client.patch(f"{admin.url}/access", json={"attendanceWithoutEmail": [RAVI]}).raise_for_status()
+    [session] = book_at(settings, store, NINE)
+    # The directory did not answer for Ravi at booking: he was kept as a bare address.
+    half = tuple(p if p.address != RAVI else replace(p, object_id=None, aliases=frozenset()) for p in session.people)
+    store.update_session(session.id, lambda s: replace(s, people=half))
+    play(admin, session, {MAYA: 15, RAVI: 15})
+    sync(settings, store, NINE + timedelta(minutes=30))
+    assert state_of(store, session).state == SessionState.COMPLETED
