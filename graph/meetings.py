@@ -29,10 +29,10 @@ class MeetingRef:
 
 @dataclass(frozen=True, slots=True)
 class MeetingAttendance:
-    """`meeting_id` None: Graph knows no meeting with that join URL (`reports` is then None)."""
+    """A meeting's id and every attendance report Graph has for it (none yet: empty)."""
 
-    meeting_id: str | None
-    reports: tuple[AttendanceReport, ...] | None
+    meeting_id: str
+    reports: tuple[AttendanceReport, ...]
 
 
 class MeetingCalls(GraphBase):
@@ -66,15 +66,15 @@ class MeetingCalls(GraphBase):
         known id are looked up first (one more round); then each meeting's reports are listed and each
         report read with its records: two requests per meeting with one report.
 
-        A meeting whose lookup, listing or any report could not be read is left out of the answer:
-        deciding on part of its reports could wrongly make a session a no-show for good, so its session
-        waits for the next sync instead. A 403 raises GraphAuthError (see `find_meetings`)."""
+        A meeting that was not found, or whose lookup, listing or any report could not be read, is left
+        out of the answer: deciding on part of its reports could wrongly make a session a no-show for good,
+        so its session waits for the next sync instead. A 403 raises GraphAuthError (see `find_meetings`)."""
         meeting_ids = {m.join_url: m.meeting_id for m in meetings if m.meeting_id}
         unknown = [m.join_url for m in meetings if not m.meeting_id]
         looked_up = await self.find_meetings(organizer_id, unknown) if unknown else {}
-        answer: dict[str, MeetingAttendance] = {
-            url: MeetingAttendance(None, None) for url, found in looked_up.items() if found is None
-        }
+        # A meeting Graph does not find is left out like an unreadable one, not taken for "no meeting, no
+        # report": Graph has answered 404 3004 for real meetings days after they ended (Q&A 2084475).
+        answer: dict[str, MeetingAttendance] = {}
         meeting_ids.update({url: found for url, found in looked_up.items() if found is not None})
 
         meetings_of = self._client.users.by_user_id(organizer_id).online_meetings

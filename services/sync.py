@@ -286,7 +286,7 @@ async def _decide_chunk(
             state=decision.state,
             missing=decision.missing,
             state_reason=decision.reason,
-            online_meeting_id=attendance.meeting_id or session.online_meeting_id,
+            online_meeting_id=attendance.meeting_id,
             updated_at=now,
         )
         if (decided.state, decided.missing, decided.state_reason) != (

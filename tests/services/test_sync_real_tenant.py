@@ -296,18 +296,24 @@ def test_a_meeting_lookup_that_keeps_failing_never_leaves_the_session_scheduled(
     assert (late.state, late.state_reason) == (SessionState.PENDING_ATTENDANCE, ATTENDANCE_UNAVAILABLE)
 
 
-def test_a_meeting_graph_cannot_find_follows_the_no_report_rule(
+def test_a_meeting_graph_cannot_find_is_left_out_like_an_unreadable_one(
     tenant: tuple[GraphSettings, Admin], store: Store
 ) -> None:
-    from dataclasses import replace
+    # Graph has answered 404 3004 for meetings that were held: "not found" is no evidence of a no-show,
+    # so the gateway leaves such a meeting out, and sync treats it as unread (see the test above).
+    from graph.meetings import MeetingRef
+    from tests.conftest import with_graph
 
     settings, _ = tenant
     [session] = book_at(settings, store, NINE)
     gone = "https://teams.microsoft.com/l/meetup-join/19%3ameeting_gone%40thread.v2/0"
-    store.update_session(session.id, lambda s: replace(s, join_url=gone))  # Graph answers 404 "3004"
-    sync(settings, store, NINE + timedelta(days=3))
-    decided = state_of(store, session)
-    assert (decided.state, decided.state_reason) == (SessionState.NO_SHOW, "no_report")
+    maya_id = "8b7a2c2e-0003-4b0e-9e8e-000000000003"
+    found = with_graph(
+        settings, lambda g: g.attendance(maya_id, [MeetingRef(gone), MeetingRef(session.join_url or "")])
+    )
+    assert gone not in found and found[session.join_url or ""].reports == ()
+    looked_up = with_graph(settings, lambda g: g.find_meetings(maya_id, [gone]))
+    assert looked_up == {gone: None}
 
 
 def test_user_read_all_withheld_is_named_and_never_a_no_show(tenant: tuple[GraphSettings, Admin], store: Store) -> None:
