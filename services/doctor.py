@@ -22,6 +22,7 @@ import httpx
 from graph.config import GraphSettings
 from graph.errors import GraphAuthError, GraphError, GraphNotFound
 from graph.gateway import GraphGateway
+from services.health import attendance_denied
 from services.requests import CatalogueError, load_catalogue
 from store.base import Store
 
@@ -515,6 +516,21 @@ def check_local_defaults(settings: DoctorSettings, real_tenant: bool) -> Check:
 # --- all of it ---------------------------------------------------------------------------------------
 
 
+def check_attendance_access(store: Store) -> list[Check]:
+    """What sync met last time: organizers whose Teams attendance Graph refused (their ended sessions wait
+    in pending_attendance, reason attendance_unavailable, and are counted apart from no-shows)."""
+    return [
+        Check(
+            "attendance-access",
+            "fail",
+            f"{d['organizer']}: attendance unreadable since {d['since']}: {_graph_words(d['problem'])}",
+            "grant what the message names (the Teams application access policy or an app role); the next "
+            "sync reads the waiting sessions",
+        )
+        for d in attendance_denied(store)
+    ]
+
+
 async def run_doctor(given: DoctorInput) -> list[Check]:
     """Every check, in the order of the list in the README. A fresh Graph client: a token cached by a
     long-lived one would show the roles from before the last admin consent."""
@@ -533,6 +549,8 @@ async def run_doctor(given: DoctorInput) -> list[Check]:
             await graph.aclose()
     checks.append(await check_notification_url(given.settings.public_url, given.real_tenant, given.handshake))
     checks.append(store_check)
+    if store is not None:
+        checks.extend(await asyncio.to_thread(check_attendance_access, store))
     if given.queues is not None:
         checks.append(await check_queue(given.queues))
     checks.append(check_local_defaults(given.settings, given.real_tenant))

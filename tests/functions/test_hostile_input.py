@@ -59,6 +59,21 @@ def test_deep_json_is_a_400_on_every_json_route(live_api: LiveApi) -> None:
 
 
 @pytest.mark.parametrize(
+    "body",
+    [
+        b'{"value": [{"x": ' + b"9" * 5_000 + b"}]}",  # beyond Python's 4,300-digit integer limit
+        b'{"value": [{"x": NaN}]}',
+        b'{"value": [{"x": -Infinity}]}',
+        b'{"value": [], "value": [{"subscriptionId": "x"}]}',  # a repeated key
+    ],
+)
+def test_json_python_would_read_but_json_does_not_allow_is_a_400(live_api: LiveApi, body: bytes) -> None:
+    refused(live_api.client.post("/notifications", content=body, headers={"Authorization": ""}), 400, "body")
+    for path in ("/sessions", "/requests", "/links"):  # signed in as Maya
+        refused(live_api.client.post(path, content=body), 400, "body")
+
+
+@pytest.mark.parametrize(
     "start",
     [
         "0001-01-01T00:00:00+01:00",

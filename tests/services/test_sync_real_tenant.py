@@ -244,7 +244,7 @@ def test_getschedule_knows_people_by_smtp_address_only(tenant: tuple[GraphSettin
     assert by_upn["error"]["responseCode"] == "5009" and "error" not in by_mail
 
 
-def test_health_names_the_organizer_whose_attendance_is_refused(
+def test_health_counts_and_the_doctor_names_the_organizer_whose_attendance_is_refused(
     tenant: tuple[GraphSettings, Admin], store: Store
 ) -> None:
     from types import SimpleNamespace
@@ -262,8 +262,13 @@ def test_health_names_the_organizer_whose_attendance_is_refused(
 
     health = with_graph(settings, lambda g: check_health(runtime(g)))
     assert health["status"] == "degraded"
-    (denied,) = health["checks"]["attendance"]["organizers"]
-    assert denied["organizer"] == MAYA and "application access policy" in denied["problem"]
+    # Health answers anyone: a count and where to look. The admins' doctor names who and why.
+    assert health["checks"]["attendance"] == {"ok": False, "organizers": 1, "details": "/api/admin/doctor"}
+    from services.doctor import check_attendance_access
+
+    (named,) = check_attendance_access(store)
+    assert named.status == "fail" and named.detail.startswith(f"{MAYA}: attendance unreadable since")
+    assert "No application access policy found for this app." in named.detail
 
 
 def test_a_session_booked_before_people_were_stored_is_matched_and_gets_them(
