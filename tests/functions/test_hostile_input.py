@@ -119,3 +119,12 @@ def test_control_characters_in_people_and_keys_are_400(live_api: LiveApi) -> Non
     refused(client.get("/slots", params={"mentor": MAYA, "mentee": "ravi\u0001@contoso.example"}), 400, "mentee")
     answer = client.post("/requests", json={"skill": "Python\u0000", "question": "How?"})
     refused(answer, 400, "skill")
+
+
+def test_query_numbers_are_ascii_digits_and_validation_tokens_are_short(live_api: LiveApi) -> None:
+    for odd in ("\uff11\uff15", "15_0", " 15", "1" * 7):  # fullwidth 15, an underscore, a space, too long
+        refused(live_api.client.get("/slots", params={"mentor": MAYA, "mentee": RAVI, "minutes": odd}), 400, "minutes")
+    long = live_api.client.post("/notifications", params={"validationToken": "x" * 2000}, headers={"Authorization": ""})
+    refused(long, 400, "validationToken")
+    echoed = live_api.client.post("/notifications", params={"validationToken": "<b>hi</b>"})
+    assert echoed.text == "<b>hi</b>" and echoed.headers["x-content-type-options"] == "nosniff"
