@@ -13,7 +13,7 @@ from urllib.parse import unquote
 import pytest
 
 from core.attendance import ATTENDANCE_UNAVAILABLE
-from core.model import SessionState
+from core.model import Session, SessionState
 from emulator import start_emulator
 from emulator.identity import DEFAULT_APP_ROLES
 from graph.config import GraphSettings
@@ -27,6 +27,15 @@ from tests.services.test_sync import MAYA, NINE, POLICY, RAVI, book_at, graph_ca
 
 MAYA_MAIL, RAVI_MAIL = "Maya.Lind@contoso.com", "ravi.kumar@contoso.com"
 ALL_ROLES = DEFAULT_APP_ROLES  # what the default app holds
+
+
+def booked_played_and_withheld(admin: Admin, settings: GraphSettings, store: Store, role: str) -> Session:
+    """A session both attended, then `role` withdrawn from the app (admin consent taken back)."""
+    [session] = book_at(settings, store, NINE)
+    play(admin, session, {MAYA: 15, RAVI: 15})
+    roles = [r for r in ALL_ROLES if r != role]
+    admin.client.put(f"{admin.url}/apps/micromentor-local/roles", json={"roles": roles}).raise_for_status()
+    return session
 
 
 def real_seed() -> dict[str, Any]:
@@ -114,10 +123,7 @@ def test_a_missing_access_policy_is_named_and_never_makes_a_no_show(
 
 def test_a_withheld_app_role_is_named(tenant: tuple[GraphSettings, Admin], store: Store) -> None:
     settings, admin = tenant
-    [session] = book_at(settings, store, NINE)
-    play(admin, session, {MAYA: 15, RAVI: 15})
-    roles = [r for r in ALL_ROLES if r != "OnlineMeetingArtifact.Read.All"]
-    admin.client.put(f"{admin.url}/apps/micromentor-local/roles", json={"roles": roles}).raise_for_status()
+    session = booked_played_and_withheld(admin, settings, store, "OnlineMeetingArtifact.Read.All")
     result = sync(settings, store, NINE + timedelta(minutes=30))
     assert state_of(store, session).state_reason == ATTENDANCE_UNAVAILABLE
     assert "Authorization_RequestDenied" in (result.attendance_denied or "")
@@ -323,10 +329,7 @@ def test_a_meeting_graph_cannot_find_is_left_out_like_an_unreadable_one(
 
 def test_user_read_all_withheld_is_named_and_never_a_no_show(tenant: tuple[GraphSettings, Admin], store: Store) -> None:
     settings, admin = tenant
-    [session] = book_at(settings, store, NINE)
-    play(admin, session, {MAYA: 15, RAVI: 15})
-    roles = [r for r in ALL_ROLES if r != "User.Read.All"]
-    admin.client.put(f"{admin.url}/apps/micromentor-local/roles", json={"roles": roles}).raise_for_status()
+    session = booked_played_and_withheld(admin, settings, store, "User.Read.All")
     result = sync(settings, store, NINE + timedelta(days=3))
     waiting = state_of(store, session)
     assert (waiting.state, waiting.state_reason) == (SessionState.PENDING_ATTENDANCE, ATTENDANCE_UNAVAILABLE)
