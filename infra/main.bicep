@@ -75,6 +75,7 @@ output AZURE_FUNCTION_NAME string = app.outputs.functionAppName
 output SERVICE_API_NAME string = app.outputs.functionAppName
 output SERVICE_API_URI string = app.outputs.publicUrl
 output MICROMENTOR_PUBLIC_URL string = app.outputs.publicUrl
+output MICROMENTOR_API_AUDIENCE string = apiAudience
 output MANAGED_IDENTITY_CLIENT_ID string = app.outputs.identityClientId
 output MANAGED_IDENTITY_PRINCIPAL_ID string = app.outputs.identityPrincipalId
 output AZURE_STORAGE_ACCOUNT_NAME string = app.outputs.storageAccountName
