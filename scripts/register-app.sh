@@ -51,7 +51,9 @@ create() {
     echo "Using the existing app registration $NAME: $id"
   fi
   object=$(az ad app show --id "$id" --query id -o tsv)
-  local audience="${MICROMENTOR_API_AUDIENCE:-api://$id}"
+  # A custom audience from an earlier run stays the one printed below (azd env), as well as in identifierUris.
+  local audience="${MICROMENTOR_API_AUDIENCE:-$(azd env get-value MICROMENTOR_API_AUDIENCE 2>/dev/null || true)}"
+  audience="${audience:-api://$id}"
   add_identifier_uris "$id" "$audience"
 
   # The add-in's nested app authentication asks for this delegated scope; admins hold the app role. The ids
