@@ -24,6 +24,7 @@ __all__ = [
     "AttendanceReport",
     "StateDecision",
     "attended_seconds",
+    "awaits_identity",
     "decide_state",
     "participants_of",
 ]
@@ -126,9 +127,23 @@ def _owner(record: AttendanceRecord, people: Sequence[Participant]) -> str | Non
     email = _key(record.email)
     if email:
         for person in people:
+            if record.user_id and person.object_id:
+                continue  # both ids known and different: another person, whatever address it shows
             if email == _key(person.address) or email in person.aliases:
                 return _key(person.address)
     return None
+
+
+def awaits_identity(
+    session: Session, reports: Sequence[AttendanceReport], now: datetime, report_grace: timedelta = REPORT_GRACE
+) -> bool:
+    """Whether deciding must wait: someone of the session has no known object id (the directory did not
+    resolve them) while a record can be attributed to nobody (an empty e-mail, an unknown id), so it may
+    be theirs and deciding now could call them absent for good. After the grace period, decide anyway."""
+    people = participants_of(session)
+    if all(p.object_id for p in people) or now >= session.end + report_grace:
+        return False
+    return any(_owner(r, people) is None for report in reports for r in report.records)
 
 
 def attended_seconds(

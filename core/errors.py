@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["Conflict", "IdempotencyInProgress", "InputError", "NotFound", "PolicyViolation"]
+__all__ = ["Conflict", "IdempotencyInProgress", "InputError", "Misconfigured", "NotFound", "PolicyViolation"]
 
 
 class InputError(ValueError):
@@ -54,4 +54,14 @@ class PolicyViolation(RuntimeError):
     def __init__(self, rule: str, message: str) -> None:
         super().__init__(f"{rule}: {message}")
         self.rule = rule
+        self.message = message
+
+
+class Misconfigured(RuntimeError):
+    """The app's own settings are wrong (`setting` names it): nothing a caller can fix, so HTTP answers
+    503 without the details, which go to the log; the CLI says which setting (exit 2)."""
+
+    def __init__(self, setting: str, message: str) -> None:
+        super().__init__(f"{setting}: {message}")
+        self.setting = setting
         self.message = message

@@ -41,6 +41,28 @@ def loads_limited(text: str, field: str, max_depth: int = MAX_JSON_DEPTH) -> Any
     if nesting_depth(text) > max_depth:
         raise InputError(field, f"JSON nested deeper than {max_depth} levels")
     try:
-        return json.loads(text)
-    except (json.JSONDecodeError, RecursionError) as exc:
+        return json.loads(text, parse_constant=_no_constant, object_pairs_hook=_unique_keys)
+    except _Refused as exc:
+        raise InputError(field, str(exc)) from exc
+    except (json.JSONDecodeError, RecursionError, ValueError) as exc:
+        # ValueError: also Python's limit on integer digits (4,300), which json.loads does not wrap.
         raise InputError(field, f"malformed JSON: {exc}") from exc
+
+
+class _Refused(ValueError):
+    pass
+
+
+def _no_constant(name: str) -> Any:
+    # NaN and Infinity are not JSON (RFC 8259); Python accepts them by default.
+    raise _Refused(f"{name} is not a JSON number")
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # A repeated key would silently keep the last value ({"mentor": a, "mentor": b} books for b).
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise _Refused(f"the key {key!r} appears twice")
+        seen[key] = value
+    return seen

@@ -39,7 +39,8 @@ def index(ctx: Context, request: Request, params: dict[str, str]) -> Response:
         "authority": ctx.identity.authority,
         "tenantId": ctx.state.tenant_id,
         "endpoints": ["state", "requests", "requests/reset", "faults", "faults/{id}", "config", "token",
-                      "meetings/attendance", "users", "users/{upn}/events", "notifications"],
+                      "meetings/attendance", "users", "users/{upn}/events", "notifications", "access",
+                      "apps/{clientId}/roles", "delta/expire", "subscriptions/{id}/lifecycle"],
     })
 
 

@@ -43,8 +43,17 @@ def _organizer_only(user: User, meeting: OnlineMeeting) -> None:
         raise GraphError(403, "General", f"User ID in token({user.id}) is not the organizer of the queried meeting.")
 
 
+def _by_object_id(ctx: Context, request: Request, key: str) -> User:
+    """App-only onlineMeetings calls name the user by object id: a user principal name there is refused
+    with an empty 403 (Microsoft Q&A 2169311), unlike the calendar routes."""
+    user = _user(ctx, key)
+    if (request.claims or {}).get("idtyp") == "app" and key.lower() != user.id.lower():
+        raise GraphError(403, "Forbidden", "")
+    return user
+
+
 def list_meetings(ctx: Context, request: Request, params: dict[str, str]) -> Response:
-    user = _user(ctx, params["user"])
+    user = _by_object_id(ctx, request, params["user"])
     raw = request.query.get("$filter")
     if not raw:
         raise GraphError(400, "BadRequest", "Filter expression is required to list online meetings "
@@ -53,9 +62,12 @@ def list_meetings(ctx: Context, request: Request, params: dict[str, str]) -> Res
     if match := _BY_URL.match(raw):
         # The filter value is the join URL after the query string's one decoding, matched exactly.
         meeting = ctx.state.meeting_by_url(match.group(1))
-        found = [meeting] if meeting is not None else []
-        if meeting is not None:
-            _organizer_only(user, meeting)  # an attendee's lookup is refused (docs-contrib #436)
+        if meeting is None:
+            # Graph answers a join URL it cannot resolve with 404 "3004: Specified meeting is not found"
+            # (Microsoft Q&A 2084475, also for real meetings days after they ended), not an empty list.
+            raise GraphError(404, "NotFound", "3004: Specified meeting is not found.")
+        _organizer_only(user, meeting)  # an attendee's lookup is refused (docs-contrib #436)
+        found = [meeting]
     elif match := _BY_CODE.match(raw):
         found = [m for m in ctx.state.meetings.values() if m.join_meeting_id == match.group(1)]
     else:
@@ -65,7 +77,7 @@ def list_meetings(ctx: Context, request: Request, params: dict[str, str]) -> Res
 
 
 def get_meeting(ctx: Context, request: Request, params: dict[str, str]) -> Response:
-    user = _user(ctx, params["user"])
+    user = _by_object_id(ctx, request, params["user"])
     meeting = _meeting(ctx, user, params["meeting"])
     body: dict[str, Any] = {"@odata.context": context_url(ctx, f"users('{user.id}')/onlineMeetings/$entity")}
     body.update(meeting_json(meeting, ctx.state.users, ctx.state.tenant_id))
@@ -77,7 +89,7 @@ def _reports_base(user: User, meeting: OnlineMeeting) -> str:
 
 
 def list_reports(ctx: Context, request: Request, params: dict[str, str]) -> Response:
-    user = _user(ctx, params["user"])
+    user = _by_object_id(ctx, request, params["user"])
     meeting = _meeting(ctx, user, params["meeting"])
     _organizer_only(user, meeting)
     value = [report_json(r, with_records=False) for r in meeting.reports]
@@ -92,7 +104,7 @@ def _report(meeting: OnlineMeeting, report_id: str) -> AttendanceReport:
 
 
 def get_report(ctx: Context, request: Request, params: dict[str, str]) -> Response:
-    user = _user(ctx, params["user"])
+    user = _by_object_id(ctx, request, params["user"])
     meeting = _meeting(ctx, user, params["meeting"])
     _organizer_only(user, meeting)
     report = _report(meeting, params["report"])
@@ -108,7 +120,7 @@ def get_report(ctx: Context, request: Request, params: dict[str, str]) -> Respon
 
 
 def list_records(ctx: Context, request: Request, params: dict[str, str]) -> Response:
-    user = _user(ctx, params["user"])
+    user = _by_object_id(ctx, request, params["user"])
     meeting = _meeting(ctx, user, params["meeting"])
     _organizer_only(user, meeting)
     report = _report(meeting, params["report"])

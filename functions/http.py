@@ -10,7 +10,7 @@ from typing import Any
 
 import azure.functions as func
 
-from core.errors import Conflict, InputError, NotFound, PolicyViolation
+from core.errors import Conflict, InputError, Misconfigured, NotFound, PolicyViolation
 from core.jsontext import loads_limited, nesting_depth
 from core.text import check_text
 from graph.errors import GraphAuthError, GraphError, GraphNotFound, GraphUnavailable
@@ -95,6 +95,10 @@ def _map_error(exc: Exception) -> func.HttpResponse:
         return json_response(body, 409, retry)
     if isinstance(exc, PolicyViolation):
         return json_response(error_body("policy_violation", exc.message, exc.rule), 422)
+    if isinstance(exc, Misconfigured):
+        log.error("the app is misconfigured: %s", exc)
+        body = error_body("misconfigured", "the service is not configured correctly; its administrators are told")
+        return json_response(body, 503, {"Retry-After": "300"})
     if isinstance(exc, GraphNotFound):
         return json_response(error_body("not_found", str(exc)), 404)
     if isinstance(exc, GraphUnavailable):
@@ -112,7 +116,7 @@ async def respond(call: Callable[[], Awaitable[func.HttpResponse]]) -> func.Http
     """Run a handler body and turn the errors we know into JSON answers; the rest is a 500."""
     try:
         return await call()
-    except (InputError, NotFound, Conflict, PolicyViolation, GraphError) as exc:
+    except (InputError, NotFound, Conflict, PolicyViolation, GraphError, Misconfigured) as exc:
         return _map_error(exc)
     except Exception:
         log.exception("unhandled error")

@@ -70,6 +70,14 @@ def _local_moment(moment: datetime, zone_name: str) -> DateTimeTimeZone:
     return DateTimeTimeZone(date_time=local.strftime("%Y-%m-%dT%H:%M:%S"), time_zone=zone_name)
 
 
+def _item_path(info: Any) -> str:
+    """The path of a batched request, to name who was refused (the query is left out: it can be long)."""
+    try:
+        return str(info.url).split("?", 1)[0].split("/v1.0", 1)[-1]
+    except Exception:  # a request whose URL cannot be built names nobody rather than failing the report
+        return "a batched request"
+
+
 def chunked(items: Sequence[T], size: int) -> Iterable[Sequence[T]]:
     for index in range(0, len(items), size):
         yield items[index : index + size]
@@ -161,7 +169,9 @@ class GraphBase:
                     code = str((error or {}).get("code") or "") or None
                     message = str((error or {}).get("message") or "")
                     raise GraphAuthError(
-                        f"{what}: Graph answered {status} {code or ''}: {message}".replace("  ", " "),
+                        f"{what}: {_item_path(pending[key])}: Graph answered {status} {code or ''}: {message}".replace(
+                            "  ", " "
+                        ),
                         status=status,
                         code=code,
                     )

@@ -29,17 +29,18 @@ class MeetingRef:
 
 @dataclass(frozen=True, slots=True)
 class MeetingAttendance:
-    """`meeting_id` None: Graph knows no meeting with that join URL (`reports` is then None)."""
+    """A meeting's id and every attendance report Graph has for it (none yet: empty)."""
 
-    meeting_id: str | None
-    reports: tuple[AttendanceReport, ...] | None
+    meeting_id: str
+    reports: tuple[AttendanceReport, ...]
 
 
 class MeetingCalls(GraphBase):
     async def find_meetings(self, organizer_id: str, join_urls: Sequence[str]) -> dict[str, str | None]:
         """Online meeting ids by join URL, 20 lookups per $batch. The join URL goes to the SDK as it is:
         the SDK encodes the query once, as Graph's example shows (api/onlinemeeting-get.md, example 3).
-        A URL Graph knows nothing about maps to None; one that could not be read is left out.
+        A URL Graph knows nothing about (an empty answer, or 404 "3004") maps to None; one that could not
+        be read is left out.
         A 403 (no Teams application access policy for the organizer, or a missing app role) raises
         GraphAuthError."""
         meetings_of = self._client.users.by_user_id(organizer_id).online_meetings
@@ -52,8 +53,10 @@ class MeetingCalls(GraphBase):
         )
         ids: dict[str, str | None] = {}
         for i, url in enumerate(join_urls):
-            _, body = found[str(i)]
-            if body is not None:
+            status, body = found[str(i)]
+            if status == 404:
+                ids[url] = None  # 404 "3004: Specified meeting is not found"
+            elif body is not None:
                 values = body.get("value") or []
                 ids[url] = str(values[0]["id"]) if values else None
         return ids
@@ -63,15 +66,15 @@ class MeetingCalls(GraphBase):
         known id are looked up first (one more round); then each meeting's reports are listed and each
         report read with its records: two requests per meeting with one report.
 
-        A meeting whose lookup, listing or any report could not be read is left out of the answer:
-        deciding on part of its reports could wrongly make a session a no-show for good, so its session
-        waits for the next sync instead. A 403 raises GraphAuthError (see `find_meetings`)."""
+        A meeting that was not found, or whose lookup, listing or any report could not be read, is left
+        out of the answer: deciding on part of its reports could wrongly make a session a no-show for good,
+        so its session waits for the next sync instead. A 403 raises GraphAuthError (see `find_meetings`)."""
         meeting_ids = {m.join_url: m.meeting_id for m in meetings if m.meeting_id}
         unknown = [m.join_url for m in meetings if not m.meeting_id]
         looked_up = await self.find_meetings(organizer_id, unknown) if unknown else {}
-        answer: dict[str, MeetingAttendance] = {
-            url: MeetingAttendance(None, None) for url, found in looked_up.items() if found is None
-        }
+        # A meeting Graph does not find is left out like an unreadable one, not taken for "no meeting, no
+        # report": Graph has answered 404 3004 for real meetings days after they ended (Q&A 2084475).
+        answer: dict[str, MeetingAttendance] = {}
         meeting_ids.update({url: found for url, found in looked_up.items() if found is not None})
 
         meetings_of = self._client.users.by_user_id(organizer_id).online_meetings

@@ -3,8 +3,9 @@ param location string
 param tags object
 param resourceToken string
 param principalId string
+@allowed(['User', 'ServicePrincipal'])
+param principalType string
 param graphClientId string
-param graphTenantId string
 param apiAudience string
 @secure()
 param linkSecret string
@@ -156,7 +157,7 @@ resource settings 'Microsoft.Web/sites/config@2024-04-01' = {
     APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identity.properties.clientId};Authorization=AAD'
     PYTHON_ENABLE_OPENTELEMETRY: 'true'
     AZURE_CLIENT_ID: identity.properties.clientId // azure-identity's choice of identity (Table Storage)
-    MICROMENTOR_TENANT_ID: graphTenantId
+    MICROMENTOR_TENANT_ID: tenant().tenantId // the tenant of the managed identity: see graphClientId in main.bicep
     MICROMENTOR_CLIENT_ID: graphClientId
     MICROMENTOR_FEDERATED_MI_CLIENT_ID: identity.properties.clientId // Graph without a secret
     MICROMENTOR_STORE: 'tables:${storage.properties.primaryEndpoints.table}'
@@ -184,7 +185,7 @@ resource deployerStorageAccess 'Microsoft.Authorization/roleAssignments@2022-04-
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', role)
     principalId: principalId
-    principalType: 'User'
+    principalType: principalType // ServicePrincipal when azd runs in CI
   }
 }]
 

@@ -15,14 +15,18 @@ param environmentName string
 @metadata({ azd: { type: 'location' } })
 param location string
 
-@description('Object id of the person running azd: gets data access to storage for troubleshooting. Optional.')
+@description('Object id of the principal running azd: gets data access to storage for troubleshooting. Optional.')
 param principalId string = ''
 
-@description('Application (client) id of the micromentor app registration (scripts/register-app.sh prints it).')
-param graphClientId string
+@description('Type of principalId: User when a person runs azd, ServicePrincipal in CI (AZURE_PRINCIPAL_TYPE).')
+@allowed(['User', 'ServicePrincipal'])
+param principalType string = 'User'
 
-@description('Directory (tenant) id that holds the mailboxes; the subscription\'s tenant by default.')
-param graphTenantId string = tenant().tenantId
+// The app registration must live in the tenant of this deployment (of the subscription): the managed identity
+// is its federated credential, and Entra ID accepts the token of a managed identity only in the tenant of that
+// identity. So the mailboxes are that tenant too; calendars of another tenant need a secret or certificate.
+@description('Application (client) id of the micromentor app registration, in the subscription\'s tenant (scripts/register-app.sh prints it).')
+param graphClientId string
 
 @description('Application ID URI that bearer tokens of the API carry as audience.')
 param apiAudience string = 'api://micromentor'
@@ -55,8 +59,8 @@ module app 'app.bicep' = {
     tags: tags
     resourceToken: resourceToken
     principalId: principalId
+    principalType: principalType
     graphClientId: graphClientId
-    graphTenantId: graphTenantId
     apiAudience: apiAudience
     linkSecret: linkSecret
     notificationState: notificationState
@@ -71,6 +75,7 @@ output AZURE_FUNCTION_NAME string = app.outputs.functionAppName
 output SERVICE_API_NAME string = app.outputs.functionAppName
 output SERVICE_API_URI string = app.outputs.publicUrl
 output MICROMENTOR_PUBLIC_URL string = app.outputs.publicUrl
+output MICROMENTOR_API_AUDIENCE string = apiAudience
 output MANAGED_IDENTITY_CLIENT_ID string = app.outputs.identityClientId
 output MANAGED_IDENTITY_PRINCIPAL_ID string = app.outputs.identityPrincipalId
 output AZURE_STORAGE_ACCOUNT_NAME string = app.outputs.storageAccountName

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 
+from core.errors import InputError, Misconfigured
 from core.jsontext import loads_limited
 from graph.errors import GraphAuthError
 from graph.gateway import GraphGateway
@@ -77,5 +78,9 @@ def runtime() -> Runtime:
     global _current
     with _lock:
         if _current is None:
-            _current = Runtime(load_settings())
+            try:
+                settings = load_settings()
+            except InputError as exc:
+                raise Misconfigured(exc.field, exc.message) from exc
+            _current = Runtime(settings)
         return _current

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from core.errors import Conflict, InputError, NotFound, PolicyViolation
+from core.errors import Conflict, InputError, Misconfigured, NotFound, PolicyViolation
 from core.metrics import Report
 from core.timefmt import parse_aware
 from graph.config import GraphSettings
@@ -312,6 +312,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"{exc}\n")
     except (InputError, NotFound) as exc:
         sys.stderr.write(f"micromentor: {exc.field}: {exc.message}\n")
+    except Misconfigured as exc:
+        sys.stderr.write(f"micromentor: {exc.setting}: {exc.message}\n")
     except (Conflict, PolicyViolation, GraphError) as exc:
         sys.stderr.write(f"micromentor: {exc}\n")
         return 1

@@ -39,7 +39,12 @@ def _graph(seed: str | None) -> Iterator[tuple[GraphSettings, dict[str, str]]]:
         yield configured, {}
         return
     with start_local_tenant(seed or str(DEFAULT_SEED)) as running:
-        urls = {"graph": running.graph_url, "authority": running.authority, "admin": running.admin_url}
+        urls = {
+            "graph": running.graph_url,
+            "authority": running.authority,
+            "admin": running.admin_url,
+            "ca": running.ca_cert_path,
+        }  # the certificate to trust, for curl --cacert and other clients
         yield emulator_settings(running), urls
 
 

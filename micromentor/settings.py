@@ -60,6 +60,15 @@ def is_local_emulator(graph: GraphSettings) -> bool:
 def load_settings(env: Mapping[str, str] | None = None, *, refuse_local_defaults: bool = True) -> Settings:
     """`refuse_local_defaults=False` is for `micromentor doctor`, which reports them instead."""
     env = os.environ if env is None else env
+    for name, value in env.items():
+        if name.startswith("MICROMENTOR_") and value.strip().startswith("@Microsoft.KeyVault("):
+            # App Service passes the reference itself on when it cannot resolve it (identity without
+            # access yet, a disabled secret): using it would sign links with a string anyone can rebuild.
+            raise InputError(
+                name,
+                "a Key Vault reference the platform could not resolve: check the app's "
+                "identity can read the secret (Key Vault Secrets User), then restart the app",
+            )
     tenant, client = env.get("MICROMENTOR_TENANT_ID"), env.get("MICROMENTOR_CLIENT_ID")
     graph = None
     if tenant and client:

@@ -43,7 +43,10 @@ from services.people import resolve_people
 from services.slots import gather_attendees, session_minutes, validate_people
 from store.base import IdempotencyRecord, SessionNotFound, Store
 
-__all__ = ["BookingRequest", "BookingResult", "book_session", "session_to_json", "slot_cells"]
+__all__ = ["NO_TEAMS_COMMENT", "BookingRequest", "BookingResult", "book_session", "session_to_json", "slot_cells"]
+
+# Sent to attendees when an invitation Graph made without a Teams meeting is withdrawn.
+NO_TEAMS_COMMENT = "Sorry: this invitation went out without a Teams link and is withdrawn."
 
 log = logging.getLogger(__name__)
 UNMADE = "booking_failed"  # state_reason of a booking that failed before Graph was asked for its meeting
@@ -449,9 +452,7 @@ async def _refuse_without_teams(
     """Graph can answer 201 with no Teams meeting (docs-contrib #4625, #4627: for example a mailbox
     without a Teams licence). A micro mentoring session without its Teams link is not one: take the
     invitation back, free the slot and say so, rather than book a meeting nobody can join."""
-    await graph.cancel_event(
-        session.mentor, event_id, "Sorry: this invitation went out without a Teams link and is withdrawn."
-    )
+    await graph.cancel_event(session.mentor, event_id, NO_TEAMS_COMMENT)
     await _cancel_unbooked(store, session, "no_teams_meeting")
     raise GraphRequestError(
         f"Graph created the event for {session.mentor} without a Teams meeting (does the mailbox have a "

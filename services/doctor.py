@@ -22,6 +22,7 @@ import httpx
 from graph.config import GraphSettings
 from graph.errors import GraphAuthError, GraphError, GraphNotFound
 from graph.gateway import GraphGateway
+from services.health import attendance_denied
 from services.requests import CatalogueError, load_catalogue
 from store.base import Store
 
@@ -52,7 +53,8 @@ __all__ = [
 Status = Literal["ok", "warn", "fail"]
 PROBE_CHECKPOINT = "doctor:probe"
 DOCTOR_QUEUE = "micromentor-doctor"  # its own queue: the probe never touches sync work
-PROBE_JOIN_URL = "https://teams.microsoft.com/l/meetup-join/micromentor-doctor-probe"
+# Shaped like a real join URL, so that Graph answers "not found" (404 3004), not "malformed".
+PROBE_JOIN_URL = "https://teams.microsoft.com/l/meetup-join/19%3ameeting_micromentordoctorprobe%40thread.v2/0"
 HANDSHAKE_SECONDS = 10.0  # Graph's limit for the validation answer
 MENTORS_AT_ONCE = 4  # Outlook allows 4 concurrent requests per app and mailbox; stay gentle tenant-wide too
 CONSENT = (
@@ -365,8 +367,18 @@ async def check_mentor(graph: GraphGateway, upn: str, now: datetime) -> list[Che
                 "correct the UPN (--mentor, MICROMENTOR_MENTORS_FILE or the stored session)",
             )
         ]
-    except GraphError:
-        pass  # User.Read.All missing: app-roles says so; the mailbox and policy probes still work by UPN
+    except GraphError as exc:
+        # onlineMeetings take the object id only (a UPN there is an empty 403, Microsoft Q&A 2169311), so
+        # without it the policy cannot be probed: say what is missing instead of blaming the policy.
+        return [
+            await check_mailbox(graph, upn, now),
+            Check(
+                "teams-access-policy",
+                "fail",
+                f"{upn}: not checked: the mentor's object id could not be read ({_graph_words(str(exc))})",
+                f"grant User.Read.All {CONSENT}",
+            ),
+        ]
     return [await check_mailbox(graph, upn, now), await check_teams_policy(graph, upn, object_id)]
 
 
@@ -504,6 +516,21 @@ def check_local_defaults(settings: DoctorSettings, real_tenant: bool) -> Check:
 # --- all of it ---------------------------------------------------------------------------------------
 
 
+def check_attendance_access(store: Store) -> list[Check]:
+    """What sync met last time: organizers whose Teams attendance Graph refused (their ended sessions wait
+    in pending_attendance, reason attendance_unavailable, and are counted apart from no-shows)."""
+    return [
+        Check(
+            "attendance-access",
+            "fail",
+            f"{d['organizer']}: attendance unreadable since {d['since']}: {_graph_words(d['problem'])}",
+            "grant what the message names (the Teams application access policy or an app role); the next "
+            "sync reads the waiting sessions",
+        )
+        for d in attendance_denied(store)
+    ]
+
+
 async def run_doctor(given: DoctorInput) -> list[Check]:
     """Every check, in the order of the list in the README. A fresh Graph client: a token cached by a
     long-lived one would show the roles from before the last admin consent."""
@@ -522,6 +549,8 @@ async def run_doctor(given: DoctorInput) -> list[Check]:
             await graph.aclose()
     checks.append(await check_notification_url(given.settings.public_url, given.real_tenant, given.handshake))
     checks.append(store_check)
+    if store is not None:
+        checks.extend(await asyncio.to_thread(check_attendance_access, store))
     if given.queues is not None:
         checks.append(await check_queue(given.queues))
     checks.append(check_local_defaults(given.settings, given.real_tenant))

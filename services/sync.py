@@ -14,13 +14,21 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import partial
 
-from core.attendance import ATTENDANCE_UNAVAILABLE, decide_state, participants_of
+from core.attendance import (
+    ATTENDANCE_UNAVAILABLE,
+    AWAITING_REPORT,
+    REPORT_GRACE,
+    awaits_identity,
+    decide_state,
+    participants_of,
+)
 from core.model import Session, SessionState
 from graph.errors import GraphAuthError, GraphRequestError
 from graph.gateway import GraphGateway, chunked
 from graph.meetings import MeetingRef
 from graph.values import EventSnapshot
 from policies import TenantPolicy
+from services.booking import NO_TEAMS_COMMENT
 from services.people import resolve_people
 from store.base import Store
 
@@ -214,9 +222,9 @@ async def _apply_attendance(
     ]
     if not ended and not upcoming:
         return result
-    organizer_id = (await graph.get_user(organizer)).id
     decided: set[str] = set()
     try:
+        organizer_id = (await graph.get_user(organizer)).id  # refused without User.Read.All: named below
         if upcoming:
             await _remember_meetings(graph, store, organizer_id, upcoming)
         for chunk in chunked(ended, chunk_size):
@@ -278,13 +286,20 @@ async def _decide_chunk(
     found = await graph.attendance(
         organizer_id, [MeetingRef(s.join_url, s.online_meeting_id) for s in chunk if s.join_url]
     )
-    for session in chunk:
-        attendance = found.get(session.join_url or "")
+    for stored in chunk:
+        attendance = found.get(stored.join_url or "")
         if attendance is None:
-            continue  # its attendance could not all be read this time: decide it on the next run
-        if not any(p.object_id for p in session.people):
+            # Its attendance could not all be read this time: decide it on a later run; meanwhile it is
+            # ended without a report read, and past the grace period Graph is named as the reason.
+            await _unread(store, stored, now)
+            continue
+        session = stored
+        if not all(p.object_id for p in participants_of(session)):
             # Booked before people were resolved, or the directory did not answer then.
             session = replace(session, people=await resolve_people(graph, (session.mentor, *session.mentees)))
+        if awaits_identity(session, attendance.reports or (), now):
+            await _unread(store, stored, now)
+            continue
         decision = decide_state(
             session=session,
             reports=attendance.reports or None,
@@ -296,16 +311,28 @@ async def _decide_chunk(
             state=decision.state,
             missing=decision.missing,
             state_reason=decision.reason,
-            online_meeting_id=attendance.meeting_id or session.online_meeting_id,
+            online_meeting_id=attendance.meeting_id,
             updated_at=now,
         )
-        if _decision(decided) != _decision(session):
+        if _decision(decided) != _decision(stored):
             # Counted only by the worker whose write made the decision: attendance is counted once
             # however many workers read the same ended session.
-            if await _save(store, decided, unless_decided_since=session):
+            if await _save(store, decided, unless_decided_since=stored):
                 result.decided[decided.state.value] = result.decided.get(decided.state.value, 0) + 1
-        elif decided.online_meeting_id != session.online_meeting_id or decided.people != session.people:
+        elif (decided.online_meeting_id, decided.people) != (stored.online_meeting_id, stored.people):
             await _save(store, decided)
+
+
+async def _unread(store: Store, session: Session, now: datetime) -> None:
+    reason = AWAITING_REPORT if now < session.end + REPORT_GRACE else ATTENDANCE_UNAVAILABLE
+    if session.state == SessionState.SCHEDULED or (
+        session.state == SessionState.PENDING_ATTENDANCE and session.state_reason != reason
+    ):
+        await _save(store, replace(session, state=SessionState.PENDING_ATTENDANCE, state_reason=reason, updated_at=now))
+
+
+def _cancelled(session: Session, *, reason: str, now: datetime) -> Session:
+    return replace(session, state=SessionState.CANCELLED, state_reason=reason, updated_at=now)
 
 
 def _attach_event(session: Session, *, event_id: str, join_url: str | None, now: datetime) -> Session:
@@ -327,6 +354,14 @@ async def _settle_unfinished_bookings(graph: GraphGateway, store: Store, organiz
             organizer, min(session.start, now) - timedelta(days=1), max(session.end, now) + DELTA_FUTURE,
             session.transaction_id,
         )  # fmt: skip
+        if event is not None and not event.join_url:
+            # Graph made it without a Teams meeting (a mailbox without Teams): as booking does, withdraw
+            # the invitation rather than keep a meeting nobody can join.
+            await graph.cancel_event(organizer, event.id, NO_TEAMS_COMMENT)
+            event = None
+            reason = "no_teams_meeting"
+        else:
+            reason = "booking_not_finished"
         if event is not None:
             attach = partial(_attach_event, event_id=event.id, join_url=event.join_url, now=now)
             await asyncio.to_thread(store.update_session, session.id, attach)
@@ -336,7 +371,7 @@ async def _settle_unfinished_bookings(graph: GraphGateway, store: Store, organiz
         await asyncio.to_thread(
             store.update_session,
             session.id,
-            lambda s: replace(s, state=SessionState.CANCELLED, state_reason="booking_not_finished", updated_at=now),
+            partial(_cancelled, reason=reason, now=now),
         )
         result.cancelled += 1
     return result

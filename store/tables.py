@@ -271,17 +271,22 @@ class TableStore:
             "PartitionKey eq @pk and session_id eq @sid", parameters={"pk": partition, "sid": session_id}
         )
         for entity in list(mine):
-            try:
-                # Under the ETag, so a cell that changed hands since the read is left alone.
-                self._claims.delete_entity(
-                    partition,
-                    str(entity["RowKey"]),
-                    etag=_etag(entity),
-                    match_condition=MatchConditions.IfNotModified,
-                )
-            except HttpResponseError as exc:
-                if exc.status_code not in _RACE_STATUSES:
-                    raise
+            self._delete_claim_unless_changed(entity)
+
+    def _delete_claim_unless_changed(self, entity: Any) -> bool:
+        """Delete a claim under its ETag, so a cell that changed hands since the read is left alone."""
+        try:
+            self._claims.delete_entity(
+                str(entity["PartitionKey"]),
+                str(entity["RowKey"]),
+                etag=_etag(entity),
+                match_condition=MatchConditions.IfNotModified,
+            )
+        except HttpResponseError as exc:
+            if exc.status_code not in _RACE_STATUSES:
+                raise
+            return False
+        return True
 
     def release_orphan_claims(self, *, claimed_before: datetime, cells_from: datetime) -> int:
         before = to_utc_iso(claimed_before, "claimed_before")
@@ -301,19 +306,7 @@ class TableStore:
                 alive[session_id] = owner is not None and owner.state != SessionState.CANCELLED
             if alive[session_id]:
                 continue
-            try:
-                # Under the ETag: a cell claimed again meanwhile is left alone.
-                self._claims.delete_entity(
-                    str(entity["PartitionKey"]),
-                    str(entity["RowKey"]),
-                    etag=_etag(entity),
-                    match_condition=MatchConditions.IfNotModified,
-                )
-            except HttpResponseError as exc:
-                if exc.status_code not in _RACE_STATUSES:
-                    raise
-                continue
-            freed += 1
+            freed += self._delete_claim_unless_changed(entity)
         return freed
 
     # --- sessions -------------------------------------------------------------------------

@@ -108,6 +108,9 @@ def _doctor_input(rt: Runtime, mentors: tuple[str, ...]) -> DoctorInput:
     )
 
 
+MAX_DOCTOR_MENTORS = 50
+
+
 @bp.route(route=f"{ADMIN_ROUTE}/doctor", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
 async def doctor(req: func.HttpRequest) -> func.HttpResponse:
     """200 with every check, failed ones included: the body says what is wrong, not the status."""
@@ -115,6 +118,9 @@ async def doctor(req: func.HttpRequest) -> func.HttpResponse:
     async def handle(caller: Caller) -> func.HttpResponse:
         # ?mentor=a@x,b@x: mentors to check besides the mentors file and those of stored sessions.
         mentors = tuple(m.strip() for m in (req.params.get("mentor") or "").split(",") if m.strip())
+        if len(mentors) > MAX_DOCTOR_MENTORS:
+            # Each mentor costs Graph requests: one call must not turn into hundreds of them.
+            raise InputError("mentor", f"at most {MAX_DOCTOR_MENTORS} mentors per call, got {len(mentors)}")
         return json_response(checks_to_json(await run_doctor(_doctor_input(runtime(), mentors))))
 
     return await respond_as_caller(req, handle, role=ADMIN_ROLE)

@@ -12,10 +12,12 @@ import logging
 
 import azure.functions as func
 
-from functions.http import json_body, json_response, respond
+from functions.http import error_body, json_body, json_response, respond
 from micromentor.bootstrap import runtime
 from services.notifications import organizers_to_sync, renew_subscriptions
 from services.sync import find_sync_work
+
+MAX_VALIDATION_TOKEN = 1024
 
 bp = func.Blueprint()  # type: ignore[no-untyped-call]
 log = logging.getLogger(__name__)
@@ -27,8 +29,13 @@ SYNC_QUEUE = "sync-work"
 async def notifications(req: func.HttpRequest, work: func.Out[list[str]]) -> func.HttpResponse:
     token = req.params.get("validationToken")
     if token is not None:
-        # Subscription validation: echo the (already URL-decoded) token as text/plain within 10 s.
-        return func.HttpResponse(token, status_code=200, mimetype="text/plain")
+        # Subscription validation: echo the (already URL-decoded) token as text/plain within 10 s. Graph's
+        # tokens are short; a long one is not Graph's, and nosniff keeps a browser from reading it as HTML.
+        if len(token) > MAX_VALIDATION_TOKEN:
+            return json_response(error_body("invalid_field", "too long", "validationToken"), 400)
+        return func.HttpResponse(
+            token, status_code=200, mimetype="text/plain", headers={"X-Content-Type-Options": "nosniff"}
+        )
 
     async def handle() -> func.HttpResponse:
         rt = runtime()

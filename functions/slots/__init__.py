@@ -25,10 +25,10 @@ def _int_param(req: func.HttpRequest, name: str) -> int | None:
     raw = req.params.get(name)
     if raw is None:
         return None
-    try:
-        return int(raw)
-    except ValueError as exc:
-        raise InputError(name, f"expected a whole number, got {raw!r}") from exc
+    # ASCII digits only: int() also takes fullwidth digits and " 15_0 ", which no client means.
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 6:
+        raise InputError(name, f"expected a whole number, got {raw[:40]!r}")
+    return int(raw)
 
 
 def _mentees(req: func.HttpRequest) -> tuple[str, ...]:

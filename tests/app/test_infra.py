@@ -186,3 +186,20 @@ def test_the_flex_runtime_is_a_python_pyproject_supports() -> None:
     requires = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["requires-python"]
     assert runtime.group(1) + ".0" in SpecifierSet(requires)
     assert "sku: { name: 'FC1', tier: 'FlexConsumption' }" in bicep("app.bicep")
+
+
+def test_role_assignments_name_their_principal_type_and_the_deployers_is_a_parameter() -> None:
+    text = bicep("app.bicep")
+    assignments = re.findall(r"principalType: (\S+)", text)
+    assert assignments and all(kind in {"'ServicePrincipal'", "principalType"} for kind in assignments), assignments
+    deployer = text.split("resource deployerStorageAccess ", 1)[1].split("\nresource ", 1)[0]
+    assert "principalType: principalType" in deployer  # 'User' would fail when azd runs as a service principal
+    given = json.loads((INFRA / "main.parameters.json").read_text(encoding="utf-8"))["parameters"]
+    assert given["principalType"]["value"] == "${AZURE_PRINCIPAL_TYPE=User}"
+
+
+def test_the_tenant_is_the_deployments_own() -> None:
+    # A managed identity as a federated credential signs in only in its own tenant: no tenant parameter.
+    assert "MICROMENTOR_TENANT_ID" in app_settings()
+    assert app_settings()["MICROMENTOR_TENANT_ID"] == "tenant().tenantId"
+    assert not any("tenant" in name.lower() for name in params(bicep("main.bicep")))

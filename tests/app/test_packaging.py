@@ -84,13 +84,42 @@ def test_funcignore_matching_reads_like_gitignore() -> None:
     assert not funcignored("functions/tests_helper.py", patterns)
 
 
+# Local state that must never reach Azure: Azurite's tables hold sessions and UPNs, the others are a
+# developer's store, settings, secrets and caches. Each is a path a developer's tree may hold.
+LOCAL_STATE = [
+    ".azurite/__azurite_db_table__.json",
+    "__azurite_db_table__.json",
+    "__azurite_db_queue_extent__.json",
+    ".micromentor/micromentor.db",
+    "local.settings.json",
+    ".env",
+    ".env.local",
+    ".venv/bin/python",
+    ".mypy_cache/3.12/cache.db",
+    ".ruff_cache/0.6.0/123",
+    ".pytest_cache/v/cache/lastfailed",
+    ".hypothesis/examples/ab/cd",
+    "micromentor.egg-info/PKG-INFO",
+    "addin/node_modules/office-addin-manifest/package.json",
+    "core/__pycache__/model.cpython-312.pyc",
+]
+
+
+def test_funcignore_keeps_local_state_out_of_the_package() -> None:
+    patterns = _ignore_patterns()
+    leaked = [path for path in LOCAL_STATE if not funcignored(path, patterns)]
+    assert leaked == [], f"add these to .funcignore: {leaked}"
+    for path in ("function_app.py", "host.json", "requirements.txt", "core/model.py", "addin/taskpane.js"):
+        assert not funcignored(path, patterns), path
+
+
 def deployed_tree(target: Path) -> list[str]:
     """Copy what `func azure functionapp publish` would upload (the tree less .funcignore) into `target`."""
     patterns = _ignore_patterns()
     kept: list[str] = []
     for path in sorted(ROOT.rglob("*")):
         relative = path.relative_to(ROOT).as_posix()
-        if path.is_dir() or funcignored(relative, patterns) or "egg-info" in relative:
+        if path.is_dir() or funcignored(relative, patterns):
             continue
         destination = target / relative
         destination.parent.mkdir(parents=True, exist_ok=True)

@@ -96,3 +96,31 @@ def test_every_authority_but_loopback_needs_its_own_secrets(authority: str | Non
 )
 def test_the_emulator_on_loopback_keeps_the_local_defaults(authority: str) -> None:
     assert load_settings({**REAL_TENANT, "MICROMENTOR_AUTHORITY": authority}).link_secret == "change-me"
+
+
+def test_an_unresolved_key_vault_reference_is_refused_by_name() -> None:
+    reference = "@Microsoft.KeyVault(VaultName=kv-mm-abc;SecretName=link-secret)"
+    with pytest.raises(InputError) as unresolved:
+        load_settings({**REAL_TENANT, "MICROMENTOR_LINK_SECRET": reference})
+    assert unresolved.value.field == "MICROMENTOR_LINK_SECRET" and "Key Vault" in unresolved.value.message
+
+
+def test_a_misconfigured_app_answers_503_without_naming_its_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+
+    import azure.functions as func
+
+    from functions.health import health
+    from micromentor.bootstrap import configure
+
+    for name, value in REAL_TENANT.items():
+        monkeypatch.setenv(name, value)  # a real tenant with the local link secret: refused at start
+    monkeypatch.delenv("MICROMENTOR_LINK_SECRET", raising=False)
+    configure(None)
+    try:
+        request = func.HttpRequest(method="GET", url="/api/health", body=b"")
+        answer = asyncio.run(health.build().get_user_function()(request))
+    finally:
+        configure(None)
+    assert answer.status_code == 503 and answer.headers["Retry-After"]
+    assert b"MICROMENTOR_LINK_SECRET" not in answer.get_body()  # a caller cannot fix it: the log says

@@ -22,7 +22,7 @@ def test_serve_prints_urls_answers_and_stops_on_sigterm(tmp_path: Path) -> None:
     try:
         assert process.stdout is not None
         ready = json.loads(process.stdout.readline())
-        assert set(ready) >= {"api", "graph", "authority", "admin"}
+        assert set(ready) >= {"api", "graph", "authority", "admin", "ca"}
         assert ready["api"].startswith("http://127.0.0.1:") and ready["graph"].endswith("/v1.0")
         health = httpx.get(f"{ready['api']}/health", timeout=30)
         assert health.status_code == 200 and health.json()["status"] == "ok"

@@ -15,6 +15,11 @@ from emulator import RunningEmulator, start_emulator
 TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 DANA = "dana@contoso.example"  # mentor, Pacific time, organizer of the doc's examples
 SAMANTHA = "samantha@contoso.example"  # mentee, India time
+# App-only onlineMeetings calls name users by object id (a UPN there is refused, as by Graph).
+OBJECT_ID = {
+    "dana@contoso.example": "dc17674c-81d9-4adb-bfb2-8f6a442e4622",
+    SAMANTHA: "57caaef9-5ed0-48d5-8862-e5abfa71b3e9",
+}
 ADELE = "adelev@contoso.example"  # getSchedule doc example, named zone
 MEGAN = "meganb@contoso.example"  # getSchedule doc example, customTimeZone working hours
 PST = "Pacific Standard Time"

@@ -11,7 +11,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from .conftest import DANA, SAMANTHA, assert_graph_error
+from .conftest import DANA, OBJECT_ID, SAMANTHA, assert_graph_error
 
 EXAMPLES = Path("/work/shared/reference/examples")
 
@@ -58,7 +58,7 @@ def meeting(graph: httpx.Client, admin: httpx.Client) -> dict[str, Any]:
 
 
 def find(graph: httpx.Client, user: str, value: str) -> httpx.Response:
-    return graph.get(f"/users/{user}/onlineMeetings", params={"$filter": f"JoinWebUrl eq '{value}'"})
+    return graph.get(f"/users/{OBJECT_ID[user]}/onlineMeetings", params={"$filter": f"JoinWebUrl eq '{value}'"})
 
 
 def test_find_by_join_url_encoded_as_the_doc_shows(
@@ -80,9 +80,15 @@ def test_find_by_join_url_encoded_as_the_doc_shows(
 
 def test_the_join_url_matches_only_exactly_after_one_decoding(graph: httpx.Client, meeting: dict[str, Any]) -> None:
     join_url = meeting["joinUrl"]
-    assert find(graph, DANA, quote(join_url, safe="")).json()["value"] == []  # encoded twice on the wire
-    assert find(graph, DANA, join_url.lower().replace("%3a", "%3A")).json()["value"] == []
-    assert find(graph, DANA, "https://teams.microsoft.com/l/meetup-join/nothing").json()["value"] == []
+    # Not found is a 404 "3004" in Graph, not an empty collection.
+    for wrong in (quote(join_url, safe=""), join_url.replace("%3a", "%3A"), "https://teams.microsoft.com/l/x"):
+        error = assert_graph_error(find(graph, DANA, wrong), 404, "NotFound")
+        assert error["message"].startswith("3004")
+
+
+def test_onlinemeetings_name_the_user_by_object_id(graph: httpx.Client, meeting: dict[str, Any]) -> None:
+    by_upn = graph.get(f"/users/{DANA}/onlineMeetings", params={"$filter": f"JoinWebUrl eq '{meeting['joinUrl']}'"})
+    assert by_upn.status_code == 403
 
 
 def test_an_attendee_cannot_look_the_meeting_up(graph: httpx.Client, meeting: dict[str, Any]) -> None:
@@ -93,13 +99,13 @@ def test_an_attendee_cannot_look_the_meeting_up(graph: httpx.Client, meeting: di
 
 def test_get_meeting_by_id(graph: httpx.Client, meeting: dict[str, Any]) -> None:
     (found,) = find(graph, DANA, meeting["joinUrl"]).json()["value"]
-    body = graph.get(f"/users/{DANA}/onlineMeetings/{found['id']}").json()
+    body = graph.get(f"/users/{OBJECT_ID[DANA]}/onlineMeetings/{found['id']}").json()
     assert body["id"] == found["id"] and body["@odata.context"].endswith("/onlineMeetings/$entity")
 
 
 def test_reports_list_records_and_expand(graph: httpx.Client, meeting: dict[str, Any]) -> None:
     (found,) = find(graph, DANA, meeting["joinUrl"]).json()["value"]
-    base = f"/users/{DANA}/onlineMeetings/{found['id']}/attendanceReports"
+    base = f"/users/{OBJECT_ID[DANA]}/onlineMeetings/{found['id']}/attendanceReports"
     listing = graph.get(base).json()
     (report,) = listing["value"]
     assert set(report) == set(example("attendance-reports-list.json")["responseBody"]["value"][0])
@@ -123,21 +129,19 @@ def test_reports_list_records_and_expand(graph: httpx.Client, meeting: dict[str,
     assert sorted(r["emailAddress"] for r in records) == sorted([DANA, SAMANTHA])
 
 
-def test_only_the_organizer_reads_attendance(
-    graph: httpx.Client, admin: httpx.Client, meeting: dict[str, Any]
-) -> None:
+def test_only_the_organizer_reads_attendance(graph: httpx.Client, admin: httpx.Client, meeting: dict[str, Any]) -> None:
     (found,) = find(graph, DANA, meeting["joinUrl"]).json()["value"]
     admin.patch("/access", json={"teamsAccessPolicy": {"global": True}})
     try:
-        response = graph.get(f"/users/{SAMANTHA}/onlineMeetings/{found['id']}/attendanceReports")
+        response = graph.get(f"/users/{OBJECT_ID[SAMANTHA]}/onlineMeetings/{found['id']}/attendanceReports")
     finally:
         admin.patch("/access", json={"teamsAccessPolicy": {"users": [DANA]}})
     assert_graph_error(response, 403, "General")
 
 
 def test_list_without_filter_and_unknown_meeting(graph: httpx.Client) -> None:
-    assert graph.get(f"/users/{DANA}/onlineMeetings").status_code == 400
-    assert_graph_error(graph.get(f"/users/{DANA}/onlineMeetings/nope"), 404, "NotFound")
+    assert graph.get(f"/users/{OBJECT_ID[DANA]}/onlineMeetings").status_code == 400
+    assert_graph_error(graph.get(f"/users/{OBJECT_ID[DANA]}/onlineMeetings/nope"), 404, "NotFound")
 
 
 def test_attendance_for_an_unknown_meeting_is_404(admin: httpx.Client) -> None:

@@ -14,7 +14,7 @@ import pytest
 from emulator import SeedError, start_emulator
 from emulator.seed import load_seed
 
-from .conftest import DANA, SAMANTHA, SEED, app_token, assert_graph_error, verify
+from .conftest import DANA, OBJECT_ID, SAMANTHA, SEED, app_token, assert_graph_error, verify
 
 
 def _event(graph: httpx.Client, organizer: str, attendee: str, day: str) -> dict[str, Any]:
@@ -35,7 +35,7 @@ def _event(graph: httpx.Client, organizer: str, attendee: str, day: str) -> dict
 
 
 def _find(graph: httpx.Client, user: str, join_url: str) -> httpx.Response:
-    return graph.get(f"/users/{user}/onlineMeetings", params={"$filter": f"JoinWebUrl eq '{join_url}'"})
+    return graph.get(f"/users/{OBJECT_ID[user]}/onlineMeetings", params={"$filter": f"JoinWebUrl eq '{join_url}'"})
 
 
 @pytest.fixture()
@@ -56,7 +56,9 @@ def test_the_access_policy_decides_app_only_meeting_calls(
     granted = admin.patch("/access", json={"teamsAccessPolicy": {"users": [DANA, SAMANTHA]}})
     assert granted.json()["teamsAccessPolicy"]["users"] == sorted([DANA, SAMANTHA])
     (meeting,) = _find(graph, SAMANTHA, join_url).json()["value"]
-    assert graph.get(f"/users/{SAMANTHA}/onlineMeetings/{meeting['id']}/attendanceReports").status_code == 200
+    assert (
+        graph.get(f"/users/{OBJECT_ID[SAMANTHA]}/onlineMeetings/{meeting['id']}/attendanceReports").status_code == 200
+    )
 
     admin.patch("/access", json={"teamsAccessPolicy": {"global": True}})
     assert _find(graph, SAMANTHA, join_url).status_code == 200
@@ -66,7 +68,7 @@ def test_the_access_policy_decides_app_only_meeting_calls(
 def test_a_token_without_the_role_is_refused_per_route(emu: Any, graph: httpx.Client, admin: httpx.Client) -> None:
     event = _event(graph, DANA, SAMANTHA, "2034-03-02")
     (meeting,) = _find(graph, DANA, event["onlineMeeting"]["joinUrl"]).json()["value"]
-    reports = f"/users/{DANA}/onlineMeetings/{meeting['id']}/attendanceReports"
+    reports = f"/users/{OBJECT_ID[DANA]}/onlineMeetings/{meeting['id']}/attendanceReports"
     roles = ["Calendars.ReadWrite", "MailboxSettings.Read", "OnlineMeetings.Read.All"]
     assert admin.put("/apps/micromentor-local/roles", json={"roles": roles}).status_code == 200
     try:

@@ -59,6 +59,21 @@ def test_deep_json_is_a_400_on_every_json_route(live_api: LiveApi) -> None:
 
 
 @pytest.mark.parametrize(
+    "body",
+    [
+        b'{"value": [{"x": ' + b"9" * 5_000 + b"}]}",  # beyond Python's 4,300-digit integer limit
+        b'{"value": [{"x": NaN}]}',
+        b'{"value": [{"x": -Infinity}]}',
+        b'{"value": [], "value": [{"subscriptionId": "x"}]}',  # a repeated key
+    ],
+)
+def test_json_python_would_read_but_json_does_not_allow_is_a_400(live_api: LiveApi, body: bytes) -> None:
+    refused(live_api.client.post("/notifications", content=body, headers={"Authorization": ""}), 400, "body")
+    for path in ("/sessions", "/requests", "/links"):  # signed in as Maya
+        refused(live_api.client.post(path, content=body), 400, "body")
+
+
+@pytest.mark.parametrize(
     "start",
     [
         "0001-01-01T00:00:00+01:00",
@@ -104,3 +119,12 @@ def test_control_characters_in_people_and_keys_are_400(live_api: LiveApi) -> Non
     refused(client.get("/slots", params={"mentor": MAYA, "mentee": "ravi\u0001@contoso.example"}), 400, "mentee")
     answer = client.post("/requests", json={"skill": "Python\u0000", "question": "How?"})
     refused(answer, 400, "skill")
+
+
+def test_query_numbers_are_ascii_digits_and_validation_tokens_are_short(live_api: LiveApi) -> None:
+    for odd in ("\uff11\uff15", "15_0", " 15", "1" * 7):  # fullwidth 15, an underscore, a space, too long
+        refused(live_api.client.get("/slots", params={"mentor": MAYA, "mentee": RAVI, "minutes": odd}), 400, "minutes")
+    long = live_api.client.post("/notifications", params={"validationToken": "x" * 2000}, headers={"Authorization": ""})
+    refused(long, 400, "validationToken")
+    echoed = live_api.client.post("/notifications", params={"validationToken": "<b>hi</b>"})
+    assert echoed.text == "<b>hi</b>" and echoed.headers["x-content-type-options"] == "nosniff"

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from emulator import start_emulator
+from emulator.identity import DEFAULT_APP_ROLES
 from graph.config import GraphSettings
 from micromentor.tenant import emulator_settings
 from services.doctor import (
@@ -38,13 +39,7 @@ from tests.services.test_sync import NINE, book_at
 
 MAYA, RAVI, ANA = "maya@contoso.example", "ravi@contoso.example", "ana@contoso.example"
 NOW = datetime(2026, 11, 30, 0, 0, tzinfo=UTC)
-ALL_ROLES = [
-    "Calendars.ReadWrite",
-    "MailboxSettings.Read",
-    "User.Read.All",
-    "OnlineMeetings.ReadWrite.All",
-    "OnlineMeetingArtifact.Read.All",
-]
+ALL_ROLES = DEFAULT_APP_ROLES  # what the default app holds
 SECRET = "s" * 40
 
 
@@ -209,6 +204,14 @@ def test_a_withheld_online_meetings_role_is_not_taken_for_a_missing_policy(tenan
     (policy,) = named(checks, "teams-access-policy")
     assert policy.status == "fail" and "Authorization_RequestDenied" in policy.detail
     assert "OnlineMeetings.Read.All" in (policy.fix or "") and "Grant-Cs" not in (policy.fix or "")
+
+
+def test_without_user_read_all_the_policy_is_not_probed_by_upn(tenant: Tenant, store: Store) -> None:
+    tenant.put_roles([r for r in ALL_ROLES if r != "User.Read.All"])
+    checks = doctor(tenant.graph, store, MAYA)
+    (policy,) = named(checks, "teams-access-policy")
+    assert policy.status == "fail" and "object id could not be read" in policy.detail
+    assert "User.Read.All" in (policy.fix or "") and "Grant-Cs" not in (policy.fix or "")
 
 
 def test_roles_are_read_from_the_token_payload() -> None:
@@ -379,3 +382,8 @@ def test_the_live_function_app_serves_the_doctor_to_admins_only(live_api: LiveAp
     assert "answers the validation handshake" in checks["notification-url"]["detail"]
     assert checks["token"]["status"] == "ok" and checks["store"]["status"] == "ok"
     assert checks["mentors"]["status"] == "warn"  # no catalogue, no sessions yet
+    many = ",".join(f"m{n}@contoso.example" for n in range(51))
+    capped = live_api.client.get(
+        "/admin/doctor", params={"mentor": many}, headers=live_api.auth(MAYA, "Mentoring.Admin")
+    )
+    assert capped.status_code == 400 and capped.json()["error"]["field"] == "mentor"

@@ -13,8 +13,9 @@ from urllib.parse import unquote
 import pytest
 
 from core.attendance import ATTENDANCE_UNAVAILABLE
-from core.model import SessionState
+from core.model import Session, SessionState
 from emulator import start_emulator
+from emulator.identity import DEFAULT_APP_ROLES
 from graph.config import GraphSettings
 from graph.errors import GraphRequestError
 from micromentor.tenant import emulator_settings
@@ -25,13 +26,16 @@ from tests.conftest import TENANT_SEED, Admin
 from tests.services.test_sync import MAYA, NINE, POLICY, RAVI, book_at, graph_call, play, state_of, sync
 
 MAYA_MAIL, RAVI_MAIL = "Maya.Lind@contoso.com", "ravi.kumar@contoso.com"
-ALL_ROLES = [
-    "Calendars.ReadWrite",
-    "MailboxSettings.Read",
-    "User.Read.All",
-    "OnlineMeetings.ReadWrite.All",
-    "OnlineMeetingArtifact.Read.All",
-]
+ALL_ROLES = DEFAULT_APP_ROLES  # what the default app holds
+
+
+def booked_played_and_withheld(admin: Admin, settings: GraphSettings, store: Store, role: str) -> Session:
+    """A session both attended, then `role` withdrawn from the app (admin consent taken back)."""
+    [session] = book_at(settings, store, NINE)
+    play(admin, session, {MAYA: 15, RAVI: 15})
+    roles = [r for r in ALL_ROLES if r != role]
+    admin.client.put(f"{admin.url}/apps/micromentor-local/roles", json={"roles": roles}).raise_for_status()
+    return session
 
 
 def real_seed() -> dict[str, Any]:
@@ -119,10 +123,7 @@ def test_a_missing_access_policy_is_named_and_never_makes_a_no_show(
 
 def test_a_withheld_app_role_is_named(tenant: tuple[GraphSettings, Admin], store: Store) -> None:
     settings, admin = tenant
-    [session] = book_at(settings, store, NINE)
-    play(admin, session, {MAYA: 15, RAVI: 15})
-    roles = [r for r in ALL_ROLES if r != "OnlineMeetingArtifact.Read.All"]
-    admin.client.put(f"{admin.url}/apps/micromentor-local/roles", json={"roles": roles}).raise_for_status()
+    session = booked_played_and_withheld(admin, settings, store, "OnlineMeetingArtifact.Read.All")
     result = sync(settings, store, NINE + timedelta(minutes=30))
     assert state_of(store, session).state_reason == ATTENDANCE_UNAVAILABLE
     assert "Authorization_RequestDenied" in (result.attendance_denied or "")
@@ -249,7 +250,7 @@ def test_getschedule_knows_people_by_smtp_address_only(tenant: tuple[GraphSettin
     assert by_upn["error"]["responseCode"] == "5009" and "error" not in by_mail
 
 
-def test_health_names_the_organizer_whose_attendance_is_refused(
+def test_health_counts_and_the_doctor_names_the_organizer_whose_attendance_is_refused(
     tenant: tuple[GraphSettings, Admin], store: Store
 ) -> None:
     from types import SimpleNamespace
@@ -267,5 +268,103 @@ def test_health_names_the_organizer_whose_attendance_is_refused(
 
     health = with_graph(settings, lambda g: check_health(runtime(g)))
     assert health["status"] == "degraded"
-    (denied,) = health["checks"]["attendance"]["organizers"]
-    assert denied["organizer"] == MAYA and "application access policy" in denied["problem"]
+    # Health answers anyone: a count and where to look. The admins' doctor names who and why.
+    assert health["checks"]["attendance"] == {"ok": False, "organizers": 1, "details": "/api/admin/doctor"}
+    from services.doctor import check_attendance_access
+
+    (named,) = check_attendance_access(store)
+    assert named.status == "fail" and named.detail.startswith(f"{MAYA}: attendance unreadable since")
+    assert "No application access policy found for this app." in named.detail
+
+
+def test_a_session_booked_before_people_were_stored_is_matched_and_gets_them(
+    tenant: tuple[GraphSettings, Admin], store: Store
+) -> None:
+    from dataclasses import replace
+
+    settings, admin = tenant
+    [session] = book_at(settings, store, NINE)
+    store.update_session(session.id, lambda s: replace(s, people=()))  # as sessions from before this release
+    play(admin, session, {MAYA: 15, RAVI: 15})
+    sync(settings, store, NINE + timedelta(minutes=30))
+    decided = state_of(store, session)
+    assert decided.state == SessionState.COMPLETED
+    assert {p.address: p.object_id for p in decided.people}[RAVI] == "8b7a2c2e-0002-4b0e-9e8e-000000000002"
+
+
+def test_a_meeting_lookup_that_keeps_failing_never_leaves_the_session_scheduled(
+    tenant: tuple[GraphSettings, Admin], store: Store
+) -> None:
+    settings, admin = tenant
+    [session] = book_at(settings, store, NINE)
+    play(admin, session, {MAYA: 15, RAVI: 15})
+    admin.fault(method="GET", path="/onlineMeetings$", status=500)
+    sync(settings, store, NINE + timedelta(hours=1))
+    soon = state_of(store, session)
+    assert (soon.state, soon.state_reason) == (SessionState.PENDING_ATTENDANCE, "awaiting_report")
+    sync(settings, store, NINE + timedelta(days=3))
+    late = state_of(store, session)  # never a no-show for what could not be read
+    assert (late.state, late.state_reason) == (SessionState.PENDING_ATTENDANCE, ATTENDANCE_UNAVAILABLE)
+
+
+def test_a_meeting_graph_cannot_find_is_left_out_like_an_unreadable_one(
+    tenant: tuple[GraphSettings, Admin], store: Store
+) -> None:
+    # Graph has answered 404 3004 for meetings that were held: "not found" is no evidence of a no-show,
+    # so the gateway leaves such a meeting out, and sync treats it as unread (see the test above).
+    from graph.meetings import MeetingRef
+    from tests.conftest import with_graph
+
+    settings, _ = tenant
+    [session] = book_at(settings, store, NINE)
+    gone = "https://teams.microsoft.com/l/meetup-join/19%3ameeting_gone%40thread.v2/0"
+    maya_id = "8b7a2c2e-0003-4b0e-9e8e-000000000003"
+    found = with_graph(
+        settings, lambda g: g.attendance(maya_id, [MeetingRef(gone), MeetingRef(session.join_url or "")])
+    )
+    assert gone not in found and found[session.join_url or ""].reports == ()
+    looked_up = with_graph(settings, lambda g: g.find_meetings(maya_id, [gone]))
+    assert looked_up == {gone: None}
+
+
+def test_user_read_all_withheld_is_named_and_never_a_no_show(tenant: tuple[GraphSettings, Admin], store: Store) -> None:
+    settings, admin = tenant
+    session = booked_played_and_withheld(admin, settings, store, "User.Read.All")
+    result = sync(settings, store, NINE + timedelta(days=3))
+    waiting = state_of(store, session)
+    assert (waiting.state, waiting.state_reason) == (SessionState.PENDING_ATTENDANCE, ATTENDANCE_UNAVAILABLE)
+    assert "Authorization_RequestDenied" in (result.attendance_denied or "")
+    assert store.get_checkpoint(access_checkpoint(MAYA))
+
+
+def test_an_abandoned_booking_whose_event_has_no_teams_meeting_is_withdrawn(
+    tenant: tuple[GraphSettings, Admin], store: Store
+) -> None:
+    from graph.errors import GraphUnavailable
+
+    settings, admin = tenant
+    admin.client.patch(f"{admin.url}/access", json={"withoutTeams": [MAYA]}).raise_for_status()
+    admin.fault(method="POST", path="/events$", dropAfterWrite=True)  # the client never hears back
+    with pytest.raises(GraphUnavailable):
+        book_at(settings, store, NINE)
+    admin.client.delete(f"{admin.url}/faults").raise_for_status()
+    sync(settings, store, NINE - timedelta(hours=8))  # more than 15 minutes after the booking began
+    (settled,) = store.list_sessions(mentor=MAYA)
+    assert (settled.state, settled.state_reason) == (SessionState.CANCELLED, "no_teams_meeting")
+    assert admin.get("/state")["cancelComments"]  # the invitation without a link was withdrawn
+
+
+def test_a_participant_resolved_later_is_matched_by_object_id(
+    tenant: tuple[GraphSettings, Admin], store: Store
+) -> None:
+    from dataclasses import replace
+
+    settings, admin = tenant
+    admin.client.patch(f"{admin.url}/access", json={"attendanceWithoutEmail": [RAVI]}).raise_for_status()
+    [session] = book_at(settings, store, NINE)
+    # The directory did not answer for Ravi at booking: he was kept as a bare address.
+    half = tuple(p if p.address != RAVI else replace(p, object_id=None, aliases=frozenset()) for p in session.people)
+    store.update_session(session.id, lambda s: replace(s, people=half))
+    play(admin, session, {MAYA: 15, RAVI: 15})
+    sync(settings, store, NINE + timedelta(minutes=30))
+    assert state_of(store, session).state == SessionState.COMPLETED
