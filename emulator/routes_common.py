@@ -22,7 +22,7 @@ def mailbox_user(ctx: Context, key: str) -> User:
 
 
 def directory_user(ctx: Context, key: str) -> User:
-    user = ctx.state.find_user(key)
+    user = ctx.state.find_directory_user(key)
     if user is None:
         raise directory_not_found(key)
     return user

@@ -98,6 +98,14 @@ class TenantState:
         user = self.find_user(key)
         return user.id if user is not None else None
 
+    def find_directory_user(self, key: str) -> User | None:
+        """A user as `GET /users/{id | userPrincipalName}` finds one (resources/user.md): not by mail, which
+        reaches a user only through `$filter` (a guest's mail is not their `#EXT#` UPN)."""
+        user = self.find_user(key)
+        if user is None or key.strip().lower() not in (user.id.lower(), user.upn.lower()):
+            return None
+        return user
+
     def find_mailbox(self, address: str) -> User | None:
         """A user by an SMTP address (mail or an smtp proxy address): what getSchedule's `schedules` and
         attendee addresses are (api/calendar-getschedule.md: "SMTP addresses"). A user principal name

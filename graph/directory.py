@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from msgraph.generated.users.item.user_item_request_builder import UserItemRequestBuilder
+from msgraph.generated.users.users_request_builder import UsersRequestBuilder
 
 from graph.base import (
     BATCH_LIMIT,
@@ -32,10 +33,25 @@ class DirectoryCalls(GraphBase):
         cached = self._users.get(user.lower())
         if cached is not None:
             return cached
-        found = await self._json(f"GET /users/{user}", self._user_request(user))
+        try:
+            found = await self._json(f"GET /users/{user}", self._user_request(user))
+        except GraphNotFound:
+            # /users/{key} takes an object id or a UPN only; people also go by their mail (a guest's
+            # is not their #EXT# UPN), which only a $filter finds.
+            found = await self._user_by_mail(user) if "@" in user else {}
         if not found.get("id"):
             raise GraphNotFound(f"user {user} not found", status=404)
         return self._remember_user(user, found)
+
+    async def _user_by_mail(self, address: str) -> dict[str, Any]:
+        query = UsersRequestBuilder.UsersRequestBuilderGetQueryParameters(
+            filter=f"mail eq '{address.replace(chr(39), chr(39) * 2)}'", select=list(_USER_FIELDS)
+        )
+        found = await self._json(
+            f"GET /users by mail {address}", self._client.users.to_get_request_information(_config(query))
+        )
+        values = found.get("value") or []
+        return dict(values[0]) if len(values) == 1 else {}
 
     def _user_request(self, user: str) -> Any:
         # department and proxyAddresses are not in Graph's default set of user properties: ask for them.

@@ -43,8 +43,9 @@ class Caller:
 
     @property
     def principal(self) -> str:
-        """A name for audit trails: the UPN, else `app:<object id>`."""
-        return self.upn or f"app:{self.oid}"
+        """A name for audit trails: the UPN as the token shows it, with the object id that proves who it
+        was (name claims alone could be anyone's); `app:<object id>` for an app."""
+        return f"{self.upn} (oid {self.oid})" if self.upn else f"app:{self.oid}"
 
 
 def _strings(value: Any) -> frozenset[str]:

@@ -368,3 +368,13 @@ def test_a_participant_resolved_later_is_matched_by_object_id(
     play(admin, session, {MAYA: 15, RAVI: 15})
     sync(settings, store, NINE + timedelta(minutes=30))
     assert state_of(store, session).state == SessionState.COMPLETED
+
+
+def test_people_named_by_their_mail_are_found_through_a_filter(tenant: tuple[GraphSettings, Admin]) -> None:
+    from tests.conftest import with_graph
+
+    settings, _ = tenant
+    # GET /users/{key} takes an object id or a UPN only (as Graph): a mail address is a 404 there.
+    assert graph_call(settings, "GET", f"/users/{RAVI_MAIL}").status_code == 404
+    found = with_graph(settings, lambda g: g.get_user(RAVI_MAIL))
+    assert (found.id, found.upn) == ("8b7a2c2e-0002-4b0e-9e8e-000000000002", RAVI)
