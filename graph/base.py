@@ -27,7 +27,7 @@ from graph.auth import MsalTokenProvider
 from graph.client import build_graph_client
 from graph.config import GraphSettings
 from graph.errors import GraphAuthError, GraphNotFound
-from graph.retry import TRANSIENT_STATUSES, call_graph, retry_after_seconds
+from graph.retry import TRANSIENT_STATUSES, answered, call_graph, retry_after_seconds
 from graph.timezones import UnknownTimeZone, zone_from_name
 from graph.values import (
     DirectoryUser,
@@ -168,13 +168,8 @@ class GraphBase:
                     error = (body or {}).get("error") if isinstance(body, dict) else None
                     code = str((error or {}).get("code") or "") or None
                     message = str((error or {}).get("message") or "")
-                    raise GraphAuthError(
-                        f"{what}: {_item_path(pending[key])}: Graph answered {status} {code or ''}: {message}".replace(
-                            "  ", " "
-                        ),
-                        status=status,
-                        code=code,
-                    )
+                    where = f"{what}: {_item_path(pending[key])}"
+                    raise GraphAuthError(answered(where, status, code, message), status=status, code=code)
                 results[key] = (status, body if 200 <= status < 300 and isinstance(body, dict) else None)
             if not retry:
                 return results

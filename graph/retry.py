@@ -25,7 +25,7 @@ from graph.errors import (
     GraphUnavailable,
 )
 
-__all__ = ["TRANSIENT_STATUSES", "call_graph", "retry_after_seconds"]
+__all__ = ["TRANSIENT_STATUSES", "answered", "call_graph", "classify", "retry_after_seconds"]
 
 T = TypeVar("T")
 TRANSIENT_STATUSES = frozenset({429, 503, 504})
@@ -76,6 +76,11 @@ def _odata_code(exc: APIError) -> tuple[str | None, str]:
     return code, str(message)
 
 
+def answered(what: str, status: int | None, code: str | None, message: str) -> str:
+    """How an error names Graph's answer: `<call>: Graph answered <status> <code>: <message>`."""
+    return f"{what}: Graph answered {status} {code or ''}: {message}".replace("  ", " ")
+
+
 def classify(exc: BaseException, what: str) -> GraphError:
     """Turn an SDK or transport exception into one of ours, naming the call."""
     if isinstance(exc, GraphError):
@@ -85,7 +90,7 @@ def classify(exc: BaseException, what: str) -> GraphError:
     if isinstance(exc, APIError):
         status = exc.response_status_code
         code, message = _odata_code(exc)
-        text = f"{what}: Graph answered {status} {code or ''}: {message}".replace("  ", " ")
+        text = answered(what, status, code, message)
         if status in TRANSIENT_STATUSES:
             after = retry_after_seconds(_header(exc.response_headers, "Retry-After"))
             return GraphUnavailable(text, status=status, code=code, retry_after=after)
