@@ -4,6 +4,7 @@ Insights) the same code is the API's no-op."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -129,6 +130,10 @@ def test_bookings_conflicts_and_sync_lag_are_recorded(live_api: LiveApi) -> None
         await live_api.host.drain()
 
     live_api.host.run_threadsafe(sync())
+    # The live host's own queue worker may have taken the message before drain() looked: wait for it.
+    deadline = time.monotonic() + 20
+    while histogram_count("micromentor.sync.lag") == lags and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert histogram_count("micromentor.sync.lag") == lags + 1  # Maya's sessions: one organizer synced
 
 
