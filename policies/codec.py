@@ -76,6 +76,20 @@ def _strings(name: str, value: Any) -> tuple[str, ...]:
     return tuple(items)
 
 
+def _window(name: str, value: Any) -> tuple[time, time] | None:
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise InputError(name, 'must be null or an object like {"start": "09:00", "end": "17:00"}')
+    unknown = set(value) - {"start", "end"}
+    if unknown:
+        raise InputError(f"{name}.{sorted(map(str, unknown))[0]}", "unknown field")
+    for part in ("start", "end"):
+        if part not in value:
+            raise InputError(f"{name}.{part}", "required")
+    return (_clock(f"{name}.start", value["start"]), _clock(f"{name}.end", value["end"]))
+
+
 _READERS: dict[str, Callable[[str, Any], Any]] = {
     "session_minutes": _integer,
     "allowed_session_minutes": _integers,
@@ -93,6 +107,8 @@ _READERS: dict[str, Callable[[str, Any], Any]] = {
     "max_sessions_per_week": _integer,
     "max_sessions_per_month": _integer,
     "completion_min_ratio": _number,
+    "checkin_after_days": _integer,
+    "message_window": _window,
 }
 assert set(_READERS) == set(POLICY_FIELDS), "every Policy field needs a JSON reader"
 
@@ -136,6 +152,8 @@ def _clock_text(value: time) -> str:
 
 
 def _field_to_json(name: str, value: Any) -> Any:
+    if name == "message_window":
+        return None if value is None else {"start": _clock_text(value[0]), "end": _clock_text(value[1])}
     if isinstance(value, time):
         return _clock_text(value)
     if isinstance(value, tuple):

@@ -18,6 +18,9 @@
 | `focus_markers` | up to 50 non-blank strings of at most 100 characters |
 | `max_sessions_per_day` / `_week` / `_month` | int 0..100 / 0..500 / 0..2000 (0 pauses the mentor) |
 | `completion_min_ratio` | real number in (0, 1] |
+| `checkin_after_days` | int 1..60: days after a completed session that the mentee's check-in is due |
+| `message_window` | null (messages follow the recipient's working hours alone) or a (start, end) pair of |
+| | whole-minute times, start < end, read in the recipient's zone (errors: `message_window.start`/`.end`) |
 
 `bool` is never accepted where an int or a number is expected.
 """
@@ -47,6 +50,7 @@ MAX_FOCUS_MARKER_LENGTH = 100
 MAX_PER_DAY = 100
 MAX_PER_WEEK = 500
 MAX_PER_MONTH = 2000
+MAX_CHECKIN_DAYS = 60
 
 
 def _is_int(value: object) -> bool:
@@ -88,6 +92,8 @@ class Policy:
     max_sessions_per_week: int = 5
     max_sessions_per_month: int = 12
     completion_min_ratio: float = 0.66
+    checkin_after_days: int = 7
+    message_window: tuple[time, time] | None = None  # None: the recipient's working hours alone
 
     def __post_init__(self) -> None:
         self._check_lengths()
@@ -101,6 +107,19 @@ class Policy:
             raise InputError("completion_min_ratio", "must be a number")
         if not math.isfinite(ratio) or not 0 < ratio <= 1:
             raise InputError("completion_min_ratio", f"must be in (0, 1], got {ratio}")
+        self._check_outcome_messages()
+
+    def _check_outcome_messages(self) -> None:
+        _int_in("checkin_after_days", self.checkin_after_days, 1, MAX_CHECKIN_DAYS)
+        window = self.message_window
+        if window is None:
+            return
+        if not isinstance(window, tuple) or len(window) != 2:
+            raise InputError("message_window", "must be null or a start and an end time")
+        _whole_minute("message_window.start", window[0])
+        _whole_minute("message_window.end", window[1])
+        if window[1] <= window[0]:
+            raise InputError("message_window.end", "must be later than message_window.start")
 
     def _check_lengths(self) -> None:
         allowed = self.allowed_session_minutes

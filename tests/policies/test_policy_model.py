@@ -34,6 +34,8 @@ SPEC_DEFAULTS: dict[str, Any] = {
     "max_sessions_per_week": 5,
     "max_sessions_per_month": 12,
     "completion_min_ratio": 0.66,
+    "checkin_after_days": 7,
+    "message_window": None,
 }
 
 
@@ -280,3 +282,39 @@ def test_tenant_policy_built_in_code_validates_and_freezes_overrides() -> None:
     with pytest.raises(InputError) as caught:
         TenantPolicy(Policy(), {"ana@contoso.example": {"max_sessions_per_day": -1}})
     assert caught.value.field == "overrides.ana@contoso.example.max_sessions_per_day"
+
+
+# --- outcome messages: checkin_after_days and message_window -------------------------------------------
+
+
+def test_outcome_message_fields_round_trip() -> None:
+    tenant = parse_policy({"checkin_after_days": 10, "message_window": {"start": "09:30", "end": "16:00"}})
+    assert tenant.base.checkin_after_days == 10
+    assert tenant.base.message_window == (time(9, 30), time(16, 0))
+    text = policy_to_json(tenant)
+    assert text["message_window"] == {"start": "09:30", "end": "16:00"}
+    assert parse_policy(text) == tenant
+    assert parse_policy({"message_window": None}).base.message_window is None
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"checkin_after_days": 0}, "checkin_after_days"),
+        ({"checkin_after_days": 61}, "checkin_after_days"),
+        ({"checkin_after_days": True}, "checkin_after_days"),
+        ({"checkin_after_days": "7"}, "checkin_after_days"),
+        ({"message_window": "09:00-17:00"}, "message_window"),
+        ({"message_window": {"start": "9am", "end": "17:00"}}, "message_window.start"),
+        ({"message_window": {"start": "09:00"}}, "message_window.end"),
+        ({"message_window": {"start": "17:00", "end": "09:00"}}, "message_window.end"),
+        ({"message_window": {"start": "09:00", "end": "09:00"}}, "message_window.end"),
+        ({"message_window": {"start": "09:00", "end": "17:00", "tz": "UTC"}}, "message_window.tz"),
+        ({"overrides": {"ana@contoso.example": {"checkin_after_days": 0}}},
+         "overrides.ana@contoso.example.checkin_after_days"),
+    ],
+)
+def test_outcome_message_fields_name_the_bad_field(data: dict[str, Any], field: str) -> None:
+    with pytest.raises(InputError) as caught:
+        parse_policy(data)
+    assert caught.value.field == field
