@@ -123,7 +123,7 @@ def test_nobody_reachable_gives_none() -> None:
 
 def test_naive_due_is_refused() -> None:
     with pytest.raises(InputError) as caught:
-        next_send_moment(datetime(2026, 12, 1, 9), maya())
+        next_send_moment(datetime(2026, 12, 1, 9), maya())  # noqa: DTZ001 (naive on purpose)
     assert caught.value.field == "due"
 
 
