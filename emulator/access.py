@@ -5,6 +5,9 @@
 - The Teams application access policy (`concepts/cloud-communication-online-meeting-application-access-policy.md`):
   app-only calls to a user's onlineMeetings and their attendance are refused until a policy covers that
   user, 403 `Forbidden` "No application access policy found for this app." (docs-contrib issue #470).
+- Exchange RBAC for Applications (`mailScope`): app-only mail calls (sendMail, Sent Items) for a mailbox
+  outside the app's management scope get 403 `ErrorAccessDenied` "Access to OData is disabled."
+  (`concepts/auth-limit-mailbox-access.md`, docs-contrib issue #8731).
 - Users without a Teams licence (events created with `isOnlineMeeting: true` come back without a Teams
   meeting, docs-contrib #4625 / #4627), and attendance records with an empty `emailAddress` (#3198).
 
@@ -59,11 +62,19 @@ ROUTE_ROLES: dict[str, tuple[tuple[str, ...], str, str]] = {
     "GET /users/{user}/onlineMeetings/{meeting}/attendanceReports/{report}/attendanceRecords": (
         ("OnlineMeetingArtifact.Read.All",), *_DIRECTORY_DENIED),
     # api/subscription-post-subscriptions.md: the resource's own read permission (events: Calendars.Read).
+    # api/user-sendmail.md: Mail.Send is the only application permission.
+    "POST /users/{user}/sendMail": (("Mail.Send",), *_MAILBOX_DENIED),
+    # api/singlevaluelegacyextendedproperty-get.md: messages by extended property need Mail.Read.
+    "GET /users/{user}/mailFolders/{folder}/messages": (("Mail.Read", "Mail.ReadWrite"), *_MAILBOX_DENIED),
     "POST /subscriptions": (_CALENDAR_READ, "ExtensionError",
                             "Operation: Create; Exception: [Status Code: Forbidden; Reason: Access is denied.]"),
 }
 
 _POLICY_DENIED = GraphError(403, "Forbidden", "No application access policy found for this app.")
+# concepts/auth-limit-mailbox-access.md (docs-contrib issue #8731): a mailbox outside the app's Exchange
+# scope (RBAC for Applications management scope, or a legacy application access policy).
+_MAIL_SCOPE_DENIED = GraphError(403, "ErrorAccessDenied", "Access to OData is disabled.")
+_MAIL_ROUTES = ("POST /users/{user}/sendMail", "GET /users/{user}/mailFolders/{folder}/messages")
 
 
 @dataclass
@@ -74,6 +85,7 @@ class AccessRules:
     policy_users: set[str] = field(default_factory=set)  # user ids the policy is granted to
     without_teams: set[str] = field(default_factory=set)  # user ids
     attendance_without_email: set[str] = field(default_factory=set)  # user ids
+    mail_scope: set[str] | None = None  # user ids the app's Exchange mail scope covers; None = unscoped
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def check(self, route: str, params: Mapping[str, str], claims: Mapping[str, Any] | None,
@@ -89,6 +101,12 @@ class AccessRules:
                 raise GraphError(403, code, message)
         if "/onlineMeetings" in route and "{user}" in route and not self.covers(user_id):
             raise _POLICY_DENIED
+        if route in _MAIL_ROUTES and not self.mail_allowed(user_id):
+            raise _MAIL_SCOPE_DENIED
+
+    def mail_allowed(self, user_id: str | None) -> bool:
+        with self._lock:
+            return self.mail_scope is None or (user_id is not None and user_id in self.mail_scope)
 
     def covers(self, user_id: str | None) -> bool:
         with self._lock:
@@ -109,6 +127,9 @@ class AccessRules:
             for name in ("policy_users", "without_teams", "attendance_without_email"):
                 if name in changes:
                     setattr(self, name, set(changes[name]))
+            if "mail_scope" in changes:
+                scope = changes["mail_scope"]
+                self.mail_scope = None if scope is None else set(scope)
 
     def describe(self, name_of: Mapping[str, str]) -> dict[str, Any]:
         with self._lock:
@@ -119,6 +140,7 @@ class AccessRules:
                 "teamsAccessPolicy": {"global": self.policy_global, "users": names(self.policy_users)},
                 "withoutTeams": names(self.without_teams),
                 "attendanceWithoutEmail": names(self.attendance_without_email),
+                "mailScope": None if self.mail_scope is None else names(self.mail_scope),
             }
 
 
@@ -128,7 +150,7 @@ def parse_access_rules(value: Any, path: str, resolve: Any) -> dict[str, Any]:
     maps a UPN, mail or id to a user id or None. Raises ValueError("path: message")."""
     if not isinstance(value, Mapping):
         raise ValueError(f"{path}: expected an object")
-    unknown = set(value) - {"teamsAccessPolicy", "withoutTeams", "attendanceWithoutEmail"}
+    unknown = set(value) - {"teamsAccessPolicy", "withoutTeams", "attendanceWithoutEmail", "mailScope"}
     if unknown:
         raise ValueError(f"{path}.{sorted(unknown)[0]}: unknown field")
 
@@ -156,4 +178,7 @@ def parse_access_rules(value: Any, path: str, resolve: Any) -> dict[str, Any]:
     for key, name in (("withoutTeams", "without_teams"), ("attendanceWithoutEmail", "attendance_without_email")):
         if key in value:
             changes[name] = users(value[key], f"{path}.{key}")
+    if "mailScope" in value:  # the mailboxes Exchange RBAC for Applications lets the app reach; null = all
+        raw = value["mailScope"]
+        changes["mail_scope"] = None if raw is None else users(raw, f"{path}.mailScope")
     return changes

@@ -23,7 +23,8 @@ __all__ = ["DEFAULT_APP_ROLES", "DEFAULT_SCOPES", "GRAPH_AUDIENCES", "Identity",
 GRAPH_AUDIENCES = ("https://graph.microsoft.com", "https://graph.microsoft.com/",
                    "00000003-0000-0000-c000-000000000000")
 DEFAULT_APP_ROLES = ["Calendars.ReadWrite", "MailboxSettings.Read", "User.Read.All",
-                     "OnlineMeetings.ReadWrite.All", "OnlineMeetingArtifact.Read.All"]
+                     "OnlineMeetings.ReadWrite.All", "OnlineMeetingArtifact.Read.All",
+                     "Mail.Send", "Mail.Read"]  # the outcome messages' sender mailbox (README, RBAC-scoped)
 DEFAULT_SCOPES = ["Calendars.ReadWrite", "MailboxSettings.Read", "User.Read",
                   "OnlineMeetings.ReadWrite", "OnlineMeetingArtifact.Read.All"]
 _ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"

@@ -40,7 +40,7 @@ def index(ctx: Context, request: Request, params: dict[str, str]) -> Response:
         "tenantId": ctx.state.tenant_id,
         "endpoints": ["state", "requests", "requests/reset", "faults", "faults/{id}", "config", "token",
                       "meetings/attendance", "users", "users/{upn}/events", "notifications", "access",
-                      "apps/{clientId}/roles", "delta/expire", "subscriptions/{id}/lifecycle"],
+                      "apps/{clientId}/roles", "delta/expire", "subscriptions/{id}/lifecycle", "mail"],
     })
 
 
@@ -305,6 +305,14 @@ def notifications(ctx: Context, request: Request, params: dict[str, str]) -> Res
     return json_response({"value": deliveries})
 
 
+def mail(ctx: Context, request: Request, params: dict[str, str]) -> Response:
+    """Every message sendMail accepted, oldest first (tests count sends here); DELETE forgets them."""
+    if request.method == "DELETE":
+        ctx.state.mail.clear()
+        return Response(204)
+    return json_response({"value": ctx.state.mail.snapshot()})
+
+
 def _build() -> Router:
     router = Router()
     router.add("GET", "/", index)
@@ -327,6 +335,8 @@ def _build() -> Router:
     router.add("PUT", "/apps/{client}/roles", app_roles)
     router.add("POST", "/delta/expire", expire_delta)
     router.add("POST", "/subscriptions/{id}/lifecycle", lifecycle)
+    router.add("GET", "/mail", mail)
+    router.add("DELETE", "/mail", mail)
     return router
 
 

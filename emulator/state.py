@@ -16,6 +16,7 @@ from emulator import ids
 from emulator.access import AccessRules, parse_access_rules
 from emulator.bodies import html_body, stored_body, with_join_block
 from emulator.errors import GraphError, bad_request, item_not_found
+from emulator.mail import MailFolders
 from emulator.model import App, AttendanceReport, Event, OnlineMeeting, Subscription, User
 from emulator.occurrences import Occurrence, expand, instance_at, single, split_occurrence_id
 from emulator.seed import Seed, UserSpec
@@ -64,6 +65,7 @@ class TenantState:
         self.resend_returns_event = False  # a create resent with a used transactionId: 409, or the first event
         self.delta_generation = 0  # delta and skip tokens of an older generation have expired
         self.delta_expire_after: int | None = None  # delta pages still to serve before the tokens expire
+        self.mail = MailFolders()  # sendMail's Sent Items (emulator/mail.py)
 
     # ---- directory -------------------------------------------------------------------------------------
 

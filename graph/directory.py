@@ -114,7 +114,14 @@ class DirectoryCalls(GraphBase):
             if body is None:
                 raise GraphRequestError(f"GET mailboxSettings {user}: Graph answered {status}", status=status)
             zone = mailbox_zone(body.get("timeZone"))
-            self._mailboxes[user] = Mailbox(user, zone, working_hours_from_json(body.get("workingHours"), zone))
+            language = body.get("language")
+            locale = language.get("locale") if isinstance(language, dict) else None
+            self._mailboxes[user] = Mailbox(
+                user,
+                zone,
+                working_hours_from_json(body.get("workingHours"), zone),
+                locale if isinstance(locale, str) and locale else None,
+            )
             _, found = answers.get(f"u{i}", (0, None))
             if found is not None and found.get("id"):
                 self._remember_user(user, found)

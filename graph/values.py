@@ -33,6 +33,7 @@ class Mailbox:
     upn: str
     tz: tzinfo
     working_hours: WorkingHours | None
+    language: str | None = None  # mailboxSettings.language.locale, e.g. "fr-FR"; None when Graph gives none
 
 
 @dataclass(frozen=True, slots=True)
