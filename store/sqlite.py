@@ -110,6 +110,53 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
     # When a claim was made, so that claims a failed booking left behind can be found and freed;
     # NULL on claims made before this migration (treated as old).
     ('ALTER TABLE slot_claims ADD COLUMN "claimed_at" TEXT',),
+    # Outcome messages (store/outbox_sqlite.py): the outbox, current answers and their history, notes.
+    (
+        """CREATE TABLE outbox (
+            "key" TEXT PRIMARY KEY,
+            "session_id" TEXT NOT NULL,
+            "person" TEXT NOT NULL,
+            "kind" TEXT NOT NULL,
+            "mentor" TEXT NOT NULL,
+            "topic" TEXT,
+            "due" TEXT NOT NULL,
+            "send_after" TEXT NOT NULL,
+            "created_at" TEXT NOT NULL,
+            "state" TEXT NOT NULL,
+            "attempts" INTEGER NOT NULL DEFAULT 0,
+            "lease_until" TEXT,
+            "sent_at" TEXT,
+            "last_error" TEXT,
+            "version" INTEGER NOT NULL DEFAULT 1
+        )""",
+        'CREATE INDEX outbox_by_state ON outbox ("state", "send_after")',
+        """CREATE TABLE answers (
+            "session_id" TEXT NOT NULL,
+            "person" TEXT NOT NULL,
+            "question" TEXT NOT NULL,
+            "choice" TEXT NOT NULL,
+            "note" TEXT,
+            "answered_at" TEXT NOT NULL,
+            PRIMARY KEY ("session_id", "person", "question")
+        )""",
+        """CREATE TABLE answer_history (
+            "seq" INTEGER PRIMARY KEY AUTOINCREMENT,
+            "session_id" TEXT NOT NULL,
+            "person" TEXT NOT NULL,
+            "question" TEXT NOT NULL,
+            "choice" TEXT NOT NULL,
+            "note" TEXT,
+            "answered_at" TEXT NOT NULL
+        )""",
+        'CREATE INDEX answer_history_by_person ON answer_history ("session_id", "person")',
+        """CREATE TABLE session_notes (
+            "session_id" TEXT PRIMARY KEY,
+            "next_step" TEXT NOT NULL,
+            "success_indicator" TEXT NOT NULL,
+            "written_by" TEXT NOT NULL,
+            "written_at" TEXT NOT NULL
+        )""",
+    ),
 )
 
 SCHEMA_VERSION = len(_MIGRATIONS)
