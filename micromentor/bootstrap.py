@@ -20,6 +20,7 @@ from micromentor.settings import Settings, load_settings
 from policies import TenantPolicy, parse_policy
 from store import open_store
 from store.base import Store
+from store.outbox import Outbox, open_outbox
 
 __all__ = ["Runtime", "configure", "runtime", "utc_now"]
 
@@ -48,6 +49,11 @@ class Runtime:
     @cached_property
     def store(self) -> Store:
         return open_store(self.settings.store_url)
+
+    @cached_property
+    def outbox(self) -> Outbox:
+        """The outcome messages' outbox, beside the store."""
+        return open_outbox(self.store)
 
     def tenant_policy(self) -> TenantPolicy:
         """The newest admin-saved policy, else the policy file, else the defaults of policy.md."""

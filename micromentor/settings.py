@@ -31,6 +31,7 @@ class Settings:
     public_url: str = DEFAULT_PUBLIC_URL
     link_secret: str = "change-me"  # DEV_LINK_SECRET; refused against a real tenant
     notification_state: str = "micromentor-local-state"  # Graph clientState (≤ 128); DEV_CLIENT_STATE
+    mail_sender: str | None = None  # MICROMENTOR_MAIL_SENDER: the outcome messages' sender mailbox
     extra: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -116,4 +117,5 @@ def load_settings(env: Mapping[str, str] | None = None, *, refuse_local_defaults
         public_url=env.get("MICROMENTOR_PUBLIC_URL") or DEFAULT_PUBLIC_URL,
         link_secret=link_secret,
         notification_state=notification_state,
+        mail_sender=(env.get("MICROMENTOR_MAIL_SENDER") or "").strip().lower() or None,
     )

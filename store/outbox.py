@@ -112,8 +112,9 @@ class Outbox(Protocol):
 
     def mark_sent(self, key: str, sent_at: datetime) -> None: ...
 
-    def release(self, key: str, error: str) -> None:
-        """Back to pending after Graph refused the send (it did not take the message)."""
+    def release(self, key: str, error: str, send_after: datetime) -> None:
+        """Back to pending, tried again from `send_after`, after Graph refused the send (it did not take
+        the message)."""
 
     def list_messages(self, kinds: Iterable[MessageKind] | None = None) -> list[OutboxMessage]: ...
 

@@ -138,12 +138,18 @@ class SqliteOutbox:
                 (MessageState.SENT.value, to_utc_iso(sent_at, "sent_at"), key),
             )
 
-    def release(self, key: str, error: str) -> None:
+    def release(self, key: str, error: str, send_after: datetime) -> None:
         with self._store._transaction() as conn:
             conn.execute(
-                'UPDATE outbox SET "state" = ?, "lease_until" = NULL, "last_error" = ?, "version" = "version" + 1 '
-                'WHERE "key" = ? AND "state" = ?',
-                (MessageState.PENDING.value, error[:500], key, MessageState.SENDING.value),
+                'UPDATE outbox SET "state" = ?, "lease_until" = NULL, "last_error" = ?, "send_after" = ?, '
+                '"version" = "version" + 1 WHERE "key" = ? AND "state" = ?',
+                (
+                    MessageState.PENDING.value,
+                    error[:500],
+                    to_utc_iso(send_after, "send_after"),
+                    key,
+                    MessageState.SENDING.value,
+                ),
             )
 
     def list_messages(self, kinds: Iterable[MessageKind] | None = None) -> list[OutboxMessage]:

@@ -154,13 +154,13 @@ class TableOutbox:
             done = replace(current, state=MessageState.SENT, sent_at=sent_at, lease_until=None)
             self._outbox.update_entity(_entity(done), mode=UpdateMode.REPLACE)
 
-    def release(self, key: str, error: str) -> None:
-
+    def release(self, key: str, error: str, send_after: datetime) -> None:
         current = self.get_message(key)
         if current is not None and current.state is MessageState.SENDING:
-            self._replace(
-                current, replace(current, state=MessageState.PENDING, lease_until=None, last_error=error[:500])
+            changed = replace(
+                current, state=MessageState.PENDING, lease_until=None, last_error=error[:500], send_after=send_after
             )
+            self._replace(current, changed)
 
     def list_messages(self, kinds: Iterable[MessageKind] | None = None) -> list[OutboxMessage]:
         wanted = None if kinds is None else {k.value for k in kinds}

@@ -74,8 +74,9 @@ def test_release_and_postpone(outbox: Outbox) -> None:
     (due,) = outbox.due_messages(T0)
     claimed = outbox.claim(due, lease_until=T0 + 10 * MIN)
     assert claimed is not None
-    outbox.release(claimed.key, "429 throttled")
-    (back,) = outbox.due_messages(T0)
+    outbox.release(claimed.key, "429 throttled", T0 + MIN)
+    assert outbox.due_messages(T0) == []
+    (back,) = outbox.due_messages(T0 + MIN)
     assert back.state is MessageState.PENDING and back.last_error == "429 throttled"
     later = outbox.postpone(back, T0 + timedelta(hours=20))
     assert later is not None and later.earliest == T0 + timedelta(hours=20)
