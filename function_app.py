@@ -5,6 +5,7 @@ import azure.functions as func
 
 from functions.addin import bp as addin
 from functions.admin import bp as admin
+from functions.answers import bp as answers
 from functions.book_session import bp as book_session
 from functions.health import bp as health
 from functions.links import bp as links
@@ -28,5 +29,6 @@ for blueprint in (
     addin,
     sync_calendar,
     notifications,
+    answers,
 ):
     app.register_functions(blueprint)

@@ -17,7 +17,7 @@ from typing import Any
 
 from core.errors import InputError
 from services.links import LinkError, LinkInvalid, _b64, _mac, _unb64
-from store.outbox import MessageKind
+from store.outbox import Answer, MessageKind, Outbox, SessionNotes
 
 __all__ = [
     "ANSWER_TTL",
@@ -26,6 +26,8 @@ __all__ = [
     "AnswerLinkExpired",
     "make_answer_token",
     "read_answer_token",
+    "record_answer",
+    "record_next_step",
 ]
 
 VERSION = "a1"
@@ -105,4 +107,44 @@ def read_answer_token(token: str, *, secret: str, now: datetime) -> AnswerClaims
     claims = _claims(payload)
     if now >= claims.expires:
         raise AnswerLinkExpired(claims.expires)
+    return claims
+
+
+# --- recording answers ------------------------------------------------------------------------------
+
+MAX_LINE = 500
+
+
+def _line(field: str, value: str | None) -> str | None:
+    if value is None:
+        return None
+    cleaned = " ".join(value.split())
+    if len(cleaned) > MAX_LINE:
+        raise InputError(field, f"at most {MAX_LINE} characters")
+    return cleaned or None
+
+
+def record_answer(outbox: Outbox, token: str, *, secret: str, now: datetime, note: str | None = None) -> AnswerClaims:
+    """Check the link and make its choice the person's current answer (the old one stays in the history)."""
+    claims = read_answer_token(token, secret=secret, now=now)
+    outbox.record_answer(
+        Answer(claims.session_id, claims.person, claims.question, claims.choice, now, _line("note", note))
+    )
+    return claims
+
+
+def record_next_step(
+    outbox: Outbox, token: str, *, secret: str, now: datetime, next_step: str | None, success_indicator: str | None
+) -> AnswerClaims:
+    """The mentor's follow-up link also takes the next step and success indicator (when the session page
+    has none); only the mentor's own follow-up link may write them."""
+    claims = read_answer_token(token, secret=secret, now=now)
+    if claims.question is not MessageKind.MENTOR_FOLLOWUP:
+        raise InputError("next_step", "only the mentor's follow-up link can write the next step")
+    step, indicator = _line("next_step", next_step), _line("success_indicator", success_indicator)
+    if not step:
+        raise InputError("next_step", "required")
+    if not indicator:
+        raise InputError("success_indicator", "required")
+    outbox.save_notes(SessionNotes(claims.session_id, step, indicator, claims.person, now))
     return claims
