@@ -10,6 +10,7 @@ from functions.book_session import bp as book_session
 from functions.health import bp as health
 from functions.links import bp as links
 from functions.notifications import bp as notifications
+from functions.outcome_mail import bp as outcome_mail
 from functions.requests import bp as mentoring_requests
 from functions.slots import bp as slots
 from functions.sync_calendar import bp as sync_calendar
@@ -30,5 +31,6 @@ for blueprint in (
     sync_calendar,
     notifications,
     answers,
+    outcome_mail,
 ):
     app.register_functions(blueprint)

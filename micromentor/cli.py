@@ -149,6 +149,31 @@ def _cmd_sync(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_send_due(args: argparse.Namespace) -> int:
+    from services.outcomes import MailSettings, outcome_round
+    from store.outbox import open_outbox
+
+    now = parse_aware("--now", args.now) if args.now else utc_now()
+    settings = load_settings()
+    sender = (args.sender or settings.mail_sender or "").strip().lower()
+    if not sender:
+        raise InputError("--sender", "give the sender mailbox (or set MICROMENTOR_MAIL_SENDER)")
+    store = open_store(_store_url(args.store))
+    policy = read_policy_file(args.policy)
+    mail = MailSettings(sender=sender, secret=settings.link_secret, public_url=settings.public_url)
+    with graph_settings_for(args.tenant, settings.graph) as graph_settings:
+
+        async def run() -> dict[str, int]:
+            graph = GraphGateway(graph_settings)
+            try:
+                return await outcome_round(graph, store, open_outbox(store), policy, mail, now)
+            finally:
+                await graph.aclose()
+
+        _print_json(asyncio.run(run()))
+    return 0
+
+
 def _cmd_report(args: argparse.Namespace) -> int:
     now = utc_now()
     default_from, default_to = default_period(now)
@@ -268,6 +293,14 @@ def _parser() -> argparse.ArgumentParser:
     sync.add_argument("--policy", metavar="POLICY.json")
     sync.add_argument("--now", metavar="ISO", help="fix the clock (ISO 8601 with offset)")
     sync.set_defaults(run=_cmd_sync)
+
+    send_due = sub.add_parser("send-due", help="plan and send the due check-ins and follow-ups (quiet hours apply)")
+    send_due.add_argument("--tenant", metavar="SEED.json", help="start the Graph emulator seeded from this file")
+    send_due.add_argument("--store", metavar="PATH", help="SQLite file (default ./.micromentor/micromentor.db)")
+    send_due.add_argument("--policy", metavar="POLICY.json")
+    send_due.add_argument("--sender", metavar="UPN", help="sender mailbox (default MICROMENTOR_MAIL_SENDER)")
+    send_due.add_argument("--now", metavar="ISO", help="fix the clock (ISO 8601 with offset)")
+    send_due.set_defaults(run=_cmd_send_due)
 
     report = sub.add_parser("report", help="print the metrics of metrics.md")
     report.add_argument("--from", dest="period_from", metavar="ISO", help="start (default: 12 weeks ago)")

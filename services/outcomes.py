@@ -47,6 +47,7 @@ __all__ = [
     "MailSettings",
     "SendResult",
     "no_checklist",
+    "outcome_round",
     "plan_outcome_messages",
     "send_due",
 ]
@@ -240,3 +241,26 @@ async def send_due(
         result.sent += 1
     log.info("send_due: %s", result)
     return result
+
+
+async def outcome_round(
+    graph: GraphGateway,
+    store: Store,
+    outbox: Outbox,
+    tenant_policy: TenantPolicy,
+    settings: MailSettings,
+    now: datetime,
+    *,
+    checklist: ChecklistLookup = no_checklist,
+) -> dict[str, int]:
+    """One timer tick (or `micromentor send-due`): plan what completed sessions need, send what is due."""
+    planned = plan_outcome_messages(store, outbox, tenant_policy, now)
+    result = await send_due(graph, outbox, tenant_policy, settings, now, checklist=checklist)
+    return {
+        "planned": planned,
+        "sent": result.sent,
+        "postponed": result.postponed,
+        "recovered": result.recovered,
+        "refused": result.refused,
+        "uncertain": result.uncertain,
+    }

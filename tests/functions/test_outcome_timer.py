@@ -1,0 +1,95 @@
+"""The outcome messages' timer (functions/outcome_mail) through the local host, and `micromentor send-due`."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from core.model import Session, SessionState
+from micromentor.bootstrap import Runtime, configure
+from micromentor.cli import main
+from micromentor.settings import Settings
+from micromentor.tenant import emulator_settings
+from store import open_store
+from store.outbox import MessageState
+from tests.conftest import TENANT_SEED, Admin
+
+END = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
+MAYA, ANA = "maya@contoso.example", "ana@contoso.example"
+
+
+def _completed(store_url: str) -> None:
+    store = open_store(store_url)
+    store.add_session(
+        Session(
+            id="s1",
+            mentor=MAYA,
+            mentees=(ANA,),
+            start=END - timedelta(minutes=15),
+            end=END,
+            question="q",
+            created_at=END - timedelta(days=1),
+            state=SessionState.COMPLETED,
+            topic="SQL",
+        )
+    )
+
+
+def test_the_timer_plans_and_sends(emulator: Any, admin: Admin, tmp_path: Path) -> None:
+    import function_app
+    from micromentor.localhost import LocalHost
+
+    url = f"sqlite:///{tmp_path / 'api.db'}"
+    _completed(url)
+    runtime = Runtime(
+        Settings(graph=emulator_settings(emulator), store_url=url, mail_sender=MAYA),
+        clock=lambda: END + timedelta(minutes=30),
+    )
+    configure(runtime)
+    try:
+        host = LocalHost(function_app.app)
+        asyncio.run(host.run_timer("send_outcome_messages"))
+        states = {(m.person, m.kind.value): m.state for m in runtime.outbox.list_messages()}
+        # Maya's follow-up goes (London working hours); Ana's question waits for Pacific morning.
+        assert states[(MAYA, "mentor_followup")] is MessageState.SENT
+        assert states[(ANA, "mentee_usefulness")] is MessageState.PENDING
+        assert [m["subject"] for m in admin.get("/mail")["value"]] == ["Would you do another micro session on SQL?"]
+        asyncio.run(host.run_timer("send_outcome_messages"))
+        assert len(admin.get("/mail")["value"]) == 1
+    finally:
+        asyncio.run(runtime.aclose())
+        configure(None)
+
+
+def test_send_due_needs_a_sender(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("MICROMENTOR_MAIL_SENDER", raising=False)
+    code = main(["send-due", "--tenant", str(TENANT_SEED), "--store", str(tmp_path / "x.db")])
+    assert code == 2
+    assert "--sender" in capsys.readouterr().err
+
+
+def test_send_due_from_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "cli.db"
+    _completed(f"sqlite:///{db}")
+    code = main(
+        [
+            "send-due",
+            "--tenant",
+            str(TENANT_SEED),
+            "--store",
+            str(db),
+            "--sender",
+            MAYA,
+            "--now",
+            "2026-12-01T10:30:00Z",
+        ]
+    )
+    assert code == 0
+    out = capsys.readouterr().out
+    assert '"planned": 3' in out and '"sent": 1' in out and '"postponed": 1' in out
