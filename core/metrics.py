@@ -39,6 +39,7 @@ from typing import Any, TypeVar
 from core.attendance import ATTENDANCE_UNAVAILABLE
 from core.errors import InputError
 from core.model import MentoringRequest, Session, SessionState
+from core.outcomes import OutcomeReport
 from core.timefmt import iso_z as _iso
 
 __all__ = [
@@ -267,6 +268,7 @@ class Report:
     completion_by_week: tuple[WeekCompletion, ...]
     time_to_first_session_by_week: tuple[WeekWait, ...]
     mentor_load_by_week: tuple[WeekLoad, ...]
+    outcomes: OutcomeReport | None = None  # check-ins and follow-ups (core/outcomes.py), when measured
 
     @property
     def completion_rate(self) -> float | None:

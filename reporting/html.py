@@ -23,6 +23,7 @@ from reporting.formatting import (
     reason_label,
     when,
 )
+from reporting.outcomes_html import outcomes_section
 
 __all__ = ["EMPTY_SESSIONS", "render_html"]
 
@@ -106,6 +107,7 @@ def render_html(report_json: Mapping[str, Any], *, title: str = "Micro mentoring
         f"<p>{esc(span)} \u00b7 sessions by scheduled start, times in UTC</p></header>",
         _headline(report_json),
         _trends(report_json),
+        outcomes_section(report_json),
         _load(report_json),
         _mentor_table(report_json),
         _no_show_table(report_json),

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Any
 
 from core.errors import InputError
 from core.metrics import CapLimits, Report, compute_report
+from core.outcomes import AskedQuestion, GivenAnswer, compute_outcomes
 from graph.errors import GraphError
 from graph.gateway import GraphGateway
 from policies import TenantPolicy
 from reporting import render_csv, render_html, render_json
 from store.base import Store
+from store.outbox import MessageState, Outbox, open_outbox
 
 __all__ = ["FORMATS", "build_report", "default_period", "render"]
 
@@ -66,7 +72,7 @@ async def build_report(
             effective.max_sessions_per_day, effective.max_sessions_per_week, effective.max_sessions_per_month
         )
 
-    return compute_report(
+    report = compute_report(
         sessions=sessions,
         requests=requests,
         period_from=period_from,
@@ -75,14 +81,50 @@ async def build_report(
         segments=segments or None,
         mentor_tz=lambda mentor: zones.get(mentor.lower(), UTC),
     )
+    outbox = _outbox_of(store)
+    if outbox is None:
+        return report
+    messages = await asyncio.to_thread(outbox.list_messages)
+    answers = await asyncio.to_thread(outbox.answers)
+    outcomes = compute_outcomes(
+        sessions=sessions,
+        asked=[AskedQuestion(m.session_id, m.person, m.kind.value) for m in messages if m.state is MessageState.SENT],
+        answers=[GivenAnswer(a.session_id, a.person, a.question.value, a.choice, a.answered_at) for a in answers],
+        period_from=period_from,
+        period_to=period_to,
+        checkin_after_days=lambda mentor: policy.effective(mentor).checkin_after_days,
+        segments=segments or None,
+    )
+    return replace(report, outcomes=outcomes)
+
+
+def _outbox_of(store: Store) -> Outbox | None:
+    try:
+        return open_outbox(store)
+    except TypeError:  # a store without an outbox beside it (test doubles)
+        return None
+
+
+def _report_json(report: Report) -> dict[str, Any]:
+    data = report.to_json()
+    if report.outcomes is not None:
+        data.update(report.outcomes.to_json())
+    return data
 
 
 def render(report: Report, fmt: str) -> tuple[str, str]:
     """The report as (content type, text)."""
     if fmt == "json":
-        return "application/json", render_json(report)
+        return "application/json", render_json(_report_json(report))
     if fmt == "csv":
-        return "text/csv; charset=utf-8", render_csv(report)
+        text = render_csv(report)
+        if report.outcomes is not None:  # a blank record, then the outcome table (its own header)
+            out = io.StringIO(newline="")
+            writer = csv.writer(out, dialect="excel", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+            writer.writerow([])
+            writer.writerows(report.outcomes.to_csv_rows())
+            text += out.getvalue()
+        return "text/csv; charset=utf-8", text
     if fmt == "html":
-        return "text/html; charset=utf-8", render_html(report.to_json())
+        return "text/html; charset=utf-8", render_html(_report_json(report))
     raise InputError("format", f"one of {', '.join(FORMATS)}")

@@ -1,0 +1,209 @@
+"""Outcome metrics: did mentees apply the skill, do mentors want to do it again, how useful was it. Pure.
+
+Over the completed sessions whose start is in the period:
+- `skillApplication` {asked, answered, applied, partly, rate}: check-ins sent (asked) and answered within
+  `checkin_after_days + 7` days of the session's end (a later answer is not counted); rate =
+  (applied + partly) / answered, null when nothing was answered.
+- `mentorRepeat` {asked, answered, yes, maybe, no, rate}: mentor follow-ups sent and answered; rate = yes /
+  answered.
+- `usefulness` {asked, n, mean}: usefulness questions sent, answers (1-5) and their mean (2 decimals).
+- `responseRate` {asked, answered, rate}: all three questions together.
+Each overall, per mentor, per segment (the asked person's directory attributes) and per ISO week of the
+session's end (UTC). The current answer counts (answering again replaces it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from core.model import Session, SessionState
+
+__all__ = ["AskedQuestion", "GivenAnswer", "OutcomeCounts", "OutcomeReport", "compute_outcomes"]
+
+ANSWER_GRACE = timedelta(days=7)
+
+
+@dataclass(frozen=True, slots=True)
+class AskedQuestion:
+    session_id: str
+    person: str
+    kind: str  # mentor_followup | mentee_usefulness | mentee_checkin
+
+
+@dataclass(frozen=True, slots=True)
+class GivenAnswer:
+    session_id: str
+    person: str
+    kind: str
+    choice: str
+    answered_at: datetime
+
+
+@dataclass(slots=True)
+class OutcomeCounts:
+    checkin_asked: int = 0
+    checkin_answered: int = 0
+    applied: int = 0
+    partly: int = 0
+    not_yet: int = 0
+    followup_asked: int = 0
+    yes: int = 0
+    maybe: int = 0
+    no: int = 0
+    usefulness_asked: int = 0
+    usefulness: list[int] = field(default_factory=list)
+
+    @property
+    def followup_answered(self) -> int:
+        return self.yes + self.maybe + self.no
+
+    @property
+    def asked(self) -> int:
+        return self.checkin_asked + self.followup_asked + self.usefulness_asked
+
+    @property
+    def answered(self) -> int:
+        return self.checkin_answered + self.followup_answered + len(self.usefulness)
+
+    def to_json(self) -> dict[str, Any]:
+        def rate(part: int, whole: int) -> float | None:
+            return round(part / whole, 4) if whole else None
+
+        mean = round(sum(self.usefulness) / len(self.usefulness), 2) if self.usefulness else None
+        return {
+            "skillApplication": {
+                "asked": self.checkin_asked,
+                "answered": self.checkin_answered,
+                "applied": self.applied,
+                "partly": self.partly,
+                "notYet": self.not_yet,
+                "rate": rate(self.applied + self.partly, self.checkin_answered),
+            },
+            "mentorRepeat": {
+                "asked": self.followup_asked,
+                "answered": self.followup_answered,
+                "yes": self.yes,
+                "maybe": self.maybe,
+                "no": self.no,
+                "rate": rate(self.yes, self.followup_answered),
+            },
+            "usefulness": {"asked": self.usefulness_asked, "n": len(self.usefulness), "mean": mean},
+            "responseRate": {"asked": self.asked, "answered": self.answered, "rate": rate(self.answered, self.asked)},
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomeReport:
+    overall: OutcomeCounts
+    by_mentor: Mapping[str, OutcomeCounts]
+    by_segment: Mapping[tuple[str, str], OutcomeCounts]
+    by_week: Mapping[str, OutcomeCounts]
+
+    def to_json(self) -> dict[str, Any]:
+        """The four metrics at the top level (overall), then `outcomes` with the breakdowns."""
+        return {
+            **self.overall.to_json(),
+            "outcomes": {
+                "byMentor": [{"mentor": m, **c.to_json()} for m, c in sorted(self.by_mentor.items())],
+                "bySegment": [
+                    {"attribute": a, "value": v, **c.to_json()} for (a, v), c in sorted(self.by_segment.items())
+                ],
+                "byWeek": [{"week": w, **c.to_json()} for w, c in sorted(self.by_week.items())],
+            },
+        }
+
+    def to_csv_rows(self) -> list[list[str]]:
+        """scope, key, then the counts: one row overall, per mentor, per segment and per week."""
+        header = [
+            "scope", "key", "checkin_asked", "checkin_answered", "applied", "partly", "skill_application_rate",
+            "followup_asked", "repeat_yes", "repeat_maybe", "repeat_no", "mentor_repeat_rate", "usefulness_n",
+            "usefulness_mean", "asked", "answered", "response_rate",
+        ]  # fmt: skip
+
+        def row(scope: str, key: str, counts: OutcomeCounts) -> list[str]:
+            data = counts.to_json()
+            skill, repeat, useful, response = (
+                data["skillApplication"], data["mentorRepeat"], data["usefulness"], data["responseRate"],
+            )  # fmt: skip
+            values = [
+                skill["asked"], skill["answered"], skill["applied"], skill["partly"], skill["rate"],
+                repeat["asked"], repeat["yes"], repeat["maybe"], repeat["no"], repeat["rate"],
+                useful["n"], useful["mean"], response["asked"], response["answered"], response["rate"],
+            ]  # fmt: skip
+            return [scope, _guard(key), *("" if v is None else str(v) for v in values)]
+
+        rows = [header, row("all", "", self.overall)]
+        rows += [row("mentor", m, c) for m, c in sorted(self.by_mentor.items())]
+        rows += [row("segment", f"{a}={v}", c) for (a, v), c in sorted(self.by_segment.items())]
+        rows += [row("week", w, c) for w, c in sorted(self.by_week.items())]
+        return rows
+
+
+def _guard(text: str) -> str:
+    """Spreadsheet formula injection: a cell starting with = + - @ is read as text."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+def _week(moment: datetime) -> str:
+    year, week, _ = moment.astimezone(UTC).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def compute_outcomes(
+    *,
+    sessions: Sequence[Session],
+    asked: Iterable[AskedQuestion],
+    answers: Iterable[GivenAnswer],
+    period_from: datetime,
+    period_to: datetime,
+    checkin_after_days: Callable[[str], int],
+    segments: Mapping[str, Mapping[str, str]] | None = None,
+) -> OutcomeReport:
+    """`checkin_after_days(mentor)` is the mentor's policy value; `segments[person]` their attributes."""
+    in_period = {s.id: s for s in sessions if s.state is SessionState.COMPLETED and period_from <= s.start < period_to}
+    current = {(a.session_id, a.person.lower(), a.kind): a for a in answers}
+    overall = OutcomeCounts()
+    by_mentor: dict[str, OutcomeCounts] = {}
+    by_segment: dict[tuple[str, str], OutcomeCounts] = {}
+    by_week: dict[str, OutcomeCounts] = {}
+    for question in asked:
+        session = in_period.get(question.session_id)
+        if session is None:
+            continue
+        person = question.person.lower()
+        answer = current.get((question.session_id, person, question.kind))
+        buckets = [
+            overall,
+            by_mentor.setdefault(session.mentor.lower(), OutcomeCounts()),
+            by_week.setdefault(_week(session.end), OutcomeCounts()),
+        ]
+        for attribute, value in sorted((segments or {}).get(person, {}).items()):
+            buckets.append(by_segment.setdefault((attribute, value), OutcomeCounts()))
+        deadline = session.end + timedelta(days=checkin_after_days(session.mentor)) + ANSWER_GRACE
+        for counts in buckets:
+            _count(counts, question.kind, answer, deadline)
+    return OutcomeReport(overall, by_mentor, by_segment, by_week)
+
+
+def _count(counts: OutcomeCounts, kind: str, answer: GivenAnswer | None, checkin_deadline: datetime) -> None:
+    if kind == "mentee_checkin":
+        counts.checkin_asked += 1
+        if answer is not None and answer.answered_at <= checkin_deadline:
+            counts.checkin_answered += 1
+            if answer.choice == "applied":
+                counts.applied += 1
+            elif answer.choice == "partly":
+                counts.partly += 1
+            else:
+                counts.not_yet += 1
+    elif kind == "mentor_followup":
+        counts.followup_asked += 1
+        if answer is not None and answer.choice in ("yes", "maybe", "no"):
+            setattr(counts, answer.choice, getattr(counts, answer.choice) + 1)
+    elif kind == "mentee_usefulness":
+        counts.usefulness_asked += 1
+        if answer is not None and answer.choice.isdigit() and 1 <= int(answer.choice) <= 5:
+            counts.usefulness.append(int(answer.choice))

@@ -1,0 +1,108 @@
+"""Outcome metrics (core/outcomes.py), counted by hand.
+
+Sessions (completed unless said): s1 Maya->Ana ends Tue 1 Dec 10:00Z (week 2026-W49); s2 Maya->Ravi ends
+Tue 8 Dec 10:00Z (W50); s3 Sita->Ana ends Wed 2 Dec (W49); s4 is a no-show (never counted); s5 starts
+outside the period. Check-ins count when answered within 7 + 7 = 14 days of the end.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from core.model import Session, SessionState
+from core.outcomes import AskedQuestion, GivenAnswer, compute_outcomes
+
+MAYA, SITA, ANA, RAVI = "maya@x.example", "sita@x.example", "ana@x.example", "ravi@x.example"
+
+
+def at(day: int, hour: int = 10, month: int = 12) -> datetime:
+    return datetime(2026, month, day, hour, tzinfo=UTC)
+
+
+def session(sid: str, mentor: str, mentee: str, end: datetime, state: SessionState = SessionState.COMPLETED) -> Session:
+    return Session(sid, mentor, (mentee,), end - timedelta(minutes=15), end, "q", end - timedelta(days=2), state)
+
+
+SESSIONS = [
+    session("s1", MAYA, ANA, at(1)),
+    session("s2", MAYA, RAVI, at(8)),
+    session("s3", SITA, ANA, at(2)),
+    session("s4", SITA, RAVI, at(3), SessionState.NO_SHOW),
+    session("s5", SITA, RAVI, at(20, month=11)),
+]
+ASKED = [
+    AskedQuestion(s, p, k)
+    for s, mentor, mentee in (
+        ("s1", MAYA, ANA),
+        ("s2", MAYA, RAVI),
+        ("s3", SITA, ANA),
+        ("s4", SITA, RAVI),
+        ("s5", SITA, RAVI),
+    )
+    for p, k in ((mentor, "mentor_followup"), (mentee, "mentee_usefulness"), (mentee, "mentee_checkin"))
+]
+ANSWERS = [
+    GivenAnswer("s1", ANA, "mentee_checkin", "applied", at(9)),
+    GivenAnswer("s2", RAVI, "mentee_checkin", "partly", at(15)),
+    GivenAnswer("s3", ANA, "mentee_checkin", "not_yet", at(17)),  # 15 days after: too late, not counted
+    GivenAnswer("s1", MAYA, "mentor_followup", "yes", at(1, 11)),
+    GivenAnswer("s2", MAYA, "mentor_followup", "maybe", at(8, 11)),
+    GivenAnswer("s3", SITA, "mentor_followup", "no", at(2, 12)),
+    GivenAnswer("s1", ANA, "mentee_usefulness", "5", at(1, 12)),
+    GivenAnswer("s2", RAVI, "mentee_usefulness", "4", at(8, 12)),
+    GivenAnswer("s4", RAVI, "mentee_usefulness", "1", at(3, 12)),  # a no-show session: ignored
+    GivenAnswer("s5", RAVI, "mentor_followup", "yes", at(20, 12, 11)),  # outside the period
+]
+
+
+def report() -> dict:  # type: ignore[type-arg]
+    result = compute_outcomes(
+        sessions=SESSIONS,
+        asked=ASKED,
+        answers=ANSWERS,
+        period_from=at(1, 0),
+        period_to=at(31, 0),
+        checkin_after_days=lambda mentor: 7,
+        segments={ANA: {"department": "Sales"}, RAVI: {"department": "Ops"}},
+    )
+    return result.to_json()
+
+
+def test_overall() -> None:
+    data = report()
+    # 3 counted sessions: 3 check-ins asked; answered in time: s1 applied, s2 partly -> 2 of 2 applied/partly.
+    assert data["skillApplication"] == {"asked": 3, "answered": 2, "applied": 1, "partly": 1, "notYet": 0, "rate": 1.0}
+    assert data["mentorRepeat"] == {"asked": 3, "answered": 3, "yes": 1, "maybe": 1, "no": 1, "rate": 0.3333}
+    assert data["usefulness"] == {"asked": 3, "n": 2, "mean": 4.5}
+    # 9 asked; answered: 2 check-ins + 3 follow-ups + 2 usefulness = 7.
+    assert data["responseRate"] == {"asked": 9, "answered": 7, "rate": 0.7778}
+
+
+def test_per_mentor_segment_and_week() -> None:
+    outcomes = report()["outcomes"]
+    maya = next(m for m in outcomes["byMentor"] if m["mentor"] == MAYA)
+    assert maya["skillApplication"]["rate"] == 1.0 and maya["mentorRepeat"]["yes"] == 1
+    sita = next(m for m in outcomes["byMentor"] if m["mentor"] == SITA)
+    assert sita["skillApplication"] == {"asked": 1, "answered": 0, "applied": 0, "partly": 0, "notYet": 0, "rate": None}
+    sales = next(s for s in outcomes["bySegment"] if s["value"] == "Sales")
+    assert sales["skillApplication"]["asked"] == 2 and sales["usefulness"] == {"asked": 2, "n": 1, "mean": 5.0}
+    weeks = {w["week"]: w for w in outcomes["byWeek"]}
+    assert set(weeks) == {"2026-W49", "2026-W50"}
+    assert weeks["2026-W50"]["mentorRepeat"]["maybe"] == 1
+
+
+def test_answering_again_counts_the_current_answer_only() -> None:
+    answers = [
+        GivenAnswer("s1", ANA, "mentee_checkin", "not_yet", at(5)),
+        GivenAnswer("s1", ANA, "mentee_checkin", "applied", at(9)),
+    ]
+    result = compute_outcomes(
+        sessions=SESSIONS[:1],
+        asked=ASKED[:3],
+        answers=answers,
+        period_from=at(1, 0),
+        period_to=at(31, 0),
+        checkin_after_days=lambda mentor: 7,
+    )
+    assert result.to_json()["skillApplication"]["applied"] == 1
+    assert result.to_csv_rows()[1][:7] == ["all", "", "1", "1", "1", "0", "1.0"]
