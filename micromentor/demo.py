@@ -52,6 +52,7 @@ from core.timefmt import iso_z, parse_aware
 from graph.config import GraphSettings
 from graph.gateway import GraphGateway
 from micromentor.demo_org import WEEKDAYS, DemoOrg, DemoPerson, build_demo_org, overlap_minutes
+from micromentor.demo_outcomes import play_outcomes
 from micromentor.files import read_policy_file
 from micromentor.settings import load_settings
 from micromentor.tenant import emulator_settings, start_local_tenant
@@ -788,6 +789,17 @@ def _summary(report: Report, org: DemoOrg, later: int) -> str:
         f"time to first session median {duration(wait.median_minutes)}, p90 {duration(wait.p90_minutes)} "
         f"({len(wait.requests)} requests, {wait.waiting} waiting)"
     )
+    if report.outcomes is not None:
+        o = report.outcomes.to_json()
+        skill, repeat, useful = o["skillApplication"], o["mentorRepeat"], o["usefulness"]
+        mean = "n/a" if useful["mean"] is None else f"{useful['mean']:.2f}/5"
+        lines.append(
+            f"outcomes: skill applied {percent(skill['rate'])} ({skill['applied']} applied, {skill['partly']} partly; "
+            f"{skill['answered']} of {skill['asked']} check-ins answered), would mentor again "
+            f"{percent(repeat['rate'])} ({repeat['yes']} yes, {repeat['maybe']} maybe, {repeat['no']} no of "
+            f"{repeat['asked']} asked), usefulness {mean} ({useful['n']} of {useful['asked']}), "
+            f"response rate {percent(o['responseRate']['rate'])}"
+        )
     if later:
         lines.append(f"booked beyond the demo's last day: {later} more sessions (not in these numbers)")
     return "\n".join(lines)
@@ -923,6 +935,10 @@ async def _simulate(
         await simulation.run(start, weeks)
         idempotent = await simulation.resend_first_booking()
         end = start + timedelta(weeks=weeks)
+        await play_outcomes(
+            graph, admin, store, policy, start=start, end=end, secret=load_settings().link_secret,
+            public_url=load_settings().public_url, rng=random.Random(seed + 1), say=say,
+        )  # fmt: skip
         report = await build_report(store, policy, period_from=start, period_to=end, graph=graph)
         later = len(await asyncio.to_thread(store.list_sessions, start_from=end))
         log = (await admin.get("/requests")).json()

@@ -259,3 +259,29 @@ def test_the_demo_tenant_is_shaped_like_a_real_one(one_week: Run) -> None:
     # the mentor present) proves it, and no decided session names the mentor missing.
     assert any(s.state == SessionState.COMPLETED for s in theirs)
     assert all(mentor not in s.missing for s in theirs)
+
+
+def test_outcome_messages_are_sent_answered_and_reported(one_week: Run) -> None:
+    import asyncio
+
+    from policies import TenantPolicy
+    from services.report import build_report, render
+    from store.outbox import MessageState, open_outbox
+
+    with SqliteStore(one_week.store_path) as store:
+        outbox = open_outbox(store)
+        sent = [m for m in outbox.list_messages() if m.state is MessageState.SENT]
+        answers = outbox.answers()
+        report = asyncio.run(
+            build_report(store, TenantPolicy(), period_from=NOW, period_to=NOW + timedelta(weeks=1))
+        )
+    data = json.loads(render(report, "json")[1])
+    assert data["skillApplication"]["asked"] > 0
+    assert data["mentorRepeat"]["asked"] > 0
+    assert data["usefulness"]["asked"] > 0
+    # Some answered, some never: fewer answers than messages sent.
+    assert 0 < len(answers) < len(sent)
+    [outcomes] = [line for line in one_week.out.splitlines() if line.startswith("outcomes:")]
+    assert "skill applied" in outcomes and "would mentor again" in outcomes
+    html = (one_week.out_dir / REPORT_FILE).read_text(encoding="utf-8")
+    assert 'id="outcomes"' in html
