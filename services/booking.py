@@ -30,7 +30,7 @@ from core.agenda import AgendaPerson, build_agenda, validate_question
 from core.errors import Conflict, IdempotencyInProgress, InputError, PolicyViolation
 from core.model import Attendee, Participant, Session, SessionState
 from core.ranking import rank_slots
-from core.slots import Rejection, check_slot, find_slots
+from core.slots import Rejection, Rule, check_slot, find_slots, rule_error
 from core.text import check_text
 from core.timefmt import iso_z
 from graph.errors import GraphRequestError
@@ -53,8 +53,6 @@ UNMADE = "booking_failed"  # state_reason of a booking that failed before Graph 
 MAX_TOPIC_LENGTH = 120
 MAX_KEY_LENGTH = 200
 ALTERNATIVES = 3
-# Rules that mean "this request is malformed" rather than "the policy forbids it".
-_BAD_START_RULES = frozenset({"slot_step_minutes"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,19 +96,14 @@ def _body_hash(request: BookingRequest, minutes: int) -> str:
 
 
 class SlotTaken(Conflict):
+    """The slot is taken; `alternatives` (the next free starts) go in the 409's body."""
+
     def __init__(self, message: str, alternatives: list[dict[str, str]]) -> None:
         super().__init__("start", message)
         self.alternatives = alternatives
 
-
-def _policy_field(rejection: Rejection, start: datetime, policy: Policy, zones: dict[str, tzinfo]) -> str:
-    """The policy.md field a rejection comes from, as clients see it in a 422's `field`."""
-    if rejection.rule == "day_window":
-        zone = zones.get(rejection.who or "", UTC)
-        return "day_start" if start.astimezone(zone).time() < policy.day_start else "day_end"
-    if rejection.rule == "working_hours":
-        return "respect_working_hours"
-    return rejection.rule
+    def details(self) -> dict[str, Any]:
+        return {"alternatives": self.alternatives}
 
 
 def _raise_for(
@@ -120,14 +113,12 @@ def _raise_for(
     start: datetime,
     policy: Policy,
     zones: dict[str, tzinfo],
-) -> None:
-    first = rejections[0]
-    if any(r.rule == "busy" for r in rejections):
-        taken = next(r for r in rejections if r.rule == "busy")
+) -> NoReturn:
+    """A taken slot wins (409 with alternatives); otherwise the first broken rule, by `core.slots.RULE_OUTCOMES`."""
+    taken = next((r for r in rejections if r.rule is Rule.BUSY), None)
+    if taken is not None:
         raise SlotTaken(f"the slot is no longer free: {taken.message}", alternatives)
-    if first.rule in _BAD_START_RULES:
-        raise InputError("start", first.message)
-    raise PolicyViolation(_policy_field(first, start, policy, zones), first.message)
+    raise rule_error(rejections[0], start=start, policy=policy, zones=zones)
 
 
 def _alternatives(
