@@ -21,9 +21,11 @@
         └── GraphUnavailable (503 + Retry-After)  └── GraphThrottled (429 + Retry-After)
 
 The statuses, error codes and CLI exit codes are not written on the classes: one table at the boundary,
-`functions.errors.ERROR_ANSWERS`, maps each type (walked along the MRO, like httpx's `HTTPCORE_EXC_MAP`),
+`micromentor.answers.ERROR_ANSWERS`, maps each type (walked along the MRO, like httpx's `HTTPCORE_EXC_MAP`),
 and a test holds every subclass of `MicromentorError` to a mapped status that is not 500. The core
-raises only the five generic kinds; the subclasses live with the layer that raises them.
+raises only the five generic kinds; the subclasses live with the layer that raises them. This module
+imports nothing of the project: it is the one module of `core` that `policies` may import (the import
+contracts in pyproject.toml hold both).
 
 Every error has `field` (the request field, policy field or setting at fault, or None) and `message`
 (what is wrong, in words a caller can act on); `str(error)` is `"field: message"`.

@@ -3,7 +3,7 @@
 Pure: calendars, zones and `now` in, decisions out (no I/O, no clock). Implements policy.md "A valid slot".
 
 Rules (`Rule`, the values of `Rejection.rule`), stable, in the order `check_slot` reports them, and what
-breaking one is to a caller (`RULE_OUTCOMES`; the status is the error's in `functions.errors`):
+breaking one is to a caller (`RULE_OUTCOMES`; the status is the error's in `micromentor.answers`):
 
 | rule | meaning | error | status | field |
 | --- | --- | --- | --- | --- |
@@ -129,7 +129,7 @@ class Rule(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class RuleOutcome:
-    """What breaking a rule is to a caller: the error raised (its HTTP status is `functions.errors`'s:
+    """What breaking a rule is to a caller: the error raised (its HTTP status is `micromentor.answers`'s:
     InputError 400, Conflict 409, PolicyViolation 422) and the field it names: the request's field for
     400 and 409, the policy field (policy.md) for 422."""
 

@@ -1,4 +1,4 @@
-"""What every HTTP function shares: JSON in, JSON out, and errors answered by the one table of `functions.errors`."""
+"""What every HTTP function shares: JSON in, JSON out, and errors answered by the one table of `micromentor.answers`."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ import azure.functions as func
 from core.errors import InputError, MicromentorError
 from core.jsontext import loads_limited, nesting_depth
 from core.text import check_text
-from functions.errors import answer_for
 from identity.errors import IdentityError
+from micromentor.answers import answer_for
 
 __all__ = [
     "MAX_BODY_BYTES",
@@ -84,7 +84,7 @@ def check_strings(value: Any, path: str) -> None:
 
 
 def error_response(exc: MicromentorError) -> func.HttpResponse:
-    """The JSON answer for a raised error, by the one table (`functions.errors.ERROR_ANSWERS`)."""
+    """The JSON answer for a raised error, by the one table (`micromentor.answers.ERROR_ANSWERS`)."""
     answer = answer_for(exc)
     if answer is None:  # a new error type nobody listed; tests/functions/test_error_table.py stops this
         log.error("unmapped error %s: %s", type(exc).__name__, exc)

@@ -1,5 +1,5 @@
 """Identity errors: each one knows the `WWW-Authenticate` challenge to send (RFC 6750); their HTTP statuses
-are in `functions.errors.ERROR_ANSWERS` with every other error's."""
+are in `micromentor.answers.ERROR_ANSWERS` with every other error's."""
 
 from __future__ import annotations
 

@@ -13,9 +13,9 @@ from typing import Any, NoReturn
 from core.errors import MicromentorError
 from core.metrics import Report
 from core.timefmt import parse_aware
-from functions.errors import answer_for
 from graph.config import GraphSettings
 from graph.gateway import GraphGateway
+from micromentor.answers import answer_for
 from micromentor.bootstrap import utc_now
 from micromentor.demo import add_demo_arguments, run_demo
 from micromentor.files import read_policy_file

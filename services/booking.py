@@ -35,7 +35,6 @@ from core.text import check_text
 from core.timefmt import iso_z
 from graph.errors import GraphRequestError
 from graph.gateway import GraphGateway
-from graph.timezones import windows_name
 from graph.values import EventDraft, EventSnapshot
 from policies import Policy, TenantPolicy
 from services.idempotency import one_request_per_key
@@ -408,7 +407,7 @@ def _event_draft(
         body_html=agenda.body_html,
         start=session.start,
         end=session.end,
-        time_zone=windows_name(mentor.tz),
+        zone=mentor.tz,
         attendees=tuple((m.upn, m.upn) for m in mentees),
         transaction_id=session.transaction_id or session_id,
         categories=agenda.categories,

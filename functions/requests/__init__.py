@@ -12,9 +12,9 @@ import os
 
 import azure.functions as func
 
+from functions.auth import respond_as_caller
 from functions.http import json_body, json_response
 from identity import Caller, Forbidden
-from identity.functions import respond_as_caller
 from micromentor.bootstrap import Runtime, runtime
 from services.people import object_ids
 from services.requests import load_catalogue, outcome_to_json, parse_request_body, submit_request

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import core.slots
 from core.errors import Conflict, InputError, PolicyViolation
 from core.slots import RULE_OUTCOMES, Rejection, Rule, rule_error
-from functions.errors import answer_for
+from micromentor.answers import answer_for
 from policies import Policy
 
 _ROW = re.compile(

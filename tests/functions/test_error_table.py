@@ -20,11 +20,11 @@ from core.errors import (
     NotFound,
     PolicyViolation,
 )
-from functions.errors import ERROR_ANSWERS, answer_for
 from functions.http import respond
 from graph.errors import GraphError, GraphNotFound, GraphThrottled, GraphUnavailable
 from identity.errors import Forbidden, IdentityUnavailable, Unauthorized
 from identity.obo import OnBehalfOfError
+from micromentor.answers import ERROR_ANSWERS, answer_for
 from micromentor.cli import main
 from services.booking import SlotTaken
 from services.links import LinkExpired, LinkInvalid

@@ -5,7 +5,9 @@ subclass raised deep in a service (say `store.base.SessionNotFound`) answers as 
 ancestor (`NotFound`: 404) unless it is listed itself. `tests/functions/test_error_table.py` imports every
 package and holds each subclass of `MicromentorError` to a mapped status that is not 500.
 
-Kept free of `azure.functions` so the CLI can read it without loading the Functions worker.
+It sits beside the composition root, below both entry points: `functions.http.respond` answers HTTP by
+it and `micromentor.cli` takes its exit codes from it (free of `azure.functions`, so the CLI does not
+load the Functions worker to read it).
 """
 
 from __future__ import annotations
