@@ -67,7 +67,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
@@ -99,7 +99,9 @@ __all__ = [
     "RuleOutcome",
     "SlotSearch",
     "blocking_intervals",
+    "cap_span",
     "cap_window",
+    "caps_broken",
     "check_slot",
     "default_working_hours",
     "find_slots",
@@ -429,12 +431,14 @@ class _Caps:
         self.days: Counter[date] = Counter()
         self.weeks: Counter[tuple[int, int]] = Counter()
         self.months: Counter[tuple[int, int]] = Counter()
-        for item in mentor.items:
-            if is_session(item):
-                day = item.start.astimezone(mentor.tz).date()
-                self.days[day] += 1
-                self.weeks[_iso_week(day)] += 1
-                self.months[(day.year, day.month)] += 1
+        self.count((item.start for item in mentor.items if is_session(item)), mentor.tz)
+
+    def count(self, starts: Iterable[datetime], zone: tzinfo) -> None:
+        for start in starts:
+            day = start.astimezone(zone).date()
+            self.days[day] += 1
+            self.weeks[_iso_week(day)] += 1
+            self.months[(day.year, day.month)] += 1
 
     def broken(self, day: date) -> list[tuple[Rule, int, int]]:
         """(rule, sessions already there, cap) for every cap one more session on `day` would break."""
@@ -456,12 +460,35 @@ def _iso_week(day: date) -> tuple[int, int]:
     return iso.year, iso.week
 
 
+def caps_broken(
+    sessions: Iterable[datetime], *, start: datetime, mentor_tz: tzinfo, policy: Policy
+) -> list[tuple[Rule, int, int]]:
+    """(cap rule, sessions already in its period, cap) for every cap that one more session at `start`
+    would break, given the starts of the mentor's other sessions; counted as the search counts them
+    (local day, ISO week and month in the mentor's zone), day cap first."""
+    _require_aware("start", start)
+    caps = _Caps(Attendee("", mentor_tz, None), policy)
+    caps.count(sessions, mentor_tz)
+    return caps.broken(start.astimezone(mentor_tz).date())
+
+
+def cap_span(start: datetime, *, mentor_tz: tzinfo) -> tuple[datetime, datetime]:
+    """UTC range holding the local ISO week and month of `start`: the sessions its caps count."""
+    _require_aware("start", start)
+    day = start.astimezone(mentor_tz).date()
+    return _cap_range(day, day, mentor_tz)
+
+
 def cap_window(*, now: datetime, policy: Policy, mentor_tz: tzinfo) -> tuple[datetime, datetime]:
     """UTC range of the mentor's calendar the caps need: from the start of the local month / ISO week
     holding `now` to the end of the local month / ISO week holding `now + horizon_days`."""
     _require_aware("now", now)
     first = now.astimezone(mentor_tz).date()
     last = (now + timedelta(days=policy.horizon_days)).astimezone(mentor_tz).date()
+    return _cap_range(first, last, mentor_tz)
+
+
+def _cap_range(first: date, last: date, mentor_tz: tzinfo) -> tuple[datetime, datetime]:
     start_day = min(first - timedelta(days=first.weekday()), first.replace(day=1))
     week_end = last + timedelta(days=7 - last.weekday())
     month_end = date(last.year + last.month // 12, last.month % 12 + 1, 1)
