@@ -150,6 +150,7 @@ def _cmd_sync(args: argparse.Namespace) -> int:
 
 
 def _cmd_send_due(args: argparse.Namespace) -> int:
+    from core.errors import InputError
     from services.outcomes import MailSettings, outcome_round
     from store.outbox import open_outbox
 
