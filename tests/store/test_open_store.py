@@ -129,7 +129,7 @@ def test_escape_key_removes_forbidden_characters_and_stays_injective() -> None:
 def test_sqlite_file_uses_wal_and_records_its_schema_version(tmp_path: Path) -> None:
     path = tmp_path / "store.db"
     opened = SqliteStore(path)
-    assert opened.schema_version() == SCHEMA_VERSION == 3
+    assert opened.schema_version() == SCHEMA_VERSION == 4
     opened.close()
     with sqlite3.connect(path) as raw:
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
