@@ -185,11 +185,12 @@ def test_lrs_down_retries_with_backoff_and_health_shows_it(store: SqliteStore, l
 
 def test_a_statement_the_lrs_refuses_fails_for_good(store: SqliteStore, lrs: str) -> None:
     outbox = SqliteOutbox(store)
-    bad = {"id": "7f6c2b0e-0d7e-5b1a-9c3e-2f4a5b6c7d8e", "actor": {"mbox": "not-a-mailbox"}, "verb": {"id": "x"}}
-    outbox.enqueue([OutboxItem("xapi:" + bad["id"], "xapi", "s-x", bad, NOW, NOW)])
+    key = "xapi:7f6c2b0e-0d7e-5b1a-9c3e-2f4a5b6c7d8e"
+    bad: dict[str, Any] = {"id": key[5:], "actor": {"mbox": "not-a-mailbox"}, "verb": {"id": "x"}}
+    outbox.enqueue([OutboxItem(key, "xapi", "s-x", bad, NOW, NOW)])
     result = _deliver(outbox, lrs, NOW)
     assert (result.sent, result.failed) == (0, 1)
-    item = outbox.get("xapi:" + bad["id"])
+    item = outbox.get(key)
     assert item is not None and item.state == FAILED
     assert (item.last_error or "").startswith("LRS answered 400")
     health = learning_health(outbox)
