@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.store.conftest import store, tables_connection_string  # noqa: F401  (fixtures)
+from tests.store.conftest import concurrently, store, tables_connection_string  # noqa: F401  (fixtures)
 
 TOOLS = Path(__file__).parent / "xapi"
 MODULES = TOOLS / "node_modules"
