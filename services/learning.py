@@ -22,6 +22,7 @@ from core.model import Session, SessionState
 from core.viva import VivaRecord, viva_records
 from core.xapi import XapiConfig, completed_statements
 from learning.errors import DeliveryError
+from learning.settings import LearningSettings
 from store.base import Store
 from store.learning_outbox import SENT, LearningOutbox, OutboxItem, OutboxSummary, retried
 
@@ -33,6 +34,7 @@ __all__ = [
     "deliver_learning_records",
     "enqueue_learning_records",
     "learning_health",
+    "log_learning_records",
     "next_attempt",
 ]
 
@@ -149,3 +151,32 @@ def learning_health(outbox: LearningOutbox) -> dict[str, Any]:
     if summary.last_error:
         check["lastError"] = summary.last_error
     return check
+
+
+async def log_learning_records(
+    store: Store,
+    settings: LearningSettings,
+    now: datetime,
+    *,
+    viva: VivaSender | None = None,
+    lrs_transport: Any = None,
+) -> dict[str, Any]:
+    """One pass, as the timer runs it: enqueue the completed sessions' records, then deliver what is due.
+
+    Viva Learning records are made only when a provider is configured and a sender (the Graph adapter)
+    is given; without an LRS, statements are not made at all."""
+    from learning.lrs import LrsClient  # httpx only where an LRS is configured
+    from store.learning_outbox import open_outbox
+
+    outbox = await asyncio.to_thread(open_outbox, store)
+    use_viva = viva is not None and settings.viva_provider_id is not None
+    queued = await asyncio.to_thread(
+        enqueue_learning_records, store, outbox, settings.xapi, now, lrs=settings.lrs is not None, viva=use_viva
+    )
+    client = LrsClient(settings.lrs, transport=lrs_transport) if settings.lrs is not None else None
+    try:
+        result = await deliver_learning_records(outbox, now, lrs=client, viva=viva if use_viva else None)
+    finally:
+        if client is not None:
+            await client.aclose()
+    return {"queued": queued, "sent": result.sent, "retrying": result.retrying, "failed": result.failed}
