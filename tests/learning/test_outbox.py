@@ -5,14 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 
 from store.base import Store
 from store.learning_outbox import FAILED, PENDING, SENT, LearningOutbox, OutboxItem, TablesOutbox, open_outbox, retried
 
-T = TypeVar("T")
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 
 
@@ -67,7 +66,7 @@ def test_saved_state_and_summary(outbox: LearningOutbox) -> None:
 
 
 def test_concurrent_enqueues_of_the_same_records_keep_one_each(
-    outbox: LearningOutbox, concurrently: Callable[[int, Callable[[int], T]], list[T | BaseException]]
+    outbox: LearningOutbox, concurrently: Callable[..., list[Any]]
 ) -> None:
     results = concurrently(4, lambda _: outbox.enqueue([item("a"), item("b"), item("c")]))
     assert sum(r for r in results if isinstance(r, int)) == 3
