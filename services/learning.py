@@ -21,6 +21,7 @@ from typing import Any, Protocol
 from core.model import Session, SessionState
 from core.viva import VivaRecord, viva_records
 from core.xapi import XapiConfig, completed_statements
+from graph.gateway import GraphGateway
 from learning.errors import DeliveryError
 from learning.settings import LearningSettings
 from store.base import Store
@@ -158,15 +159,21 @@ async def log_learning_records(
     settings: LearningSettings,
     now: datetime,
     *,
+    graph: GraphGateway | None = None,
     viva: VivaSender | None = None,
     lrs_transport: Any = None,
 ) -> dict[str, Any]:
     """One pass, as the timer runs it: enqueue the completed sessions' records, then deliver what is due.
 
-    Viva Learning records are made only when a provider is configured and a sender (the Graph adapter)
-    is given; without an LRS, statements are not made at all."""
+    Viva Learning records are made only when a provider is configured and Graph is at hand (or a `viva`
+    sender is given); without an LRS, statements are not made at all."""
     from learning.lrs import LrsClient  # httpx only where an LRS is configured
     from store.learning_outbox import open_outbox
+
+    if viva is None and graph is not None and settings.viva_provider_id is not None:
+        from graph.learning import VivaLearning
+
+        viva = VivaLearning(graph, settings.viva_provider_id, settings.viva_content_url or settings.xapi.base)
 
     outbox = await asyncio.to_thread(open_outbox, store)
     use_viva = viva is not None and settings.viva_provider_id is not None

@@ -22,10 +22,6 @@ async def log_learning(timer: func.TimerRequest) -> None:
     settings = rt.settings.learning
     if settings is None:
         return
-    viva = None
-    if settings.viva_provider_id is not None and rt.settings.graph is not None:
-        from graph.learning import VivaLearning
-
-        viva = VivaLearning(rt.graph, settings.viva_provider_id, settings.viva_content_url or settings.xapi.base)
-    result = await log_learning_records(rt.store, settings, rt.clock(), viva=viva)
+    graph = rt.graph if settings.viva_provider_id is not None and rt.settings.graph is not None else None
+    result = await log_learning_records(rt.store, settings, rt.clock(), graph=graph)
     log.info("log_learning: %s", result)
