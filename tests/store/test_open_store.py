@@ -133,7 +133,7 @@ def test_sqlite_file_uses_wal_and_records_its_schema_version(tmp_path: Path) -> 
     opened.close()
     with sqlite3.connect(path) as raw:
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert raw.execute("SELECT version FROM schema_version").fetchall() == [(1,), (2,), (3,)]
+        assert raw.execute("SELECT version FROM schema_version").fetchall() == [(1,), (2,), (3,), (4,)]
 
 
 def test_a_version_1_database_gains_people_and_meeting_ids(tmp_path: Path) -> None:
