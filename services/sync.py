@@ -41,7 +41,7 @@ DELTA_FUTURE = timedelta(days=70)  # beyond the longest horizon policy.md allows
 DELTA_RENEW_MARGIN = timedelta(days=63)
 MEETING_LOOKAHEAD = timedelta(hours=24)  # upcoming sessions whose meeting id is looked up ahead of time
 UNFINISHED_AFTER = timedelta(minutes=15)  # a booking still without its event this long after it began
-ATTENDANCE_CHUNK = 100  # sessions per round of attendance $batches (20 per batch)
+ATTENDANCE_CHUNK = 80  # sessions per round: 4 chained $batches of 20, one per mailbox slot
 CHUNKS_IN_FLIGHT = 3  # rounds of one organizer at once, sharing its mailbox's slots
 
 
