@@ -43,7 +43,8 @@ folders = {}
 for path in msgraph.rglob("*"):
     if path.is_file():
         parts = path.relative_to(msgraph).parts
-        key = "generated/" + parts[1] if parts[0] == "generated" and len(parts) > 2 else "/".join(parts[:1]) + " (other)"
+        deep = parts[0] == "generated" and len(parts) > 2
+        key = "generated/" + parts[1] if deep else parts[0] + " (files and folders outside generated/*/)"
         folders[key] = folders.get(key, 0) + path.stat().st_size
 print(json.dumps({"site": str(site), "sizes": sizes, "msgraph": folders}))
 """
