@@ -44,7 +44,7 @@ def ended_sessions(settings: GraphSettings, store: Store, admin: Any, count: int
                 body_html="<p>agenda</p>",
                 start=start,
                 end=start + timedelta(minutes=15),
-                time_zone="UTC",
+                zone=UTC,
                 attendees=((RAVI, RAVI),),
                 transaction_id=f"t-{i}",
                 categories=("Micro-mentoring",),
