@@ -8,6 +8,7 @@ from functions.admin import bp as admin
 from functions.answers import bp as answers
 from functions.book_session import bp as book_session
 from functions.health import bp as health
+from functions.learning_records import bp as learning_records
 from functions.links import bp as links
 from functions.notifications import bp as notifications
 from functions.outcome_mail import bp as outcome_mail
@@ -32,5 +33,6 @@ for blueprint in (
     notifications,
     answers,
     outcome_mail,
+    learning_records,
 ):
     app.register_functions(blueprint)

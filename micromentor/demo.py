@@ -60,6 +60,7 @@ from policies import TenantPolicy
 from reporting.formatting import duration, percent
 from services.booking import BookingRequest, book_session
 from services.doctor import check_mentors
+from services.learning import log_learning_records
 from services.report import build_report, render
 from services.requests import NoSessionBooked, RequestInput, parse_catalogue, submit_request
 from services.sessions import cancel_session
@@ -935,6 +936,10 @@ async def _simulate(
         await simulation.run(start, weeks)
         idempotent = await simulation.resend_first_booking()
         end = start + timedelta(weeks=weeks)
+        learning = load_settings().learning
+        if learning is not None:  # an LRS (MICROMENTOR_LRS_URL) or Viva Learning is configured: log what completed
+            logged = await log_learning_records(store, learning, end, graph=graph)
+            say(f"learning records: {logged['queued']} queued, {logged['sent']} sent, {logged['retrying']} retrying")
         await play_outcomes(
             graph, admin, store, policy, start=start, end=end, secret=load_settings().link_secret,
             public_url=load_settings().public_url, rng=random.Random(seed + 1), say=say,
