@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-__all__ = ["Conflict", "IdempotencyInProgress", "InputError", "Misconfigured", "NotFound", "PolicyViolation"]
+__all__ = [
+    "Conflict",
+    "IdempotencyInProgress",
+    "InputError",
+    "Misconfigured",
+    "NotFound",
+    "OutOfRange",
+    "PolicyViolation",
+]
 
 
 class InputError(ValueError):
@@ -12,6 +20,11 @@ class InputError(ValueError):
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message
+
+
+class OutOfRange(InputError):
+    """A readable value the operation cannot use (a report period longer than allowed, an unknown zone or
+    quarter): HTTP 422 naming the field, CLI exit 2 like any `InputError`."""
 
 
 class NotFound(LookupError):
