@@ -38,7 +38,7 @@ OTHER_SEGMENT = "(other)"
 DEFAULT_MIN_SEGMENT = 5
 MAX_MIN_SEGMENT = 1000
 WORK_MODES = ("remote", "hybrid", "office")
-UNKNOWN_WORK_MODE = "unknown"
+UNKNOWN_WORK_MODE = "(unknown)"  # as for any attribute a person lacks
 
 # What people write in the attribute, case and spaces aside, read as one of the three modes.
 _WORK_MODE_WORDS = {
@@ -84,7 +84,7 @@ def fold_small_segments(
 
 
 def work_mode(raw: object) -> str:
-    """remote / hybrid / office from the attribute's text ("Remote", "on-site", "WFH"…), else "unknown"."""
+    """remote / hybrid / office from the attribute's text ("Remote", "on-site", "WFH"…), else "(unknown)"."""
     if not isinstance(raw, str):
         return UNKNOWN_WORK_MODE
     word = re.sub(r"[\s_\-]+", "", raw).casefold()

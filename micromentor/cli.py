@@ -21,7 +21,7 @@ from micromentor.files import read_policy_file
 from micromentor.settings import is_local_emulator, load_settings
 from micromentor.tenant import emulator_settings, graph_settings_for, start_local_tenant
 from services.booking import BookingRequest, book_session, session_to_json
-from services.report import FORMATS, ReportQuery, report_for
+from services.report import FORMATS, ReportOptions, ReportQuery, report_for
 from services.slots import SlotQuery, search_slots, slots_to_json
 from services.sync import SyncResult, find_sync_work, sync_organizer
 from store import open_store
@@ -159,14 +159,16 @@ def _cmd_report(args: argparse.Namespace) -> int:
     )
     store = open_store(_store_url(args.store))
     policy = read_policy_file(args.policy)
-    configured = load_settings().graph
+    settings = load_settings()
+    configured = settings.graph
+    options = ReportOptions(settings.report_min_segment, settings.report_work_mode_attribute)
 
     async def run(graph_settings: GraphSettings | None) -> tuple[str, str]:
         # The directory (segments, names) and mailbox zones (load per local week) come from Graph when it
         # is there; without it the report still has every metric, with no segments and UTC weeks.
         graph = GraphGateway(graph_settings) if graph_settings is not None else None
         try:
-            return await report_for(query, store, policy, now=utc_now(), graph=graph)
+            return await report_for(query, store, policy, now=utc_now(), graph=graph, options=options)
         finally:
             if graph is not None:
                 await graph.aclose()

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.errors import InputError
+from core.segments import DEFAULT_MIN_SEGMENT, check_attribute_path, check_min_segment
 from graph.config import GraphSettings
 from micromentor.loopback import is_loopback_url
 
@@ -32,6 +33,9 @@ class Settings:
     link_secret: str = "change-me"  # DEV_LINK_SECRET; refused against a real tenant
     notification_state: str = "micromentor-local-state"  # Graph clientState (≤ 128); DEV_CLIENT_STATE
     extra: Mapping[str, str] = field(default_factory=dict)
+    # The report: the smallest segment shown on its own, and the directory attribute read as work mode.
+    report_min_segment: int = DEFAULT_MIN_SEGMENT
+    report_work_mode_attribute: str | None = None
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
@@ -116,4 +120,16 @@ def load_settings(env: Mapping[str, str] | None = None, *, refuse_local_defaults
         public_url=env.get("MICROMENTOR_PUBLIC_URL") or DEFAULT_PUBLIC_URL,
         link_secret=link_secret,
         notification_state=notification_state,
+        report_min_segment=_report_min_segment(env),
+        report_work_mode_attribute=_work_mode_attribute(env),
     )
+
+
+def _report_min_segment(env: Mapping[str, str]) -> int:
+    raw = env.get("MICROMENTOR_REPORT_MIN_SEGMENT")
+    return DEFAULT_MIN_SEGMENT if not raw else check_min_segment("MICROMENTOR_REPORT_MIN_SEGMENT", raw)
+
+
+def _work_mode_attribute(env: Mapping[str, str]) -> str | None:
+    raw = env.get("MICROMENTOR_REPORT_WORK_MODE_ATTRIBUTE")
+    return check_attribute_path("MICROMENTOR_REPORT_WORK_MODE_ATTRIBUTE", raw) if raw else None

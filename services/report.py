@@ -18,14 +18,17 @@ from __future__ import annotations
 
 import asyncio
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from core.errors import InputError, OutOfRange
+from core.errors import InputError, Misconfigured, OutOfRange
 from core.metrics import CapLimits, Report, compute_report
+from core.segments import DEFAULT_MIN_SEGMENT, work_mode
 from core.timefmt import parse_aware
-from graph.errors import GraphError
+from graph.errors import GraphError, GraphRequestError
 from graph.gateway import GraphGateway
 from policies import TenantPolicy
 from reporting import render_csv, render_html, render_json
@@ -35,6 +38,7 @@ __all__ = [
     "DEFAULT_SPAN",
     "FORMATS",
     "MAX_SPAN",
+    "ReportOptions",
     "ReportPeriod",
     "ReportQuery",
     "build_report",
@@ -187,6 +191,7 @@ async def report_for(
     *,
     now: datetime,
     graph: GraphGateway | None = None,
+    options: ReportOptions | None = None,
 ) -> tuple[str, str]:
     """The report the query asks for, as (content type, text): the one path of the CLI and HTTP."""
     fmt = query.format.strip().lower()
@@ -203,27 +208,62 @@ async def report_for(
         zone=zone,
         flag=query.flag,
     )
-    report = await build_report(store, policy, period=period, graph=graph)
+    report = await build_report(store, policy, period=period, graph=graph, options=options)
     return render(report, fmt)
 
 
-async def _directory(graph: GraphGateway, people: set[str]) -> tuple[dict[str, dict[str, str]], dict[str, tzinfo]]:
-    """Segments (office, department) and mailbox zones for everyone in the report; best effort."""
-    segments: dict[str, dict[str, str]] = {}
-    zones: dict[str, tzinfo] = {}
+@dataclass(frozen=True, slots=True)
+class ReportOptions:
+    """Settings of the report: the smallest segment shown on its own (MICROMENTOR_REPORT_MIN_SEGMENT) and
+    the directory attribute read as work mode (MICROMENTOR_REPORT_WORK_MODE_ATTRIBUTE; None = no work-mode
+    segment)."""
+
+    min_segment: int = DEFAULT_MIN_SEGMENT
+    work_mode_attribute: str | None = None
+
+
+WORK_MODE_SETTING = "MICROMENTOR_REPORT_WORK_MODE_ATTRIBUTE"
+
+
+@dataclass(frozen=True, slots=True)
+class _Directory:
+    segments: dict[str, dict[str, str]]
+    zones: dict[str, tzinfo]
+    names: dict[str, str]
+
+
+def _attribute(extra: Mapping[str, Any], path: str) -> object:
+    """`employeeType` or `onPremisesExtensionAttributes.extensionAttribute3` out of a user's JSON."""
+    value: object = extra
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, Mapping) else None
+    return value
+
+
+async def _directory(graph: GraphGateway, people: set[str], options: ReportOptions) -> _Directory:
+    """Segments (office, department, work mode), display names and mailbox zones for everyone in the
+    report; best effort, but an attribute Graph does not know is a misconfiguration, said as such."""
+    found = _Directory({}, {}, {})
+    attribute = options.work_mode_attribute
+    extra = (attribute.split(".")[0],) if attribute else ()
     try:
-        users = await asyncio.gather(*(graph.get_user(p) for p in sorted(people)), return_exceptions=True)
+        entries = await graph.get_directory_entries(sorted(people), extra)
         boxes = await graph.get_mailboxes(sorted(people))
+    except GraphRequestError as exc:
+        if extra and exc.status == 400:
+            raise Misconfigured(WORK_MODE_SETTING, f"Graph refused to $select {extra[0]}: {exc}") from exc
+        return found
     except GraphError:
-        return segments, zones
-    for person, user in zip(sorted(people), users, strict=True):
-        if isinstance(user, BaseException):
-            continue
-        values = {"officeLocation": user.office_location, "department": user.department}
-        segments[person.lower()] = {k: v for k, v in values.items() if v}
+        return found
+    for person, entry in entries.items():
+        values = {"officeLocation": entry.user.office_location or "", "department": entry.user.department or ""}
+        if attribute:
+            values["workMode"] = work_mode(_attribute(entry.extra, attribute))
+        found.segments[person] = {k: v for k, v in values.items() if v}
+        found.names[person] = entry.user.display_name
     for person, box in boxes.items():
-        zones[person.lower()] = box.tz
-    return segments, zones
+        found.zones[person.lower()] = box.tz
+    return found
 
 
 async def build_report(
@@ -234,8 +274,11 @@ async def build_report(
     period_from: datetime | None = None,
     period_to: datetime | None = None,
     graph: GraphGateway | None = None,
+    options: ReportOptions | None = None,
 ) -> Report:
-    """The report over `period` (or `[period_from, period_to)` in UTC, as the demo asks)."""
+    """The report over `period` (or `[period_from, period_to)` in UTC, as the demo asks); a quarter comes
+    with the quarter before it as its `comparison`."""
+    options = options or ReportOptions()
     if period is None:
         if period_from is None or period_to is None:
             raise InputError("from", "a period is needed")
@@ -244,8 +287,8 @@ async def build_report(
         period = ReportPeriod(period_from, period_to, UTC)
     sessions = await asyncio.to_thread(store.list_sessions)
     requests = await asyncio.to_thread(store.list_requests)
-    people = {s.mentor for s in sessions} | {m for s in sessions for m in s.mentees}
-    segments, zones = await _directory(graph, people) if graph is not None and people else ({}, {})
+    people = {s.mentor.lower() for s in sessions} | {m.lower() for s in sessions for m in s.mentees}
+    directory = await _directory(graph, people, options) if graph is not None and people else _Directory({}, {}, {})
 
     def caps(mentor: str) -> CapLimits:
         effective = policy.effective(mentor)
@@ -253,15 +296,25 @@ async def build_report(
             effective.max_sessions_per_day, effective.max_sessions_per_week, effective.max_sessions_per_month
         )
 
-    return compute_report(
-        sessions=sessions,
-        requests=requests,
-        period_from=period.start,
-        period_to=period.end,
-        caps=caps,
-        segments=segments or None,
-        mentor_tz=lambda mentor: zones.get(mentor.lower(), UTC),
-    )
+    def over(start: datetime, end: datetime, label: str | None) -> Report:
+        return compute_report(
+            sessions=sessions,
+            requests=requests,
+            period_from=start,
+            period_to=end,
+            caps=caps,
+            segments=directory.segments or None,
+            mentor_tz=lambda mentor: directory.zones.get(mentor.lower(), UTC),
+            zone=period.zone,
+            names=directory.names,
+            min_segment_size=options.min_segment,
+            label=label,
+        )
+
+    report = over(period.start, period.end, period.label)
+    if period.previous is not None:
+        report = replace(report, comparison=over(*period.previous, period.previous_label))
+    return report
 
 
 def render(report: Report, fmt: str) -> tuple[str, str]:

@@ -26,7 +26,7 @@ from services.policy_admin import (
     read_policy,
     replace_policy,
 )
-from services.report import ReportQuery, report_for
+from services.report import ReportOptions, ReportQuery, report_for
 
 __all__ = ["ADMIN_ROUTE", "bp"]
 
@@ -73,7 +73,10 @@ async def metrics_report(req: func.HttpRequest) -> func.HttpResponse:
             viewer=caller.upn or None,
         )
         graph = rt.graph if rt.settings.graph is not None else None
-        content_type, text = await report_for(query, rt.store, rt.tenant_policy(), now=rt.clock(), graph=graph)
+        options = ReportOptions(rt.settings.report_min_segment, rt.settings.report_work_mode_attribute)
+        content_type, text = await report_for(
+            query, rt.store, rt.tenant_policy(), now=rt.clock(), graph=graph, options=options
+        )
         return func.HttpResponse(text, status_code=200, mimetype=content_type.split(";")[0], charset="utf-8")
 
     return await respond_as_caller(req, handle, role=ADMIN_ROLE)

@@ -64,9 +64,9 @@ def test_big_enough_values_need_no_other() -> None:
         ("hybrid", "hybrid"),
         ("On-site", "office"),
         ("In office", "office"),
-        ("Contractor", "unknown"),
-        ("", "unknown"),
-        (None, "unknown"),
+        ("Contractor", "(unknown)"),
+        ("", "(unknown)"),
+        (None, "(unknown)"),
     ],
 )
 def test_work_mode_words(raw: object, mode: str) -> None:
