@@ -96,6 +96,21 @@ CSV_HEADER = (
     "waiting",
     "median_minutes_to_first_session",
     "p90_minutes_to_first_session",
+    # Since the segments, trend and no-show rows (columns appended so the first 25 keep their places):
+    "name",
+    "label",
+    "time_zone",
+    "attribute",
+    "value",
+    "mentor_count",
+    "mentee_count",
+    "week",
+    "week_start",
+    "session_id",
+    "start",
+    "mentees",
+    "missing",
+    "reason",
 )
 
 
@@ -434,28 +449,17 @@ class Report:
         }
 
     def to_csv_rows(self) -> list[list[str]]:
-        """A header, one `all` row (the period's totals and time to first session), then one row per
-        mentor; empty cells where a column does not apply. Cells are strings ready for `csv.writer`;
-        text from users is guarded against spreadsheet formula injection."""
-        period = [_iso(self.period_from), _iso(self.period_to)]
-        wait = self.time_to_first_session
+        """One table (docs: "The CSV"): a header, then rows told apart by `scope`: `all` (the period's
+        totals), `previous` (the quarter before, for a quarter), `mentor` (one per mentor), `segment`
+        (one per shown segment value), `week` (completion and time to first session per week of the
+        viewer's zone) and `no_show` (one per session). Empty cells where a column does not apply; times
+        in the viewer's zone; people by display name (`name`, `mentees`, `missing`) beside the mentor's
+        UPN (`mentor`). Text from users is guarded against spreadsheet formula injection."""
         rows = [list(CSV_HEADER)]
-        no_load = [""] * 8
-        rows.append(
-            [
-                "all",
-                "",
-                *period,
-                *_counts_csv(self.counts),
-                str(self.mentees_with_sessions),
-                str(self.repeat_mentees),
-                *no_load,
-                str(len(wait.requests)),
-                str(wait.waiting),
-                _num(_minutes(wait.median_minutes)),
-                _num(_minutes(wait.p90_minutes)),
-            ]
-        )
+        rows.append(self._summary_row("all"))
+        if self.comparison is not None:
+            rows.append(self.comparison._summary_row("previous", zone_of=self))
+        period = [self.time(self.period_from), self.time(self.period_to)]
         for m in self.mentors:
             load, caps = m.load, m.load.caps
             rows.append(
@@ -475,9 +479,88 @@ class Report:
                     load.peak_week or "",
                     _num(_rate(load.peak_week_utilisation)),
                     *[""] * 4,
+                    *self._extra(name=_cell(self.name(m.mentor))),
+                ]
+            )
+        for seg in self.segments:
+            rows.append(
+                [
+                    "segment",
+                    "",
+                    *period,
+                    *_counts_csv(seg.counts),
+                    *[""] * 14,
+                    *self._extra(
+                        attribute=seg.attribute,
+                        value=_cell(seg.value),
+                        mentor_count=str(seg.mentors),
+                        mentee_count=str(seg.mentees),
+                    ),
+                ]
+            )
+        waits = {w.week: w.wait for w in self.time_to_first_session_by_week}
+        for week in self.completion_by_week:
+            wait = waits.get(week.week, TimeToFirstSession.of(()))
+            rows.append(
+                [
+                    "week",
+                    "",
+                    *period,
+                    *_counts_csv(week.counts),
+                    *[""] * 10,
+                    str(len(wait.requests)),
+                    str(wait.waiting),
+                    _num(_minutes(wait.median_minutes)),
+                    _num(_minutes(wait.p90_minutes)),
+                    *self._extra(week=week.week, week_start=self.time(week.week_start)),
+                ]
+            )
+        for n in self.no_shows:
+            rows.append(
+                [
+                    "no_show",
+                    _cell(n.mentor),
+                    *period,
+                    *[""] * 21,
+                    *self._extra(
+                        name=_cell(self.name(n.mentor)),
+                        session_id=_cell(n.session_id),
+                        start=self.time(n.start),
+                        mentees=_cell("; ".join(self.name(p) for p in n.mentees)),
+                        missing=_cell("; ".join(self.name(p) for p in n.missing)),
+                        reason=_cell(n.reason or ""),
+                    ),
                 ]
             )
         return rows
+
+    def _extra(self, **cells: str) -> list[str]:
+        columns = CSV_HEADER[25:]
+        return [cells.get(column, "") for column in columns]
+
+    def _summary_row(self, scope: str, *, zone_of: Report | None = None) -> list[str]:
+        viewer = zone_of or self
+        wait = self.time_to_first_session
+        return [
+            scope,
+            "",
+            viewer.time(self.period_from),
+            viewer.time(self.period_to),
+            *_counts_csv(self.counts),
+            str(self.mentees_with_sessions),
+            str(self.repeat_mentees),
+            *[""] * 8,
+            str(len(wait.requests)),
+            str(wait.waiting),
+            _num(_minutes(wait.median_minutes)),
+            _num(_minutes(wait.p90_minutes)),
+            *self._extra(
+                label=self.label or "",
+                time_zone=viewer.zone_name,
+                mentor_count=str(self.mentors_with_sessions),
+                mentee_count=str(self.mentees_with_sessions),
+            ),
+        ]
 
 
 def compute_report(
