@@ -202,6 +202,12 @@ def test_a_quarter_comes_with_the_one_before(running: RunningEmulator, store: St
     assert previous["sessions"]["sessions"] == 1 and previous["completionRate"] == 1.0
     # Q3 has two people: fewer than five in all, so its segments are withheld.
     assert previous["segments"] == []
+    html = run(running, store, replace(Q4, format="html"), EMPLOYEE_TYPE)[1]
+    assert "2026 Q4 compared with 2026 Q3" in html and "times in UTC" in html
+    # Completion 83% now against 100% before: -17 points; sessions 6 against 1: +5.
+    assert "&#x27;" not in html.split('id="comparison"')[0][-10:]
+    comparison = html.split('id="comparison"')[1].split("</section>")[0]
+    assert "+5" in comparison and "-17 pts" in comparison
 
 
 def test_the_csv_has_segments_trend_no_shows_and_the_comparison(running: RunningEmulator, store: Store) -> None:
