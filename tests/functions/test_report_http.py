@@ -30,10 +30,11 @@ CASES = [
         ("2026-11-02T00:00:00Z", "2026-11-09T00:00:00Z"),
     ),
     # London: the end of today is the same instant (GMT in winter), 84 days back is in summer time.
-    ({"tz": "Europe/London"}, ("2026-09-07T23:00:00Z", "2026-12-01T00:00:00Z")),
+    # (Times are written in the viewer's zone, with its offset: 00:00 BST = 23:00Z the day before.)
+    ({"tz": "Europe/London"}, ("2026-09-08T00:00:00+01:00", "2026-12-01T00:00:00+00:00")),
     ({"quarter": "2026Q4", "tz": "UTC"}, ("2026-10-01T00:00:00Z", "2027-01-01T00:00:00Z")),
     # London is on summer time (UTC+1) on Oct 1: the quarter starts at 23:00Z the day before.
-    ({"quarter": "2026Q4", "tz": "Europe/London"}, ("2026-09-30T23:00:00Z", "2027-01-01T00:00:00Z")),
+    ({"quarter": "2026Q4", "tz": "Europe/London"}, ("2026-10-01T00:00:00+01:00", "2027-01-01T00:00:00+00:00")),
 ]
 
 
@@ -112,6 +113,7 @@ def test_without_tz_the_admins_mailbox_zone_sets_the_end_of_today(api: Api, mint
     # Mon 30 Nov 00:00 PST = 08:00Z; 84 days before, Mon 7 Sep 00:00, is summer time (PDT, UTC-7) = 07:00Z.
     answer = api("GET", "admin/report", token=mint(PAT, roles=["Mentoring.Admin"]))
     assert answer.status == 200
-    assert answer.json["period"] == {"from": "2026-09-07T07:00:00Z", "to": "2026-11-30T08:00:00Z"}
+    assert answer.json["timeZone"] == "America/Los_Angeles"
+    assert answer.json["period"] == {"from": "2026-09-07T00:00:00-07:00", "to": "2026-11-30T00:00:00-08:00"}
     given = api("GET", "admin/report", token=mint(PAT, roles=["Mentoring.Admin"]), params={"tz": "UTC"})
     assert given.json["period"]["to"] == "2026-12-01T00:00:00Z"
