@@ -21,7 +21,12 @@ from micromentor.files import read_policy_file
 from micromentor.settings import is_local_emulator, load_settings
 from micromentor.tenant import emulator_settings, graph_settings_for, start_local_tenant
 from services.booking import BookingRequest, book_session, session_to_json
+<<<<<<< HEAD
 from services.report import FORMATS, ReportOptions, ReportQuery, report_for
+=======
+from services.learning import log_learning_records
+from services.report import FORMATS, build_report, default_period, render
+>>>>>>> main
 from services.slots import SlotQuery, search_slots, slots_to_json
 from services.sync import SyncResult, find_sync_work, sync_organizer
 from store import open_store
@@ -132,8 +137,11 @@ def _cmd_sync(args: argparse.Namespace) -> int:
                 said = ", ".join(f"{n} {what}" for what, n in changes.items() if n) or "no change"
                 sys.stderr.write(f"[{done}/{len(organizers)}] {organizer}: {said}\n")
 
+            learning: dict[str, Any] | None = None
             try:
                 await asyncio.gather(*(one(o) for o in organizers))
+                if settings.learning is not None:  # an LRS or Viva Learning is configured: log what completed
+                    learning = await log_learning_records(store, settings.learning, now, graph=graph)
             finally:
                 await graph.aclose()
             return {
@@ -142,6 +150,7 @@ def _cmd_sync(args: argparse.Namespace) -> int:
                 "cancelled": total.cancelled,
                 "repaired": total.repaired,
                 "decided": total.decided,
+                **({"learningRecords": learning} if learning is not None else {}),
             }
 
         _print_json(asyncio.run(run()))
