@@ -21,12 +21,8 @@ from micromentor.files import read_policy_file
 from micromentor.settings import is_local_emulator, load_settings
 from micromentor.tenant import emulator_settings, graph_settings_for, start_local_tenant
 from services.booking import BookingRequest, book_session, session_to_json
-<<<<<<< HEAD
-from services.report import FORMATS, ReportOptions, ReportQuery, report_for
-=======
 from services.learning import log_learning_records
-from services.report import FORMATS, build_report, default_period, render
->>>>>>> main
+from services.report import FORMATS, ReportOptions, ReportQuery, report_for
 from services.slots import SlotQuery, search_slots, slots_to_json
 from services.sync import SyncResult, find_sync_work, sync_organizer
 from store import open_store
