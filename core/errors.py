@@ -42,6 +42,7 @@ __all__ = [
     "MicromentorError",
     "Misconfigured",
     "NotFound",
+    "OutOfRange",
     "PolicyViolation",
 ]
 
@@ -70,6 +71,11 @@ class InputError(MicromentorError, ValueError):
 
     def __init__(self, field: str, message: str) -> None:
         super().__init__(field, message)
+
+
+class OutOfRange(InputError):
+    """A readable value the operation cannot use (a report period longer than allowed, an unknown zone or
+    quarter): HTTP 422 `out_of_range` naming the field, CLI exit 2."""
 
 
 class NotFound(MicromentorError, LookupError):

@@ -19,20 +19,26 @@ Pure: sessions, requests and caps in, a `Report` out. The rules, where `metrics.
   non-cancelled sessions, as the caps do (`policy.md`), per local day / ISO week / month in the
   mentor's zone (UTC without `mentor_tz`); only sessions in the period count, so a week cut by the
   period's edge shows part of its load.
-- Segments: for each attribute any user has (`officeLocation`, `department`, …), a session belongs to
-  value v when its mentor or any of its mentees has v (a person without the attribute has
+- Segments: for each attribute any user has (`officeLocation`, `department`, `workMode`, …), a session
+  belongs to value v when its mentor or any of its mentees has v (a person without the attribute has
   "(unknown)"); it counts once per value, so one session may count under two values. Mentors and
   mentees of a value are the people holding v with at least one non-cancelled session in the period.
+  Values held by fewer than `min_segment_size` people (everyone in a session of the period, any
+  state) are folded into "(other)" by `core.segments.fold_small_segments`; an attribute whose people
+  are fewer than that in all is withheld (listed in `withheld_segments`, no rows).
 - Trends: completion by ISO week of the session start and time to first session by ISO week of the
-  request's creation, both in UTC (weeks from Monday 00:00 UTC), every week overlapping the period
-  listed, empty ones included. Mentor load by the mentor's local ISO week, only weeks with sessions.
+  request's creation, both in the viewer's `zone` (weeks from Monday 00:00 local; UTC by default),
+  every week overlapping the period listed, empty ones included. Mentor load by the mentor's local
+  ISO week, only weeks with sessions.
+- Times in `to_json` and the CSV are written in the viewer's zone with their offset (`Z` in UTC);
+  people are written by UPN beside their display name from `names` (the UPN when unknown).
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any, TypeVar
 
@@ -40,6 +46,7 @@ from core.attendance import ATTENDANCE_UNAVAILABLE
 from core.errors import InputError
 from core.model import MentoringRequest, Session, SessionState
 from core.outcomes import OutcomeReport
+from core.segments import DEFAULT_MIN_SEGMENT, fold_small_segments
 from core.timefmt import iso_z as _iso
 
 __all__ = [
@@ -57,6 +64,8 @@ __all__ = [
     "WeekLoad",
     "WeekWait",
     "compute_report",
+    "local_iso",
+    "zone_name",
 ]
 
 T = TypeVar("T")
@@ -88,6 +97,21 @@ CSV_HEADER = (
     "waiting",
     "median_minutes_to_first_session",
     "p90_minutes_to_first_session",
+    # Since the segments, trend and no-show rows (columns appended so the first 25 keep their places):
+    "name",
+    "label",
+    "time_zone",
+    "attribute",
+    "value",
+    "mentor_count",
+    "mentee_count",
+    "week",
+    "week_start",
+    "session_id",
+    "start",
+    "mentees",
+    "missing",
+    "reason",
 )
 
 
@@ -268,18 +292,68 @@ class Report:
     completion_by_week: tuple[WeekCompletion, ...]
     time_to_first_session_by_week: tuple[WeekWait, ...]
     mentor_load_by_week: tuple[WeekLoad, ...]
+    zone: tzinfo = UTC
+    names: Mapping[str, str] = field(default_factory=dict)
+    min_segment_size: int = DEFAULT_MIN_SEGMENT
+    withheld_segments: tuple[str, ...] = ()
+    label: str | None = None  # "2026 Q4" for a quarter
+    comparison: Report | None = None  # the quarter before, for a quarter
     outcomes: OutcomeReport | None = None  # check-ins and follow-ups (core/outcomes.py), when measured
 
     @property
     def completion_rate(self) -> float | None:
         return self.counts.completion_rate
 
+    @property
+    def zone_name(self) -> str:
+        return zone_name(self.zone)
+
+    def name(self, person: str) -> str:
+        """The display name of a (lower-case) UPN, the UPN itself when the directory gave none."""
+        return self.names.get(person) or person
+
+    def time(self, moment: datetime) -> str:
+        """`moment` in the viewer's zone, ISO 8601 to the second with its offset (`Z` in UTC)."""
+        return local_iso(moment, self.zone)
+
+    def summary_json(self) -> dict[str, Any]:
+        """The headline numbers and segments, as the comparison of a quarter shows them."""
+        return {
+            "label": self.label,
+            "period": {"from": self.time(self.period_from), "to": self.time(self.period_to)},
+            "sessions": {**_counts_json(self.counts), "attendanceUnavailable": self.counts.attendance_unavailable},
+            "completionRate": _rate(self.completion_rate),
+            "people": {
+                "mentors": self.mentors_with_sessions,
+                "mentees": self.mentees_with_sessions,
+                "repeatMentees": self.repeat_mentees,
+            },
+            "timeToFirstSession": _wait_json(self.time_to_first_session),
+            "segments": self._segments_json(),
+        }
+
+    def _segments_json(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "attribute": s.attribute,
+                "value": s.value,
+                "mentees": s.mentees,
+                "mentors": s.mentors,
+                **_counts_json(s.counts),
+                "completionRate": _rate(s.counts.completion_rate),
+            }
+            for s in self.segments
+        ]
+
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict: camelCase keys always present, datetimes ISO UTC with `Z` (whole seconds),
         rates as fractions (0..1, 4 decimals), durations in minutes (2 decimals), null where undefined."""
         wait = self.time_to_first_session
+        _iso = self.time
         return {
             "period": {"from": _iso(self.period_from), "to": _iso(self.period_to)},
+            "timeZone": self.zone_name,
+            "quarter": self.label,
             # Pending sessions whose attendance Graph refuses to show: an access problem, not no-shows.
             "sessions": {**_counts_json(self.counts), "attendanceUnavailable": self.counts.attendance_unavailable},
             "completionRate": _rate(self.completion_rate),
@@ -293,8 +367,11 @@ class Report:
                     "sessionId": n.session_id,
                     "start": _iso(n.start),
                     "mentor": n.mentor,
+                    "mentorName": self.name(n.mentor),
                     "mentees": list(n.mentees),
+                    "menteeNames": [self.name(p) for p in n.mentees],
                     "missing": list(n.missing),
+                    "missingNames": [self.name(p) for p in n.missing],
                     "reason": n.reason,
                 }
                 for n in self.no_shows
@@ -306,6 +383,7 @@ class Report:
                     {
                         "requestId": r.request_id,
                         "mentee": r.mentee,
+                        "menteeName": self.name(r.mentee),
                         "createdAt": _iso(r.created_at),
                         "firstSessionId": r.first_session_id,
                         "firstSessionStart": _iso(r.first_session_start) if r.first_session_start else None,
@@ -317,11 +395,13 @@ class Report:
             "mentors": [
                 {
                     "mentor": m.mentor,
+                    "name": self.name(m.mentor),
                     **_counts_json(m.counts),
                     "completionRate": _rate(m.counts.completion_rate),
                     "distinctMentees": m.distinct_mentees,
                     "repeatMentees": len(m.repeat_mentees),
                     "repeatMenteeList": list(m.repeat_mentees),
+                    "repeatMenteeNames": [self.name(p) for p in m.repeat_mentees],
                     "load": {
                         "maxPerDay": m.load.max_per_day,
                         "maxPerWeek": m.load.max_per_week,
@@ -338,17 +418,8 @@ class Report:
                 }
                 for m in self.mentors
             ],
-            "segments": [
-                {
-                    "attribute": s.attribute,
-                    "value": s.value,
-                    "mentees": s.mentees,
-                    "mentors": s.mentors,
-                    **_counts_json(s.counts),
-                    "completionRate": _rate(s.counts.completion_rate),
-                }
-                for s in self.segments
-            ],
+            "segments": self._segments_json(),
+            "segmentRules": {"minSize": self.min_segment_size, "withheld": list(self.withheld_segments)},
             "trends": {
                 "completionByWeek": [
                     {
@@ -366,6 +437,7 @@ class Report:
                 "mentorLoadByWeek": [
                     {
                         "mentor": w.mentor,
+                        "name": self.name(w.mentor),
                         "week": w.week,
                         "weekStart": _iso(w.week_start),
                         "sessions": w.sessions,
@@ -375,31 +447,21 @@ class Report:
                     for w in self.mentor_load_by_week
                 ],
             },
+            "comparison": self.comparison.summary_json() if self.comparison is not None else None,
         }
 
     def to_csv_rows(self) -> list[list[str]]:
-        """A header, one `all` row (the period's totals and time to first session), then one row per
-        mentor; empty cells where a column does not apply. Cells are strings ready for `csv.writer`;
-        text from users is guarded against spreadsheet formula injection."""
-        period = [_iso(self.period_from), _iso(self.period_to)]
-        wait = self.time_to_first_session
+        """One table (docs: "The CSV"): a header, then rows told apart by `scope`: `all` (the period's
+        totals), `previous` (the quarter before, for a quarter), `mentor` (one per mentor), `segment`
+        (one per shown segment value), `week` (completion and time to first session per week of the
+        viewer's zone) and `no_show` (one per session). Empty cells where a column does not apply; times
+        in the viewer's zone; people by display name (`name`, `mentees`, `missing`) beside the mentor's
+        UPN (`mentor`). Text from users is guarded against spreadsheet formula injection."""
         rows = [list(CSV_HEADER)]
-        no_load = [""] * 8
-        rows.append(
-            [
-                "all",
-                "",
-                *period,
-                *_counts_csv(self.counts),
-                str(self.mentees_with_sessions),
-                str(self.repeat_mentees),
-                *no_load,
-                str(len(wait.requests)),
-                str(wait.waiting),
-                _num(_minutes(wait.median_minutes)),
-                _num(_minutes(wait.p90_minutes)),
-            ]
-        )
+        rows.append(self._summary_row("all"))
+        if self.comparison is not None:
+            rows.append(self.comparison._summary_row("previous", zone_of=self))
+        period = [self.time(self.period_from), self.time(self.period_to)]
         for m in self.mentors:
             load, caps = m.load, m.load.caps
             rows.append(
@@ -419,9 +481,88 @@ class Report:
                     load.peak_week or "",
                     _num(_rate(load.peak_week_utilisation)),
                     *[""] * 4,
+                    *self._extra(name=_cell(self.name(m.mentor))),
+                ]
+            )
+        for seg in self.segments:
+            rows.append(
+                [
+                    "segment",
+                    "",
+                    *period,
+                    *_counts_csv(seg.counts),
+                    *[""] * 14,
+                    *self._extra(
+                        attribute=seg.attribute,
+                        value=_cell(seg.value),
+                        mentor_count=str(seg.mentors),
+                        mentee_count=str(seg.mentees),
+                    ),
+                ]
+            )
+        waits = {w.week: w.wait for w in self.time_to_first_session_by_week}
+        for week in self.completion_by_week:
+            wait = waits.get(week.week, TimeToFirstSession.of(()))
+            rows.append(
+                [
+                    "week",
+                    "",
+                    *period,
+                    *_counts_csv(week.counts),
+                    *[""] * 10,
+                    str(len(wait.requests)),
+                    str(wait.waiting),
+                    _num(_minutes(wait.median_minutes)),
+                    _num(_minutes(wait.p90_minutes)),
+                    *self._extra(week=week.week, week_start=self.time(week.week_start)),
+                ]
+            )
+        for n in self.no_shows:
+            rows.append(
+                [
+                    "no_show",
+                    _cell(n.mentor),
+                    *period,
+                    *[""] * 21,
+                    *self._extra(
+                        name=_cell(self.name(n.mentor)),
+                        session_id=_cell(n.session_id),
+                        start=self.time(n.start),
+                        mentees=_cell("; ".join(self.name(p) for p in n.mentees)),
+                        missing=_cell("; ".join(self.name(p) for p in n.missing)),
+                        reason=_cell(n.reason or ""),
+                    ),
                 ]
             )
         return rows
+
+    def _extra(self, **cells: str) -> list[str]:
+        columns = CSV_HEADER[25:]
+        return [cells.get(column, "") for column in columns]
+
+    def _summary_row(self, scope: str, *, zone_of: Report | None = None) -> list[str]:
+        viewer = zone_of or self
+        wait = self.time_to_first_session
+        return [
+            scope,
+            "",
+            viewer.time(self.period_from),
+            viewer.time(self.period_to),
+            *_counts_csv(self.counts),
+            str(self.mentees_with_sessions),
+            str(self.repeat_mentees),
+            *[""] * 8,
+            str(len(wait.requests)),
+            str(wait.waiting),
+            _num(_minutes(wait.median_minutes)),
+            _num(_minutes(wait.p90_minutes)),
+            *self._extra(
+                label=self.label or "",
+                time_zone=viewer.zone_name,
+                mentor_count=str(self.mentors_with_sessions),
+                mentee_count=str(self.mentees_with_sessions),
+            ),
+        ]
 
 
 def compute_report(
@@ -433,8 +574,13 @@ def compute_report(
     caps: CapLimits | Callable[[str], CapLimits],
     segments: Mapping[str, Mapping[str, str]] | None = None,
     mentor_tz: Callable[[str], tzinfo] | None = None,
+    zone: tzinfo = UTC,
+    names: Mapping[str, str] | None = None,
+    min_segment_size: int = DEFAULT_MIN_SEGMENT,
+    label: str | None = None,
 ) -> Report:
-    """The metrics of `metrics.md` for `[period_from, period_to)`; see the module docstring for the rules."""
+    """The metrics of `metrics.md` for `[period_from, period_to)`; see the module docstring for the rules.
+    `zone` is the viewer's (weeks, times), `names` display names by UPN (any case)."""
     start, end = _period(period_from, period_to)
     in_period = sorted((s for s in sessions if start <= s.start < end), key=lambda s: (s.start, s.id))
     live = [s for s in in_period if s.state is not SessionState.CANCELLED]
@@ -445,9 +591,10 @@ def compute_report(
     mentee_sessions = Counter(m for s in live for m in _mentees(s))
 
     waits = _request_waits(requests, sessions, start, end)
-    weeks = _utc_weeks(start, end)
-    sessions_by_week = _group(in_period, lambda s: _utc_week(s.start)[0])
-    waits_by_week = _group(waits, lambda w: _utc_week(w.created_at)[0])
+    weeks = _weeks(start, end, zone)
+    sessions_by_week = _group(in_period, lambda s: _week(s.start, zone)[0])
+    waits_by_week = _group(waits, lambda w: _week(w.created_at, zone)[0])
+    segment_stats, withheld = _segment_stats(in_period, segments or {}, min_segment_size)
     return Report(
         period_from=start,
         period_to=end,
@@ -462,7 +609,7 @@ def compute_report(
         ),
         time_to_first_session=TimeToFirstSession.of(waits),
         mentors=_mentor_stats(in_period, pairs, caps_of, zone_of),
-        segments=_segment_stats(in_period, segments or {}),
+        segments=segment_stats,
         completion_by_week=tuple(
             WeekCompletion(label, monday, StateCounts.of(sessions_by_week.get(label, ()))) for label, monday in weeks
         ),
@@ -470,6 +617,11 @@ def compute_report(
             WeekWait(label, monday, TimeToFirstSession.of(waits_by_week.get(label, ()))) for label, monday in weeks
         ),
         mentor_load_by_week=_load_by_week(live, caps_of, zone_of),
+        zone=zone,
+        names={_who(upn): name.strip() for upn, name in (names or {}).items() if name and name.strip()},
+        min_segment_size=min_segment_size,
+        withheld_segments=withheld,
+        label=label,
     )
 
 
@@ -556,15 +708,30 @@ def _load_by_week(
     )
 
 
-def _segment_stats(in_period: Sequence[Session], segments: Mapping[str, Mapping[str, str]]) -> tuple[SegmentStats, ...]:
+def _segment_stats(
+    in_period: Sequence[Session], segments: Mapping[str, Mapping[str, str]], minimum: int
+) -> tuple[tuple[SegmentStats, ...], tuple[str, ...]]:
     directory = {_who(upn): attrs for upn, attrs in segments.items()}
     attributes = sorted({a for attrs in directory.values() for a in attrs})
     stats = []
+    withheld = []
     for attribute in attributes:
 
-        def value_of(person: str, attribute: str = attribute) -> str:
+        def raw_value(person: str, attribute: str = attribute) -> str:
             value = directory.get(person, {}).get(attribute, "").strip()
             return value or UNKNOWN_SEGMENT
+
+        holders: dict[str, set[str]] = defaultdict(set)
+        for s in in_period:
+            for person in (_who(s.mentor), *_mentees(s)):
+                holders[raw_value(person)].add(person)
+        shown = fold_small_segments(holders, minimum)
+        if holders and all(label is None for label in shown.values()):
+            withheld.append(attribute)
+            continue
+
+        def value_of(person: str, shown: Mapping[str, str | None] = shown) -> str:
+            return shown[raw_value(person)] or UNKNOWN_SEGMENT
 
         members: dict[str, list[Session]] = defaultdict(list)
         mentors: dict[str, set[str]] = defaultdict(set)
@@ -582,7 +749,7 @@ def _segment_stats(in_period: Sequence[Session], segments: Mapping[str, Mapping[
             stats.append(
                 SegmentStats(attribute, value, len(mentees[value]), len(mentors[value]), StateCounts.of(members[value]))
             )
-    return tuple(stats)
+    return tuple(stats), tuple(withheld)
 
 
 def _constant(value: T) -> Callable[[str], T]:
@@ -612,19 +779,38 @@ def _period(period_from: datetime, period_to: datetime) -> tuple[datetime, datet
     return start, end
 
 
-def _utc_week(moment: datetime) -> tuple[str, datetime]:
-    day = moment.astimezone(UTC).date()
+def _week(moment: datetime, zone: tzinfo) -> tuple[str, datetime]:
+    """The ISO week of `moment` in `zone`, and its Monday 00:00 local (in UTC)."""
+    day = moment.astimezone(zone).date()
     monday = day - timedelta(days=day.weekday())
-    return _week_label(day), datetime.combine(monday, time(0), tzinfo=UTC)
+    return _week_label(day), _local_midnight(monday, zone)
 
 
-def _utc_weeks(start: datetime, end: datetime) -> list[tuple[str, datetime]]:
-    monday = _utc_week(start)[1]
+def _weeks(start: datetime, end: datetime, zone: tzinfo) -> list[tuple[str, datetime]]:
+    monday = start.astimezone(zone).date()
+    monday -= timedelta(days=monday.weekday())
     weeks = []
-    while monday < end:
-        weeks.append((_week_label(monday.date()), monday))
+    while (begins := _local_midnight(monday, zone)) < end:
+        weeks.append((_week_label(monday), begins))
         monday += timedelta(days=7)
     return weeks
+
+
+def _local_midnight(day: date, zone: tzinfo) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
+
+
+def zone_name(zone: tzinfo) -> str:
+    """An IANA name for a zone (`UTC` for UTC)."""
+    key = getattr(zone, "key", None)
+    return str(key) if key else ("UTC" if zone.utcoffset(None) in (None, timedelta(0)) else str(zone))
+
+
+def local_iso(moment: datetime, zone: tzinfo) -> str:
+    """ISO 8601 to the second in `zone`, with its offset; `Z` when the zone is UTC."""
+    if zone is UTC:
+        return _iso(moment)
+    return moment.astimezone(zone).replace(microsecond=0).isoformat()
 
 
 def _week_label(day: date) -> str:

@@ -8,8 +8,9 @@ Over the completed sessions whose start is in the period:
   answered.
 - `usefulness` {asked, n, mean}: usefulness questions sent, answers (1-5) and their mean (2 decimals).
 - `responseRate` {asked, answered, rate}: all three questions together.
-Each overall, per mentor, per segment (the asked person's directory attributes) and per ISO week of the
-session's end (UTC). The current answer counts (answering again replaces it).
+Each overall, per mentor, per segment (the asked person's directory attributes, small segments folded
+into "(other)" or withheld by `core.segments.fold_small_segments`, counting the people asked) and per ISO
+week of the session's end (UTC). The current answer counts (answering again replaces it).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from core.model import Session, SessionState
+from core.segments import DEFAULT_MIN_SEGMENT, fold_small_segments
 
 __all__ = ["AskedQuestion", "GivenAnswer", "OutcomeCounts", "OutcomeReport", "compute_outcomes"]
 
@@ -161,9 +163,12 @@ def compute_outcomes(
     period_to: datetime,
     checkin_after_days: Callable[[str], int],
     segments: Mapping[str, Mapping[str, str]] | None = None,
+    min_segment_size: int = DEFAULT_MIN_SEGMENT,
 ) -> OutcomeReport:
     """`checkin_after_days(mentor)` is the mentor's policy value; `segments[person]` their attributes."""
     in_period = {s.id: s for s in sessions if s.state is SessionState.COMPLETED and period_from <= s.start < period_to}
+    asked = [q for q in asked if q.session_id in in_period]
+    shown = _shown_segments({q.person.lower() for q in asked}, segments or {}, min_segment_size)
     current = {(a.session_id, a.person.lower(), a.kind): a for a in answers}
     overall = OutcomeCounts()
     by_mentor: dict[str, OutcomeCounts] = {}
@@ -180,12 +185,33 @@ def compute_outcomes(
             by_mentor.setdefault(session.mentor.lower(), OutcomeCounts()),
             by_week.setdefault(_week(session.end), OutcomeCounts()),
         ]
-        for attribute, value in sorted((segments or {}).get(person, {}).items()):
+        for attribute, value in sorted(shown.get(person, {}).items()):
             buckets.append(by_segment.setdefault((attribute, value), OutcomeCounts()))
         deadline = session.end + timedelta(days=checkin_after_days(session.mentor)) + ANSWER_GRACE
         for counts in buckets:
             _count(counts, question.kind, answer, deadline)
     return OutcomeReport(overall, by_mentor, by_segment, by_week)
+
+
+def _shown_segments(
+    people: set[str], segments: Mapping[str, Mapping[str, str]], minimum: int
+) -> dict[str, dict[str, str]]:
+    """Each person's segment labels as the report may show them: no segment of fewer than `minimum`."""
+    directory = {upn.lower(): attrs for upn, attrs in segments.items()}
+    shown: dict[str, dict[str, str]] = {person: {} for person in people}
+    for attribute in sorted({a for person in people for a in directory.get(person, {})}):
+        holders: dict[str, set[str]] = {}
+        for person in people:
+            value = directory.get(person, {}).get(attribute, "").strip()
+            if value:
+                holders.setdefault(value, set()).add(person)
+        labels = fold_small_segments(holders, minimum)
+        for value, held in holders.items():
+            label = labels[value]
+            if label is not None:
+                for person in held:
+                    shown[person][attribute] = label
+    return shown
 
 
 def _count(counts: OutcomeCounts, kind: str, answer: GivenAnswer | None, checkin_deadline: datetime) -> None:

@@ -13,7 +13,16 @@ from emulator.model import AttendanceReport, OnlineMeeting, User
 from emulator.occurrences import Occurrence
 from emulator.timeutil import dtz_json, utc_stamp
 
-__all__ = ["DEFAULT_USER_KEYS", "View", "event_json", "meeting_json", "report_json", "select_keys", "user_json"]
+__all__ = [
+    "DEFAULT_USER_KEYS",
+    "UnknownUserProperty",
+    "View",
+    "event_json",
+    "meeting_json",
+    "report_json",
+    "select_keys",
+    "user_json",
+]
 
 _NEVER = "0001-01-01T00:00:00Z"
 DEFAULT_USER_KEYS = (
@@ -112,10 +121,29 @@ def event_json(occ: Occurrence, view: View) -> dict[str, Any]:
     return _pick(full, view.select, ("id", "@odata.etag"))
 
 
+# Properties of `resources/user.md` the emulator models besides the ones rendered below: null unless
+# seeded. Graph returns them only when $select-ed (`api/user-get.md`: "returns by default only a subset").
+_USER_SELECTABLE = (
+    "accountEnabled", "city", "companyName", "country", "employeeId", "employeeType", "postalCode", "state",
+    "streetAddress", "usageLocation", "userType",
+)
+_EXTENSION_ATTRIBUTES = tuple(f"extensionAttribute{i}" for i in range(1, 16))
+
+
+class UnknownUserProperty(ValueError):
+    """A $select naming something that is not a user property (Graph: 400 "Could not find a property …")."""
+
+
+def _extension_attributes(user: User) -> dict[str, Any]:
+    # resources/onpremisesextensionattributes.md: the 15 attributes, each null when not set.
+    seeded = user.extra.get("onPremisesExtensionAttributes") or {}
+    return {name: seeded.get(name) for name in _EXTENSION_ATTRIBUTES}
+
+
 def user_json(user: User, select: tuple[str, ...] | None) -> dict[str, Any]:
     full: dict[str, Any] = {
         "businessPhones": list(user.extra.get("businessPhones", [])),
-        "displayName": user.display_name,
+        "displayName": user.display_name or None,
         "givenName": user.extra.get("givenName"),
         "jobTitle": user.extra.get("jobTitle"),
         "mail": user.mail,
@@ -129,11 +157,18 @@ def user_json(user: User, select: tuple[str, ...] | None) -> dict[str, Any]:
         "mailboxSettings": user.mailbox_settings,
         # resources/user.md: "SMTP:" marks the primary address; returned only on $select.
         "proxyAddresses": user.proxy_addresses,
+        "onPremisesExtensionAttributes": _extension_attributes(user),
+        **{name: user.extra.get(name) for name in _USER_SELECTABLE},
     }
     if select is None:
         return {k: full[k] for k in DEFAULT_USER_KEYS}
+    known = {k.lower() for k in full}
+    for key in select:
+        # Graph answers 400 for a name that is not a property of the type (a nested path such as
+        # onPremisesExtensionAttributes/extensionAttribute3 included): the query is refused, not trimmed.
+        if key.lower() not in known:
+            raise UnknownUserProperty(key)
     wanted = {k.lower() for k in select}
-    # Properties Graph does not know come back as errors there; here they are simply left out.
     return {k: v for k, v in full.items() if k.lower() in wanted}
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from emulator.context import Context
 from emulator.errors import GraphError
-from emulator.render import select_keys, user_json
+from emulator.render import UnknownUserProperty, select_keys, user_json
 from emulator.router import Router
 from emulator.routes_common import context_url, directory_user, int_param, mailbox_user, self_link
 from emulator.wire import Request, Response, json_response
@@ -22,11 +22,21 @@ def _context(select: tuple[str, ...] | None, suffix: str) -> str:
     return f"users({','.join(select)}){suffix}" if select else f"users{suffix}"
 
 
+def _user_json(user: Any, select: tuple[str, ...] | None) -> dict[str, Any]:
+    try:
+        return user_json(user, select)
+    except UnknownUserProperty as exc:
+        # As Graph words it (the OData query validation; seen in microsoft-graph-docs issue #2117).
+        raise GraphError(
+            400, "Request_BadRequest", f"Could not find a property named '{exc}' on type 'microsoft.graph.user'."
+        ) from exc
+
+
 def get_user(ctx: Context, request: Request, params: dict[str, str]) -> Response:
     user = directory_user(ctx, params["user"])
     select = select_keys(request.query.get("$select"))
     body: dict[str, Any] = {"@odata.context": context_url(ctx, _context(select, "/$entity"))}
-    body.update(user_json(user, select))
+    body.update(_user_json(user, select))
     return json_response(body)
 
 
@@ -47,7 +57,7 @@ def list_users(ctx: Context, request: Request, params: dict[str, str]) -> Respon
     body: dict[str, Any] = {"@odata.context": context_url(ctx, _context(select, ""))}
     if skip + top < len(users):
         body["@odata.nextLink"] = self_link(ctx, request, {"$skip": str(skip + top)})
-    body["value"] = [user_json(u, select) for u in page]
+    body["value"] = [_user_json(u, select) for u in page]
     return json_response(body)
 
 

@@ -21,12 +21,27 @@ __all__ = ["DEFAULT_APP", "AppSpec", "Seed", "SeedError", "UserSpec", "load_seed
 _TIME = re.compile(r"^\d{2}:\d{2}(:\d{2}(\.\d{1,7})?)?$")
 DEFAULT_APP = ("micromentor-local", "local-secret")
 _USER_EXTRAS = ("department", "officeLocation", "givenName", "surname", "jobTitle", "mobilePhone",
-                "preferredLanguage", "businessPhones", "proxyAddresses")
+                "preferredLanguage", "businessPhones", "proxyAddresses", "employeeType", "companyName",
+                "employeeId", "onPremisesExtensionAttributes")
 
 
 # Working-hours zone names real mailboxes carry that map to nothing (graph-facts: event
 # `originalStartTimeZone` may be `tzone://Microsoft/Custom`; a customTimeZone may come back by name only).
 UNMAPPABLE_ZONE_NAMES = ("tzone://Microsoft/Custom", "Customized Time Zone")
+
+
+def _check_extension_attributes(value: Any, path: str) -> None:
+    """resources/onpremisesextensionattributes.md: extensionAttribute1..15, strings of up to 1024 characters."""
+    if value is None:
+        return
+    if not isinstance(value, dict):
+        raise FieldError(path, "expected an object of extensionAttribute1..15")
+    allowed = {f"extensionAttribute{i}" for i in range(1, 16)}
+    for key, item in value.items():
+        if key not in allowed:
+            raise FieldError(f"{path}.{key}", "not one of extensionAttribute1..15")
+        if item is not None and (not isinstance(item, str) or len(item) > 1024):
+            raise FieldError(f"{path}.{key}", "expected a string of up to 1024 characters or null")
 
 
 class SeedError(ValueError):
@@ -166,11 +181,15 @@ def _parse_user(value: Any, path: str) -> UserSpec:
     if user_id is not None:
         check_str(user_id, f"{path}.id")
     mail = check_str(value.get("mail") or upn, f"{path}.mail")
-    display = check_str(value.get("displayName") or upn.split("@")[0], f"{path}.displayName")
+    if "displayName" in value and value["displayName"] in ("", None):
+        display = ""  # as on real tenants where accounts made by scripts have none: rendered null
+    else:
+        display = check_str(value.get("displayName") or upn.split("@")[0], f"{path}.displayName")
     extra: dict[str, Any] = {}
     for key in _USER_EXTRAS:
         if key in value:
             extra[key] = value[key]
+    _check_extension_attributes(extra.get("onPremisesExtensionAttributes"), f"{path}.onPremisesExtensionAttributes")
     settings = _mailbox_settings(value.get("mailboxSettings"), f"{path}.mailboxSettings")
     spec = UserSpec(user_id, upn, mail, display, extra, settings)
     events = value.get("events", [])

@@ -18,6 +18,7 @@ from graph.base import (
 from graph.errors import GraphNotFound, GraphRequestError
 from graph.mapping import mailbox_zone, working_hours_from_json
 from graph.values import (
+    DirectoryEntry,
     DirectoryUser,
     Mailbox,
 )
@@ -53,10 +54,31 @@ class DirectoryCalls(GraphBase):
         values = found.get("value") or []
         return dict(values[0]) if len(values) == 1 else {}
 
-    def _user_request(self, user: str) -> Any:
+    def _user_request(self, user: str, extra: Sequence[str] = ()) -> Any:
         # department and proxyAddresses are not in Graph's default set of user properties: ask for them.
-        query = UserItemRequestBuilder.UserItemRequestBuilderGetQueryParameters(select=list(_USER_FIELDS))
+        fields = list(dict.fromkeys((*_USER_FIELDS, *extra)))
+        query = UserItemRequestBuilder.UserItemRequestBuilderGetQueryParameters(select=fields)
         return self._client.users.by_user_id(user).to_get_request_information(_config(query))
+
+    async def get_directory_entries(self, users: Sequence[str], extra: Sequence[str] = ()) -> dict[str, DirectoryEntry]:
+        """Directory users with `extra` top-level properties besides the usual ones (`employeeType`,
+        `onPremisesExtensionAttributes`…: Graph returns properties outside its default set only when
+        `$select`ed, `api/user-get.md`), $batch-ed 20 at a time. Keys are the names asked, lower case;
+        unknown users are left out."""
+        wanted = list(dict.fromkeys(u.lower() for u in users))
+        requests = {f"u{i}": self._user_request(user, extra) for i, user in enumerate(wanted)}
+        answers: dict[str, tuple[int, dict[str, Any] | None]] = {}
+        for group in chunked(list(requests), BATCH_LIMIT):
+            answers.update(await self._batch_get({k: requests[k] for k in group}, what="GET users ($batch)"))
+        entries: dict[str, DirectoryEntry] = {}
+        for i, user in enumerate(wanted):
+            status, body = answers[f"u{i}"]
+            if status == 404:
+                continue
+            if body is None or not body.get("id"):
+                raise GraphRequestError(f"GET /users/{user}: Graph answered {status}", status=status)
+            entries[user] = DirectoryEntry(self._remember_user(user, body), {k: body.get(k) for k in extra})
+        return entries
 
     def _remember_user(self, user: str, found: dict[str, Any]) -> DirectoryUser:
         upn = str(found.get("userPrincipalName") or user)
@@ -66,7 +88,8 @@ class DirectoryCalls(GraphBase):
             id=str(found["id"]),
             upn=upn,
             mail=mail,
-            display_name=str(found.get("displayName") or user),
+            # displayName is often empty on real tenants (accounts made by scripts): the mail, else the UPN.
+            display_name=str(found.get("displayName") or "").strip() or str(found.get("mail") or "").strip() or upn,
             department=found.get("department"),
             office_location=found.get("officeLocation"),
             aliases=frozenset(a.strip().casefold() for a in (upn, mail, *smtp) if a.strip()),

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
+from typing import Any
 
 from core.model import CalendarItem, WorkingHours
 
 __all__ = [
     "DeltaPage",
+    "DirectoryEntry",
     "DirectoryUser",
     "EventDraft",
     "EventSnapshot",
@@ -26,6 +29,14 @@ class DirectoryUser:
     department: str | None = None
     office_location: str | None = None
     aliases: frozenset[str] = frozenset()  # mail, UPN and SMTP proxy addresses, case-folded
+
+
+@dataclass(frozen=True, slots=True)
+class DirectoryEntry:
+    """A directory user with the extra properties asked for by name (`employeeType`…), as Graph gave them."""
+
+    user: DirectoryUser
+    extra: Mapping[str, Any]
 
 
 @dataclass(frozen=True, slots=True)

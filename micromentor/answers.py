@@ -21,6 +21,7 @@ from core.errors import (
     MicromentorError,
     Misconfigured,
     NotFound,
+    OutOfRange,
     PolicyViolation,
 )
 from graph.errors import GraphAuthError, GraphError, GraphNotFound, GraphThrottled, GraphUnavailable
@@ -40,6 +41,7 @@ class ErrorAnswer:
 
 ERROR_ANSWERS: dict[type[MicromentorError], ErrorAnswer] = {
     InputError: ErrorAnswer(400, "invalid_field", 2),
+    OutOfRange: ErrorAnswer(422, "out_of_range", 2),  # readable, but not a value the operation can use
     NotFound: ErrorAnswer(404, "not_found", 2),
     Conflict: ErrorAnswer(409, "conflict", 1),
     IdempotencyInProgress: ErrorAnswer(409, "idempotency_in_progress", 1),

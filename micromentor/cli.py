@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from core.errors import MicromentorError
-from core.metrics import Report
 from core.timefmt import parse_aware
 from graph.config import GraphSettings
 from graph.gateway import GraphGateway
@@ -23,7 +22,7 @@ from micromentor.settings import is_local_emulator, load_settings
 from micromentor.tenant import emulator_settings, graph_settings_for, start_local_tenant
 from services.booking import BookingRequest, book_session, session_to_json
 from services.learning import log_learning_records
-from services.report import FORMATS, build_report, default_period, render
+from services.report import FORMATS, ReportOptions, ReportQuery, report_for
 from services.slots import SlotQuery, search_slots, slots_to_json
 from services.sync import SyncResult, find_sync_work, sync_organizer
 from store import open_store
@@ -181,30 +180,35 @@ def _cmd_send_due(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    now = utc_now()
-    default_from, default_to = default_period(now)
-    period_from = parse_aware("--from", args.period_from) if args.period_from else default_from
-    period_to = parse_aware("--to", args.period_to) if args.period_to else default_to
+    query = ReportQuery(
+        format=args.format,
+        period_from=args.period_from,
+        period_to=args.period_to,
+        quarter=args.quarter,
+        tz=args.tz,
+        flag="--",
+    )
     store = open_store(_store_url(args.store))
     policy = read_policy_file(args.policy)
-    configured = load_settings().graph
+    settings = load_settings()
+    configured = settings.graph
+    options = ReportOptions(settings.report_min_segment, settings.report_work_mode_attribute)
 
-    async def run(graph_settings: GraphSettings | None) -> Report:
-        # The directory (segments) and mailbox zones (load per local week) come from Graph when it is
-        # there; without it the report still has every metric, with no segments and UTC weeks.
+    async def run(graph_settings: GraphSettings | None) -> tuple[str, str]:
+        # The directory (segments, names) and mailbox zones (load per local week) come from Graph when it
+        # is there; without it the report still has every metric, with no segments and UTC weeks.
         graph = GraphGateway(graph_settings) if graph_settings is not None else None
         try:
-            return await build_report(store, policy, period_from=period_from, period_to=period_to, graph=graph)
+            return await report_for(query, store, policy, now=utc_now(), graph=graph, options=options)
         finally:
             if graph is not None:
                 await graph.aclose()
 
     if args.tenant or configured is not None:
         with graph_settings_for(args.tenant, configured) as graph_settings:
-            report = asyncio.run(run(graph_settings))
+            _, text = asyncio.run(run(graph_settings))
     else:
-        report = asyncio.run(run(None))
-    _, text = render(report, args.format)
+        _, text = asyncio.run(run(None))
     if args.out:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.out).write_text(text, encoding="utf-8")
@@ -309,8 +313,14 @@ def _parser() -> argparse.ArgumentParser:
     send_due.set_defaults(run=_cmd_send_due)
 
     report = sub.add_parser("report", help="print the metrics of metrics.md")
-    report.add_argument("--from", dest="period_from", metavar="ISO", help="start (default: 12 weeks ago)")
-    report.add_argument("--to", dest="period_to", metavar="ISO", help="end, exclusive (default: end of today)")
+    report.add_argument(
+        "--from", dest="period_from", metavar="ISO", help="start (default: 12 weeks before --to)"
+    )
+    report.add_argument(
+        "--to", dest="period_to", metavar="ISO", help="end, exclusive (default: end of today in --tz)"
+    )
+    report.add_argument("--quarter", metavar="YYYYQn", help="a calendar quarter, e.g. 2026Q4, beside the one before")
+    report.add_argument("--tz", metavar="IANA", help="the zone of weeks and times, e.g. Europe/Paris (default: UTC)")
     report.add_argument("--format", choices=FORMATS, default="json")
     report.add_argument("--out", metavar="FILE", help="write to a file instead of stdout")
     report.add_argument("--store", metavar="PATH", help="SQLite file (default ./.micromentor/micromentor.db)")

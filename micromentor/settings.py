@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.errors import InputError
+from core.segments import DEFAULT_MIN_SEGMENT, check_attribute_path, check_min_segment
 from graph.config import GraphSettings
 from learning.settings import LearningSettings, load_learning_settings
 from micromentor.loopback import is_loopback_url
@@ -35,6 +36,9 @@ class Settings:
     mail_sender: str | None = None  # MICROMENTOR_MAIL_SENDER: the outcome messages' sender mailbox
     extra: Mapping[str, str] = field(default_factory=dict)
     learning: LearningSettings | None = None  # learning records (xAPI to an LRS, Viva Learning): learning/settings.py
+    # The report: the smallest segment shown on its own, and the directory attribute read as work mode.
+    report_min_segment: int = DEFAULT_MIN_SEGMENT
+    report_work_mode_attribute: str | None = None
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
@@ -126,4 +130,16 @@ def load_settings(env: Mapping[str, str] | None = None, *, refuse_local_defaults
         link_secret=link_secret,
         notification_state=notification_state,
         mail_sender=(env.get("MICROMENTOR_MAIL_SENDER") or "").strip().lower() or None,
+        report_min_segment=_report_min_segment(env),
+        report_work_mode_attribute=_work_mode_attribute(env),
     )
+
+
+def _report_min_segment(env: Mapping[str, str]) -> int:
+    raw = env.get("MICROMENTOR_REPORT_MIN_SEGMENT")
+    return DEFAULT_MIN_SEGMENT if not raw else check_min_segment("MICROMENTOR_REPORT_MIN_SEGMENT", raw)
+
+
+def _work_mode_attribute(env: Mapping[str, str]) -> str | None:
+    raw = env.get("MICROMENTOR_REPORT_WORK_MODE_ATTRIBUTE")
+    return check_attribute_path("MICROMENTOR_REPORT_WORK_MODE_ATTRIBUTE", raw) if raw else None

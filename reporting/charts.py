@@ -343,7 +343,7 @@ def mentor_load_chart(mentors: Sequence[Mapping[str, Any]]) -> str:
 
     for i, mentor in enumerate(mentors):
         load = mentor["load"]
-        name = str(mentor["mentor"])
+        name = str(mentor.get("name") or mentor["mentor"])  # the display name, the UPN when there is none
         peak, cap = int(load["maxPerWeek"]), int(load["capPerWeek"])
         row_top = top + row_h * i
         mid = row_top + row_h / 2

@@ -102,17 +102,22 @@ def render_html(report_json: Mapping[str, Any], *, title: str = "Micro mentoring
     """The whole page for `report_json` (the shape of `Report.to_json()`)."""
     period = report_json["period"]
     span = period_label(period["from"], period["to"])
+    zone = str(report_json.get("timeZone") or "UTC")
+    quarter = report_json.get("quarter")
+    if quarter:
+        span = f"{quarter} ({span})"
     body = [
         f'<header class="page"><h1>{esc(title)}</h1>'
-        f"<p>{esc(span)} \u00b7 sessions by scheduled start, times in UTC</p></header>",
+        f"<p>{esc(span)} \u00b7 sessions by scheduled start, times in {esc(zone)}</p></header>",
         _headline(report_json),
+        _comparison(report_json),
         _trends(report_json),
         outcomes_section(report_json),
         _load(report_json),
         _mentor_table(report_json),
         _no_show_table(report_json),
         _segment_tables(report_json),
-        _notes(),
+        _notes(zone),
     ]
     return (
         "<!DOCTYPE html>\n"
@@ -279,7 +284,7 @@ def _mentor_table(doc: Mapping[str, Any]) -> str:
         repeat = ", ".join(str(p) for p in m.get("repeatMenteeList", []))
         repeat_tip = f' title="{esc(repeat)}"' if repeat else ""
         rows.append(
-            f'<tr><th scope="row" class="who">{esc(m["mentor"])}</th>'
+            f'<tr><th scope="row" class="who" title="{esc(m["mentor"])}">{esc(m.get("name") or m["mentor"])}</th>'
             + _num(m["sessions"]) + _num(m["completed"]) + _num(m["noShow"]) + _num(m["cancelled"])
             + _num(m["pendingAttendance"]) + _rate_cell(m["completionRate"], meter_bar=False)
             + _num(m["distinctMentees"])
@@ -296,9 +301,75 @@ def _mentor_table(doc: Mapping[str, Any]) -> str:
     return _panel("Mentors", sub, _table("Sessions and load per mentor", head, rows), section_id="mentors")
 
 
-def _person(person: object, mentor: object) -> str:
-    role = ' <span class="role">(mentor)</span>' if person == mentor else ""
-    return f"{esc(person)}{role}"
+def _missing(n: Mapping[str, Any]) -> str:
+    names = n.get("missingNames", n["missing"])
+    return "<br>".join(
+        f"{esc(name)}" + (' <span class="role">(mentor)</span>' if upn == n["mentor"] else "")
+        for upn, name in zip(n["missing"], names, strict=False)
+    )
+
+
+def _comparison(doc: Mapping[str, Any]) -> str:
+    """A quarter beside the one before: headline numbers, this quarter, the previous one, the change."""
+    previous = doc.get("comparison")
+    if not previous:
+        return ""
+    now_wait, then_wait = doc["timeToFirstSession"], previous["timeToFirstSession"]
+    lines = [
+        ("Sessions", count(doc["sessions"]["sessions"]), count(previous["sessions"]["sessions"]),
+         _delta(doc["sessions"]["sessions"], previous["sessions"]["sessions"])),
+        ("Completion rate", percent(doc["completionRate"]), percent(previous["completionRate"]),
+         _delta_points(doc["completionRate"], previous["completionRate"])),
+        ("No-shows", count(doc["sessions"]["noShow"]), count(previous["sessions"]["noShow"]),
+         _delta(doc["sessions"]["noShow"], previous["sessions"]["noShow"])),
+        ("Mentors", count(doc["people"]["mentors"]), count(previous["people"]["mentors"]),
+         _delta(doc["people"]["mentors"], previous["people"]["mentors"])),
+        ("Mentees", count(doc["people"]["mentees"]), count(previous["people"]["mentees"]),
+         _delta(doc["people"]["mentees"], previous["people"]["mentees"])),
+        ("Median wait", duration(now_wait["medianMinutes"]), duration(then_wait["medianMinutes"]), ""),
+    ]  # fmt: skip
+    label, before = str(doc.get("quarter") or "This period"), str(previous.get("label") or "Before")
+    head = [("", False), (label, True), (before, True), ("Change", True)]
+    rows = [
+        f'<tr><th scope="row">{esc(name)}</th><td class="num">{esc(a)}</td><td class="num">{esc(b)}</td>'
+        f'<td class="num">{esc(c) or DASH}</td></tr>'
+        for name, a, b, c in lines
+    ]
+    segments = _comparison_segments(doc, previous)
+    return _panel(
+        f"{label} compared with {before}",
+        "The same metrics over the quarter before; segments below the minimum size are folded as in each quarter.",
+        _table(f"{label} and {before}", head, rows) + segments,
+        section_id="comparison",
+    )
+
+
+def _comparison_segments(doc: Mapping[str, Any], previous: Mapping[str, Any]) -> str:
+    before = {(s["attribute"], s["value"]): s for s in previous.get("segments", [])}
+    rows = [
+        f'<tr><th scope="row">{esc(attribute_label(str(s["attribute"])))}: {esc(s["value"])}</th>'
+        + _rate_cell(s["completionRate"], meter_bar=False)
+        + _rate_cell(before[(s["attribute"], s["value"])]["completionRate"], meter_bar=False)
+        + _num(s["sessions"]) + _num(before[(s["attribute"], s["value"])]["sessions"]) + "</tr>"
+        for s in doc.get("segments", [])
+        if (s["attribute"], s["value"]) in before
+    ]  # fmt: skip
+    if not rows:
+        return ""
+    head = [("Segment", False), ("Completion", True), ("Before", True), ("Sessions", True), ("Before", True)]
+    return _table("Segments shown in both quarters", head, rows)
+
+
+def _delta(now: object, then: object) -> str:
+    if not isinstance(now, int) or not isinstance(then, int):
+        return ""
+    return f"{now - then:+,}"
+
+
+def _delta_points(now: object, then: object) -> str:
+    if not isinstance(now, int | float) or not isinstance(then, int | float):
+        return ""
+    return f"{round((now - then) * 100):+d} pts"
 
 
 def _no_show_table(doc: Mapping[str, Any]) -> str:
@@ -308,13 +379,14 @@ def _no_show_table(doc: Mapping[str, Any]) -> str:
     elif not no_shows:
         content = _empty("No no-shows in this period")
     else:
-        head = [("Start (UTC)", False), ("Mentor", False), ("Mentees", False), ("Missing", False),
+        start = f"Start ({doc.get('timeZone') or 'UTC'})"
+        head = [(start, False), ("Mentor", False), ("Mentees", False), ("Missing", False),
                 ("Reason", False), ("Session", False)]  # fmt: skip
         rows = [
             f'<tr><td class="nowrap">{esc(when(n["start"]))}</td>'
-            f'<th scope="row" class="who">{esc(n["mentor"])}</th>'
-            f'<td class="who">{"<br>".join(esc(p) for p in n["mentees"]) or DASH}</td>'
-            f'<td class="who">{"<br>".join(_person(p, n["mentor"]) for p in n["missing"]) or DASH}</td>'
+            f'<th scope="row" class="who" title="{esc(n["mentor"])}">{esc(n.get("mentorName") or n["mentor"])}</th>'
+            f'<td class="who">{"<br>".join(esc(p) for p in n.get("menteeNames", n["mentees"])) or DASH}</td>'
+            f'<td class="who">{_missing(n) or DASH}</td>'
             f'<td>{esc(reason_label(n.get("reason")))}</td>'
             f'<td class="who">{esc(n["sessionId"])}</td></tr>'
             for n in no_shows
@@ -353,7 +425,7 @@ def _segment_tables(doc: Mapping[str, Any]) -> str:
     return _panel("Participation by segment", sub, content, section_id="segments")
 
 
-def _notes() -> str:
+def _notes(zone: str) -> str:
     items = [
         "Completion rate = completed \u00f7 (completed + no-show); cancelled, pending and scheduled sessions "
         "are counted apart.",
@@ -361,7 +433,9 @@ def _notes() -> str:
         "of its length, by the Teams attendance report.",
         "Time to first session: median, and 90th percentile by nearest rank, over requests made in the period "
         "that have had a session.",
-        "Weeks are ISO weeks (Monday to Sunday) in UTC; mentor load uses each mentor's own time zone.",
+        f"Weeks are ISO weeks (Monday to Sunday) in {zone}; mentor load uses each mentor's own time zone.",
+        "Segments of fewer people than the minimum are folded into \u201c(other)\u201d; a breakdown with fewer "
+        "people than that in all is not shown.",
     ]
     return "<footer><strong>How to read this report</strong><ul>" + "".join(
         f"<li>{esc(i)}</li>" for i in items

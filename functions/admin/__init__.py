@@ -12,7 +12,6 @@ from __future__ import annotations
 import azure.functions as func
 
 from core.errors import InputError
-from core.timefmt import parse_aware
 from functions.auth import respond_as_caller
 from functions.http import json_body, json_response
 from functions.requests import mentors_file
@@ -27,7 +26,7 @@ from services.policy_admin import (
     read_policy,
     replace_policy,
 )
-from services.report import FORMATS, build_report, default_period, render
+from services.report import ReportOptions, ReportQuery, report_for
 
 __all__ = ["ADMIN_ROUTE", "bp"]
 
@@ -65,25 +64,19 @@ async def tenant_policy_history(req: func.HttpRequest) -> func.HttpResponse:
 async def metrics_report(req: func.HttpRequest) -> func.HttpResponse:
     async def handle(caller: Caller) -> func.HttpResponse:
         rt = runtime()
-        fmt = req.params.get("format", "json").strip().lower()
-        if fmt not in FORMATS:
-            raise InputError("format", f"one of {', '.join(FORMATS)}")
-        default_from, default_to = default_period(rt.clock())
-        raw_from, raw_to = req.params.get("from"), req.params.get("to")
-        # Present but empty is an invalid time (400), not an absent one.
-        period_from = parse_aware("from", raw_from) if raw_from is not None else None
-        period_to = parse_aware("to", raw_to) if raw_to is not None else default_to
-        if period_from is None:
-            # Only `to` given: the same twelve-week span, ending there.
-            period_from = default_from if raw_to is None else period_to - (default_to - default_from)
-        report = await build_report(
-            rt.store,
-            rt.tenant_policy(),
-            period_from=period_from,
-            period_to=period_to,
-            graph=rt.graph if rt.settings.graph is not None else None,
+        query = ReportQuery(
+            format=req.params.get("format", "json"),
+            period_from=req.params.get("from"),
+            period_to=req.params.get("to"),
+            quarter=req.params.get("quarter"),
+            tz=req.params.get("tz"),
+            viewer=caller.upn or None,
         )
-        content_type, text = render(report, fmt)
+        graph = rt.graph if rt.settings.graph is not None else None
+        options = ReportOptions(rt.settings.report_min_segment, rt.settings.report_work_mode_attribute)
+        content_type, text = await report_for(
+            query, rt.store, rt.tenant_policy(), now=rt.clock(), graph=graph, options=options
+        )
         return func.HttpResponse(text, status_code=200, mimetype=content_type.split(";")[0], charset="utf-8")
 
     return await respond_as_caller(req, handle, role=ADMIN_ROLE)

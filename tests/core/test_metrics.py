@@ -156,6 +156,10 @@ def report() -> Report:
         caps=caps_for,
         segments=SEGMENTS,
         mentor_tz=ZONES.__getitem__,
+        # Display names: Ana's is known (any case of the UPN); Eli's is blank, so his UPN is shown.
+        names={"ANA@c.com": "Ana Ortiz", "eli@c.com": "  "},
+        # Every segment shown as it is; folding small ones is tested in test_segments.py.
+        min_segment_size=1,
     )
 
 
@@ -211,24 +215,33 @@ def test_no_shows_list_who_was_missing(doc: dict[str, object]) -> None:
             "sessionId": "S7",
             "start": "2026-03-04T05:00:00Z",
             "mentor": "bo@c.com",
+            "mentorName": "bo@c.com",
             "mentees": ["gus@c.com"],
+            "menteeNames": ["gus@c.com"],
             "missing": ["bo@c.com"],
+            "missingNames": ["bo@c.com"],
             "reason": "mentor_absent",
         },
         {
             "sessionId": "S3",
             "start": "2026-03-06T07:30:00Z",
             "mentor": "ana@c.com",
+            "mentorName": "Ana Ortiz",
             "mentees": ["eli@c.com"],
+            "menteeNames": ["eli@c.com"],
             "missing": ["eli@c.com"],
+            "missingNames": ["eli@c.com"],
             "reason": "mentees_absent",
         },
         {
             "sessionId": "S11",
             "start": "2026-03-15T23:30:00Z",
             "mentor": "cy@c.com",
+            "mentorName": "cy@c.com",
             "mentees": ["hal@c.com"],
+            "menteeNames": ["hal@c.com"],
             "missing": ["cy@c.com", "hal@c.com"],
+            "missingNames": ["cy@c.com", "hal@c.com"],
             "reason": "all_absent",
         },
     ]
@@ -256,6 +269,7 @@ def test_time_to_first_session(doc: dict[str, object], report: Report) -> None:
     assert wait["items"][0] == {
         "requestId": "R1",
         "mentee": "dee@c.com",
+        "menteeName": "dee@c.com",
         "createdAt": "2026-03-02T09:00:00Z",
         "firstSessionId": "S1",
         "firstSessionStart": "2026-03-03T17:00:00Z",
@@ -276,6 +290,7 @@ def test_per_mentor_counts(doc: dict[str, object]) -> None:
     # Mentees (not cancelled): dee (S1, S2 "Dee"), eli, fay (S5 only) -> 3; repeat: dee.
     assert {k: ana[k] for k in ana if k != "load"} == {
         "mentor": "ana@c.com",
+        "name": "Ana Ortiz",
         "sessions": 5,
         "completed": 3,
         "noShow": 1,
@@ -286,6 +301,7 @@ def test_per_mentor_counts(doc: dict[str, object]) -> None:
         "distinctMentees": 3,
         "repeatMentees": 1,
         "repeatMenteeList": ["dee@c.com"],
+        "repeatMenteeNames": ["dee@c.com"],
     }
     # bo: S6 completed, S7 no_show, S8 pending, S9 scheduled -> 1 / 2 = 0.5.
     # Mentees: gus (S6 S7 S8), hal (S8), eli (S9) -> 3; repeat: gus.
@@ -492,6 +508,7 @@ def test_mentor_load_by_week(doc: dict[str, object]) -> None:
     assert trends["mentorLoadByWeek"] == [
         {
             "mentor": "ana@c.com",
+            "name": "Ana Ortiz",
             "week": "2026-W10",
             "weekStart": "2026-03-02T08:00:00Z",
             "sessions": 3,
@@ -500,6 +517,7 @@ def test_mentor_load_by_week(doc: dict[str, object]) -> None:
         },
         {
             "mentor": "ana@c.com",
+            "name": "Ana Ortiz",
             "week": "2026-W11",
             "weekStart": "2026-03-09T07:00:00Z",
             "sessions": 1,
@@ -508,6 +526,7 @@ def test_mentor_load_by_week(doc: dict[str, object]) -> None:
         },
         {
             "mentor": "bo@c.com",
+            "name": "bo@c.com",
             "week": "2026-W10",
             "weekStart": "2026-03-01T18:30:00Z",
             "sessions": 2,
@@ -516,6 +535,7 @@ def test_mentor_load_by_week(doc: dict[str, object]) -> None:
         },
         {
             "mentor": "bo@c.com",
+            "name": "bo@c.com",
             "week": "2026-W11",
             "weekStart": "2026-03-08T18:30:00Z",
             "sessions": 2,
@@ -524,6 +544,7 @@ def test_mentor_load_by_week(doc: dict[str, object]) -> None:
         },
         {
             "mentor": "cy@c.com",
+            "name": "cy@c.com",
             "week": "2026-W10",
             "weekStart": "2026-03-01T18:15:00Z",
             "sessions": 1,
@@ -532,6 +553,7 @@ def test_mentor_load_by_week(doc: dict[str, object]) -> None:
         },
         {
             "mentor": "cy@c.com",
+            "name": "cy@c.com",
             "week": "2026-W11",
             "weekStart": "2026-03-08T18:15:00Z",
             "sessions": 1,
@@ -540,6 +562,7 @@ def test_mentor_load_by_week(doc: dict[str, object]) -> None:
         },
         {
             "mentor": "cy@c.com",
+            "name": "cy@c.com",
             "week": "2026-W12",
             "weekStart": "2026-03-15T18:15:00Z",
             "sessions": 1,
@@ -554,9 +577,9 @@ def test_mentor_load_by_week(doc: dict[str, object]) -> None:
 
 def test_csv_rows(report: Report) -> None:
     rows = report.to_csv_rows()
-    header, summary, ana, bo, cy = rows
-    assert len(header) == 25 and all(len(r) == 25 for r in rows)
-    assert dict(zip(header, summary, strict=True)) == {
+    header, summary, ana, bo, cy = rows[:5]
+    assert len(header) == 39 and all(len(r) == 39 for r in rows)
+    assert dict(zip(header[:25], summary[:25], strict=True)) == {
         "scope": "all",
         "mentor": "",
         "period_from": "2026-03-02T00:00:00Z",
@@ -609,6 +632,8 @@ def test_csv_rows(report: Report) -> None:
         "",
         "",
         "",
+        "Ana Ortiz",  # name; the other appended columns do not apply to a mentor
+        *[""] * 13,
     ]
     assert (bo[1], bo[4], bo[10]) == ("bo@c.com", "4", "0.5")
     assert (cy[1], cy[10], cy[19], cy[20]) == ("cy@c.com", "0.6667", "2026-W10", "0.2")

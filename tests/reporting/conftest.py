@@ -13,7 +13,13 @@ from tests.reporting.report_data import FROM, REQUESTS, SEGMENTS, SESSIONS, TO, 
 @pytest.fixture(scope="module")
 def report() -> Report:
     return compute_report(
-        sessions=SESSIONS, requests=REQUESTS, period_from=FROM, period_to=TO, caps=caps_for, segments=SEGMENTS
+        sessions=SESSIONS,
+        requests=REQUESTS,
+        period_from=FROM,
+        period_to=TO,
+        caps=caps_for,
+        segments=SEGMENTS,
+        min_segment_size=1,  # every segment of the small data set shown; folding: tests/core/test_segments.py
     )
 
 

@@ -16,8 +16,11 @@ def test_csv_round_trips_through_csv_reader(report: Report) -> None:
     text = render_csv(report)
     parsed = list(csv.reader(io.StringIO(text, newline="")))
     assert parsed == report.to_csv_rows()
-    # Header, the "all" row, then the three mentors in their report order.
-    assert [row[:2] for row in parsed] == [
+    # Header, the "all" row, then the three mentors in their report order; then segments, the three
+    # weeks W10-W12 and the two no-shows (S2, S6), in that order.
+    scopes = [row[0] for row in parsed[5:]]
+    assert scopes == ["segment"] * (len(scopes) - 5) + ["week"] * 3 + ["no_show"] * 2
+    assert [row[:2] for row in parsed[:5]] == [
         ["scope", "mentor"], ["all", ""], ["mentor", "<b>bo</b>@c.com"], ["mentor", "ana@c.com"],
         ["mentor", "cy@c.com"],
     ]  # fmt: skip
@@ -26,7 +29,8 @@ def test_csv_round_trips_through_csv_reader(report: Report) -> None:
 def test_csv_records_end_with_crlf(report: Report) -> None:
     text = render_csv(report)
     assert text.endswith("\r\n")
-    assert text.count("\r\n") == 5 and text.count("\n") == 5  # no bare line feeds
+    rows = len(report.to_csv_rows())
+    assert text.count("\r\n") == rows and text.count("\n") == rows  # no bare line feeds
     assert text.startswith("scope,mentor,period_from,period_to,sessions,completed,no_show,cancelled,")
 
 
