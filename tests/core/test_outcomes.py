@@ -55,7 +55,7 @@ ANSWERS = [
 ]
 
 
-def report() -> dict:  # type: ignore[type-arg]
+def report(min_segment_size: int = 1) -> dict:  # type: ignore[type-arg]
     result = compute_outcomes(
         sessions=SESSIONS,
         asked=ASKED,
@@ -64,8 +64,17 @@ def report() -> dict:  # type: ignore[type-arg]
         period_to=at(31, 0),
         checkin_after_days=lambda mentor: 7,
         segments={ANA: {"department": "Sales"}, RAVI: {"department": "Ops"}},
+        min_segment_size=min_segment_size,
     )
     return result.to_json()
+
+
+def test_segments_smaller_than_the_minimum_are_never_shown() -> None:
+    # Ana (Sales) and Ravi (Ops) are the only people asked: with a minimum of 2, neither department may
+    # show alone and "(other)" would hold both (2 people), so both fold into it; at 3 all is withheld.
+    folded = report(min_segment_size=2)["outcomes"]["bySegment"]
+    assert [(s["attribute"], s["value"]) for s in folded] == [("department", "(other)")]
+    assert report(min_segment_size=3)["outcomes"]["bySegment"] == []
 
 
 def test_overall() -> None:
