@@ -217,7 +217,7 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
             graph=graph_settings,
             settings=settings,
             # A store that cannot open is a finding; _store_url(None) would reload the settings strictly.
-            open_store=lambda: open_store(store),
+            open_store=lambda: open_store(creatable_store(store)),
             now=utc_now(),
             real_tenant=real_tenant,
             mentors=tuple(args.mentor or ()),
@@ -226,9 +226,9 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
         )
         return asyncio.run(run_doctor(given))
 
-    with target(args.tenant, args.settings, settings.graph, required=False) as where:
+    with target(args.tenant, args.settings, settings.graph, required=False, say_tenant=False) as where:
         graph = where.graph
-        store = args.store and _store_url(args.store)
+        store = args.store and store_url(args.store, None)
         if not store:
             store = where.emulator.store_url if where.emulator is not None else settings.store_url
         checks = check(graph, graph is None or not is_local_emulator(graph), store)

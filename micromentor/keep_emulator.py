@@ -62,7 +62,8 @@ def keep_emulator(*, tenant: str | None, port: int, settings_out: str, store_url
             sys.stderr.write(
                 f"trust this certificate: {running.ca_cert_path}\n"
                 f"micromentor: emulator for tenant {running.tenant_id} (seed {tenant}); settings in {settings_out}, "
-                f"store {store}. Commands run in this folder use them (elsewhere: --settings {Path(settings_out).resolve()}); "
+                f"store {store}. Commands run in this folder use them "
+                f"(elsewhere: --settings {Path(settings_out).resolve()}); "
                 "Ctrl-C stops it and its state ends.\n"
             )
             sys.stderr.flush()

@@ -45,33 +45,41 @@ def _say(text: str) -> None:
     sys.stderr.write(f"micromentor: {text}\n")
 
 
-def _emulator_file(settings_file: str | None, configured: GraphSettings | None) -> EmulatorFile | None:
+def _emulator_file(settings_file: str | None, configured: GraphSettings | None) -> tuple[EmulatorFile | None, bool]:
+    """The emulator file to use, and whether it was found by default (not named)."""
     named = settings_file or os.environ.get(SETTINGS_ENV) or None
     if named is None and configured is not None:
-        return None  # the environment's tenant outranks a default file left in the folder
-    found = find_emulator_file(settings_file)
-    if found is not None and named is None:
-        _say(f"using the emulator of {DEFAULT_SETTINGS_FILE} (tenant {found.tenant_id}, store {found.store_url})")
-    return found
+        return None, False  # the environment's tenant outranks a default file left in the folder
+    return find_emulator_file(settings_file), named is None
 
 
 @contextlib.contextmanager
 def target(
-    tenant: str | None, settings_file: str | None, configured: GraphSettings | None, *, required: bool = True
+    tenant: str | None,
+    settings_file: str | None,
+    configured: GraphSettings | None,
+    *,
+    required: bool = True,
+    say_tenant: bool = True,
 ) -> Iterator[Target]:
-    """Graph for one command (see the module docstring); with `required`, no Graph at all is exit 2."""
+    """Graph for one command (see the module docstring); with `required`, no Graph at all is exit 2.
+
+    What it used is said on stderr once the command has done its work: a failing command keeps to one line."""
     if tenant:
-        _say(
-            f"--tenant: the emulator seeded from {tenant} stops when this command ends, and its meetings "
-            "and attendance with it; to keep one across commands run `micromentor emulator --tenant "
-            f"{tenant}` and leave out --tenant (docs/cli.md)"
-        )
         with start_local_tenant(tenant) as running:
             yield Target(emulator_settings(running), None)
+        if say_tenant:  # not for `doctor`, whose emulator holds nothing worth keeping
+            _say(
+                f"--tenant: the emulator seeded from {tenant} stopped with this command, and its meetings and "
+                f"attendance with it; to keep one across commands run `micromentor emulator --tenant {tenant}` "
+                "and leave out --tenant (docs/cli.md)"
+            )
         return
-    found = _emulator_file(settings_file, configured)
+    found, by_default = _emulator_file(settings_file, configured)
     if found is not None:
         yield Target(found.graph, found)
+        if by_default:
+            _say(f"used the emulator of {DEFAULT_SETTINGS_FILE} (tenant {found.tenant_id}, store {found.store_url})")
         return
     if configured is None and required:
         raise InputError(
