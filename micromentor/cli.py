@@ -10,12 +10,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from core.errors import Conflict, InputError, Misconfigured, NotFound, PolicyViolation
+from core.errors import MicromentorError
 from core.metrics import Report
 from core.timefmt import parse_aware
 from graph.config import GraphSettings
-from graph.errors import GraphError
 from graph.gateway import GraphGateway
+from micromentor.answers import answer_for
 from micromentor.bootstrap import utc_now
 from micromentor.demo import add_demo_arguments, run_demo
 from micromentor.emulator_file import DEFAULT_SETTINGS_FILE
@@ -416,13 +416,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return code
     except UsageError as exc:
         sys.stderr.write(f"{exc}\n")
-    except (InputError, NotFound) as exc:
-        sys.stderr.write(f"micromentor: {exc.field}: {exc.message}\n")
-    except Misconfigured as exc:
-        sys.stderr.write(f"micromentor: {exc.setting}: {exc.message}\n")
-    except (Conflict, PolicyViolation, GraphError) as exc:
+    except MicromentorError as exc:  # one line, and the exit code of the one error table
         sys.stderr.write(f"micromentor: {exc}\n")
-        return 1
+        answer = answer_for(exc)
+        return 1 if answer is None else answer.exit_code
     except OSError as exc:  # a file or folder we were told to use: one line, not a traceback
         sys.stderr.write(f"micromentor: {exc.strerror or exc}: {exc.filename or ''}\n")
         return 1
