@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from core.errors import MicromentorError
+from core.errors import InputError, MicromentorError, NotFound
 from core.metrics import Report
 from core.timefmt import parse_aware
 from graph.config import GraphSettings
