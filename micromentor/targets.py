@@ -21,6 +21,7 @@ from pathlib import Path
 
 from core.errors import InputError
 from graph.config import GraphSettings
+from micromentor.demo_defaults import last_demo
 from micromentor.emulator_file import (
     DEFAULT_SETTINGS_FILE,
     SETTINGS_ENV,
@@ -108,7 +109,11 @@ def existing_store(url: str) -> str:
     """A store that must already hold data: a SQLite file that is not there is a typo, not an empty store."""
     path = sqlite_path(url)
     if path is not None and not path.is_file():
-        raise InputError("--store", f"no store at {path}: `book`, `serve` and `demo` create one (see docs/cli.md)")
+        demo = last_demo()
+        hint = f"; the last demo's is --store {demo[1]}" if demo is not None and Path(demo[1]).is_file() else ""
+        raise InputError(
+            "--store", f"no store at {path}: `book`, `serve` and `demo` create one (see docs/cli.md){hint}"
+        )
     return url
 
 

@@ -69,3 +69,25 @@ def test_emulator_without_tenant_after_a_demo_serves_the_demos_people(
     assert process.stderr is not None
     err = process.stderr.read()
     assert f"no --tenant: using the tenant of the last `micromentor demo` here, {seed.resolve()}" in err
+
+
+def test_a_missing_store_after_a_demo_names_the_demos(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from micromentor.cli import main
+    from store import open_store
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MICROMENTOR_STORE", raising=False)
+    (tmp_path / ".micromentor").mkdir()
+    seed = tmp_path / ".micromentor" / "demo-tenant.json"
+    shutil.copy(TENANT_SEED, seed)
+    open_store("sqlite:///.micromentor/demo.db")
+    write_demo_pointer(Path(".micromentor"), tenant=seed, store=Path(".micromentor/demo.db"))
+    assert main(["report"]) == 2
+    demo_store = (tmp_path / ".micromentor" / "demo.db").resolve()
+    assert capsys.readouterr().err == (
+        "micromentor: --store: no store at .micromentor/micromentor.db: `book`, `serve` and `demo` create one "
+        f"(see docs/cli.md); the last demo's is --store {demo_store}\n"
+    )
+    assert main(["report", "--store", str(demo_store)]) == 0
