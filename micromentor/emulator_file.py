@@ -117,7 +117,7 @@ def find_emulator_file(explicit: str | None) -> EmulatorFile | None:
     """`--settings FILE`, else `MICROMENTOR_SETTINGS`, else `.micromentor/emulator.json` when a running
     emulator wrote it. A named file must exist and its emulator must run (exit 2 otherwise); the default
     file is only used when its emulator still runs."""
-    for field, path in (("--settings", explicit), (SETTINGS_ENV, os.environ.get(SETTINGS_ENV) or None)):
+    for field, path in (("--settings", explicit), (SETTINGS_ENV, os.environ.get("MICROMENTOR_SETTINGS") or None)):
         if path:
             found = read_emulator_file(path, field)
             if not found.alive():

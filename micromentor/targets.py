@@ -24,7 +24,6 @@ from graph.config import GraphSettings
 from micromentor.demo_defaults import last_demo
 from micromentor.emulator_file import (
     DEFAULT_SETTINGS_FILE,
-    SETTINGS_ENV,
     EmulatorFile,
     find_emulator_file,
 )
@@ -48,7 +47,7 @@ def _say(text: str) -> None:
 
 def _emulator_file(settings_file: str | None, configured: GraphSettings | None) -> tuple[EmulatorFile | None, bool]:
     """The emulator file to use, and whether it was found by default (not named)."""
-    named = settings_file or os.environ.get(SETTINGS_ENV) or None
+    named = settings_file or os.environ.get("MICROMENTOR_SETTINGS") or None
     if named is None and configured is not None:
         return None, False  # the environment's tenant outranks a default file left in the folder
     return find_emulator_file(settings_file), named is None
