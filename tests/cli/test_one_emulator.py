@@ -262,3 +262,29 @@ def test_the_emulator_stops_when_killed_and_the_next_command_says_so(
     # No store was made (nothing booked), and the dead emulator's file is named, not used.
     assert "ignoring .micromentor/emulator.json: its emulator is no longer running" in err
     assert code == 2 and "--store: no store at" in err
+
+
+def test_from_another_folder_the_settings_are_named(
+    running_emulator: dict[str, Any],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    settings = running_emulator["dir"] / ".micromentor" / "emulator.json"
+    monkeypatch.chdir(tmp_path_factory.mktemp("elsewhere"))
+    code, _, err = run(
+        capsys, "book", "--mentor", MAYA, "--mentee", RAVI, "--start", START, "--now", NOW, "--question", "Q?"
+    )
+    assert code == 2 and "no Graph configured" in err  # no emulator file here, none named
+    monkeypatch.setenv("MICROMENTOR_SETTINGS", str(settings))
+    code, session, err = run(
+        capsys, "book", "--mentor", MAYA, "--mentee", RAVI, "--start", START, "--now", NOW, "--question", "Q?"
+    )
+    assert code == 0, err
+    assert session["state"] == "scheduled"
+    assert "used the emulator" not in err  # named, so nothing to point out
+    monkeypatch.delenv("MICROMENTOR_SETTINGS")
+    # The store is the emulator's (an absolute path), whichever folder the command runs in.
+    code, report, err = run(capsys, "report", "--settings", str(settings), *WEEK)
+    assert code == 0, err
+    assert report["sessions"]["scheduled"] == 1
