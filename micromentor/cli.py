@@ -25,6 +25,7 @@ from micromentor.settings import is_local_emulator, load_settings
 from micromentor.slot_times import with_local_times
 from micromentor.targets import creatable_store, existing_store, store_url, target
 from services.booking import BookingRequest, book_session, session_to_json
+from services.learning import log_learning_records
 from services.report import FORMATS, build_report, default_period, render
 from services.slots import SlotQuery, search_slots, slots_to_json
 from services.sync import SyncResult, find_sync_work, sync_organizer
@@ -153,8 +154,11 @@ def _cmd_sync(args: argparse.Namespace) -> int:
                 said = ", ".join(f"{n} {what}" for what, n in changes.items() if n) or "no change"
                 progress.step(f"{organizer}: {said}")
 
+            learning: dict[str, Any] | None = None
             try:
                 await asyncio.gather(*(one(o) for o in organizers))
+                if settings.learning is not None:  # an LRS or Viva Learning is configured: log what completed
+                    learning = await log_learning_records(store, settings.learning, now, graph=graph)
             finally:
                 progress.close()
                 await graph.aclose()
@@ -164,6 +168,7 @@ def _cmd_sync(args: argparse.Namespace) -> int:
                 "cancelled": total.cancelled,
                 "repaired": total.repaired,
                 "decided": total.decided,
+                **({"learningRecords": learning} if learning is not None else {}),
             }
 
         _print_json(asyncio.run(run()))

@@ -17,7 +17,18 @@ DOCS = ROOT / "docs"
 DOC_PATH = re.compile(r"docs/[A-Za-z0-9_\-/]+\.[a-z]+")
 MD_LINK = re.compile(r"\]\(([^)\s#]+)(?:#[^)]*)?\)")
 # Code whose strings reach users (help, errors, pages); tests and the vendored add-in library are not.
-SOURCE_DIRS = ("micromentor", "services", "core", "policies", "functions", "graph", "store", "identity", "reporting")
+SOURCE_DIRS = (
+    "micromentor",
+    "services",
+    "core",
+    "policies",
+    "functions",
+    "graph",
+    "store",
+    "identity",
+    "reporting",
+    "learning",
+)
 
 
 def _subparsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
