@@ -1,4 +1,4 @@
-"""Loading and checking a tenant seed (Graph v1.0 JSON shapes, see /work/shared/spec/tenant-seed.md).
+"""Loading and checking a tenant seed (Graph v1.0 JSON shapes, see docs/tenant-seed.md).
 
 Every problem raises `SeedError` whose message starts with the JSON path of the bad field."""
 

@@ -1,4 +1,4 @@
-"""The `micromentor` command (contract: shared/spec/cli.md)."""
+"""The `micromentor` command (documented in docs/cli.md)."""
 
 from __future__ import annotations
 
@@ -10,22 +10,25 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from core.errors import MicromentorError
+from core.errors import InputError, MicromentorError, NotFound
 from core.timefmt import parse_aware
 from graph.config import GraphSettings
 from graph.gateway import GraphGateway
 from micromentor.answers import answer_for
 from micromentor.bootstrap import utc_now
 from micromentor.demo import add_demo_arguments, run_demo
+from micromentor.emulator_file import DEFAULT_SETTINGS_FILE
 from micromentor.files import read_policy_file
+from micromentor.progress import Progress
 from micromentor.settings import is_local_emulator, load_settings
-from micromentor.tenant import emulator_settings, graph_settings_for, start_local_tenant
+from micromentor.slot_times import with_local_times
+from micromentor.targets import creatable_store, existing_store, store_url, target
 from services.booking import BookingRequest, book_session, session_to_json
 from services.learning import log_learning_records
 from services.report import FORMATS, ReportOptions, ReportQuery, report_for
 from services.slots import SlotQuery, search_slots, slots_to_json
 from services.sync import SyncResult, find_sync_work, sync_organizer
-from store import open_store
+from store import Store, open_store
 
 __all__ = ["main"]
 
@@ -54,12 +57,17 @@ def _cmd_slots(args: argparse.Namespace) -> int:
     query = SlotQuery(
         mentor=args.mentor, mentees=tuple(args.mentee or ()), now=now, minutes=args.minutes, limit=args.limit
     )
-    with graph_settings_for(args.tenant, load_settings().graph) as settings:
+    with target(args.tenant, args.settings, load_settings().graph) as where:
+        settings = where.graph
+        assert settings is not None
 
         async def run() -> dict[str, Any]:
             graph = GraphGateway(settings)
             try:
-                return slots_to_json(await search_slots(graph, policy, query))
+                answer = await search_slots(graph, policy, query)
+                people = await graph.get_mailboxes([query.mentor, *query.mentees])  # cached by the search
+                zones = {upn: box.tz for upn, box in people.items()}
+                return with_local_times(slots_to_json(answer), zones, query.mentor)
             finally:
                 await graph.aclose()
 
@@ -68,12 +76,8 @@ def _cmd_slots(args: argparse.Namespace) -> int:
 
 
 def _store_url(path: str | None) -> str:
-    if path is None:
-        return load_settings().store_url
-    if path.startswith(("sqlite:", "tables:")):
-        return path
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{path}"
+    """For `doctor` and `serve`: `--store PATH`, else the settings' store (created when absent)."""
+    return creatable_store(store_url(path, None))
 
 
 def _cmd_book(args: argparse.Namespace) -> int:
@@ -89,8 +93,10 @@ def _cmd_book(args: argparse.Namespace) -> int:
         idempotency_key=args.idempotency_key,
     )
     settings = load_settings()
-    store = open_store(_store_url(args.store))
-    with graph_settings_for(args.tenant, settings.graph) as graph_settings:
+    with target(args.tenant, args.settings, settings.graph) as where:
+        graph_settings = where.graph
+        assert graph_settings is not None
+        store = open_store(creatable_store(store_url(args.store, where.emulator)))
 
         async def run() -> dict[str, Any]:
             graph = GraphGateway(graph_settings)
@@ -104,26 +110,40 @@ def _cmd_book(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_play(args: argparse.Namespace) -> int:
+    from micromentor.play import play_meeting
+
+    with target(None, args.settings, None) as where:
+        if where.emulator is None:
+            raise InputError("--settings", "play needs a running `micromentor emulator` (docs/cli.md)")
+        store = open_store(existing_store(store_url(args.store, where.emulator)))
+        session = store.get_session(args.session)
+        if session is None:
+            raise NotFound("--session", f"no session {args.session} in {store_url(args.store, where.emulator)}")
+        _print_json(play_meeting(where.emulator, session, tuple(args.absent or ()), args.minutes))
+    return 0
+
+
 def _cmd_sync(args: argparse.Namespace) -> int:
     now = parse_aware("--now", args.now) if args.now else utc_now()
     settings = load_settings()
-    store = open_store(_store_url(args.store))
     policy = read_policy_file(args.policy)
-    organizers = find_sync_work(store)
-    with graph_settings_for(args.tenant, settings.graph) as graph_settings:
+    with target(args.tenant, args.settings, settings.graph) as where:
+        graph_settings = where.graph
+        assert graph_settings is not None
+        store = open_store(existing_store(store_url(args.store, where.emulator)))
+        organizers = find_sync_work(store)
 
         async def run() -> dict[str, Any]:
             graph = GraphGateway(graph_settings)
             total = SyncResult("all")
-            done = 0
             gate = asyncio.Semaphore(SYNC_PARALLEL)
+            progress = Progress(len(organizers), "sync", unit="organizer")
 
             async def one(organizer: str) -> None:
-                nonlocal done
                 async with gate:
                     result = await sync_organizer(graph, store, policy, organizer, now=now)
                 total.merge(result)
-                done += 1
                 changes = {
                     "moved": result.moved,
                     "cancelled": result.cancelled,
@@ -131,7 +151,7 @@ def _cmd_sync(args: argparse.Namespace) -> int:
                     **result.decided,
                 }
                 said = ", ".join(f"{n} {what}" for what, n in changes.items() if n) or "no change"
-                sys.stderr.write(f"[{done}/{len(organizers)}] {organizer}: {said}\n")
+                progress.step(f"{organizer}: {said}")
 
             learning: dict[str, Any] | None = None
             try:
@@ -139,6 +159,7 @@ def _cmd_sync(args: argparse.Namespace) -> int:
                 if settings.learning is not None:  # an LRS or Viva Learning is configured: log what completed
                     learning = await log_learning_records(store, settings.learning, now, graph=graph)
             finally:
+                progress.close()
                 await graph.aclose()
             return {
                 "organizers": len(organizers),
@@ -154,7 +175,6 @@ def _cmd_sync(args: argparse.Namespace) -> int:
 
 
 def _cmd_send_due(args: argparse.Namespace) -> int:
-    from core.errors import InputError
     from services.outcomes import MailSettings, outcome_round
     from store.outbox import open_outbox
 
@@ -163,10 +183,12 @@ def _cmd_send_due(args: argparse.Namespace) -> int:
     sender = (args.sender or settings.mail_sender or "").strip().lower()
     if not sender:
         raise InputError("--sender", "give the sender mailbox (or set MICROMENTOR_MAIL_SENDER)")
-    store = open_store(_store_url(args.store))
     policy = read_policy_file(args.policy)
     mail = MailSettings(sender=sender, secret=settings.link_secret, public_url=settings.public_url)
-    with graph_settings_for(args.tenant, settings.graph) as graph_settings:
+    with target(args.tenant, args.settings, settings.graph) as where:
+        graph_settings = where.graph
+        assert graph_settings is not None
+        store = open_store(existing_store(store_url(args.store, where.emulator)))
 
         async def run() -> dict[str, int]:
             graph = GraphGateway(graph_settings)
@@ -188,13 +210,11 @@ def _cmd_report(args: argparse.Namespace) -> int:
         tz=args.tz,
         flag="--",
     )
-    store = open_store(_store_url(args.store))
     policy = read_policy_file(args.policy)
     settings = load_settings()
-    configured = settings.graph
     options = ReportOptions(settings.report_min_segment, settings.report_work_mode_attribute)
 
-    async def run(graph_settings: GraphSettings | None) -> tuple[str, str]:
+    async def run(store: Store, graph_settings: GraphSettings | None) -> tuple[str, str]:
         # The directory (segments, names) and mailbox zones (load per local week) come from Graph when it
         # is there; without it the report still has every metric, with no segments and UTC weeks.
         graph = GraphGateway(graph_settings) if graph_settings is not None else None
@@ -204,11 +224,9 @@ def _cmd_report(args: argparse.Namespace) -> int:
             if graph is not None:
                 await graph.aclose()
 
-    if args.tenant or configured is not None:
-        with graph_settings_for(args.tenant, configured) as graph_settings:
-            _, text = asyncio.run(run(graph_settings))
-    else:
-        _, text = asyncio.run(run(None))
+    with target(args.tenant, args.settings, settings.graph, required=False) as where:
+        store = open_store(existing_store(store_url(args.store, where.emulator)))
+        _, text = asyncio.run(run(store, where.graph))
     if args.out:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.out).write_text(text, encoding="utf-8")
@@ -229,12 +247,12 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
 
         queues = AzureQueues(settings.queue_connection)
 
-    def check(graph_settings: GraphSettings | None, real_tenant: bool) -> list[Any]:
+    def check(graph_settings: GraphSettings | None, real_tenant: bool, store: str) -> list[Any]:
         given = DoctorInput(
             graph=graph_settings,
             settings=settings,
             # A store that cannot open is a finding; _store_url(None) would reload the settings strictly.
-            open_store=lambda: open_store(_store_url(args.store) if args.store else settings.store_url),
+            open_store=lambda: open_store(creatable_store(store)),
             now=utc_now(),
             real_tenant=real_tenant,
             mentors=tuple(args.mentor or ()),
@@ -243,12 +261,12 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
         )
         return asyncio.run(run_doctor(given))
 
-    if args.tenant:
-        with start_local_tenant(args.tenant) as running:
-            checks = check(emulator_settings(running), False)
-    else:
-        graph = settings.graph
-        checks = check(graph, graph is None or not is_local_emulator(graph))
+    with target(args.tenant, args.settings, settings.graph, required=False, say_tenant=False) as where:
+        graph = where.graph
+        store = args.store and store_url(args.store, None)
+        if not store:
+            store = where.emulator.store_url if where.emulator is not None else settings.store_url
+        checks = check(graph, graph is None or not is_local_emulator(graph), store)
     if args.format == "json":
         _print_json(checks_to_json(checks))
     else:
@@ -259,96 +277,187 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
 def _cmd_serve(args: argparse.Namespace) -> int:
     from micromentor.serve import serve
 
-    return serve(port=args.port, seed=args.tenant, store_url=_store_url(args.store))
+    return serve(port=args.port, seed=args.tenant, store=args.store, settings_file=args.settings)
 
 
 def _cmd_emulator(args: argparse.Namespace) -> int:
-    from emulator.__main__ import main as run_emulator
+    from micromentor.keep_emulator import keep_emulator
 
-    argv = ["--tenant", args.tenant, "--port", str(args.port)]
-    return run_emulator(argv)
+    return keep_emulator(
+        tenant=args.tenant, port=args.port, settings_out=args.settings_out, store_url=store_url(args.store, None)
+    )
+
+
+TENANT_HELP = (
+    "start a Graph emulator seeded from this file for this command only (its state ends with the command; "
+    "see docs/tenant-seed.md)"
+)
+SETTINGS_HELP = (
+    "the settings file of a running `micromentor emulator` (default: $MICROMENTOR_SETTINGS, else "
+    ".micromentor/emulator.json when its emulator runs)"
+)
+NOW_HELP = "fix the clock (ISO 8601 with an offset, e.g. 2026-12-01T00:00:00Z; default: the real time)"
+POLICY_HELP = "focus-time policy JSON (docs/policy.md; default: its defaults)"
+STORE_HELP = (
+    "SQLite file or store URL (default: the emulator's store, else $MICROMENTOR_STORE, else "
+    "./.micromentor/micromentor.db)"
+)
+EXISTING_STORE_HELP = STORE_HELP + "; must exist"
+
+EXAMPLES = {
+    "slots": "micromentor slots --mentor maya@contoso.example --mentee ravi@contoso.example "
+    "--now 2026-11-30T00:00:00Z --limit 5",
+    "book": "micromentor book --mentor maya@contoso.example --mentee ravi@contoso.example "
+    "--start 2026-12-01T09:00:00Z --now 2026-11-30T00:00:00Z --question 'How do I run a retro?'",
+    "play": "micromentor play --session SESSION_ID --absent ravi@contoso.example",
+    "sync": "micromentor sync --now 2026-12-02T00:00:00Z",
+    "send-due": "micromentor send-due --sender mentoring@contoso.example --now 2026-12-09T09:00:00Z",
+    "report": "micromentor report --from 2026-11-30T00:00:00Z --to 2026-12-07T00:00:00Z --format csv",
+    "doctor": "micromentor doctor --tenant tests/data/tenant.json --mentor maya@contoso.example",
+    "serve": "micromentor serve --port 7071",
+    "emulator": "micromentor emulator --tenant tests/data/tenant.json &   # then book, play, sync, report",
+    "demo": "micromentor demo --weeks 2",
+}
+
+
+def _sub(
+    sub: Any, name: str, help_text: str, run: Any
+) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = sub.add_parser(
+        name,
+        help=help_text,
+        description=help_text[0].upper() + help_text[1:] + ".",
+        epilog=f"example:\n  {EXAMPLES[name]}\n\nreference: docs/cli.md#{name}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.set_defaults(run=run)
+    return parser
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("micromentor")
+    except PackageNotFoundError:  # run from a checkout without installing
+        return "unknown"
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="micromentor", description="Micro mentoring on Outlook and Teams.")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    parser = _Parser(
+        prog="micromentor",
+        description="Micro mentoring on Outlook and Teams.",
+        epilog="example:\n  micromentor demo\n\nreference: docs/cli.md",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"micromentor {_version()}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
 
-    slots = sub.add_parser("slots", help="list shared free slots of a mentor and mentees")
-    slots.add_argument("--tenant", metavar="SEED.json", help="start the Graph emulator seeded from this file")
-    slots.add_argument("--mentor", required=True, metavar="UPN")
-    slots.add_argument("--mentee", action="append", metavar="UPN", help="repeat for several mentees")
-    slots.add_argument("--now", metavar="ISO", help="fix the clock (ISO 8601 with offset)")
-    slots.add_argument("--minutes", type=int, metavar="N")
-    slots.add_argument("--policy", metavar="POLICY.json")
+    slots = _sub(sub, "slots", "list shared free slots of a mentor and mentees", _cmd_slots)
+    slots.add_argument("--tenant", metavar="SEED.json", help=TENANT_HELP)
+    slots.add_argument("--settings", metavar="FILE", help=SETTINGS_HELP)
+    slots.add_argument("--mentor", required=True, metavar="UPN", help="the mentor's e-mail or UPN")
+    slots.add_argument("--mentee", action="append", metavar="UPN", help="a mentee (repeat for several)")
+    slots.add_argument("--now", metavar="ISO", help=NOW_HELP)
+    slots.add_argument("--minutes", type=int, metavar="N", help="session length (default: the policy's)")
+    slots.add_argument("--policy", metavar="POLICY.json", help=POLICY_HELP)
     slots.add_argument("--limit", type=int, metavar="N", help="the best N slots, ranked, each with a why")
-    slots.set_defaults(run=_cmd_slots)
 
-    book = sub.add_parser("book", help="book one session as a Teams meeting")
-    book.add_argument("--tenant", metavar="SEED.json", help="start the Graph emulator seeded from this file")
-    book.add_argument("--mentor", required=True, metavar="UPN")
-    book.add_argument("--mentee", action="append", metavar="UPN", help="repeat for several mentees")
-    book.add_argument("--start", required=True, metavar="ISO")
-    book.add_argument("--minutes", type=int, metavar="N")
+    book = _sub(sub, "book", "book one session as a Teams meeting", _cmd_book)
+    book.add_argument("--tenant", metavar="SEED.json", help=TENANT_HELP)
+    book.add_argument("--settings", metavar="FILE", help=SETTINGS_HELP)
+    book.add_argument("--mentor", required=True, metavar="UPN", help="the mentor's e-mail or UPN (the organizer)")
+    book.add_argument("--mentee", action="append", metavar="UPN", help="a mentee (repeat for several)")
+    book.add_argument("--start", required=True, metavar="ISO", help="the slot's start (ISO 8601 with an offset)")
+    book.add_argument("--minutes", type=int, metavar="N", help="session length (default: the policy's)")
     book.add_argument("--question", required=True, metavar="TEXT", help="the mentee's one-sentence question")
-    book.add_argument("--topic", metavar="TEXT")
-    book.add_argument("--now", metavar="ISO", help="fix the clock (ISO 8601 with offset)")
-    book.add_argument("--policy", metavar="POLICY.json")
+    book.add_argument("--topic", metavar="TEXT", help="the skill or topic (shown in the invitation)")
+    book.add_argument("--now", metavar="ISO", help=NOW_HELP)
+    book.add_argument("--policy", metavar="POLICY.json", help=POLICY_HELP)
     book.add_argument("--idempotency-key", metavar="K", help="the same key twice books one meeting")
-    book.add_argument("--store", metavar="PATH", help="SQLite file (default ./.micromentor/micromentor.db)")
-    book.set_defaults(run=_cmd_book)
+    book.add_argument("--store", metavar="PATH", help=STORE_HELP + " (created if absent)")
 
-    sync = sub.add_parser("sync", help="pull calendar changes and attendance of ended sessions")
-    sync.add_argument("--tenant", metavar="SEED.json", help="start the Graph emulator seeded from this file")
-    sync.add_argument("--store", metavar="PATH", help="SQLite file (default ./.micromentor/micromentor.db)")
-    sync.add_argument("--policy", metavar="POLICY.json")
-    sync.add_argument("--now", metavar="ISO", help="fix the clock (ISO 8601 with offset)")
-    sync.set_defaults(run=_cmd_sync)
+    play = _sub(sub, "play", "play a booked session's Teams meeting out on the running emulator", _cmd_play)
+    play.add_argument("--session", required=True, metavar="ID", help="the session id `book` printed")
+    play.add_argument("--absent", action="append", metavar="UPN", help="someone who does not join (repeatable)")
+    play.add_argument("--minutes", type=int, metavar="N", help="how long the others stay (default: the whole meeting)")
+    play.add_argument("--settings", metavar="FILE", help=SETTINGS_HELP)
+    play.add_argument("--store", metavar="PATH", help=EXISTING_STORE_HELP)
 
-    send_due = sub.add_parser("send-due", help="plan and send the due check-ins and follow-ups (quiet hours apply)")
-    send_due.add_argument("--tenant", metavar="SEED.json", help="start the Graph emulator seeded from this file")
-    send_due.add_argument("--store", metavar="PATH", help="SQLite file (default ./.micromentor/micromentor.db)")
-    send_due.add_argument("--policy", metavar="POLICY.json")
-    send_due.add_argument("--sender", metavar="UPN", help="sender mailbox (default MICROMENTOR_MAIL_SENDER)")
-    send_due.add_argument("--now", metavar="ISO", help="fix the clock (ISO 8601 with offset)")
-    send_due.set_defaults(run=_cmd_send_due)
+    sync = _sub(sub, "sync", "pull calendar changes and attendance of ended sessions", _cmd_sync)
+    sync.add_argument("--tenant", metavar="SEED.json", help=TENANT_HELP)
+    sync.add_argument("--settings", metavar="FILE", help=SETTINGS_HELP)
+    sync.add_argument("--store", metavar="PATH", help=EXISTING_STORE_HELP)
+    sync.add_argument("--policy", metavar="POLICY.json", help=POLICY_HELP)
+    sync.add_argument("--now", metavar="ISO", help=NOW_HELP)
 
-    report = sub.add_parser("report", help="print the metrics of metrics.md")
+    send_due = _sub(
+        sub, "send-due", "plan and send the due check-ins and follow-ups (quiet hours apply)", _cmd_send_due
+    )
+    send_due.add_argument("--tenant", metavar="SEED.json", help=TENANT_HELP)
+    send_due.add_argument("--settings", metavar="FILE", help=SETTINGS_HELP)
+    send_due.add_argument("--store", metavar="PATH", help=EXISTING_STORE_HELP)
+    send_due.add_argument("--policy", metavar="POLICY.json", help=POLICY_HELP)
+    send_due.add_argument("--sender", metavar="UPN", help="sender mailbox (default: MICROMENTOR_MAIL_SENDER)")
+    send_due.add_argument("--now", metavar="ISO", help=NOW_HELP)
+
+    report = _sub(sub, "report", "print the metrics of docs/metrics.md", _cmd_report)
     report.add_argument(
-        "--from", dest="period_from", metavar="ISO", help="start (default: 12 weeks before --to)"
+        "--from", dest="period_from", metavar="ISO", help="start (default: 12 weeks before --to; docs/report.md)"
     )
     report.add_argument(
         "--to", dest="period_to", metavar="ISO", help="end, exclusive (default: end of today in --tz)"
     )
     report.add_argument("--quarter", metavar="YYYYQn", help="a calendar quarter, e.g. 2026Q4, beside the one before")
     report.add_argument("--tz", metavar="IANA", help="the zone of weeks and times, e.g. Europe/Paris (default: UTC)")
-    report.add_argument("--format", choices=FORMATS, default="json")
+    report.add_argument("--format", choices=FORMATS, default="json", help="json (default), csv or html")
     report.add_argument("--out", metavar="FILE", help="write to a file instead of stdout")
-    report.add_argument("--store", metavar="PATH", help="SQLite file (default ./.micromentor/micromentor.db)")
-    report.add_argument("--policy", metavar="POLICY.json", help="caps to report load against")
-    report.add_argument("--tenant", metavar="SEED.json", help="read segments and time zones from this emulated tenant")
-    report.set_defaults(run=_cmd_report)
+    report.add_argument("--store", metavar="PATH", help=EXISTING_STORE_HELP)
+    report.add_argument("--policy", metavar="POLICY.json", help="caps to report load against (docs/policy.md)")
+    report.add_argument(
+        "--tenant", metavar="SEED.json", help="read segments and time zones from an emulator seeded from this file"
+    )
+    report.add_argument("--settings", metavar="FILE", help=SETTINGS_HELP)
 
-    doctor = sub.add_parser("doctor", help="check a tenant before go-live: one line per check, with the fix")
-    doctor.add_argument("--tenant", metavar="SEED.json", help="check the Graph emulator seeded from this file")
+    doctor = _sub(sub, "doctor", "check a tenant before go-live: one line per check, with the fix", _cmd_doctor)
+    doctor.add_argument("--tenant", metavar="SEED.json", help="check an emulator seeded from this file")
+    doctor.add_argument("--settings", metavar="FILE", help=SETTINGS_HELP)
     doctor.add_argument("--mentor", action="append", metavar="UPN", help="a mentor to check (repeatable)")
-    doctor.add_argument("--store", metavar="PATH", help="SQLite file (default ./.micromentor/micromentor.db)")
-    doctor.add_argument("--format", choices=("text", "json"), default="text")
-    doctor.set_defaults(run=_cmd_doctor)
+    doctor.add_argument("--store", metavar="PATH", help=STORE_HELP)
+    doctor.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or json")
 
-    serve = sub.add_parser("serve", help="run the function app's functions on loopback")
-    serve.add_argument("--port", type=int, default=7071)
-    serve.add_argument("--tenant", metavar="SEED.json", help="seed for the Graph emulator (default: a demo tenant)")
-    serve.add_argument("--store", metavar="PATH", help="SQLite file (default ./.micromentor/micromentor.db)")
-    serve.set_defaults(run=_cmd_serve)
+    serve = _sub(sub, "serve", "run the function app's functions on loopback", _cmd_serve)
+    serve.add_argument("--port", type=int, default=7071, help="port on 127.0.0.1 (default 7071; 0: a free one)")
+    serve.add_argument(
+        "--tenant",
+        metavar="SEED.json",
+        help="seed for an emulator of its own (default: the running emulator's settings, else the last demo's "
+        "tenant, else the built-in Contoso tenant; stderr says which)",
+    )
+    serve.add_argument("--settings", metavar="FILE", help=SETTINGS_HELP)
+    serve.add_argument("--store", metavar="PATH", help=STORE_HELP + " (created if absent)")
 
-    emulator = sub.add_parser("emulator", help="run the Graph emulator alone")
-    emulator.add_argument("--tenant", required=True, metavar="SEED.json")
-    emulator.add_argument("--port", type=int, default=0)
-    emulator.set_defaults(run=_cmd_emulator)
+    emulator = _sub(sub, "emulator", "run one Graph emulator for a sequence of commands", _cmd_emulator)
+    emulator.add_argument(
+        "--tenant",
+        metavar="SEED.json",
+        help="tenant seed (docs/tenant-seed.md; default: the last demo's tenant, else the built-in Contoso one)",
+    )
+    emulator.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
+    emulator.add_argument(
+        "--settings-out",
+        metavar="FILE",
+        default=DEFAULT_SETTINGS_FILE,
+        help=f"where to write the settings other commands read (default {DEFAULT_SETTINGS_FILE})",
+    )
+    emulator.add_argument(
+        "--store",
+        metavar="PATH",
+        help="the store the other commands use (default: $MICROMENTOR_STORE, else ./.micromentor/micromentor.db)",
+    )
 
-    demo = sub.add_parser("demo", help="the one-command tour: a demo organisation, weeks of sessions, the report")
+    demo = _sub(sub, "demo", "the one-command tour: a demo organisation, weeks of sessions, the report", run_demo)
     add_demo_arguments(demo)
-    demo.set_defaults(run=run_demo)
     return parser
 
 

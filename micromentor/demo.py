@@ -1,4 +1,4 @@
-"""`micromentor demo`: the one-command tour (contract: shared/spec/cli.md).
+"""`micromentor demo`: the one-command tour (docs/cli.md).
 
 It seeds the in-process Graph emulator with a generated organisation (`micromentor.demo_org`) and plays a
 few weeks of micro mentoring forward on a simulated clock, one event at a time in time order:
@@ -51,9 +51,11 @@ from core.model import MentoringRequest, Session, Slot
 from core.timefmt import iso_z, parse_aware
 from graph.config import GraphSettings
 from graph.gateway import GraphGateway
+from micromentor.demo_defaults import write_demo_pointer
 from micromentor.demo_org import WEEKDAYS, DemoOrg, DemoPerson, build_demo_org, overlap_minutes
 from micromentor.demo_outcomes import play_outcomes
 from micromentor.files import read_policy_file
+from micromentor.progress import Progress
 from micromentor.settings import load_settings
 from micromentor.tenant import emulator_settings, start_local_tenant
 from policies import TenantPolicy
@@ -190,7 +192,7 @@ def add_demo_arguments(parser: argparse.ArgumentParser) -> None:
         "--weeks", type=int, default=DEFAULT_WEEKS, metavar="N", help=f"weeks to simulate, 1-{MAX_WEEKS} (default 3)"
     )
     parser.add_argument("--seed", type=int, default=7, metavar="N", help="random seed of the organisation and events")
-    parser.add_argument("--policy", metavar="POLICY.json", help="focus-time policy (default: policy.md's defaults)")
+    parser.add_argument("--policy", metavar="POLICY.json", help="focus-time policy (docs/policy.md; default: its own)")
 
 
 def _store_path(text: str) -> Path:
@@ -343,14 +345,26 @@ class _Simulation:
             for ask in self._asks(start + timedelta(weeks=number), number):
                 self.push(ask.at, "ask", ask)
         done: list[_Week] = []
-        for number in range(weeks):
-            week = _Week(number + 1, start + timedelta(weeks=number), start + timedelta(weeks=number + 1))
-            self.week = week
-            while self.queue and self.queue[0].at <= week.end:
-                await self._dispatch(heapq.heappop(self.queue))
-            done.append(week)
-            for line in self._week_lines(week):
-                self.say(line)
+        # A bar over the simulated days on a terminal; the week summaries print above it.
+        progress = Progress(len(self.sync_times), "demo", unit="day", stream=sys.stderr, step_lines=False)
+        say = self.say
+        if progress.active:
+            self.say = lambda text: progress.note(f"demo: {text}")
+        try:
+            for number in range(weeks):
+                week = _Week(number + 1, start + timedelta(weeks=number), start + timedelta(weeks=number + 1))
+                self.week = week
+                while self.queue and self.queue[0].at <= week.end:
+                    action = heapq.heappop(self.queue)
+                    await self._dispatch(action)
+                    if action.kind == "sync":
+                        progress.step(f"week {week.number}")
+                done.append(week)
+                for line in self._week_lines(week):
+                    self.say(line)
+        finally:
+            progress.close()
+            self.say = say
         return done
 
     async def _dispatch(self, action: _Action) -> None:
@@ -868,6 +882,7 @@ def run_demo(args: argparse.Namespace) -> int:
 
     report_path = out_dir / REPORT_FILE
     report_path.write_text(render(report, "html")[1], encoding="utf-8")
+    write_demo_pointer(out_dir, tenant=seed_path, store=store_path)  # `serve` and `emulator` follow the demo
     last_day = start + timedelta(weeks=weeks) - DAY
     mentor, mentee = _example_pair(org)
     sys.stdout.write(

@@ -12,7 +12,6 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import uvicorn
@@ -21,31 +20,45 @@ from core.errors import InputError
 from core.timefmt import parse_aware
 from graph.config import GraphSettings
 from micromentor.bootstrap import Runtime, configure, utc_now
+from micromentor.demo_defaults import CONTOSO_SEED, default_seed
 from micromentor.localhost import LocalHost, runs
 from micromentor.settings import DEFAULT_PUBLIC_URL, Settings, is_local_emulator, load_settings
 from micromentor.singleton import TimerSingleton, has_blob_endpoint
+from micromentor.targets import creatable_store, store_url, target
 from micromentor.tenant import emulator_settings, start_local_tenant
 from store.queues import AzureQueues
 
 __all__ = ["DEFAULT_SEED", "serve"]
 
-DEFAULT_SEED = Path(__file__).resolve().parent.parent / "emulator" / "seeds" / "contoso.json"
+DEFAULT_SEED = CONTOSO_SEED
 
 
 @contextlib.contextmanager
-def _graph(seed: str | None) -> Iterator[tuple[GraphSettings, dict[str, str]]]:
+def _graph(seed: str | None, settings_file: str | None) -> Iterator[tuple[GraphSettings, dict[str, str], str | None]]:
+    """Graph, the URLs to announce, and the store of a running `micromentor emulator` when its settings are
+    used. Without --tenant: that emulator, else the environment's tenant, else an emulator of its own on the
+    last demo's tenant or the built-in one (stderr says which)."""
     configured = load_settings().graph
-    if seed is None and configured is not None:
-        yield configured, {}
-        return
-    with start_local_tenant(seed or str(DEFAULT_SEED)) as running:
+    if seed is None:
+        with target(None, settings_file, configured, required=False) as where:
+            if where.emulator is not None:
+                found = where.emulator
+                urls = {"graph": found.graph_url, "authority": found.authority, "admin": found.admin_url}
+                yield found.graph, {**urls, "ca": found.ca_cert_path}, found.store_url
+                return
+        if configured is not None:
+            yield configured, {}, None
+            return
+        seed, said = default_seed()
+        sys.stderr.write(f"micromentor: {said}\n")
+    with start_local_tenant(seed) as running:
         urls = {
             "graph": running.graph_url,
             "authority": running.authority,
             "admin": running.admin_url,
             "ca": running.ca_cert_path,
         }  # the certificate to trust, for curl --cacert and other clients
-        yield emulator_settings(running), urls
+        yield emulator_settings(running), urls, None
 
 
 class _Server(uvicorn.Server):
@@ -121,12 +134,14 @@ def _schedules() -> dict[str, str]:
     return {name.strip(): cron.strip() for name, cron in pairs if name.strip() and cron.strip()}
 
 
-def serve(*, port: int, seed: str | None, store_url: str) -> int:
+def serve(*, port: int, seed: str | None, store: str | None = None, settings_file: str | None = None) -> int:
     import function_app
 
     _log_runs_on_stderr()
-    with _graph(seed) as (graph_settings, urls):
-        settings = replace(load_settings(), graph=graph_settings, store_url=store_url)
+    with _graph(seed, settings_file) as (graph_settings, urls, emulator_store):
+        chosen = creatable_store(store_url(store, None) if store or emulator_store is None else emulator_store)
+        sys.stderr.write(f"micromentor: store {chosen}\n")
+        settings = replace(load_settings(), graph=graph_settings, store_url=chosen)
         clock = _clock(graph_settings)
         configure(Runtime(settings, clock=clock))
         queues = AzureQueues(settings.queue_connection) if settings.queue_connection else None

@@ -30,7 +30,7 @@ def emulator_settings(running: Any) -> GraphSettings:
 
 
 @contextlib.contextmanager
-def start_local_tenant(seed_path: str) -> Iterator[Any]:
+def start_local_tenant(seed_path: str, *, port: int = 0) -> Iterator[Any]:
     """Start the dev-only Graph emulator in this process; imported here so production never loads it."""
     from emulator import SeedError, start_emulator
 
@@ -39,7 +39,7 @@ def start_local_tenant(seed_path: str) -> Iterator[Any]:
     try:
         # Checked here, before the emulator parses it: a seed nested thousands deep is a usage error.
         loads_limited(Path(seed_path).read_text(encoding="utf-8"), "--tenant")
-        running = start_emulator(seed_path)
+        running = start_emulator(seed_path, port=port)
     except SeedError as exc:
         raise InputError("--tenant", str(exc)) from exc
     try:

@@ -1,4 +1,4 @@
-"""The focus-time policy as typed values (see `shared/spec/policy.md`).
+"""The focus-time policy as typed values (docs/policy.md).
 
 `Policy` validates itself on construction (also through `dataclasses.replace`) and raises
 `core.errors.InputError(field, message)` naming the offending field. Bounds chosen where policy.md is silent:

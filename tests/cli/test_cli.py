@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from micromentor.cli import main
+from store import open_store
 from tests.conftest import POLICY_FILE, TENANT_SEED
 
 ANA, RAVI, MAYA = "ana@contoso.example", "ravi@contoso.example", "maya@contoso.example"
@@ -236,5 +237,6 @@ def test_report_formats_and_segments_from_the_directory(capsys: pytest.CaptureFi
 
 def test_report_out_creates_its_folder(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     out = tmp_path / "new" / "folder" / "report.json"
+    open_store(f"sqlite:///{tmp_path / 'mm.db'}")  # report reads a store, never creates one
     assert main(["report", "--store", str(tmp_path / "mm.db"), "--out", str(out)]) == 0
     assert json.loads(out.read_text())["sessions"]["sessions"] == 0

@@ -1,4 +1,4 @@
-"""The example tenant (spec/examples/tenant.json) worked by hand, with the example policy.
+"""The example tenant (tests/data/tenant.json) worked by hand, with the example policy.
 
 Attendees are built here by hand from the seed (not through the Graph adapter):
 - ana (mentor): Pacific, working hours Mon-Fri 08:00-16:00 PST = 16:00-24:00Z; "Focus time" Tue 12-01
@@ -32,7 +32,7 @@ LONDON = ZoneInfo("Europe/London")
 NEPAL = ZoneInfo("Asia/Kathmandu")
 NOW = datetime(2026, 11, 30, tzinfo=UTC)
 POLICY_FILE = Path(__file__).resolve().parents[1] / "data" / "policy.json"
-SPEC_POLICY = Path("/work/shared/spec/examples/policy.json")
+SPEC_POLICY = Path(__file__).resolve().parents[1] / "data" / "policy.json"  # the example policy
 ANA, RAVI, MAYA, SITA = (f"{name}@contoso.example" for name in ("ana", "ravi", "maya", "sita"))
 
 

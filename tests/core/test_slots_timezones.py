@@ -30,7 +30,7 @@ KOLKATA = ZoneInfo("Asia/Kolkata")
 KATHMANDU = ZoneInfo("Asia/Kathmandu")
 AUCKLAND = ZoneInfo("Pacific/Auckland")
 WEEKDAYS = range(5)
-EXAMPLE = Path("/work/shared/reference/examples/getSchedule-example.json")
+EXAMPLE = Path(__file__).resolve().parents[1] / "data" / "graph-examples" / "getSchedule-example.json"
 
 
 def z(text: str) -> datetime:

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_cli_prints_one_ready_line_and_stops_on_sigterm() -> None:
     process = subprocess.Popen(
-        [sys.executable, "-m", "emulator", "--tenant", "/work/shared/spec/examples/tenant.json"],
+        [sys.executable, "-m", "emulator", "--tenant", str(ROOT / "tests" / "data" / "tenant.json")],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

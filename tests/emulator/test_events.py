@@ -12,7 +12,7 @@ import httpx
 
 from .conftest import DANA, PST, SAMANTHA, assert_graph_error
 
-EXAMPLES = Path("/work/shared/reference/examples")
+EXAMPLES = Path(__file__).resolve().parents[1] / "data" / "graph-examples"  # from microsoft-graph-docs-contrib
 PREFER_PST = {"Prefer": f'outlook.timezone="{PST}"'}
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from .conftest import DANA, OBJECT_ID, SAMANTHA, assert_graph_error
 
-EXAMPLES = Path("/work/shared/reference/examples")
+EXAMPLES = Path(__file__).resolve().parents[1] / "data" / "graph-examples"  # from microsoft-graph-docs-contrib
 
 
 def example(name: str) -> dict[str, Any]:

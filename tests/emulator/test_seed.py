@@ -12,7 +12,7 @@ import pytest
 from emulator import SeedError, TenantState, start_emulator
 from emulator.seed import load_seed
 
-SPEC_TENANT = Path("/work/shared/spec/examples/tenant.json")
+SPEC_TENANT = Path(__file__).resolve().parents[1] / "data" / "tenant.json"  # the example tenant
 
 
 def minimal() -> dict[str, Any]:
