@@ -7,6 +7,7 @@ import asyncio
 import json
 import sys
 from collections.abc import Sequence
+from datetime import UTC
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -25,7 +26,7 @@ from micromentor.slot_times import with_local_times
 from micromentor.targets import creatable_store, existing_store, store_url, target
 from services.booking import BookingRequest, book_session, session_to_json
 from services.learning import log_learning_records
-from services.report import FORMATS, ReportOptions, ReportQuery, report_for
+from services.report import FORMATS, ReportOptions, ReportQuery, parse_zone, report_for, resolve_period
 from services.slots import SlotQuery, search_slots, slots_to_json
 from services.sync import SyncResult, find_sync_work, sync_organizer
 from store import Store, open_store
@@ -208,6 +209,15 @@ def _cmd_report(args: argparse.Namespace) -> int:
         period_to=args.period_to,
         quarter=args.quarter,
         tz=args.tz,
+        flag="--",
+    )
+    # The period is checked before anything is opened: a bad --from is named even beside a wrong --store.
+    resolve_period(
+        utc_now(),
+        period_from=args.period_from,
+        period_to=args.period_to,
+        quarter=args.quarter,
+        zone=parse_zone("--tz", args.tz) or UTC,
         flag="--",
     )
     policy = read_policy_file(args.policy)
