@@ -10,6 +10,7 @@ from functions.health import bp as health
 from functions.links import bp as links
 from functions.notifications import bp as notifications
 from functions.requests import bp as mentoring_requests
+from functions.session_page import bp as session_page
 from functions.slots import bp as slots
 from functions.sync_calendar import bp as sync_calendar
 from telemetry import configure_from_environment
@@ -25,6 +26,7 @@ for blueprint in (
     mentoring_requests,
     admin,
     links,
+    session_page,
     addin,
     sync_calendar,
     notifications,

@@ -61,6 +61,7 @@ async def create_request(req: func.HttpRequest) -> func.HttpResponse:
                 data,
                 now=rt.clock(),
                 public_url=rt.settings.public_url,
+                link_secret=rt.settings.link_secret,
             )
         except NoSessionBooked as exc:
             body = error_body("policy_violation", exc.message, exc.rule)
