@@ -8,6 +8,7 @@ from functions.admin import bp as admin
 from functions.book_session import bp as book_session
 from functions.health import bp as health
 from functions.links import bp as links
+from functions.mentors import bp as mentors
 from functions.notifications import bp as notifications
 from functions.requests import bp as mentoring_requests
 from functions.session_page import bp as session_page
@@ -27,6 +28,7 @@ for blueprint in (
     admin,
     links,
     session_page,
+    mentors,
     addin,
     sync_calendar,
     notifications,
