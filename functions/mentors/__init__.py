@@ -29,7 +29,7 @@ bp = func.Blueprint()  # type: ignore[no-untyped-call]
 
 
 @bp.route(route="mentors", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
-async def mentors(req: func.HttpRequest) -> func.HttpResponse:
+async def find_mentors(req: func.HttpRequest) -> func.HttpResponse:
     async def handle(caller: Caller) -> func.HttpResponse:
         rt = runtime()
         found = await search_mentors(
@@ -62,7 +62,7 @@ _NAMES = {"next_step": "nextStep", "success_indicator": "successIndicator"}
 
 
 @bp.route(route="sessions/{id}/checklist", methods=["GET", "PUT"], auth_level=func.AuthLevel.ANONYMOUS)
-async def checklist(req: func.HttpRequest) -> func.HttpResponse:
+async def session_checklist(req: func.HttpRequest) -> func.HttpResponse:
     async def handle(caller: Caller) -> func.HttpResponse:
         rt = runtime()
         session = await get_session(rt.store, req.route_params.get("id", ""))

@@ -91,7 +91,7 @@ async def _view(rt: Runtime, claims: SessionLinkClaims) -> SessionView:
 
 
 @bp.route(route="session-page/{token}", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
-async def show(req: func.HttpRequest) -> func.HttpResponse:
+async def session_page_show(req: func.HttpRequest) -> func.HttpResponse:
     async def handle() -> func.HttpResponse:
         rt = runtime()
         return _html(session_page(await _view(rt, _claims(req, rt))))
@@ -207,7 +207,7 @@ _ACTIONS = {"checklist": _save, "cancel": _cancel, "move": _move}
 
 
 @bp.route(route="session-page/{token}", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)
-async def change(req: func.HttpRequest) -> func.HttpResponse:
+async def session_page_change(req: func.HttpRequest) -> func.HttpResponse:
     async def handle() -> func.HttpResponse:
         rt = runtime()
         claims = _claims(req, rt)  # the link first: a tampered link is refused before its form is read
