@@ -7,6 +7,7 @@ from functions.addin import bp as addin
 from functions.admin import bp as admin
 from functions.book_session import bp as book_session
 from functions.health import bp as health
+from functions.learning_records import bp as learning_records
 from functions.links import bp as links
 from functions.mentors import bp as mentors
 from functions.notifications import bp as notifications
@@ -32,5 +33,6 @@ for blueprint in (
     addin,
     sync_calendar,
     notifications,
+    learning_records,
 ):
     app.register_functions(blueprint)

@@ -100,6 +100,7 @@ def import_profile(env: dict[str, str]) -> list[list[object]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--first-search-latency-ms", type=int, default=100, help="-1: skip the first-search case")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="mm-bench-pyc-") as cache:
         env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
@@ -145,6 +146,87 @@ def main() -> None:
                 import_profile(env),
             )
         )
+        if args.first_search_latency_ms >= 0:
+            print(
+                table(
+                    f"First slot search in a fresh process, Graph latency {args.first_search_latency_ms} ms "
+                    f"(median of {args.runs}; `import function_app`, the app token, one search_slots)",
+                    ["mentees", "import ms", "token ms", "search ms", "total ms", "limit ms", "ratio"],
+                    first_search(env, args.runs, args.first_search_latency_ms),
+                )
+            )
+
+
+FIRST_SEARCH = """
+import json, os, time
+began = time.perf_counter()
+import asyncio
+from datetime import datetime
+import function_app  # what the deployed host loads
+from graph.config import GraphSettings
+from graph.gateway import GraphGateway
+from policies import TenantPolicy
+from services.slots import SlotQuery, search_slots
+imported = time.perf_counter()
+spec = json.loads(os.environ["MM_BENCH_FIRST_SEARCH"])
+
+async def first() -> tuple[float, float, int]:
+    graph = GraphGateway(GraphSettings(**spec["settings"]))
+    try:
+        start = time.perf_counter()
+        await graph.token()
+        token = time.perf_counter() - start
+        now = datetime.fromisoformat(spec["now"])
+        query = SlotQuery(mentor=spec["mentor"], mentees=tuple(spec["mentees"]), now=now)
+        start = time.perf_counter()
+        answer = await search_slots(graph, TenantPolicy(), query)
+        return token, time.perf_counter() - start, len(answer.slots)
+    finally:
+        await graph.aclose()
+
+token, search, slots = asyncio.run(first())
+print(json.dumps({"import": imported - began, "token": token, "search": search, "slots": slots,
+                  "total": time.perf_counter() - began}))
+"""
+
+
+def first_search(env: dict[str, str], runs: int, latency_ms: int) -> list[list[object]]:
+    """Import, token and first slot search in a fresh process, against the emulator at `latency_ms`."""
+    from common import MENTOR, NOW, mentees, start_emulator_process
+
+    rows: list[list[object]] = []
+    with start_emulator_process() as emu:
+        emu.set_latency(latency_ms)
+        settings = emu.settings()
+        fields = ("tenant_id", "client_id", "client_secret", "graph_url", "authority", "ca_bundle")
+        for people in (1, 5):
+            spec = {
+                "settings": {f: getattr(settings, f) for f in fields},
+                "mentor": MENTOR,
+                "mentees": mentees(people),
+                "now": NOW.isoformat(),
+            }
+            child_env = {**env, "MM_BENCH_FIRST_SEARCH": json.dumps(spec)}
+            run = [sys.executable, "-c", FIRST_SEARCH]
+            subprocess.run(run, cwd=ROOT, env=child_env, capture_output=True, text=True, timeout=120, check=True)
+            results = [
+                json.loads(
+                    subprocess.run(
+                        run, cwd=ROOT, env=child_env, capture_output=True, text=True, timeout=120, check=True
+                    ).stdout
+                )
+                for _ in range(runs)
+            ]
+
+            def ms(key: str, found: list[dict[str, Any]] = results) -> float:
+                return float(statistics.median(r[key] for r in found) * 1000)
+
+            total = ms("total")
+            rows.append([
+                people, f"{ms('import'):.0f}", f"{ms('token'):.0f}", f"{ms('search'):.0f}", f"{total:.0f}",
+                "<= 1000", f"{total / 1000:.2f}",
+            ])  # fmt: skip
+    return rows
 
 
 if __name__ == "__main__":

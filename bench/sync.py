@@ -1,18 +1,22 @@
-"""Sync throughput: ended sessions synced per second through msgraph-sdk against the emulator with
-100 ms latency on every Graph request and a 429 (Retry-After: 1) every 50 requests.
+"""Sync throughput: ended sessions of 10 organizers synced per second through msgraph-sdk against the
+emulator (a child process) with 100 ms latency on every Graph request, a 429 (Retry-After: 1) every 50
+requests and Outlook's limit of 4 requests at once per app and mailbox enforced.
 
-    .venv/bin/python bench/sync.py            # 1,000 and 10,000 sessions
-    .venv/bin/python bench/sync.py 500        # other sizes
+    .venv/bin/python bench/sync.py            # 10 x 100 and 10 x 1,000 sessions, meeting ids stored
+    .venv/bin/python bench/sync.py 500 --lookup --naive   # other sizes; meetings looked up; naive way
 
-Compares micromentor's sync ($batch: 20 lookups per request) with the naive one request per call, on
-the smallest size. Prints requests, wall time, sessions per second and peak RSS.
+Each size runs in its own process (peak RSS per size). Prints sessions/s beside the ceiling Graph's
+limits allow (see `ceiling`, explained in bench/README.md) and the ratio.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import json
 import resource
 import ssl
+import subprocess
 import sys
 import tempfile
 import time
@@ -26,8 +30,8 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.common import start_emulator_process, table
 from core.model import Session
-from emulator import start_emulator
 from graph.gateway import GraphGateway
 from graph.values import EventDraft
 from micromentor.cli import SYNC_PARALLEL
@@ -41,6 +45,7 @@ MENTEES = 50
 NOW = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)
 LATENCY_MS = 100
 THROTTLE_EVERY = 50
+MAILBOX_LIMIT = 4  # GraphSettings.mailbox_concurrency's default and the emulator's limit
 
 
 def seed() -> dict[str, Any]:
@@ -99,7 +104,7 @@ async def prepare(count: int, emulator: Any, store: Any, *, ids_known: bool) -> 
                 body_html="<p>agenda</p>",
                 start=start,
                 end=start + timedelta(minutes=15),
-                time_zone="UTC",
+                zone=UTC,
                 attendees=((mentee, mentee),),
                 transaction_id=f"bench-{i}",
                 categories=("Micro-mentoring",),
@@ -201,58 +206,117 @@ async def run_naive(emulator: Any, sessions: list[Session]) -> int:
     return done
 
 
-async def measure(count: int, naive: bool) -> list[list[str]]:
-    rows = []
-    for ids_known in (False, True):
-        with start_emulator(seed()) as emulator, tempfile.TemporaryDirectory() as folder:
-            store = open_store(f"sqlite:///{Path(folder) / 'bench.db'}")
-            started = time.perf_counter()
-            sessions = await prepare(count, emulator, store, ids_known=ids_known)
-            print(f"  prepared {count} sessions in {time.perf_counter() - started:.1f} s", file=sys.stderr)
-            admin = Admin(emulator)
-            await admin.post("/config", {"latencyMs": LATENCY_MS})
-            await admin.post("/faults", {"status": 429, "retryAfter": 1, "every": THROTTLE_EVERY})
+def ceiling(items_per_session: int, limit: int = MAILBOX_LIMIT) -> float:
+    """Sessions per second Graph's limits allow (bench/README.md, "The sync ceiling"): each organizer's
+    mailbox runs `limit` requests at once, each takes the latency, every session needs
+    `items_per_session` of them, and one request in THROTTLE_EVERY + 1 is a 429 that must be sent again."""
+    per_mailbox = limit * 1000 / LATENCY_MS  # requests per second
+    return MENTORS * per_mailbox / items_per_session * THROTTLE_EVERY / (THROTTLE_EVERY + 1)
+
+
+def vm_hwm_mb(pid: int | str) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+async def measure_one(count: int, ids_known: bool, naive: bool) -> dict[str, Any]:
+    """One size in this process, the emulator in a child process (so each one's peak RSS is its own)."""
+    with start_emulator_process(seed()) as emulator, tempfile.TemporaryDirectory() as folder:
+        store = open_store(f"sqlite:///{Path(folder) / 'bench.db'}")
+        started = time.perf_counter()
+        sessions = await prepare(count, emulator, store, ids_known=ids_known)
+        print(f"  prepared {count} sessions in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+        admin = Admin(emulator)
+        await admin.post("/config", {"latencyMs": LATENCY_MS})
+        await admin.post("/faults", {"status": 429, "retryAfter": 1, "every": THROTTLE_EVERY})
+        await admin.post("/requests/reset", {})
+        started, cpu, emulator_cpu = time.perf_counter(), time.process_time(), emulator.cpu_seconds()
+        decided = await run_sync(emulator, store)
+        wall = time.perf_counter() - started
+        cpu, emulator_cpu = time.process_time() - cpu, emulator.cpu_seconds() - emulator_cpu
+        requests, items = await admin.graph_requests()
+        limits = (await admin.http.get("/concurrency")).json()
+        row: dict[str, Any] = {
+            "sessions": count,
+            "ids_known": ids_known,
+            "requests": requests,
+            "items": items,
+            "wall": wall,
+            "cpu": cpu,
+            "emulator_cpu": emulator_cpu,
+            "decided": decided,
+            "peak_in_flight": max(limits["peak"].values(), default=0),
+            "refused": limits["refused"],
+            "client_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "emulator_rss_mb": vm_hwm_mb(emulator.process.pid),
+        }
+        if naive:
             await admin.post("/requests/reset", {})
             started = time.perf_counter()
-            decided = await run_sync(emulator, store)
-            wall = time.perf_counter() - started
-            requests, items = await admin.graph_requests()
-            label = f"{requests:,} ({items:,} batch items, {items / count:.2f} per session)"
-            how = "micromentor, meeting ids stored" if ids_known else "micromentor, meetings looked up"
-            rows.append([f"{count:,}", how, label, f"{wall:.1f}", f"{count / wall:.0f}", str(decided)])
-            if naive and not ids_known:
-                await admin.post("/requests/reset", {})
-                started = time.perf_counter()
-                await run_naive(emulator, sessions)
-                wall_naive = time.perf_counter() - started
-                naive_requests, _ = await admin.graph_requests()
-                rows.append(
-                    [
-                        f"{count:,}",
-                        "naive (1 request per call)",
-                        f"{naive_requests:,}",
-                        f"{wall_naive:.1f}",
-                        f"{count / wall_naive:.0f}",
-                        f"x{wall_naive / wall:.1f} slower",
-                    ]
-                )
-            await admin.http.aclose()
-    return rows
+            await run_naive(emulator, sessions)
+            row["naive_wall"] = time.perf_counter() - started
+            row["naive_requests"], _ = await admin.graph_requests()
+        await admin.http.aclose()
+        return row
 
 
 def main() -> None:
-    sizes = [int(a) for a in sys.argv[1:]] or [1_000, 10_000]
-    header = ["sessions", "sync", "Graph requests", "wall s", "sessions/s", "outcome"]
-    rows: list[list[str]] = []
-    for n, size in enumerate(sizes):
-        print(f"sync bench: {size} sessions …", file=sys.stderr)
-        rows += asyncio.run(measure(size, naive=n == 0))
-    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
-    print(f"latency {LATENCY_MS} ms per Graph request, a 429 (Retry-After: 1) every {THROTTLE_EVERY} requests")
-    for row in [header, *rows]:
-        print("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)))
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak RSS of the whole run (emulator included): {peak_mb:.0f} MB")
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("sizes", nargs="*", type=int, default=[MENTORS * 100, MENTORS * 1_000])
+    parser.add_argument("--lookup", action="store_true", help="also sync sessions whose meeting ids are unknown")
+    parser.add_argument("--naive", action="store_true", help="also time one request per call (smallest size)")
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # a child run: one size, JSON out
+    parser.add_argument("--ids-unknown", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(asyncio.run(measure_one(args.one, not args.ids_unknown, args.naive))))
+        return
+    rows = []
+    for n, size in enumerate(args.sizes):
+        for ids_known in (True, False) if args.lookup else (True,):
+            how = "stored" if ids_known else "looked up"
+            print(f"sync bench: {size} sessions, meeting ids {how} …", file=sys.stderr)
+            command = [sys.executable, __file__, "--one", str(size)]
+            command += [] if ids_known else ["--ids-unknown"]
+            command += ["--naive"] if args.naive and n == 0 and not ids_known else []
+            done = subprocess.run(command, check=True, capture_output=True, text=True)
+            sys.stderr.write(done.stderr)
+            rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    print(
+        f"{MENTORS} organizers, latency {LATENCY_MS} ms per Graph request, a 429 (Retry-After: 1) every "
+        f"{THROTTLE_EVERY} requests, at most {MAILBOX_LIMIT} requests at once per mailbox (enforced by the emulator)"
+    )
+    header = ["sessions", "meeting ids", "HTTP requests", "items/session", "wall s", "client CPU s", "emulator CPU s",
+              "sessions/s",
+              "target", "ceiling/s", "ratio", "target", "peak at once", "refused", "client RSS MB", "emulator RSS MB"]
+    lines = []
+    for row in rows:
+        nominal = 2 if row["ids_known"] else 3
+        rate = row["sessions"] / row["wall"]
+        top = ceiling(nominal)
+        lines.append([
+            f"{row['sessions']:,}", "stored" if row["ids_known"] else "looked up", f"{row['requests']:,}",
+            f"{row['items'] / row['sessions']:.2f}", f"{row['wall']:.1f}", f"{row['cpu']:.1f}",
+            f"{row['emulator_cpu']:.1f}", f"{rate:.0f}", ">= 150",
+            f"{top:.0f}", f"{rate / top:.2f}", ">= 0.75", str(row["peak_in_flight"]), str(row["refused"]),
+            f"{row['client_rss_mb']:.0f}", f"{row['emulator_rss_mb']:.0f}",
+        ])  # fmt: skip
+        if "naive_wall" in row:
+            naive_rate = row["sessions"] / row["naive_wall"]
+            lines.append([f"{row['sessions']:,}", "naive", f"{row['naive_requests']:,}", "", f"{row['naive_wall']:.1f}",
+                          "", "", f"{naive_rate:.0f}", "", "", "", "", "", "", "", ""])  # fmt: skip
+    print(table("Sync throughput", header, lines))
+    stored = [r for r in rows if r["ids_known"]]
+    if len(stored) >= 2:
+        small, big = stored[0], stored[-1]
+        print(
+            f"peak RSS, client: {small['client_rss_mb']:.0f} MB at {small['sessions']:,} sessions, "
+            f"{big['client_rss_mb']:.0f} MB at {big['sessions']:,} "
+            f"(x{big['client_rss_mb'] / small['client_rss_mb']:.2f}); "
+            f"emulator: {small['emulator_rss_mb']:.0f} -> {big['emulator_rss_mb']:.0f} MB"
+        )
 
 
 if __name__ == "__main__":

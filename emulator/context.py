@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from emulator.concurrency import MailboxGate
 from emulator.faults import FaultRegistry
 from emulator.identity import Identity
 from emulator.requestlog import RequestLog
@@ -23,6 +24,7 @@ class Context:
     faults: FaultRegistry
     log: RequestLog
     notifier: Notifier | None = None
+    mailboxes: MailboxGate = field(default_factory=MailboxGate)
     base_url: str = ""
 
     @property

@@ -75,6 +75,30 @@ def fault_response(request: Request, decision: FaultDecision) -> Response:
 def serve_graph(ctx: Context, router: Router, request: Request) -> Response:
     """Faults, then the route; never raises (errors become Graph error responses)."""
     decision = ctx.faults.check(request.method, unquote(request.path))
+    mailbox = _mailbox(ctx, request)
+    admitted = mailbox is None or ctx.mailboxes.enter(mailbox)
+    try:
+        return _serve(ctx, router, request, decision, admitted)
+    finally:
+        if mailbox is not None and admitted:
+            ctx.mailboxes.leave(mailbox)
+
+
+def _mailbox(ctx: Context, request: Request) -> str | None:
+    """The app and mailbox a request counts against (emulator/concurrency.py): anything below
+    /users/{user}/, not the directory entry /users/{user} itself."""
+    try:
+        segments = normalize_segments(request.path, request.claims)
+    except GraphError:
+        return None
+    if len(segments) < 3 or segments[0].lower() != "users":
+        return None
+    claims = request.claims or {}
+    app = str(claims.get("appid") or claims.get("azp") or "")
+    return f"{app}|{ctx.state.user_id_of(segments[1]) or segments[1].lower()}"
+
+
+def _serve(ctx: Context, router: Router, request: Request, decision: FaultDecision, admitted: bool) -> Response:
     delay = ctx.state.latency_ms + decision.latency_ms
     if delay > 0:
         time.sleep(delay / 1000)
@@ -83,6 +107,10 @@ def serve_graph(ctx: Context, router: Router, request: Request) -> Response:
         segments = normalize_segments(request.path, request.claims)
         route, params = router.resolve(request.method, segments)
         route_name = route.name
+        if not admitted:
+            # Outlook's per app and mailbox concurrency limit (emulator/concurrency.py).
+            raise GraphError(429, "ApplicationThrottled", "Application is over its MailboxConcurrency limit.",
+                             {"Retry-After": "1"})
         if decision.status is not None:
             response = fault_response(request, decision)
         else:

@@ -6,6 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from emulator import routes_learning
 from emulator.access import parse_access_rules
 from emulator.context import Context
 from emulator.errors import GraphError
@@ -38,7 +39,7 @@ def index(ctx: Context, request: Request, params: dict[str, str]) -> Response:
         "graph": ctx.graph_url,
         "authority": ctx.identity.authority,
         "tenantId": ctx.state.tenant_id,
-        "endpoints": ["state", "requests", "requests/reset", "faults", "faults/{id}", "config", "token",
+        "endpoints": ["state", "requests", "requests/reset", "concurrency", "faults", "faults/{id}", "config", "token",
                       "meetings/attendance", "users", "users/{upn}/events", "notifications", "access",
                       "apps/{clientId}/roles", "delta/expire", "subscriptions/{id}/lifecycle"],
     })
@@ -82,7 +83,14 @@ def requests_log(ctx: Context, request: Request, params: dict[str, str]) -> Resp
 
 def requests_reset(ctx: Context, request: Request, params: dict[str, str]) -> Response:
     ctx.log.reset()
+    ctx.mailboxes.reset()
     return Response(204)
+
+
+def concurrency(ctx: Context, request: Request, params: dict[str, str]) -> Response:
+    """Outlook's per app and mailbox concurrency limit: the limit, the most requests seen at once per
+    "app|mailbox" since the last reset, and how many were refused (emulator/concurrency.py)."""
+    return json_response(ctx.mailboxes.snapshot())
 
 
 def faults_list(ctx: Context, request: Request, params: dict[str, str]) -> Response:
@@ -117,12 +125,18 @@ def config(ctx: Context, request: Request, params: dict[str, str]) -> Response:
                 if isinstance(value, bool) or not isinstance(value, int) or value < low:
                     raise GraphError(400, "BadConfig", f"{key}: expected an integer >= {low}")
                 setattr(ctx.state, attribute, value)
+        if "mailboxConcurrency" in body:
+            value = body["mailboxConcurrency"]
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise GraphError(400, "BadConfig", "mailboxConcurrency: expected an integer >= 0 (0: not enforced)")
+            ctx.mailboxes.limit = value
         if "transactionResendReturnsEvent" in body:
             if not isinstance(body["transactionResendReturnsEvent"], bool):
                 raise GraphError(400, "BadConfig", "transactionResendReturnsEvent: expected true or false")
             ctx.state.resend_returns_event = body["transactionResendReturnsEvent"]
     return json_response({"tokenLifetimeSeconds": ctx.state.token_lifetime, "latencyMs": ctx.state.latency_ms,
-                          "transactionResendReturnsEvent": ctx.state.resend_returns_event})
+                          "transactionResendReturnsEvent": ctx.state.resend_returns_event,
+                          "mailboxConcurrency": ctx.mailboxes.limit})
 
 
 def token(ctx: Context, request: Request, params: dict[str, str]) -> Response:
@@ -311,6 +325,7 @@ def _build() -> Router:
     router.add("GET", "/state", state)
     router.add("GET", "/requests", requests_log)
     router.add("POST", "/requests/reset", requests_reset)
+    router.add("GET", "/concurrency", concurrency)
     router.add("GET", "/faults", faults_list)
     router.add("POST", "/faults", faults_add)
     router.add("DELETE", "/faults", faults_clear)
@@ -327,6 +342,7 @@ def _build() -> Router:
     router.add("PUT", "/apps/{client}/roles", app_roles)
     router.add("POST", "/delta/expire", expire_delta)
     router.add("POST", "/subscriptions/{id}/lifecycle", lifecycle)
+    routes_learning.register_admin(router)  # Viva Learning providers (emulator/routes_learning.py)
     return router
 
 

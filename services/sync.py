@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import partial
@@ -41,7 +41,8 @@ DELTA_FUTURE = timedelta(days=70)  # beyond the longest horizon policy.md allows
 DELTA_RENEW_MARGIN = timedelta(days=63)
 MEETING_LOOKAHEAD = timedelta(hours=24)  # upcoming sessions whose meeting id is looked up ahead of time
 UNFINISHED_AFTER = timedelta(minutes=15)  # a booking still without its event this long after it began
-ATTENDANCE_CHUNK = 100  # sessions per round of attendance $batches (20 per batch, 5 batches in parallel)
+ATTENDANCE_CHUNK = 80  # sessions per round: 4 chained $batches of 20, one per mailbox slot
+CHUNKS_IN_FLIGHT = 3  # rounds of one organizer at once, sharing its mailbox's slots
 
 
 @dataclass(slots=True)
@@ -227,26 +228,35 @@ async def _apply_attendance(
         organizer_id = (await graph.get_user(organizer)).id  # refused without User.Read.All: named below
         if upcoming:
             await _remember_meetings(graph, store, organizer_id, upcoming)
-        for chunk in chunked(ended, chunk_size):
+
+
+        async def decide(chunk: Sequence[Session]) -> None:
             await _decide_chunk(graph, store, policy, organizer_id, chunk, now, result)
             decided.update(s.id for s in chunk)
+
+        # A few chunks at once share the organizer's mailbox slots (graph/base.py `_lane`): while one
+        # waits for a throttled item's Retry-After, the others keep the slots busy.
+        await _in_parallel([partial(decide, chunk) for chunk in chunked(ended, chunk_size)], CHUNKS_IN_FLIGHT)
     except GraphAuthError as denied:
         # Graph refuses this organizer's meetings (Teams application access policy, app role): no
         # session can be decided, and none may be called a no-show for it. Say who and what.
         result.attendance_denied = str(denied)
         log.warning("attendance of %s unavailable: %s", organizer, denied)
         for session in ended:
-            if session.id not in decided and session.state_reason != ATTENDANCE_UNAVAILABLE:
-                await _save(
-                    store,
-                    replace(
-                        session,
-                        state=SessionState.PENDING_ATTENDANCE,
-                        state_reason=ATTENDANCE_UNAVAILABLE,
-                        missing=(),
-                        updated_at=now,
-                    ),
-                )
+            if session.id in decided or session.state_reason == ATTENDANCE_UNAVAILABLE:
+                continue
+            # Unless a chunk still running when the refusal came decided it meanwhile.
+            if await _save(
+                store,
+                replace(
+                    session,
+                    state=SessionState.PENDING_ATTENDANCE,
+                    state_reason=ATTENDANCE_UNAVAILABLE,
+                    missing=(),
+                    updated_at=now,
+                ),
+                unless_decided_since=session,
+            ):
                 result.unavailable += 1
         problem = {"organizer": organizer, "since": now.isoformat(), "problem": str(denied)}
         await asyncio.to_thread(store.set_checkpoint, access_checkpoint(organizer), json.dumps(problem))
@@ -254,6 +264,24 @@ async def _apply_attendance(
         if await asyncio.to_thread(store.get_checkpoint, access_checkpoint(organizer)):
             await asyncio.to_thread(store.set_checkpoint, access_checkpoint(organizer), "")
     return result
+
+
+async def _in_parallel(jobs: Sequence[Callable[[], Awaitable[None]]], limit: int) -> None:
+    """Run the jobs, at most `limit` at once; the first failure cancels the rest and is raised."""
+    pending = list(reversed(jobs))
+    running: set[asyncio.Task[None]] = set()
+    try:
+        while pending or running:
+            while pending and len(running) < limit:
+                running.add(asyncio.ensure_future(pending.pop()()))
+            done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                task.result()
+    finally:
+        for task in running:
+            task.cancel()
+        if running:
+            await asyncio.gather(*running, return_exceptions=True)
 
 
 def access_checkpoint(organizer: str) -> str:

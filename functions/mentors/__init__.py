@@ -12,10 +12,10 @@ from core.checklist import validate_checklist
 from core.errors import InputError
 from core.model import Checklist
 from core.timefmt import iso_z
+from functions.auth import respond_as_caller
 from functions.http import json_body, json_response
 from functions.requests import mentors_file
 from identity import Caller, require_participant
-from identity.functions import respond_as_caller
 from micromentor.bootstrap import runtime
 from services.mentor_search import match_to_json, search_mentors
 from services.people import object_ids

@@ -1,0 +1,55 @@
+"""Outlook's concurrency limit per app and mailbox: at most 4 requests of one app run at once against
+one mailbox; one more is refused with 429 ApplicationThrottled "Application is over its
+MailboxConcurrency limit." (DC `concepts/throttling-limits.md`, "Outlook service limits": 4 concurrent
+requests per app ID and mailbox combination; the code and message as tenants report them, e.g.
+alcionai/corso#3695, magodo/terraform-provider-outlook#21). Items of a `$batch` count one by one: Graph
+hands them to Outlook as separate requests, up to 4 at a time (same page, "Outlook service limits for
+JSON batching").
+
+Strict where the docs are silent: every request under `/users/{user}/...` counts against that user's
+mailbox, Teams' `onlineMeetings` included, so that a client staying inside the limit here stays inside it
+on Graph whichever service answers. The gate also records the most requests it saw at once per mailbox,
+so a test can prove a client never went over."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+
+__all__ = ["DEFAULT_LIMIT", "MailboxGate"]
+
+DEFAULT_LIMIT = 4
+
+
+class MailboxGate:
+    def __init__(self, limit: int = DEFAULT_LIMIT) -> None:
+        self._lock = threading.Lock()
+        self.limit = limit  # 0: not enforced (the counts are still kept)
+        self._in_flight: Counter[str] = Counter()
+        self._peak: Counter[str] = Counter()
+        self.refused = 0
+
+    def enter(self, mailbox: str) -> bool:
+        """Count a request in; False (and not counted) when the mailbox already runs `limit` of them."""
+        with self._lock:
+            if self.limit and self._in_flight[mailbox] >= self.limit:
+                self.refused += 1
+                return False
+            self._in_flight[mailbox] += 1
+            self._peak[mailbox] = max(self._peak[mailbox], self._in_flight[mailbox])
+            return True
+
+    def leave(self, mailbox: str) -> None:
+        with self._lock:
+            self._in_flight[mailbox] -= 1
+            if self._in_flight[mailbox] <= 0:
+                del self._in_flight[mailbox]
+
+    def snapshot(self) -> dict[str, object]:
+        with self._lock:
+            return {"limit": self.limit, "peak": dict(self._peak), "refused": self.refused}
+
+    def reset(self) -> None:
+        with self._lock:
+            self._peak.clear()
+            self.refused = 0

@@ -1,0 +1,80 @@
+"""Outlook's concurrency limit per app and mailbox (throttling-limits.md): a fifth request running at
+once against one mailbox is refused with 429 ApplicationThrottled; other mailboxes are not affected."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+
+from .conftest import ADELE, DANA
+
+
+@pytest.fixture(autouse=True)
+def slow_graph(admin: httpx.Client) -> Iterator[None]:
+    # Long enough that requests started together are all running at once.
+    admin.post("/config", json={"latencyMs": 400})
+    admin.post("/requests/reset")
+    yield
+    admin.post("/config", json={"latencyMs": 0, "mailboxConcurrency": 4})
+
+
+def at_once(graph: httpx.Client, users: list[str]) -> list[httpx.Response]:
+    with ThreadPoolExecutor(max_workers=len(users)) as pool:
+        return list(pool.map(lambda u: graph.get(f"/users/{u}/mailboxSettings"), users))
+
+
+def test_a_fifth_request_at_once_on_one_mailbox_is_refused(graph: httpx.Client, admin: httpx.Client) -> None:
+    answers = at_once(graph, [DANA] * 5)
+    refused = [a for a in answers if a.status_code == 429]
+    assert len(refused) == 1
+    assert refused[0].json()["error"]["code"] == "ApplicationThrottled"
+    assert refused[0].json()["error"]["message"] == "Application is over its MailboxConcurrency limit."
+    assert refused[0].headers["Retry-After"] == "1"
+    assert sorted(a.status_code for a in answers) == [200, 200, 200, 200, 429]
+    counted = admin.get("/concurrency").json()
+    assert counted["refused"] == 1 and counted["limit"] == 4
+    assert list(counted["peak"].values()) == [4]
+
+
+def test_another_mailbox_has_its_own_four(graph: httpx.Client, admin: httpx.Client) -> None:
+    answers = at_once(graph, [DANA] * 4 + [ADELE] * 4)
+    assert [a.status_code for a in answers] == [200] * 8
+    assert sorted(admin.get("/concurrency").json()["peak"].values()) == [4, 4]
+
+
+def test_batch_items_count_one_by_one(graph: httpx.Client, admin: httpx.Client) -> None:
+    # Two batches of 4 independent items on one mailbox: Graph runs up to 4 items of each at once,
+    # 8 requests against the mailbox, so 4 of them are refused, each in its own item.
+    items = [{"id": str(i), "method": "GET", "url": f"/users/{DANA}/mailboxSettings"} for i in range(4)]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        answers = list(pool.map(lambda _: graph.post("/$batch", json={"requests": items}), range(2)))
+    statuses = sorted(r["status"] for a in answers for r in a.json()["responses"])
+    assert [a.status_code for a in answers] == [200, 200]
+    assert statuses == [200] * 4 + [429] * 4
+
+
+def test_a_chained_batch_holds_one_request_at_a_time(graph: httpx.Client, admin: httpx.Client) -> None:
+    # dependsOn runs the items one after the other: four such batches stay within the limit (the
+    # documented way to run several batches against one mailbox).
+    admin.post("/config", json={"latencyMs": 100})
+    items = [
+        {"id": str(i), "method": "GET", "url": f"/users/{DANA}/mailboxSettings", "dependsOn": [str(i - 1)] if i else []}
+        for i in range(3)
+    ]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        answers = list(pool.map(lambda _: graph.post("/$batch", json={"requests": items}), range(4)))
+    assert [r["status"] for a in answers for r in a.json()["responses"]] == [200] * 12
+    counted = admin.get("/concurrency").json()
+    assert counted["refused"] == 0 and list(counted["peak"].values()) == [4]
+
+
+def test_the_limit_is_configurable_and_zero_turns_it_off(graph: httpx.Client, admin: httpx.Client) -> None:
+    assert admin.post("/config", json={"mailboxConcurrency": 2}).json()["mailboxConcurrency"] == 2
+    assert sorted(a.status_code for a in at_once(graph, [DANA] * 3)) == [200, 200, 429]
+    admin.post("/config", json={"mailboxConcurrency": 0})
+    assert [a.status_code for a in at_once(graph, [DANA] * 6)] == [200] * 6
+    bad = admin.post("/config", json={"mailboxConcurrency": -1})
+    assert bad.status_code == 400 and "mailboxConcurrency" in bad.json()["error"]["message"]
