@@ -10,9 +10,11 @@ from functions.book_session import bp as book_session
 from functions.health import bp as health
 from functions.learning_records import bp as learning_records
 from functions.links import bp as links
+from functions.mentors import bp as mentors
 from functions.notifications import bp as notifications
 from functions.outcome_mail import bp as outcome_mail
 from functions.requests import bp as mentoring_requests
+from functions.session_page import bp as session_page
 from functions.slots import bp as slots
 from functions.sync_calendar import bp as sync_calendar
 from telemetry import configure_from_environment
@@ -28,6 +30,8 @@ for blueprint in (
     mentoring_requests,
     admin,
     links,
+    session_page,
+    mentors,
     addin,
     sync_calendar,
     notifications,

@@ -1,6 +1,7 @@
 /*
- * micromentor task pane: sign in, pick a mentor, see the times that suit you both (in your own time
- * zone), book one. Plain ES2017 for Outlook's web views; no framework, no build step.
+ * micromentor task pane: sign in, find a mentor by skill (or type an address), choose 15, 20 or 30
+ * minutes where the policy allows, see the times that suit you both (in your own time zone), book one
+ * (or an onboarding set of two or three mentors), then fill in the 2-10-3 checklist. Plain ES2017 for Outlook's web views; no framework, no build step.
  *
  * Sign-in, in Microsoft's order of preference:
  *   1. nested app authentication (MSAL.js createNestablePublicClientApplication) where Outlook offers it;
@@ -14,7 +15,12 @@
   var API = new URL("../", window.location.href);
   var MAX_QUESTION = 300;
   var REMEMBERED = "micromentor.mentors";
-  var state = { me: null, getToken: null, slots: [], chosen: null, pending: null, mentor: null };
+  var LENGTHS = [15, 20, 30];
+  var MAX_SET = 3;
+  var state = {
+    me: null, getToken: null, slots: [], chosen: null, pending: null, mentor: null,
+    found: [], picked: [], searchSeq: 0, searchTimer: null, checklist: null
+  };
 
   function $(id) { return document.getElementById(id); }
 
@@ -251,7 +257,7 @@
     if (!state.getToken) { showError("Sign in first."); return; }
     busy("Looking for times\u2026");
     $("find").disabled = true;
-    var query = new URLSearchParams({ mentor: mentor, mentee: state.me, limit: "5" });
+    var query = new URLSearchParams({ mentor: mentor, mentee: state.me, limit: "5", minutes: $("minutes").value });
     api("GET", "slots?" + query.toString()).then(function (answer) {
       state.mentor = mentor;
       remember(mentor);
@@ -332,7 +338,7 @@
       mentor: state.mentor,
       mentees: [state.me],
       start: slot.start,
-      minutes: Math.round((new Date(slot.end) - new Date(slot.start)) / 60000),
+      minutes: Math.round((new Date(slot.end) - new Date(slot.start)) / 60000),  // the length searched for
       question: question
     };
     var topic = $("topic").value.trim();
@@ -360,16 +366,218 @@
     }).then(function () { busy(""); });
   }
 
-  function showBooked(session) {
+  function showBooked(session, others) {
     $("times").hidden = true;
+    var all = [session].concat(others || []);
     $("done-when").textContent = formatRange(session.start, session.end) + " with " + session.mentor + ".";
     var join = $("join");
     var safe = typeof session.joinUrl === "string" && /^https?:\/\//i.test(session.joinUrl);
     if (safe) { join.href = session.joinUrl; } else { join.removeAttribute("href"); }
     join.parentElement.hidden = !safe;
+    var list = $("done-list");
+    list.textContent = "";
+    if (all.length > 1) {
+      all.forEach(function (one) {
+        var item = document.createElement("li");
+        item.textContent = formatRange(one.start, one.end) + " with " + one.mentor + " ";
+        var open = document.createElement("button");
+        open.type = "button";
+        open.className = "secondary";
+        open.textContent = "Checklist";
+        open.addEventListener("click", function () { loadChecklist(one); });
+        item.appendChild(open);
+        list.appendChild(item);
+      });
+    }
     var done = $("done");
     done.hidden = false;
     done.focus();
+    loadChecklist(session);
+  }
+
+  // ---- the 2-10-3 checklist (the same one as the session page) ------------------------------------
+
+  var CHECKLIST_FIELDS = ["question", "options", "nextStep", "successIndicator"];
+
+  function checklistError(field, message) {
+    var note = $("cl-" + field + "-error");
+    if (!note) { $("checklist-status").textContent = message || ""; return; }
+    note.textContent = message || "";
+    note.hidden = !message;
+    var input = $(field === "options" ? "cl-option1" : "cl-" + field);
+    if (message) { input.setAttribute("aria-invalid", "true"); input.focus(); }
+    else { input.removeAttribute("aria-invalid"); }
+  }
+
+  function fillChecklist(data) {
+    state.checklist = { sessionId: data.sessionId, version: data.version };
+    $("cl-question").value = data.question || "";
+    [1, 2, 3].forEach(function (i) { $("cl-option" + i).value = (data.options || [])[i - 1] || ""; });
+    $("cl-nextStep").value = data.nextStep || "";
+    $("cl-successIndicator").value = data.successIndicator || "";
+  }
+
+  function loadChecklist(session) {
+    CHECKLIST_FIELDS.forEach(function (f) { checklistError(f, ""); });
+    $("checklist-status").textContent = "";
+    $("checklist-title").textContent = "Checklist for " + formatRange(session.start, session.end);
+    return api("GET", "sessions/" + encodeURIComponent(session.id) + "/checklist").then(function (answer) {
+      fillChecklist(answer.data);
+    }).catch(function (error) { $("checklist-status").textContent = describe(error); });
+  }
+
+  function saveChecklist(event) {
+    event.preventDefault();
+    if (!state.checklist) { return; }
+    CHECKLIST_FIELDS.forEach(function (f) { checklistError(f, ""); });
+    var body = {
+      question: $("cl-question").value,
+      options: [1, 2, 3].map(function (i) { return $("cl-option" + i).value; }),
+      nextStep: $("cl-nextStep").value,
+      successIndicator: $("cl-successIndicator").value,
+      version: state.checklist.version
+    };
+    $("save-checklist").disabled = true;
+    $("checklist-status").textContent = "Saving\u2026";
+    var path = "sessions/" + encodeURIComponent(state.checklist.sessionId) + "/checklist";
+    api("PUT", path, body).then(function (answer) {
+      fillChecklist(answer.data);
+      $("checklist-status").textContent = "Checklist saved.";
+    }).catch(function (error) {
+      $("checklist-status").textContent = "";
+      if (error.status === 409) {
+        $("checklist-status").textContent = describe(error) +
+          " Your text is still in the form; reload the checklist to see theirs.";
+      } else if (error.field) {
+        var field = error.field.indexOf("options") === 0 ? "options" : error.field;
+        checklistError(field, describe(error));
+      } else {
+        $("checklist-status").textContent = describe(error);
+      }
+    }).then(function () { $("save-checklist").disabled = false; });
+  }
+
+  // ---- mentors by skill, session lengths, onboarding sets ----------------------------------------
+
+  function allowedLengths() {
+    var lists = state.picked.map(function (p) { return p.allowedMinutes || LENGTHS; });
+    return LENGTHS.filter(function (m) {
+      return lists.every(function (list) { return list.indexOf(m) >= 0; });
+    });
+  }
+
+  function fillLengths() {
+    var select = $("minutes");
+    var current = Number(select.value);
+    var lengths = allowedLengths();
+    select.textContent = "";
+    lengths.forEach(function (m) {
+      var option = document.createElement("option");
+      option.value = String(m);
+      option.textContent = m + " minutes";
+      select.appendChild(option);
+    });
+    if (lengths.indexOf(current) >= 0) { select.value = String(current); }
+    select.disabled = !lengths.length;
+  }
+
+  function searchSoon() {
+    window.clearTimeout(state.searchTimer);
+    state.searchTimer = window.setTimeout(searchMentors, 250);
+  }
+
+  function searchMentors() {
+    var text = $("skill-search").value.trim();
+    var seq = ++state.searchSeq;
+    if (!text || !state.getToken) { showMentors([]); return; }
+    api("GET", "mentors?" + new URLSearchParams({ skill: text }).toString()).then(function (answer) {
+      if (seq === state.searchSeq) { showMentors(answer.data.mentors || []); }  // only the latest answer
+    }).catch(function (error) {
+      if (seq === state.searchSeq) { showMentors([]); showError(describe(error)); }
+    });
+  }
+
+  function showMentors(mentors) {
+    state.found = mentors;
+    var box = $("mentor-results");
+    box.textContent = "";
+    var picked = state.picked.map(function (p) { return p.upn; });
+    if (!mentors.length && $("skill-search").value.trim()) {
+      var none = document.createElement("p");
+      none.className = "hint";
+      none.textContent = "No mentor lists that skill yet.";
+      box.appendChild(none);
+    }
+    mentors.forEach(function (mentor) {
+      var label = document.createElement("label");
+      label.className = "mentor-option";
+      var tick = document.createElement("input");
+      tick.type = "checkbox";
+      tick.value = mentor.upn;
+      tick.checked = picked.indexOf(mentor.upn) >= 0;
+      tick.addEventListener("change", function () { pick(mentor, tick.checked); });
+      var text = document.createElement("span");
+      text.className = "mentor-text";
+      var name = document.createElement("span");
+      name.textContent = mentor.displayName + " (" + mentor.upn + ")";
+      var skills = document.createElement("span");
+      skills.className = "mentor-skills";
+      skills.textContent = (mentor.skills || []).join(", ");
+      text.appendChild(name);
+      text.appendChild(skills);
+      label.appendChild(tick);
+      label.appendChild(text);
+      box.appendChild(label);
+    });
+    syncPicks();
+  }
+
+  function pick(mentor, on) {
+    state.picked = state.picked.filter(function (p) { return p.upn !== mentor.upn; });
+    if (on) { state.picked.push(mentor); }
+    syncPicks();
+  }
+
+  function syncPicks() {
+    var count = state.picked.length;
+    Array.prototype.forEach.call($("mentor-results").querySelectorAll("input"), function (tick) {
+      tick.disabled = !tick.checked && count >= MAX_SET;
+    });
+    if (count === 1) { $("mentor").value = state.picked[0].upn; fieldError("mentor", ""); }
+    var onboard = $("onboard");
+    onboard.hidden = count < 2;
+    onboard.textContent = "Book an onboarding set with " + count + " mentors";
+    fillLengths();
+  }
+
+  function bookOnboarding() {
+    showError("");
+    var question = $("question").value.replace(/\s+/g, " ").trim();
+    if (!fieldError("question", !question ? "Write your question in one sentence." : "")) { return; }
+    var skill = $("topic").value.trim() || $("skill-search").value.trim();
+    var body = {
+      skill: skill,
+      question: question,
+      mentors: state.picked.map(function (p) { return p.upn; }),
+      sessions: state.picked.length,
+      minutes: Number($("minutes").value)
+    };
+    var text = JSON.stringify(body);
+    if (!state.pending || state.pending.body !== text) { state.pending = { body: text, key: newKey() }; }
+    busy("Booking your onboarding set\u2026");
+    $("onboard").disabled = true;
+    api("POST", "requests", body, { "Idempotency-Key": state.pending.key }).then(function (answer) {
+      state.pending = null;
+      var sessions = answer.data.sessions || [];
+      var unmet = answer.data.unmet || [];
+      if (unmet.length) {
+        showError("Not booked: " + unmet.map(function (u) { return (u.mentor || "") + " " + u.reason; }).join("; "));
+      }
+      if (sessions.length) { showBooked(sessions[0], sessions.slice(1)); }
+    }).catch(function (error) {
+      if (error.status && error.status < 500) { state.pending = null; }
+      showError(describe(error));
+    }).then(function () { busy(""); $("onboard").disabled = false; });
   }
 
   function again() {
@@ -386,6 +594,10 @@
     $("ask").addEventListener("submit", findTimes);
     $("book").addEventListener("click", book);
     $("again").addEventListener("click", again);
+    $("skill-search").addEventListener("input", searchSoon);
+    $("onboard").addEventListener("click", bookOnboarding);
+    $("checklist").addEventListener("submit", saveChecklist);
+    fillLengths();
     fillSuggestions(remembered());
     officeReady().then(function (office) {
       prefillMentor(office);

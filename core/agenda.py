@@ -94,6 +94,7 @@ def build_agenda(
     mentor: AgendaPerson,
     mentees: Sequence[AgendaPerson],
     session_url: str | None,
+    session_links: Sequence[tuple[str, str]] = (),
 ) -> Agenda:
     """Subject and HTML body of the invitation.
 
@@ -103,6 +104,8 @@ def build_agenda(
     to the session's length), each attendee's clock times in their own zone (each boundary converted
     on its own, so a session on a DST change day shows true wall times), the checklist, and a link to
     the session when `session_url` is given (absolute http(s) only, else `InputError("session_url")`).
+    `session_links` are (upn, url) pairs: each attendee's own signed link to the session page, listed
+    under the attendee's name (the invitation is one body for everyone; each link names its owner).
     """
     question = validate_question(question)
     if not mentees:
@@ -114,6 +117,7 @@ def build_agenda(
     t2 = t1 + timedelta(minutes=work)
     phases = ((start, t1, "Context"), (t1, t2, "Work"), (t2, end, "Next steps"))
     link = _checked_url(session_url) if session_url is not None else None
+    own_links = [(upn, _checked_url(url)) for upn, url in session_links]
 
     subject = _subject(clean_topic or question)
     e = html.escape
@@ -153,6 +157,15 @@ def build_agenda(
     ]
     if link is not None:
         lines.append(f'<p><a href="{e(link, quote=True)}">Open this session in micromentor</a></p>')
+    if own_links:
+        names = {p.upn: _plain(p.display_name) or p.upn for p in people}
+        anchors = " · ".join(
+            f'<a href="{e(url, quote=True)}">{e(names.get(upn, upn))}</a>' for upn, url in own_links
+        )
+        lines.append(
+            "<p><strong>Open this session in micromentor</strong> (agenda, checklist, cancel or move), "
+            f"each attendee with their own link: {anchors}</p>"
+        )
     lines.append("</div>")
     return Agenda(subject=subject, body_html="\n".join(lines))
 

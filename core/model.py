@@ -17,6 +17,7 @@ __all__ = [
     "AttendanceReport",
     "Attendee",
     "CalendarItem",
+    "Checklist",
     "MentoringRequest",
     "Participant",
     "Session",
@@ -157,3 +158,20 @@ class MentoringRequest:
     created_at: datetime
     mentors: tuple[str, ...] = field(default=())
     sessions_wanted: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Checklist:
+    """The 2-10-3 checklist of one session, filled in by its mentor and mentees: the mentee's question,
+    the options discussed (at most three), one next step and its success indicator. `version` counts
+    saves (0 = never saved); a save names the version it was based on, so two people editing at once
+    cannot overwrite each other silently. The 7-day check-in reads `next_step` and `success_indicator`."""
+
+    session_id: str
+    question: str = ""
+    options: tuple[str, ...] = ()
+    next_step: str = ""
+    success_indicator: str = ""
+    version: int = 0
+    updated_at: datetime | None = None
+    updated_by: str | None = None

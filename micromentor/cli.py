@@ -102,7 +102,10 @@ def _cmd_book(args: argparse.Namespace) -> int:
         async def run() -> dict[str, Any]:
             graph = GraphGateway(graph_settings)
             try:
-                result = await book_session(graph, store, policy, request, now=now, public_url=settings.public_url)
+                result = await book_session(
+                    graph, store, policy, request, now=now, public_url=settings.public_url,
+                    link_secret=settings.link_secret,
+                )
                 return session_to_json(result.session)
             finally:
                 await graph.aclose()

@@ -39,6 +39,7 @@ from graph.values import EventDraft, EventSnapshot
 from policies import Policy, TenantPolicy
 from services.idempotency import one_request_per_key
 from services.people import resolve_people
+from services.session_links import make_session_link, session_link_expiry
 from services.slots import gather_attendees, session_minutes, validate_people
 from store.base import IdempotencyRecord, SessionNotFound, Store
 
@@ -185,12 +186,16 @@ async def book_session(
     *,
     now: datetime,
     public_url: str,
+    link_secret: str | None = None,
 ) -> BookingResult:
+    """Book `request`. With `link_secret` the invitation carries each attendee's signed link to the
+    session page (services.session_page); without it, no link (the API route needs a bearer token)."""
     request = _validated(request)
+    book = partial(_book, graph, store, tenant_policy, request, now=now, public_url=public_url, secret=link_secret)
     if request.idempotency_key is None:
-        return await _book(graph, store, tenant_policy, request, now=now, public_url=public_url)
+        return await book()
     async with one_request_per_key(request.idempotency_key):
-        return await _book(graph, store, tenant_policy, request, now=now, public_url=public_url)
+        return await book()
 
 
 async def _book(
@@ -201,6 +206,7 @@ async def _book(
     *,
     now: datetime,
     public_url: str,
+    secret: str | None,
 ) -> BookingResult:
     policy = tenant_policy.effective(request.mentor)
     minutes = session_minutes(policy, request.minutes)
@@ -243,7 +249,7 @@ async def _book(
         raise Conflict("start", f"this booking was not made ({existing.state_reason}); book another slot")
 
     try:
-        draft = _event_draft(existing, mentor, mentees, session_id, public_url)
+        draft = _event_draft(existing, mentor, mentees, session_id, public_url, secret)
     except Exception:
         if claimed_here:
             # Nothing was sent to Graph yet, so no meeting can exist: the slot goes back.
@@ -366,8 +372,24 @@ async def _answer_retry(store: Store, session_id: str, *, created: bool) -> Book
     return None
 
 
+def _session_links(session: Session, public_url: str, secret: str | None) -> list[tuple[str, str]]:
+    if secret is None:
+        return []
+    expires = session_link_expiry(session)
+    base = f"{public_url.rstrip('/')}/api/session-page/"
+    return [
+        (person, base + make_session_link(session.id, person, secret=secret, expires=expires))
+        for person in (session.mentor, *session.mentees)
+    ]
+
+
 def _event_draft(
-    session: Session, mentor: Attendee, mentees: Sequence[Attendee], session_id: str, public_url: str
+    session: Session,
+    mentor: Attendee,
+    mentees: Sequence[Attendee],
+    session_id: str,
+    public_url: str,
+    secret: str | None = None,
 ) -> EventDraft:
     agenda = build_agenda(
         question=session.question,
@@ -376,7 +398,8 @@ def _event_draft(
         end=session.end,
         mentor=AgendaPerson(mentor.upn, mentor.upn, mentor.tz),
         mentees=[AgendaPerson(m.upn, m.upn, m.tz) for m in mentees],
-        session_url=f"{public_url.rstrip('/')}/api/sessions/{session_id}",
+        session_url=None,
+        session_links=_session_links(session, public_url, secret),
     )
     return EventDraft(
         subject=agenda.subject,

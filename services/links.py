@@ -44,10 +44,13 @@ __all__ = [
     "LinkExpired",
     "LinkInvalid",
     "MentorAvailability",
+    "expiry_of",
     "free_ranges",
     "make_link",
     "mentor_availability",
     "read_link",
+    "sign_claims",
+    "verified_claims",
 ]
 
 VERSION = "v1"
@@ -136,43 +139,24 @@ def make_link(
         raise InputError("ttl", f"must be between 1 second and {MAX_TTL.days} days")
     expires = _require_aware("now", now) + ttl
     claims["x"] = int(expires.timestamp())
+    return sign_claims(claims, secret=secret)
+
+
+def sign_claims(claims: dict[str, Any], *, secret: str) -> str:
+    """`v1.<payload>.<mac>` for a JSON object of claims: the one signing code of every link kind."""
     payload = _b64(json.dumps(claims, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
     signed = f"{VERSION}.{payload}"
     return f"{signed}.{_mac(secret, signed)}"
 
 
-def _claims(payload: str) -> LinkClaims:
-    # Only reached for a token we signed: an odd payload here means a bug or an old format, not an attack.
-    try:
-        data = json.loads(_unb64(payload).decode("utf-8"))
-    except (binascii.Error, UnicodeDecodeError, json.JSONDecodeError):
-        raise LinkInvalid("malformed", "the link's content cannot be read") from None
-    if not isinstance(data, dict):
-        raise LinkInvalid("malformed", "the link's content is not an object")
-    mentor, expiry, mentee = data.get("m"), data.get("x"), data.get("e")
-    if (
-        not isinstance(mentor, str)
-        or not mentor
-        or isinstance(expiry, bool)
-        or not isinstance(expiry, int)
-        or not (mentee is None or (isinstance(mentee, str) and mentee))
-    ):
-        raise LinkInvalid("malformed", "the link's content is incomplete")
-    try:
-        expires = datetime.fromtimestamp(expiry, UTC)
-    except (OverflowError, OSError, ValueError):
-        raise LinkInvalid("malformed", "the link's expiry is out of range") from None
-    return LinkClaims(mentor=mentor, expires=expires, mentee=mentee)
-
-
-def read_link(token: str, *, secret: str, now: datetime) -> LinkClaims:
-    """The claims of a genuine, unexpired token; `LinkInvalid` (malformed or tampered) or `LinkExpired`."""
-    now = _require_aware("now", now)
+def verified_claims(token: str, *, secret: str, what: str = "booking link") -> dict[str, Any]:
+    """The claims object of a token we signed; `LinkInvalid` (malformed or tampered) otherwise. The
+    signature is checked before anything in the payload is read; expiry is the caller's to check."""
     if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_CHARS:
-        raise LinkInvalid("malformed", "this is not a booking link")
+        raise LinkInvalid("malformed", f"this is not a {what}")
     parts = token.split(".")
     if len(parts) != 3:
-        raise LinkInvalid("malformed", "this is not a complete booking link")
+        raise LinkInvalid("malformed", f"this is not a complete {what}")
     if not all(_SEGMENT.fullmatch(p) for p in parts) or len(parts[2]) != _MAC_CHARS:
         raise LinkInvalid("tampered", "the link was changed after it was made")
     version, payload, presented = parts
@@ -180,7 +164,38 @@ def read_link(token: str, *, secret: str, now: datetime) -> LinkClaims:
     # compare_digest on the ASCII text: constant time, and exact (no lenient base64 decoding of the MAC).
     if not hmac.compare_digest(expected.encode("ascii"), presented.encode("ascii")) or version != VERSION:
         raise LinkInvalid("tampered", "the link was changed after it was made")
-    claims = _claims(payload)
+    # Only reached for a token we signed: an odd payload here means a bug or an old format, not an attack.
+    try:
+        data = json.loads(_unb64(payload).decode("utf-8"))
+    except (binascii.Error, UnicodeDecodeError, json.JSONDecodeError):
+        raise LinkInvalid("malformed", "the link's content cannot be read") from None
+    if not isinstance(data, dict):
+        raise LinkInvalid("malformed", "the link's content is not an object")
+    return data
+
+
+def expiry_of(data: dict[str, Any]) -> datetime:
+    """The `x` claim (Unix seconds) as an aware UTC datetime; `LinkInvalid` when missing or absurd."""
+    expiry = data.get("x")
+    if isinstance(expiry, bool) or not isinstance(expiry, int):
+        raise LinkInvalid("malformed", "the link's content is incomplete")
+    try:
+        return datetime.fromtimestamp(expiry, UTC)
+    except (OverflowError, OSError, ValueError):
+        raise LinkInvalid("malformed", "the link's expiry is out of range") from None
+
+
+def _claims(data: dict[str, Any]) -> LinkClaims:
+    mentor, mentee = data.get("m"), data.get("e")
+    if not isinstance(mentor, str) or not mentor or not (mentee is None or (isinstance(mentee, str) and mentee)):
+        raise LinkInvalid("malformed", "the link's content is incomplete")
+    return LinkClaims(mentor=mentor, expires=expiry_of(data), mentee=mentee)
+
+
+def read_link(token: str, *, secret: str, now: datetime) -> LinkClaims:
+    """The claims of a genuine, unexpired token; `LinkInvalid` (malformed or tampered) or `LinkExpired`."""
+    now = _require_aware("now", now)
+    claims = _claims(verified_claims(token, secret=secret))
     if now >= claims.expires:
         raise LinkExpired(claims.mentor, claims.expires)
     return claims

@@ -405,6 +405,7 @@ async def _book_one(
     *,
     now: datetime,
     public_url: str,
+    link_secret: str | None = None,
 ) -> Session | Unmet:
     effective = policy.effective(mentor)
     try:
@@ -431,7 +432,9 @@ async def _book_one(
             request_id=request.id,
         )
         try:
-            result = await book_session(graph, store, policy, booking, now=now, public_url=public_url)
+            result = await book_session(
+                graph, store, policy, booking, now=now, public_url=public_url, link_secret=link_secret
+            )
         except (Conflict, PolicyViolation) as exc:  # taken meanwhile, or a cap filled meanwhile: next slot
             reason = exc.message
             continue
@@ -442,7 +445,14 @@ async def _book_one(
 
 
 async def _resume(
-    graph: GraphGateway, store: Store, policy: TenantPolicy, session: Session, *, now: datetime, public_url: str
+    graph: GraphGateway,
+    store: Store,
+    policy: TenantPolicy,
+    session: Session,
+    *,
+    now: datetime,
+    public_url: str,
+    link_secret: str | None = None,
 ) -> Session:
     """Finish a booking a crash interrupted (stored, no event yet) with its own idempotency key."""
     if session.event_id or session.request_id is None:
@@ -457,7 +467,7 @@ async def _resume(
         idempotency_key=_booking_key(session.request_id, session.mentor, session.start),
         request_id=session.request_id,
     )
-    result = await book_session(graph, store, policy, booking, now=now, public_url=public_url)
+    result = await book_session(graph, store, policy, booking, now=now, public_url=public_url, link_secret=link_secret)
     return result.session
 
 
@@ -470,6 +480,7 @@ async def submit_request(
     *,
     now: datetime,
     public_url: str,
+    link_secret: str | None = None,
 ) -> RequestOutcome:
     """Record the request, then book its sessions; `NoSessionBooked` (422) when not one could be."""
     data = _validated(data, policy)
@@ -484,7 +495,8 @@ async def submit_request(
     request, created = await _record_request(store, data, now)
     plan = _Plan(mentee_tz=mailboxes[data.mentee].tz)
     for session in await _sessions_of(store, request):
-        plan.sessions.append(await _resume(graph, store, policy, session, now=now, public_url=public_url))
+        resumed = await _resume(graph, store, policy, session, now=now, public_url=public_url, link_secret=link_secret)
+        plan.sessions.append(resumed)
     wanted = request.sessions_wanted
 
     if len(plan.sessions) < wanted:
@@ -494,7 +506,10 @@ async def submit_request(
                 break
             if mentor in plan.mentors:
                 continue
-            booked = await _book_one(graph, store, policy, request, data, mentor, plan, now=now, public_url=public_url)
+            booked = await _book_one(
+                graph, store, policy, request, data, mentor, plan,
+                now=now, public_url=public_url, link_secret=link_secret,
+            )
             if isinstance(booked, Session):
                 plan.sessions.append(booked)
             else:

@@ -13,12 +13,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from core.errors import Conflict, InputError
-from core.model import MentoringRequest, Participant, Session, SessionState
+from core.model import Checklist, MentoringRequest, Participant, Session, SessionState
 
 __all__ = [
     "Record",
     "cell_keys",
     "check_session_change",
+    "checklist_from_record",
+    "checklist_to_record",
     "dump_policy",
     "dump_strings",
     "from_utc_iso",
@@ -30,6 +32,7 @@ __all__ = [
     "request_to_record",
     "session_from_record",
     "session_to_record",
+    "stale_checklist",
     "stale_policy",
     "state_values",
     "to_utc_iso",
@@ -200,4 +203,41 @@ def stale_policy(current: int, expected: int) -> Conflict:
         "If-Match",
         f"the policy is at version {current}, not {expected}: someone saved it meanwhile; "
         "reload, reapply your change and save again",
+    )
+
+
+def checklist_to_record(checklist: Checklist) -> Record:
+    if not isinstance(checklist, Checklist):
+        raise InputError("checklist", f"expected a Checklist, got {type(checklist).__name__}")
+    return {
+        "session_id": checklist.session_id,
+        "question": checklist.question,
+        "options": dump_strings(checklist.options, "options"),
+        "next_step": checklist.next_step,
+        "success_indicator": checklist.success_indicator,
+        "version": int(checklist.version),
+        "updated_at": optional_iso(checklist.updated_at, "updated_at"),
+        "updated_by": checklist.updated_by,
+    }
+
+
+def checklist_from_record(row: Mapping[str, Any]) -> Checklist:
+    return Checklist(
+        session_id=str(row["session_id"]),
+        question=str(row.get("question") or ""),
+        options=load_strings(row.get("options")),
+        next_step=str(row.get("next_step") or ""),
+        success_indicator=str(row.get("success_indicator") or ""),
+        version=int(row["version"]),
+        updated_at=optional_datetime(row.get("updated_at")),
+        updated_by=_optional_str(row.get("updated_by")),
+    )
+
+
+def stale_checklist(current: int, expected: int) -> Conflict:
+    """Someone saved the checklist after this writer read it: their text must not vanish unseen (HTTP 409)."""
+    return Conflict(
+        "version",
+        f"the checklist is at version {current}, not {expected}: someone else saved it meanwhile; "
+        "read their answers, merge yours and save again",
     )

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from core.errors import NotFound
-from core.model import MentoringRequest, Session, SessionState
+from core.model import Checklist, MentoringRequest, Session, SessionState
 
 __all__ = ["Checkpoint", "IdempotencyRecord", "PolicyVersion", "SessionNotFound", "Store"]
 
@@ -128,3 +128,12 @@ class Store(Protocol):
     def replace_checkpoint(self, name: str, value: str, expected: Checkpoint | None) -> bool:
         """Write `value` only if the checkpoint is still `expected` (None: only if there is none yet);
         False, writing nothing, when another writer changed it meanwhile (their value stands)."""
+
+    # --- session checklists ---------------------------------------------------------------
+    def get_checklist(self, session_id: str) -> Checklist | None:
+        """The session's saved checklist, or None before its first save."""
+
+    def save_checklist(self, checklist: Checklist, expected_version: int) -> Checklist:
+        """Save `checklist` (every field: saving twice keeps the last) as version `expected_version + 1`,
+        only if the stored version is still `expected_version` (0: nothing saved yet), atomically;
+        otherwise `core.errors.Conflict` on field `version`, writing nothing. Returns what was stored."""

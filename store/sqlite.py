@@ -17,16 +17,19 @@ import threading
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from core.errors import Conflict, InputError
-from core.model import MentoringRequest, Session, SessionState
+from core.model import Checklist, MentoringRequest, Session, SessionState
 from store._codec import (
     cell_keys,
     check_session_change,
+    checklist_from_record,
+    checklist_to_record,
     dump_policy,
     from_utc_iso,
     load_policy,
@@ -34,6 +37,7 @@ from store._codec import (
     request_to_record,
     session_from_record,
     session_to_record,
+    stale_checklist,
     stale_policy,
     state_values,
     to_utc_iso,
@@ -173,6 +177,19 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
             "success_indicator" TEXT NOT NULL,
             "written_by" TEXT NOT NULL,
             "written_at" TEXT NOT NULL
+        )""",
+    ),
+    # The 2-10-3 checklist of a session (the session page and the task pane fill it in).
+    (
+        """CREATE TABLE checklists (
+            "session_id" TEXT PRIMARY KEY,
+            "question" TEXT NOT NULL,
+            "options" TEXT NOT NULL,
+            "next_step" TEXT NOT NULL,
+            "success_indicator" TEXT NOT NULL,
+            "version" INTEGER NOT NULL,
+            "updated_at" TEXT,
+            "updated_by" TEXT
         )""",
     ),
 )
@@ -552,3 +569,25 @@ class SqliteStore:
                     (value, name, expected.version),
                 )
             return cursor.rowcount == 1
+
+    # --- session checklists ---------------------------------------------------------------
+    def get_checklist(self, session_id: str) -> Checklist | None:
+        with self._connection() as conn:
+            row = conn.execute('SELECT * FROM checklists WHERE "session_id" = ?', (session_id,)).fetchone()
+        return None if row is None else checklist_from_record(row)
+
+    def save_checklist(self, checklist: Checklist, expected_version: int) -> Checklist:
+        saved = replace(checklist, version=expected_version + 1)
+        record = checklist_to_record(saved)
+        with self._transaction() as conn:
+            row = conn.execute(
+                'SELECT "version" FROM checklists WHERE "session_id" = ?', (checklist.session_id,)
+            ).fetchone()
+            current = 0 if row is None else int(row["version"])
+            if current != expected_version:
+                raise stale_checklist(current, expected_version)
+            columns = list(record)
+            conn.execute(
+                f"INSERT OR REPLACE INTO checklists ({_quoted(columns)}) VALUES ({_named(columns)})", record
+            )
+        return saved

@@ -28,6 +28,8 @@ Tables (all named `<prefix><name>`, created if absent) and their keys:
 ``policy`` — one partition ("policy"): a ``counter`` row (``latest``) and one ``v<0000000001>`` row per
   version. A save bumps the counter under its ETag and creates the version row in one transaction,
   so concurrent saves each get their own number and no number is skipped.
+``checklists`` — PartitionKey = session id, RowKey = "": a session's checklist with its `version`; a save
+  creates it (first save) or replaces it under the ETag read with the version it was based on.
 ``checkpoints`` — PartitionKey = name, RowKey = "": upserted (replace), or for a compare-and-set
   created (insert fails if present) / replaced under the ETag read with it.
 
@@ -40,6 +42,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
@@ -62,11 +65,13 @@ from azure.data.tables import (
 )
 
 from core.errors import Conflict, InputError
-from core.model import MentoringRequest, Session, SessionState
+from core.model import Checklist, MentoringRequest, Session, SessionState
 from store._codec import (
     Record,
     cell_keys,
     check_session_change,
+    checklist_from_record,
+    checklist_to_record,
     dump_policy,
     from_utc_iso,
     load_policy,
@@ -74,6 +79,7 @@ from store._codec import (
     request_to_record,
     session_from_record,
     session_to_record,
+    stale_checklist,
     stale_policy,
     state_values,
     to_utc_iso,
@@ -83,7 +89,7 @@ from store.base import Checkpoint, IdempotencyRecord, PolicyVersion, SessionNotF
 
 __all__ = ["DEFAULT_TABLE_PREFIX", "TABLE_NAMES", "TableStore", "escape_key"]
 
-TABLE_NAMES = ("sessions", "requests", "claims", "idempotency", "policy", "checkpoints")
+TABLE_NAMES = ("sessions", "requests", "claims", "idempotency", "policy", "checkpoints", "checklists")
 
 _SESSIONS_PARTITION = "s"
 _REQUESTS_PARTITION = "r"
@@ -166,11 +172,13 @@ class TableStore:
         self._idempotency = clients["idempotency"]
         self._policy = clients["policy"]
         self._checkpoints = clients["checkpoints"]
+        self._checklists = clients["checklists"]
 
     def close(self) -> None:
         for client in (self._sessions, self._requests, self._claims, self._idempotency, self._policy):
             client.close()
         self._checkpoints.close()
+        self._checklists.close()
         self._service.close()
 
     def drop_tables(self) -> None:
@@ -509,3 +517,34 @@ class TableStore:
                 return False
             raise
         return True
+
+    # --- session checklists ---------------------------------------------------------------
+    def get_checklist(self, session_id: str) -> Checklist | None:
+        entity = self._get(self._checklists, escape_key(session_id), "")
+        return None if entity is None else checklist_from_record({**entity, "session_id": session_id})
+
+    def save_checklist(self, checklist: Checklist, expected_version: int) -> Checklist:
+        key = escape_key(checklist.session_id)
+        saved = replace(checklist, version=expected_version + 1)
+        record = {k: v for k, v in checklist_to_record(saved).items() if v is not None and k != "session_id"}
+        entity = {"PartitionKey": key, "RowKey": "", **record}
+        current = self._get(self._checklists, key, "")
+        held = 0 if current is None else int(current["version"])
+        if held != expected_version:
+            raise stale_checklist(held, expected_version)
+        try:
+            if current is None:
+                self._checklists.create_entity(entity)
+            else:
+                self._checklists.update_entity(entity, **_replace_if_unchanged(_etag(current)))
+        except (ResourceExistsError, ResourceNotFoundError):
+            raise self._stale_now(key, expected_version) from None
+        except HttpResponseError as exc:
+            if exc.status_code in _RACE_STATUSES:
+                raise self._stale_now(key, expected_version) from None
+            raise
+        return saved
+
+    def _stale_now(self, key: str, expected_version: int) -> Conflict:
+        latest = self._get(self._checklists, key, "")
+        return stale_checklist(0 if latest is None else int(latest["version"]), expected_version)

@@ -74,7 +74,13 @@ async def create_session(req: func.HttpRequest) -> func.HttpResponse:
         require_participant(caller, await object_ids(rt.graph, [request.mentor, *request.mentees]))
         try:
             result = await book_session(
-                rt.graph, rt.store, rt.tenant_policy(), request, now=rt.clock(), public_url=rt.settings.public_url
+                rt.graph,
+                rt.store,
+                rt.tenant_policy(),
+                request,
+                now=rt.clock(),
+                public_url=rt.settings.public_url,
+                link_secret=rt.settings.link_secret,
             )
         except (Conflict, PolicyViolation) as refused:
             CONFLICTS.add(1, {"reason": "policy" if isinstance(refused, PolicyViolation) else "taken"})

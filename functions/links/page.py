@@ -16,7 +16,15 @@ from urllib.parse import urlencode
 from core.timefmt import iso_z
 from services.links import MentorAvailability
 
-__all__ = ["CONTENT_SECURITY_POLICY", "availability_page", "book_href", "refusal_page"]
+__all__ = [
+    "CONTENT_SECURITY_POLICY",
+    "PAGE_SCRIPT",
+    "PAGE_STYLE",
+    "availability_page",
+    "book_href",
+    "csp_hash",
+    "refusal_page",
+]
 
 _STYLE = """
 :root { color-scheme: light dark; --fg: #242424; --muted: #5c5c5c; --bg: #fafafa; --card: #fff;
@@ -74,6 +82,12 @@ _SCRIPT = """
 
 def _sha256(text: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii") + "'"
+
+
+# Shared with the session page (functions/session_page), which adds its form styles to the same look.
+PAGE_STYLE = _STYLE
+PAGE_SCRIPT = _SCRIPT
+csp_hash = _sha256
 
 
 CONTENT_SECURITY_POLICY = (

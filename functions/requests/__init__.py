@@ -46,7 +46,14 @@ async def create_request(req: func.HttpRequest) -> func.HttpResponse:
             raise Forbidden("you can ask for mentoring for yourself only (others need the app role Mentoring.Admin)")
         catalogue = load_catalogue(mentors_file(rt))
         outcome = await submit_request(
-            rt.graph, rt.store, rt.tenant_policy(), catalogue, data, now=rt.clock(), public_url=rt.settings.public_url
+            rt.graph,
+            rt.store,
+            rt.tenant_policy(),
+            catalogue,
+            data,
+            now=rt.clock(),
+            public_url=rt.settings.public_url,
+            link_secret=rt.settings.link_secret,
         )
         log.info(
             "request %s for %s: %d session(s) booked, %d unmet",

@@ -9,6 +9,7 @@ in Kolkata); the live API's clock is Monday 30 Nov 2026 00:00Z.
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -223,3 +224,121 @@ def test_link_page_lists_the_mentors_times_and_refuses_changed_or_expired_links(
     assert "expired on 28 November 2026 at 00:00 UTC" in (page.text_content("main") or "")
     assert errors == []
     assert datetime.fromisoformat(link["expires"].replace("Z", "+00:00")) == datetime(2026, 12, 2, tzinfo=UTC)
+
+
+SITA = "sita@contoso.example"
+QUESTION = "How do I open a salary negotiation without anchoring too low?"
+
+
+@pytest.fixture
+def catalogue(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Maya and Sita list negotiation; Ana does not; Ravi (the viewer) does, and is never offered himself."""
+    path = tmp_path / "mentors.json"
+    path.write_text(
+        json.dumps(
+            [
+                {"upn": MAYA, "skills": ["Negotiation", "Giving feedback"]},
+                {"upn": SITA, "skills": ["Salary negotiation"]},
+                {"upn": "ana@contoso.example", "skills": ["Public speaking"]},
+                {"upn": RAVI, "skills": ["Negotiation"]},
+            ]
+        ),
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("MICROMENTOR_MENTORS_FILE", str(path))
+    return path
+
+
+def assert_fits(page: Any, width: int, selectors: tuple[str, ...]) -> None:
+    """No sideways scroll, and each control lies inside the pane's width."""
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    for selector in selectors:
+        box = page.locator(selector).bounding_box()
+        assert box is not None, selector
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width, (selector, box)
+
+
+def signed_in_at_320(live_api: LiveApi, context: Any) -> tuple[Any, list[str]]:
+    token = bearer(live_api, RAVI)
+    Network(
+        context,
+        office=office_stub(upn=RAVI, token=token, nested=True, sender=None),
+        msal=msal_stub(upn=RAVI, token=token),
+    )
+    page = context.new_page()
+    errors = console_errors(page)
+    page.set_viewport_size({"width": 320, "height": 860})
+    page.goto(f"{live_api.url}/addin/taskpane.html")
+    page.locator("#account", has_text="ravi@").wait_for(timeout=WAIT_MS)
+    return page, errors
+
+
+def test_taskpane_finds_a_mentor_by_skill_books_30_minutes_and_saves_the_checklist_at_320px(
+    live_api: LiveApi, context: Any, catalogue: Path, tmp_path: Path
+) -> None:
+    page, errors = signed_in_at_320(live_api, context)
+    assert [o.get_attribute("value") for o in page.query_selector_all("#minutes option")] == ["15", "20", "30"]
+    page.fill("#skill-search", "negot")  # "negot" is inside "Negotiation" and "Salary negotiation"
+    page.locator(".mentor-option").nth(1).wait_for(timeout=WAIT_MS)
+    names = [" ".join((n.text_content() or "").split()) for n in page.query_selector_all(".mentor-option")]
+    assert names == [
+        f"Maya Lind ({MAYA})negotiation, giving feedback",
+        f"Sita Thapa ({SITA})salary negotiation",
+    ]
+    page.check(f".mentor-option input[value='{MAYA}']")
+    assert page.input_value("#mentor") == MAYA and page.is_hidden("#onboard")
+    page.select_option("#minutes", "30")
+    page.fill("#question", QUESTION)
+    page.click("#find")
+    page.wait_for_selector("label.slot", timeout=WAIT_MS)
+    lengths = {n.text_content() for n in page.query_selector_all("label.slot .slot-why")}
+    assert lengths == {"30 minutes on Teams"}
+    assert_fits(page, 320, ("#skill-search", "#minutes", "#find", "#book", "label.slot >> nth=0"))
+    save_screenshot(page, tmp_path, "taskpane-skill-320.png")
+
+    page.check("label.slot >> nth=0")
+    page.click("#book")
+    page.wait_for_selector("#done:not([hidden])", timeout=WAIT_MS)
+    page.locator("#checklist-title", has_text="Checklist for").wait_for(timeout=WAIT_MS)
+    from playwright.sync_api import expect  # here: the module is collected (and skipped) without playwright
+
+    expect(page.locator("#cl-question")).to_have_value(QUESTION, timeout=WAIT_MS)  # the booking's question
+    [session] = live_api.runtime.store.list_sessions(mentor=MAYA)
+    assert session.minutes == 30
+
+    page.fill("#cl-option1", "Name a range first")
+    page.fill("#cl-option2", "Ask for their budget")
+    page.fill("#cl-nextStep", "Write my walk-away number")
+    page.fill("#cl-successIndicator", "An offer inside my range by Friday")
+    page.click("#save-checklist")
+    page.locator("#checklist-status", has_text="Checklist saved.").wait_for(timeout=WAIT_MS)
+    saved = live_api.runtime.store.get_checklist(session.id)
+    assert saved is not None and saved.version == 1 and saved.updated_by == RAVI
+    assert saved.options == ("Name a range first", "Ask for their budget")
+    assert saved.next_step == "Write my walk-away number"
+    assert saved.success_indicator == "An offer inside my range by Friday"
+    assert_fits(page, 320, ("#cl-question", "#cl-option3", "#cl-successIndicator", "#save-checklist", "#again"))
+    save_screenshot(page, tmp_path, "taskpane-checklist-320.png")
+    assert errors == []
+
+
+def test_taskpane_books_an_onboarding_set_of_two_mentors_at_320px(
+    live_api: LiveApi, context: Any, catalogue: Path
+) -> None:
+    page, errors = signed_in_at_320(live_api, context)
+    page.fill("#skill-search", "negotiation")
+    page.locator(".mentor-option").nth(1).wait_for(timeout=WAIT_MS)
+    page.check(f".mentor-option input[value='{MAYA}']")
+    page.check(f".mentor-option input[value='{SITA}']")
+    assert page.text_content("#onboard") == "Book an onboarding set with 2 mentors"
+    assert_fits(page, 320, ("#onboard", ".mentor-option >> nth=1"))
+    page.fill("#topic", "Negotiation")
+    page.fill("#question", QUESTION)
+    page.click("#onboard")
+    page.wait_for_selector("#done:not([hidden])", timeout=WAIT_MS)
+    assert len(page.query_selector_all("#done-list li")) == 2
+    store = live_api.runtime.store
+    booked = [s for s in store.list_sessions() if s.state.value == "scheduled"]
+    assert sorted(s.mentor for s in booked) == [MAYA, SITA]
+    assert all(s.mentees == (RAVI,) and s.minutes == 15 and s.question == QUESTION for s in booked)
+    assert errors == []

@@ -305,3 +305,38 @@ def test_build_agenda_needs_a_mentee_and_a_proper_length() -> None:
     for end in (start, start - timedelta(minutes=15), start + timedelta(minutes=15, seconds=30)):
         with pytest.raises(InputError):
             build_agenda(question="q?", topic=None, start=start, end=end, mentor=ANA, mentees=(RAVI,), session_url=None)
+
+
+def test_each_attendee_gets_their_own_session_link_under_their_name() -> None:
+    begin = at("2026-03-03T18:00")
+    body = build_agenda(
+        question="How do I split a large pull request?",
+        topic=None,
+        start=begin,
+        end=begin + timedelta(minutes=15),
+        mentor=ANA,
+        mentees=(RAVI,),
+        session_url=None,
+        session_links=[(ANA.upn, "https://mm.example/p/a?x=1&y=2"), (RAVI.upn, "https://mm.example/p/r")],
+    ).body_html
+    assert (
+        f'<a href="https://mm.example/p/a?x=1&amp;y=2">{ANA.display_name}</a> · '
+        f'<a href="https://mm.example/p/r">{RAVI.display_name}</a></p>'
+    ) in body
+    assert body.count("Open this session in micromentor") == 1
+
+
+def test_a_bad_session_link_is_refused() -> None:
+    begin = at("2026-03-03T18:00")
+    with pytest.raises(InputError) as caught:
+        build_agenda(
+            question="Q?",
+            topic=None,
+            start=begin,
+            end=begin + timedelta(minutes=15),
+            mentor=ANA,
+            mentees=(RAVI,),
+            session_url=None,
+            session_links=[(RAVI.upn, "javascript:alert(1)")],
+        )
+    assert caught.value.field == "session_url"

@@ -1,0 +1,224 @@
+"""GET and POST /api/session-page/{token}: the page an attendee's invitation link opens (no bearer token:
+the signed link, bound to the session and the attendee, is the authority; services.session_links).
+
+POST takes the page's forms (`application/x-www-form-urlencoded`, field `do` = checklist, cancel or
+move) and answers with the page again (a move: 303 to the new session's page). Refusals are pages
+too: a tampered link 400, an expired one 410, an unknown session 404; a form field that fails 400
+naming the field beside it, a checklist saved meanwhile by someone else 409 with both texts, a move
+the policy forbids 422.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import parse_qs
+
+import azure.functions as func
+
+from core.errors import Conflict, InputError, NotFound, PolicyViolation
+from core.model import Checklist
+from core.text import check_text
+from core.timefmt import parse_aware
+from functions.links import _PAGE_HEADERS
+from functions.session_page.page import CONTENT_SECURITY_POLICY, refusal_page, session_page
+from graph.errors import GraphError, GraphUnavailable
+from micromentor.bootstrap import Runtime, runtime
+from services.links import LinkExpired, LinkInvalid
+from services.session_links import SessionLinkClaims, make_session_link, read_session_link, session_link_expiry
+from services.session_page import SessionView, cancel_from_page, move_from_page, save_checklist, session_view
+
+__all__ = ["bp"]
+
+bp = func.Blueprint()  # type: ignore[no-untyped-call]
+log = logging.getLogger(__name__)
+
+MAX_FORM_BYTES = 16 * 1024
+_HEADERS = {**_PAGE_HEADERS, "Content-Security-Policy": CONTENT_SECURITY_POLICY}
+_FORM_FIELDS = frozenset({"do", "version", "question", "option1", "option2", "option3", "next_step"})
+_FORM_FIELDS |= {"success_indicator", "confirm", "start"}
+
+
+def _html(text: str, status: int = 200, extra: dict[str, str] | None = None) -> func.HttpResponse:
+    return func.HttpResponse(
+        text, status_code=status, mimetype="text/html", charset="utf-8", headers={**_HEADERS, **(extra or {})}
+    )
+
+
+def _refused(title: str, message: str, status: int, extra: dict[str, str] | None = None) -> func.HttpResponse:
+    return _html(refusal_page(title, message), status, extra)
+
+
+async def _page_errors(call: Callable[[], Awaitable[func.HttpResponse]]) -> func.HttpResponse:
+    """The refusals every request of this page may meet, as pages in plain words."""
+    try:
+        return await call()
+    except LinkExpired as exc:
+        return _refused(
+            "This link has expired",
+            f"This session link expired on {exc.expires:%d %B %Y at %H:%M} UTC, 30 days after the session.",
+            410,
+        )
+    except LinkInvalid as exc:
+        log.info("refused session link: %s (%s)", exc.reason, exc.message)
+        return _refused(
+            "This link was changed",
+            "This link was changed after it was made, or part of it is missing, so it cannot be used. "
+            "Open the session from the invitation in your calendar.",
+            400,
+        )
+    except NotFound as exc:
+        return _refused("This session is not available", exc.message[:1].upper() + exc.message[1:] + ".", 404)
+    except GraphUnavailable as exc:
+        after = str(math.ceil(exc.retry_after)) if exc.retry_after is not None else "30"
+        return _refused("Please try again shortly", "The calendar service is busy.", 503, {"Retry-After": after})
+    except GraphError:
+        log.exception("session page: Graph refused")
+        return _refused("Something went wrong", "The calendar could not be read. Please try later.", 502)
+    except Exception:
+        log.exception("session page failed")
+        return _refused("Something went wrong", "This page could not be shown. Please try later.", 500)
+
+
+def _claims(req: func.HttpRequest, rt: Runtime) -> SessionLinkClaims:
+    return read_session_link(req.route_params.get("token", ""), secret=rt.settings.link_secret, now=rt.clock())
+
+
+async def _view(rt: Runtime, claims: SessionLinkClaims) -> SessionView:
+    return await session_view(rt.graph, rt.store, rt.tenant_policy(), claims, now=rt.clock())
+
+
+@bp.route(route="session-page/{token}", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
+async def session_page_show(req: func.HttpRequest) -> func.HttpResponse:
+    async def handle() -> func.HttpResponse:
+        rt = runtime()
+        return _html(session_page(await _view(rt, _claims(req, rt))))
+
+    return await _page_errors(handle)
+
+
+def form_fields(req: func.HttpRequest) -> dict[str, str]:
+    """The posted form: URL-encoded, small, known fields once each, text without control characters."""
+    kind = (req.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+    if kind != "application/x-www-form-urlencoded":
+        raise InputError("Content-Type", "must be application/x-www-form-urlencoded (the page's form)")
+    raw = req.get_body() or b""
+    if len(raw) > MAX_FORM_BYTES:
+        raise InputError("body", f"larger than {MAX_FORM_BYTES} bytes")
+    try:
+        parsed = parse_qs(raw.decode("utf-8"), keep_blank_values=True, max_num_fields=len(_FORM_FIELDS) + 1)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise InputError("body", f"not a readable form: {exc}") from exc
+    fields: dict[str, str] = {}
+    for name, values in parsed.items():
+        if name not in _FORM_FIELDS:
+            raise InputError(name, "unknown field")
+        if len(values) != 1:
+            raise InputError(name, "given more than once")
+        fields[name] = check_text(name, values[0], allow_line_breaks=True)
+    return fields
+
+
+def _version(fields: dict[str, str]) -> int:
+    text = fields.get("version", "")
+    if not text.isdigit() or len(text) > 9:
+        raise InputError("version", "must be the whole-number version the form was loaded with")
+    return int(text)
+
+
+def _form_field(field: str) -> str:
+    """The store's field names as the form's: `options[1]` is the box `option2`."""
+    if field.startswith("options[") and field.endswith("]") and field[8:-1].isdigit():
+        return f"option{int(field[8:-1]) + 1}"
+    return field
+
+
+async def _save(rt: Runtime, claims: SessionLinkClaims, fields: dict[str, str]) -> func.HttpResponse:
+    options = [fields.get(f"option{i}", "") for i in (1, 2, 3)]
+    values: dict[str, Any] = {**fields, "options": options}
+    try:
+        await save_checklist(
+            rt.store,
+            claims,
+            question=fields.get("question", ""),
+            options=options,
+            next_step=fields.get("next_step", ""),
+            success_indicator=fields.get("success_indicator", ""),
+            based_on=_version(fields),
+            now=rt.clock(),
+        )
+    except InputError as exc:
+        view = await _view(rt, claims)
+        errors = {_form_field(exc.field): f"{exc.field}: {exc.message}"}
+        problem = f"The checklist was not saved: {exc.field}: {exc.message}."
+        return _html(session_page(view, values=values, errors=errors, problem=problem), 400)
+    except Conflict as exc:
+        view = await _view(rt, claims)
+        theirs: Checklist = view.checklist
+        problem = f"The checklist was not saved: {exc.message}."
+        return _html(session_page(view, values=values, theirs=theirs, problem=problem), 409)
+    return _html(session_page(await _view(rt, claims), notice="Checklist saved."))
+
+
+async def _cancel(rt: Runtime, claims: SessionLinkClaims, fields: dict[str, str]) -> func.HttpResponse:
+    if fields.get("confirm") != "yes":
+        view = await _view(rt, claims)
+        problem = "confirm: tick “Yes, cancel this session for everyone” to cancel."
+        return _html(session_page(view, problem=problem), 400)
+    try:
+        await cancel_from_page(rt.graph, rt.store, claims, now=rt.clock())
+    except Conflict as exc:
+        return _html(session_page(await _view(rt, claims), problem=f"Not cancelled: {exc.message}."), 409)
+    notice = "The session is cancelled: everyone gets Outlook's cancellation."
+    return _html(session_page(await _view(rt, claims), notice=notice))
+
+
+async def _move(rt: Runtime, claims: SessionLinkClaims, fields: dict[str, str]) -> func.HttpResponse:
+    status = 400
+    try:
+        if not fields.get("start"):
+            raise InputError("start", "choose one of the times listed")
+        start = parse_aware("start", fields["start"])
+        moved = await move_from_page(
+            rt.graph,
+            rt.store,
+            rt.tenant_policy(),
+            claims,
+            start,
+            now=rt.clock(),
+            public_url=rt.settings.public_url,
+            link_secret=rt.settings.link_secret,
+        )
+    except (InputError, Conflict, PolicyViolation) as exc:
+        status = 409 if isinstance(exc, Conflict) else 422 if isinstance(exc, PolicyViolation) else 400
+        field = exc.rule if isinstance(exc, PolicyViolation) else exc.field
+        problem = f"Not moved ({field}): {exc.message}."
+        return _html(session_page(await _view(rt, claims), problem=problem), status)
+    token = make_session_link(
+        moved.id, claims.person, secret=rt.settings.link_secret, expires=session_link_expiry(moved)
+    )
+    # Relative to /api/session-page/{old token}: the new session's page for the same person.
+    return func.HttpResponse(status_code=303, headers={**_HEADERS, "Location": token})
+
+
+_ACTIONS = {"checklist": _save, "cancel": _cancel, "move": _move}
+
+
+@bp.route(route="session-page/{token}", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)
+async def session_page_change(req: func.HttpRequest) -> func.HttpResponse:
+    async def handle() -> func.HttpResponse:
+        rt = runtime()
+        claims = _claims(req, rt)  # the link first: a tampered link is refused before its form is read
+        try:
+            fields = form_fields(req)
+            action = _ACTIONS.get(fields.get("do", ""))
+            if action is None:
+                raise InputError("do", "must be checklist, cancel or move")
+        except InputError as exc:
+            view = await _view(rt, claims)
+            return _html(session_page(view, problem=f"{exc.field}: {exc.message}."), 400)
+        return await action(rt, claims, fields)
+
+    return await _page_errors(handle)
