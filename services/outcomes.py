@@ -46,6 +46,7 @@ __all__ = [
     "ChecklistLookup",
     "MailSettings",
     "SendResult",
+    "checklist_of",
     "no_checklist",
     "outcome_round",
     "plan_outcome_messages",
@@ -64,6 +65,18 @@ ChecklistLookup = Callable[[str], tuple[str, str] | None]
 
 def no_checklist(session_id: str) -> tuple[str, str] | None:
     return None
+
+
+def checklist_of(store: Store) -> ChecklistLookup:
+    """The next step and success indicator written on the session page, when both were filled in."""
+
+    def lookup(session_id: str) -> tuple[str, str] | None:
+        saved = store.get_checklist(session_id)
+        if saved is None or not saved.next_step.strip() or not saved.success_indicator.strip():
+            return None
+        return saved.next_step, saved.success_indicator
+
+    return lookup
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,11 +264,13 @@ async def outcome_round(
     settings: MailSettings,
     now: datetime,
     *,
-    checklist: ChecklistLookup = no_checklist,
+    checklist: ChecklistLookup | None = None,
 ) -> dict[str, int]:
-    """One timer tick (or `micromentor send-due`): plan what completed sessions need, send what is due."""
+    """One timer tick (or `micromentor send-due`): plan what completed sessions need, send what is due.
+    The check-in recalls the session page's checklist (default: the store's)."""
     planned = plan_outcome_messages(store, outbox, tenant_policy, now)
-    result = await send_due(graph, outbox, tenant_policy, settings, now, checklist=checklist)
+    lookup = checklist if checklist is not None else checklist_of(store)
+    result = await send_due(graph, outbox, tenant_policy, settings, now, checklist=lookup)
     return {
         "planned": planned,
         "sent": result.sent,

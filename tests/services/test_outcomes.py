@@ -17,10 +17,10 @@ from typing import Any, TypeVar
 
 import pytest
 
-from core.model import Session, SessionState
+from core.model import Checklist, Session, SessionState
 from graph.gateway import GraphGateway
 from policies import TenantPolicy, parse_policy
-from services.outcomes import LEASE, MailSettings, SendResult, plan_outcome_messages, send_due
+from services.outcomes import LEASE, MailSettings, SendResult, outcome_round, plan_outcome_messages, send_due
 from store.outbox import MessageKind, MessageState, Outbox, open_outbox
 from store.sqlite import SqliteStore
 from tests.conftest import Admin
@@ -239,3 +239,19 @@ def test_a_refused_send_goes_back_and_is_sent_once(world: dict[str, Any], admin:
     assert send(world, utc(1, 10, 30, 20)).sent == 0  # waits the Retry-After
     assert send(world, utc(1, 10, 31)).sent == 1
     assert len(mails(admin)) == 1
+
+
+def test_the_checkin_recalls_the_session_pages_checklist(world: dict[str, Any], admin: Admin) -> None:
+    # The mentee wrote the next step and its success indicator on the session page; the check-in, sent by
+    # a timer round (outcome_round reads the store's checklists), quotes both back to her.
+    store = world["store"]
+    store.save_checklist(
+        Checklist("s1", next_step="Read one slow query's plan", success_indicator="One index added"), 0
+    )
+    mail = MailSettings(sender=SENDER, secret="s" * 32, public_url="https://mm.example")
+    run(world["settings"], lambda g: outcome_round(g, store, world["outbox"], TenantPolicy(), mail, utc(8, 16)))
+    checkin = next(m for m in mails(admin) if m["subject"].startswith("Did you apply"))
+    assert "Read one slow query&#x27;s plan" in checkin["body"]["content"] or (
+        "Read one slow query's plan" in checkin["body"]["content"]
+    )
+    assert "One index added" in checkin["body"]["content"]
