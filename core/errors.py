@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-__all__ = ["Conflict", "IdempotencyInProgress", "InputError", "Misconfigured", "NotFound", "PolicyViolation"]
+__all__ = [
+    "Conflict",
+    "IdempotencyInProgress",
+    "InputError",
+    "Misconfigured",
+    "NotFound",
+    "PolicyViolation",
+    "Unprocessable",
+]
 
 
 class InputError(ValueError):
@@ -12,6 +20,11 @@ class InputError(ValueError):
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message
+
+
+class Unprocessable(InputError):
+    """Well-formed input whose values cannot work together, e.g. overlapping office hours (HTTP 422,
+    CLI exit 2); `field` names the offending field."""
 
 
 class NotFound(LookupError):

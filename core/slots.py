@@ -14,6 +14,7 @@ Rule names (`Rejection.rule`), stable, in the order `check_slot` reports them:
 | `buffer_minutes` | the mentor has a blocking event within the buffer (reported only if not `busy`) | 422 |
 | `day_window` | outside `day_start`-`day_end` of the attendee's local day (`who` = attendee) | 422 |
 | `working_hours` | outside the attendee's working hours (`who` = attendee) | 422 |
+| `office_hours` | the mentor has office hours and the slot is not inside one (mentor's zone) | 422 |
 | `no_meeting_days` | the mentor's local weekday is a no-meeting day | 422 |
 | `max_sessions_per_day` / `_week` / `_month` | the mentor's cap would be exceeded | 422 |
 
@@ -37,6 +38,11 @@ Decisions where policy.md is silent:
 - A window (day window, working hours) of local date d runs from the first instant whose wall time on d
   reaches its start to the first instant whose wall time reaches its end: a boundary in a repeated
   (fall-back) hour is its first occurrence, one in a spring-forward gap the end of the gap.
+- Office hours (a policy override, may be empty): each `OfficeWindow` of weekday w is a window of every
+  mentor-local date on weekday w, built like the day window (so 14:00-15:00 Europe/Paris is 13:00-14:00 UTC
+  in winter and 12:00-13:00 UTC in summer). When set, a slot lies wholly inside one of them, on top of
+  every other rule. With no candidate inside them, the reason is "no office hours between the minimum
+  notice and the horizon".
 - Caps: sessions are counted by the local date / ISO week (Monday-based, whatever the working week) /
   month of their start in the mentor's mailbox zone, whatever their `showAs`.
 - `reasons` is filled only when no slot is found, deterministically: "horizon shorter than minimum notice"
@@ -78,6 +84,7 @@ from core.intervals import (
     subtract,
 )
 from core.model import MENTORING_CATEGORY, Attendee, CalendarItem, Slot, WorkingHours
+from core.office_hours import describe_office_hours
 from policies.model import WEEKDAYS, Policy
 
 __all__ = [
@@ -107,6 +114,7 @@ RULE_BUFFER = "buffer_minutes"
 RULE_DAY_WINDOW = "day_window"
 RULE_WORKING_HOURS = "working_hours"
 RULE_NO_MEETING = "no_meeting_days"
+RULE_OFFICE_HOURS = "office_hours"
 RULE_DAY_CAP = "max_sessions_per_day"
 RULE_WEEK_CAP = "max_sessions_per_week"
 RULE_MONTH_CAP = "max_sessions_per_month"
@@ -120,6 +128,7 @@ RULES = (
     RULE_BUFFER,
     RULE_DAY_WINDOW,
     RULE_WORKING_HOURS,
+    RULE_OFFICE_HOURS,
     RULE_NO_MEETING,
     RULE_DAY_CAP,
     RULE_WEEK_CAP,
@@ -277,6 +286,18 @@ def _day_windows(zone: tzinfo, first: date, last: date, policy: Policy) -> list[
         (_local_seconds(day, policy.day_start, zone), _local_seconds(day, policy.day_end, zone))
         for day in _dates(first, last)
     ]
+
+
+def _office_windows(zone: tzinfo, first: date, last: date, policy: Policy) -> list[Interval] | None:
+    """The mentor's office-hours windows over local dates `first`..`last`; None when none are set."""
+    if not policy.office_hours:
+        return None
+    return merge(
+        (_local_seconds(day, window.start, zone), _local_seconds(day, window.end, zone))
+        for day in _dates(first, last)
+        for window in policy.office_hours
+        if window.weekday == day.weekday()
+    )
 
 
 def _working_windows(hours: WorkingHours, first: date, last: date) -> list[Interval]:
@@ -472,6 +493,9 @@ def find_slots(
     ]
     # Mentor's local days carry the per-day rules; a slot inside one day window is inside its local day.
     allowed = intersect(people[0].hours.intervals, merge(open_days))
+    office = _office_windows(mentor.tz, first, last, policy)
+    if office is not None:
+        allowed = intersect(allowed, office)
     for person in people[1:]:
         allowed = intersect(allowed, person.hours.intervals)
     buffered = dilate(people[0].busy.intervals, policy.buffer_minutes * 60)
@@ -487,7 +511,8 @@ def find_slots(
     slots = tuple(Slot(start=from_seconds(s), end=from_seconds(s + length)) for s in starts)
     reasons: tuple[str, ...] = ()
     if not slots:
-        explainer = _Explainer(people, caps, mentor.tz, policy, IntervalSet(buffered))
+        office_set = IntervalSet(office) if office is not None else None
+        explainer = _Explainer(people, caps, mentor.tz, policy, IntervalSet(buffered), office_set)
         reasons = explainer.explain(grid, length, searched_from >= searched_to)
     return SlotSearch(slots=slots, searched_from=searched_from, searched_to=searched_to, reasons=reasons)
 
@@ -497,8 +522,17 @@ class _Explainer:
 
     _ORDER = (RULE_NO_MEETING, RULE_MONTH_CAP, RULE_WEEK_CAP, RULE_DAY_CAP, RULE_BUSY, RULE_BUFFER)
 
-    def __init__(self, people: list[_Person], caps: _Caps, zone: tzinfo, policy: Policy, buffered: IntervalSet) -> None:
+    def __init__(
+        self,
+        people: list[_Person],
+        caps: _Caps,
+        zone: tzinfo,
+        policy: Policy,
+        buffered: IntervalSet,
+        office: IntervalSet | None = None,
+    ) -> None:
         self.people, self.caps, self.zone, self.policy, self.buffered = people, caps, zone, policy, buffered
+        self.office = office
         self.closed = policy.no_meeting_weekdays
 
     def explain(self, grid: list[int], length: int, empty_window: bool) -> tuple[str, ...]:
@@ -506,6 +540,11 @@ class _Explainer:
             return ("horizon shorter than minimum notice",)
         if not grid:
             return ("no slot start on the grid between the minimum notice and the horizon",)
+        if self.office is not None:
+            office = self.office
+            grid = [s for s in grid if office.contains(s, s + length)]
+            if not grid:
+                return ("no office hours between the minimum notice and the horizon",)
         inside = [s for s in grid if all(p.hours.contains(s, s + length) for p in self.people)]
         if not inside:
             return (self._hours_phrase(grid, length),)
@@ -627,6 +666,10 @@ def check_slot(
                 reject(RULE_WORKING_HOURS, attendee.upn, f"the slot is outside {attendee.upn}'s working hours")
 
     day = start.astimezone(mentor.tz).date()
+    office = _office_windows(mentor.tz, day, day, policy)  # a window lies inside its local date
+    if office is not None and not IntervalSet(office).contains(low, high):
+        offered = describe_office_hours(policy.office_hours, mentor.tz)
+        reject(RULE_OFFICE_HOURS, mentor.upn, f"the slot is outside {mentor.upn}'s office hours: {offered}")
     if day.weekday() in policy.no_meeting_weekdays:
         reject(RULE_NO_MEETING, mentor.upn, f"{WEEKDAYS[day.weekday()]} is a no-meeting day for {mentor.upn}")
     periods = {RULE_DAY_CAP: f"on {day.isoformat()}", RULE_WEEK_CAP: "that week", RULE_MONTH_CAP: "that month"}

@@ -10,7 +10,7 @@ from typing import Any
 
 import azure.functions as func
 
-from core.errors import Conflict, InputError, Misconfigured, NotFound, PolicyViolation
+from core.errors import Conflict, InputError, Misconfigured, NotFound, PolicyViolation, Unprocessable
 from core.jsontext import loads_limited, nesting_depth
 from core.text import check_text
 from graph.errors import GraphAuthError, GraphError, GraphNotFound, GraphUnavailable
@@ -82,6 +82,8 @@ def check_strings(value: Any, path: str) -> None:
 
 
 def _map_error(exc: Exception) -> func.HttpResponse:
+    if isinstance(exc, Unprocessable):
+        return json_response(error_body("unprocessable", exc.message, exc.field), 422)
     if isinstance(exc, InputError):
         return json_response(error_body("invalid_field", exc.message, exc.field), 400)
     if isinstance(exc, NotFound):

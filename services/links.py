@@ -29,6 +29,7 @@ from typing import Any, Literal
 
 from core.errors import InputError, NotFound
 from core.model import Slot
+from core.office_hours import office_hours_note
 from core.slots import find_slots
 from graph.errors import GraphNotFound
 from graph.gateway import GraphGateway
@@ -206,6 +207,7 @@ class MentorAvailability:
     ranges: tuple[FreeRange, ...]
     searched_to: datetime
     reasons: tuple[str, ...]
+    office_hours: str | None = None  # "offers office hours only: …", when the mentor set office hours
 
 
 def free_ranges(slots: Sequence[Slot], limit: int = MAX_RANGES) -> tuple[FreeRange, ...]:
@@ -249,4 +251,5 @@ async def mentor_availability(
         ranges=free_ranges(search.slots, limit),
         searched_to=search.searched_to,
         reasons=search.reasons,
+        office_hours=office_hours_note(policy.office_hours, mentor_attendee.tz),
     )
