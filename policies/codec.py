@@ -118,6 +118,7 @@ _READERS: dict[str, Callable[[str, Any], Any]] = {
     "max_sessions_per_month": _integer,
     "completion_min_ratio": _number,
     "office_hours": _office_hours,
+    "max_group_size": _integer,
 }
 assert set(_READERS) == set(POLICY_FIELDS), "every Policy field needs a JSON reader"
 

@@ -20,6 +20,7 @@
 | `completion_min_ratio` | real number in (0, 1] |
 | `office_hours` | up to 50 `OfficeWindow`s (weekday, start < end, whole minutes) inside `day_start`-`day_end`, |
 | | not overlapping on one weekday; empty = the whole day window (see docs/office-hours.md) |
+| `max_group_size` | int 2..19: most seats of a group flash session (docs/group-sessions.md) |
 
 `bool` is never accepted where an int or a number is expected.
 """
@@ -50,6 +51,7 @@ MAX_PER_DAY = 100
 MAX_PER_WEEK = 500
 MAX_PER_MONTH = 2000
 MAX_OFFICE_WINDOWS = 50
+MAX_GROUP_SIZE = 19  # mentees of one group flash session (one getSchedule holds the mentor and 19)
 
 
 def _is_int(value: object) -> bool:
@@ -106,6 +108,7 @@ class Policy:
     max_sessions_per_month: int = 12
     completion_min_ratio: float = 0.66
     office_hours: tuple[OfficeWindow, ...] = ()
+    max_group_size: int = 6
 
     def __post_init__(self) -> None:
         self._check_lengths()
@@ -120,6 +123,7 @@ class Policy:
         if not math.isfinite(ratio) or not 0 < ratio <= 1:
             raise InputError("completion_min_ratio", f"must be in (0, 1], got {ratio}")
         self._check_office_hours()
+        _int_in("max_group_size", self.max_group_size, 2, MAX_GROUP_SIZE)
 
     def _check_lengths(self) -> None:
         allowed = self.allowed_session_minutes
