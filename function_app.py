@@ -6,6 +6,7 @@ import azure.functions as func
 from functions.addin import bp as addin
 from functions.admin import bp as admin
 from functions.book_session import bp as book_session
+from functions.groups import bp as groups
 from functions.health import bp as health
 from functions.links import bp as links
 from functions.notifications import bp as notifications
@@ -22,6 +23,7 @@ for blueprint in (
     health,
     slots,
     book_session,
+    groups,
     mentoring_requests,
     admin,
     links,

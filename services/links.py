@@ -89,6 +89,7 @@ class LinkClaims:
     mentor: str
     expires: datetime
     mentee: str | None = None
+    group: str | None = None  # a group flash session the link invites to join (issue 16)
 
 
 def _b64(data: bytes) -> str:
@@ -123,7 +124,13 @@ def _person(field: str, value: str) -> str:
 
 
 def make_link(
-    mentor_upn: str, *, secret: str, now: datetime, ttl: timedelta = DEFAULT_TTL, mentee: str | None = None
+    mentor_upn: str,
+    *,
+    secret: str,
+    now: datetime,
+    ttl: timedelta = DEFAULT_TTL,
+    mentee: str | None = None,
+    group: str | None = None,
 ) -> str:
     """A token for `mentor_upn`'s booking page, valid from `now` for `ttl` (whole seconds, at most 90 days)."""
     mentor = _person("mentor", mentor_upn)
@@ -133,6 +140,10 @@ def make_link(
         if named == mentor:
             raise InputError("mentee", f"{mentor} is the mentor and cannot also be the mentee")
         claims["e"] = named
+    if group is not None:
+        if not isinstance(group, str) or not _SEGMENT.fullmatch(group) or len(group) > 64:
+            raise InputError("group", "expected a group session id")
+        claims["g"] = group
     if not isinstance(ttl, timedelta) or not timedelta(seconds=1) <= ttl <= MAX_TTL:
         raise InputError("ttl", f"must be between 1 second and {MAX_TTL.days} days")
     expires = _require_aware("now", now) + ttl
@@ -150,20 +161,21 @@ def _claims(payload: str) -> LinkClaims:
         raise LinkInvalid("malformed", "the link's content cannot be read") from None
     if not isinstance(data, dict):
         raise LinkInvalid("malformed", "the link's content is not an object")
-    mentor, expiry, mentee = data.get("m"), data.get("x"), data.get("e")
+    mentor, expiry, mentee, group = data.get("m"), data.get("x"), data.get("e"), data.get("g")
     if (
         not isinstance(mentor, str)
         or not mentor
         or isinstance(expiry, bool)
         or not isinstance(expiry, int)
         or not (mentee is None or (isinstance(mentee, str) and mentee))
+        or not (group is None or (isinstance(group, str) and group))
     ):
         raise LinkInvalid("malformed", "the link's content is incomplete")
     try:
         expires = datetime.fromtimestamp(expiry, UTC)
     except (OverflowError, OSError, ValueError):
         raise LinkInvalid("malformed", "the link's expiry is out of range") from None
-    return LinkClaims(mentor=mentor, expires=expires, mentee=mentee)
+    return LinkClaims(mentor=mentor, expires=expires, mentee=mentee, group=group)
 
 
 def read_link(token: str, *, secret: str, now: datetime) -> LinkClaims:
