@@ -255,10 +255,12 @@ async def push_attendees(graph: GraphGateway, store: Store, group_id: str) -> Se
     return sent
 
 
-async def reconcile_groups(graph: GraphGateway, store: Store, *, now: datetime) -> int:
+async def reconcile_groups(graph: GraphGateway, store: Store, *, now: datetime, mentor: str | None = None) -> int:
     """Make every open group's meeting attendees equal its seats again (after a crash between a seat
     claim and its PATCH, or a PATCH Graph refused); returns how many meetings were corrected."""
-    sessions = await asyncio.to_thread(store.list_sessions, start_from=now, states=[SessionState.SCHEDULED])
+    sessions = await asyncio.to_thread(
+        store.list_sessions, mentor=mentor, start_from=now, states=[SessionState.SCHEDULED]
+    )
     fixed = 0
     for session in sessions:
         if not session.is_group or session.event_id is None:

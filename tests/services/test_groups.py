@@ -23,6 +23,7 @@ from graph.gateway import GraphGateway
 from policies import TenantPolicy, parse_policy
 from services.booking import BookingRequest, book_session
 from services.groups import GroupDraft, GroupFull, join_group, leave_group, publish_group, reconcile_groups
+from services.sync import sync_organizer
 from store import open_store
 from store.base import Store
 from tests.conftest import Admin, with_graph
@@ -180,15 +181,20 @@ def test_a_group_counts_as_one_session_toward_the_mentors_caps(
 def test_a_crash_between_seat_claim_and_patch_is_reconciled_by_the_next_run(
     graph_settings: GraphSettings, store: Store
 ) -> None:
-    async def body(g: GraphGateway) -> tuple[set[str], int, set[str], int]:
+    async def body(g: GraphGateway) -> tuple[set[str], set[str], int, set[str], int]:
         group = await publish(g, store)
         await join_group(g, store, group.id, RAVI, now=NOW)
         # The process dies right after Sita's seat is written: her PATCH never goes out.
         store.update_session(group.id, lambda s: replace(s, mentees=(*s.mentees, SITA)))
         before = await attendees(g, group)
+        await sync_organizer(g, store, TenantPolicy(), MAYA, now=NOW)  # the next sync run
+        after_sync = await attendees(g, group)
+        # Same again, then reconciled directly: it counts the meetings it corrected.
+        store.update_session(group.id, lambda s: replace(s, mentees=(RAVI,)))
         fixed = await reconcile_groups(g, store, now=NOW)
         after = await attendees(g, group)
-        return before, fixed, after, await reconcile_groups(g, store, now=NOW)
+        return before, after_sync, fixed, after, await reconcile_groups(g, store, now=NOW)
 
-    before, fixed, after, again = with_graph(graph_settings, body)
-    assert before == {RAVI} and fixed == 1 and after == {RAVI, SITA} and again == 0
+    before, after_sync, fixed, after, again = with_graph(graph_settings, body)
+    assert before == {RAVI} and after_sync == {RAVI, SITA}
+    assert fixed == 1 and after == {RAVI} and again == 0
