@@ -9,10 +9,10 @@ is Monday 30 Nov 2026 00:00Z; the groups are on Tuesday 1 Dec at 10:00Z and 11:0
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
