@@ -20,6 +20,7 @@ sync, compares every open group's meeting with its seats and sends the list agai
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
 from dataclasses import dataclass, replace
@@ -33,7 +34,7 @@ from core.model import Session, SessionState
 from core.slots import check_slot
 from core.text import check_text
 from core.timefmt import iso_z
-from graph.errors import GraphError
+from graph.errors import GraphError, GraphNotFound
 from graph.gateway import GraphGateway
 from graph.timezones import windows_name
 from graph.values import EventDraft
@@ -45,6 +46,7 @@ from store.base import Store
 __all__ = [
     "GroupDraft",
     "GroupFull",
+    "close_empty_groups",
     "group_to_json",
     "join_group",
     "leave_group",
@@ -275,6 +277,34 @@ async def reconcile_groups(graph: GraphGateway, store: Store, *, now: datetime, 
             await push_attendees(graph, store, session.id)
             fixed += 1
     return fixed
+
+
+NOBODY_JOINED = "nobody_joined"
+
+
+async def close_empty_groups(graph: GraphGateway, store: Store, *, now: datetime, mentor: str | None = None) -> int:
+    """Cancel group sessions that started with no seat taken (not a no-show: nobody was expected), the
+    meeting first, so a crash in between repeats the cancel rather than leaving a meeting behind."""
+    sessions = await asyncio.to_thread(
+        store.list_sessions, mentor=mentor, start_to=now, states=[SessionState.SCHEDULED]
+    )
+    closed = 0
+    for session in sessions:
+        if not session.is_group or session.mentees or session.start > now:
+            continue
+        if session.event_id is not None:
+            # Gone already (a run that died after this step): nothing left to cancel.
+            with contextlib.suppress(GraphNotFound):
+                await graph.cancel_event(session.mentor, session.event_id, "Nobody joined this group session.")
+
+        def cancel(s: Session) -> Session:
+            if s.mentees or s.state != SessionState.SCHEDULED:
+                return s
+            return replace(s, state=SessionState.CANCELLED, state_reason=NOBODY_JOINED, updated_at=now)
+
+        await asyncio.to_thread(store.update_session, session.id, cancel)
+        closed += 1
+    return closed
 
 
 def _summary(session: Session) -> dict[str, Any]:

@@ -220,3 +220,24 @@ def test_a_crash_between_seat_claim_and_patch_is_reconciled_by_the_next_run(
     before, after_sync, fixed, after, again = with_graph(graph_settings, body)
     assert before == {RAVI} and after_sync == {RAVI, SITA}
     assert fixed == 1 and after == {RAVI} and again == 0
+
+
+def test_a_group_nobody_joined_is_cancelled_when_it_starts_not_a_no_show(
+    graph_settings: GraphSettings, store: Store
+) -> None:
+    async def body(g: GraphGateway) -> tuple[str, str | None, bool, str]:
+        empty = await publish(g, store)
+        taken = await publish(g, store, start=TUESDAY_10 + timedelta(hours=1))
+        await join_group(g, store, taken.id, RAVI, now=NOW)
+        await sync_organizer(g, store, TenantPolicy(), MAYA, now=TUESDAY_10 - timedelta(minutes=1))
+        assert store.get_session(empty.id).state.value == "scheduled"  # type: ignore[union-attr]
+        later = TUESDAY_10 + timedelta(hours=1, minutes=5)
+        await sync_organizer(g, store, TenantPolicy(), MAYA, now=later)
+        closed, kept = store.get_session(empty.id), store.get_session(taken.id)
+        assert closed is not None and kept is not None and empty.event_id is not None
+        event = await g.get_event(MAYA, empty.event_id)
+        return closed.state.value, closed.state_reason, event is None or event.is_cancelled, kept.state.value
+
+    state, reason, gone, kept_state = with_graph(graph_settings, body)
+    assert (state, reason, gone) == ("cancelled", "nobody_joined", True)
+    assert kept_state == "scheduled"  # Ravi's session runs; its attendance is decided after it ends
