@@ -10,6 +10,7 @@ from functions.groups import bp as groups
 from functions.health import bp as health
 from functions.links import bp as links
 from functions.notifications import bp as notifications
+from functions.office_hours import bp as office_hours
 from functions.requests import bp as mentoring_requests
 from functions.slots import bp as slots
 from functions.sync_calendar import bp as sync_calendar
@@ -24,6 +25,7 @@ for blueprint in (
     slots,
     book_session,
     groups,
+    office_hours,
     mentoring_requests,
     admin,
     links,

@@ -84,3 +84,27 @@ def test_search_link_page_and_booking_follow_the_office_hours(live_api: LiveApi)
 def test_without_office_hours_there_is_no_note(live_api: LiveApi) -> None:
     found = live_api.client.get("/slots", params={"mentor": MAYA, "mentee": RAVI})
     assert found.status_code == 200 and "officeHours" not in found.json()
+
+
+def test_a_mentor_sets_their_own_office_hours_keeping_the_rest_of_the_policy(live_api: LiveApi) -> None:
+    route = f"{live_api.url}/mentors/{MAYA}/office-hours"
+    assert put_policy(live_api, {"buffer_minutes": 10, "overrides": {MAYA: {"max_sessions_per_week": 3}}}).is_success
+
+    mine = httpx.put(route, json={"officeHours": [TUE, THU]}, headers=live_api.auth(MAYA), timeout=30)
+    assert mine.status_code == 200, mine.text
+    assert mine.json() == {"mentor": MAYA, "officeHours": [TUE, THU]}
+    saved = httpx.get(f"{live_api.url}/admin/policy", headers=live_api.auth(LENA, ADMIN)).json()
+    assert saved["version"] == 2 and saved["policy"]["buffer_minutes"] == 10
+    assert saved["policy"]["overrides"][MAYA] == {"max_sessions_per_week": 3, "office_hours": [TUE, THU]}
+    assert saved["changedBy"].startswith(MAYA)
+
+    assert httpx.put(route, json={"officeHours": [TUE]}, headers=live_api.auth(RAVI), timeout=30).status_code == 403
+    clash = httpx.put(
+        route, json={"officeHours": [TUE, {**TUE, "start": "10:30", "end": "11:30"}]}, headers=live_api.auth(MAYA)
+    )
+    assert clash.status_code == 422 and clash.json()["error"]["field"] == f"overrides.{MAYA}.office_hours[1]"
+    cleared = httpx.put(route, json={"officeHours": []}, headers=live_api.auth(MAYA), timeout=30)
+    assert cleared.json()["officeHours"] == []
+    assert httpx.get(route, headers=live_api.auth(MAYA)).json()["officeHours"] == []
+    final = httpx.get(f"{live_api.url}/admin/policy", headers=live_api.auth(LENA, ADMIN)).json()
+    assert final["policy"]["overrides"][MAYA] == {"max_sessions_per_week": 3}
