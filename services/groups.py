@@ -34,7 +34,7 @@ from core.model import Session, SessionState
 from core.slots import check_slot
 from core.text import check_text
 from core.timefmt import iso_z
-from graph.errors import GraphError, GraphNotFound
+from graph.errors import GraphNotFound
 from graph.gateway import GraphGateway
 from graph.timezones import windows_name
 from graph.values import EventDraft
@@ -205,7 +205,7 @@ async def join_group(graph: GraphGateway, store: Store, group_id: str, mentee: s
         raise InputError("mentee", f"{mentee} is the mentor of this session")
     try:
         await graph.get_user(mentee)
-    except GraphError as exc:
+    except GraphNotFound as exc:  # throttling and outages stay what they are (429/503)
         raise NotFound("mentee", f"unknown user {mentee}") from exc
 
     def take(s: Session) -> Session:

@@ -6,6 +6,7 @@ POST /api/group-links/{token}/join (signed in: take a seat). A full session is a
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -83,7 +84,7 @@ async def publish(req: func.HttpRequest) -> func.HttpResponse:
 
 
 async def _group(rt: Runtime, group_id: str) -> Session:
-    session = rt.store.get_session(group_id) if group_id else None
+    session = await asyncio.to_thread(rt.store.get_session, group_id) if group_id else None
     if session is None or not session.is_group:
         raise NotFound("id", f"no group session {group_id[:64]!r}")
     return session
