@@ -8,6 +8,7 @@ from functions.admin import bp as admin
 from functions.book_session import bp as book_session
 from functions.groups import bp as groups
 from functions.health import bp as health
+from functions.learning_records import bp as learning_records
 from functions.links import bp as links
 from functions.notifications import bp as notifications
 from functions.office_hours import bp as office_hours
@@ -32,5 +33,6 @@ for blueprint in (
     addin,
     sync_calendar,
     notifications,
+    learning_records,
 ):
     app.register_functions(blueprint)

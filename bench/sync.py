@@ -99,7 +99,7 @@ async def prepare(count: int, emulator: Any, store: Any, *, ids_known: bool) -> 
                 body_html="<p>agenda</p>",
                 start=start,
                 end=start + timedelta(minutes=15),
-                time_zone="UTC",
+                zone=UTC,
                 attendees=((mentee, mentee),),
                 transaction_id=f"bench-{i}",
                 categories=("Micro-mentoring",),

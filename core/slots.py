@@ -2,21 +2,27 @@
 
 Pure: calendars, zones and `now` in, decisions out (no I/O, no clock). Implements policy.md "A valid slot".
 
-Rule names (`Rejection.rule`), stable, in the order `check_slot` reports them:
+Rules (`Rule`, the values of `Rejection.rule`), stable, in the order `check_slot` reports them, and what
+breaking one is to a caller (`RULE_OUTCOMES`; the status is the error's in `micromentor.answers`):
 
-| rule | meaning | booking maps it to |
-| --- | --- | --- |
-| `allowed_session_minutes` | the length is not one of the allowed lengths | 400 |
-| `slot_step_minutes` | start is off the mentor's local step grid | 400 |
-| `min_notice_minutes` | start is earlier than `now + min_notice` | 400 |
-| `horizon_days` | start is not before `now + horizon_days` | 400 |
-| `busy` | a blocking event overlaps the slot (`who` = that attendee) | 409 |
-| `buffer_minutes` | the mentor has a blocking event within the buffer (reported only if not `busy`) | 422 |
-| `day_window` | outside `day_start`-`day_end` of the attendee's local day (`who` = attendee) | 422 |
-| `working_hours` | outside the attendee's working hours (`who` = attendee) | 422 |
-| `office_hours` | the mentor has office hours and the slot is not inside one (mentor's zone) | 422 |
-| `no_meeting_days` | the mentor's local weekday is a no-meeting day | 422 |
-| `max_sessions_per_day` / `_week` / `_month` | the mentor's cap would be exceeded | 422 |
+| rule | meaning | error | status | field |
+| --- | --- | --- | --- | --- |
+| `allowed_session_minutes` | the length is not an allowed length | InputError | 400 | `minutes` |
+| `slot_step_minutes` | start is off the mentor's local step grid | InputError | 400 | `start` |
+| `min_notice_minutes` | start is earlier than `now + min_notice` | PolicyViolation | 422 | the rule |
+| `horizon_days` | start is not before `now + horizon_days` | PolicyViolation | 422 | the rule |
+| `busy` | a blocking event overlaps the slot (`who` = that attendee) | Conflict | 409 | `start` |
+| `buffer_minutes` | a mentor's blocking event in the buffer (only if not `busy`) | PolicyViolation | 422 | the rule |
+| `day_window` | outside `day_start`-`day_end` of `who`'s local day | PolicyViolation | 422 | `day_start`/`day_end` |
+| `working_hours` | outside `who`'s working hours | PolicyViolation | 422 | `respect_working_hours` |
+| `office_hours` | the mentor set office hours and the slot is in none | PolicyViolation | 422 | the rule |
+| `no_meeting_days` | the mentor's local weekday is a no-meeting day | PolicyViolation | 422 | the rule |
+| `max_sessions_per_day` / `_week` / `_month` | the mentor's cap would be exceeded | PolicyViolation | 422 | the rule |
+
+400 or 422, decided once (http-api.md): 400 when the request could never be right, whatever the clock and
+the calendars (a length or a start no slot search offers); 422 when a well-formed start breaks a policy
+rule that depends on now, the calendars or the policy (too soon and past the horizon included), with the
+policy field named; 409 when the slot is taken. A start in the past is a 400 (`start`) before any rule.
 
 Decisions where policy.md is silent:
 - Grid: wall-clock minutes since local midnight in the mentor's mailbox zone (`minute_of_day % step == 0`),
@@ -67,11 +73,13 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from enum import StrEnum
+from types import MappingProxyType
 
-from core.errors import InputError
+from core.errors import Conflict, InputError, PolicyViolation
 from core.intervals import (
     Interval,
     IntervalSet,
@@ -92,10 +100,15 @@ __all__ = [
     "CONFLICT_RULES",
     "INPUT_RULES",
     "RULES",
+    "RULE_OUTCOMES",
     "Rejection",
+    "Rule",
+    "RuleOutcome",
     "SlotSearch",
     "blocking_intervals",
+    "cap_span",
     "cap_window",
+    "caps_broken",
     "check_slot",
     "default_working_hours",
     "find_slots",
@@ -103,39 +116,74 @@ __all__ = [
     "is_blocking",
     "is_focus_hold",
     "is_session",
+    "rule_error",
 ]
 
-RULE_MINUTES = "allowed_session_minutes"
-RULE_STEP = "slot_step_minutes"
-RULE_NOTICE = "min_notice_minutes"
-RULE_HORIZON = "horizon_days"
-RULE_BUSY = "busy"
-RULE_BUFFER = "buffer_minutes"
-RULE_DAY_WINDOW = "day_window"
-RULE_WORKING_HOURS = "working_hours"
-RULE_NO_MEETING = "no_meeting_days"
-RULE_OFFICE_HOURS = "office_hours"
-RULE_DAY_CAP = "max_sessions_per_day"
-RULE_WEEK_CAP = "max_sessions_per_week"
-RULE_MONTH_CAP = "max_sessions_per_month"
+class Rule(StrEnum):
+    """The rules of a valid slot, in the order `check_slot` reports them (values are the stable names)."""
 
-RULES = (
-    RULE_MINUTES,
-    RULE_STEP,
-    RULE_NOTICE,
-    RULE_HORIZON,
-    RULE_BUSY,
-    RULE_BUFFER,
-    RULE_DAY_WINDOW,
-    RULE_WORKING_HOURS,
-    RULE_OFFICE_HOURS,
-    RULE_NO_MEETING,
-    RULE_DAY_CAP,
-    RULE_WEEK_CAP,
-    RULE_MONTH_CAP,
+    ALLOWED_SESSION_MINUTES = "allowed_session_minutes"
+    SLOT_STEP_MINUTES = "slot_step_minutes"
+    MIN_NOTICE_MINUTES = "min_notice_minutes"
+    HORIZON_DAYS = "horizon_days"
+    BUSY = "busy"
+    BUFFER_MINUTES = "buffer_minutes"
+    DAY_WINDOW = "day_window"
+    WORKING_HOURS = "working_hours"
+    OFFICE_HOURS = "office_hours"
+    NO_MEETING_DAYS = "no_meeting_days"
+    MAX_SESSIONS_PER_DAY = "max_sessions_per_day"
+    MAX_SESSIONS_PER_WEEK = "max_sessions_per_week"
+    MAX_SESSIONS_PER_MONTH = "max_sessions_per_month"
+
+
+@dataclass(frozen=True, slots=True)
+class RuleOutcome:
+    """What breaking a rule is to a caller: the error raised (its HTTP status is `micromentor.answers`'s:
+    InputError 400, Conflict 409, PolicyViolation 422) and the field it names: the request's field for
+    400 and 409, the policy field (policy.md) for 422."""
+
+    error: type[InputError | Conflict | PolicyViolation]
+    field: str
+
+
+# The one table of the module docstring; tests/core/test_slot_rules.py holds the docstring to it.
+RULE_OUTCOMES: Mapping[Rule, RuleOutcome] = MappingProxyType(
+    {
+        Rule.ALLOWED_SESSION_MINUTES: RuleOutcome(InputError, "minutes"),
+        Rule.SLOT_STEP_MINUTES: RuleOutcome(InputError, "start"),
+        Rule.MIN_NOTICE_MINUTES: RuleOutcome(PolicyViolation, "min_notice_minutes"),
+        Rule.HORIZON_DAYS: RuleOutcome(PolicyViolation, "horizon_days"),
+        Rule.BUSY: RuleOutcome(Conflict, "start"),
+        Rule.BUFFER_MINUTES: RuleOutcome(PolicyViolation, "buffer_minutes"),
+        Rule.DAY_WINDOW: RuleOutcome(PolicyViolation, "day_start"),  # or day_end: see `rule_error`
+        Rule.WORKING_HOURS: RuleOutcome(PolicyViolation, "respect_working_hours"),
+        Rule.OFFICE_HOURS: RuleOutcome(PolicyViolation, "office_hours"),
+        Rule.NO_MEETING_DAYS: RuleOutcome(PolicyViolation, "no_meeting_days"),
+        Rule.MAX_SESSIONS_PER_DAY: RuleOutcome(PolicyViolation, "max_sessions_per_day"),
+        Rule.MAX_SESSIONS_PER_WEEK: RuleOutcome(PolicyViolation, "max_sessions_per_week"),
+        Rule.MAX_SESSIONS_PER_MONTH: RuleOutcome(PolicyViolation, "max_sessions_per_month"),
+    }
 )
-INPUT_RULES = frozenset({RULE_MINUTES, RULE_STEP, RULE_NOTICE, RULE_HORIZON})
-CONFLICT_RULES = frozenset({RULE_BUSY})
+
+# The names the rest of the module (and older callers) use.
+RULE_MINUTES = Rule.ALLOWED_SESSION_MINUTES
+RULE_STEP = Rule.SLOT_STEP_MINUTES
+RULE_NOTICE = Rule.MIN_NOTICE_MINUTES
+RULE_HORIZON = Rule.HORIZON_DAYS
+RULE_BUSY = Rule.BUSY
+RULE_BUFFER = Rule.BUFFER_MINUTES
+RULE_DAY_WINDOW = Rule.DAY_WINDOW
+RULE_WORKING_HOURS = Rule.WORKING_HOURS
+RULE_NO_MEETING = Rule.NO_MEETING_DAYS
+RULE_OFFICE_HOURS = Rule.OFFICE_HOURS
+RULE_DAY_CAP = Rule.MAX_SESSIONS_PER_DAY
+RULE_WEEK_CAP = Rule.MAX_SESSIONS_PER_WEEK
+RULE_MONTH_CAP = Rule.MAX_SESSIONS_PER_MONTH
+
+RULES = tuple(Rule)
+INPUT_RULES = frozenset(r for r, o in RULE_OUTCOMES.items() if o.error is InputError)
+CONFLICT_RULES = frozenset(r for r, o in RULE_OUTCOMES.items() if o.error is Conflict)
 CAP_RULES = (RULE_DAY_CAP, RULE_WEEK_CAP, RULE_MONTH_CAP)
 
 _DAY = 86400
@@ -151,9 +199,22 @@ _SESSION_CATEGORY = MENTORING_CATEGORY.casefold()
 class Rejection:
     """Why one slot is not valid: `rule` is one of `RULES`, `who` the attendee it concerns (if any)."""
 
-    rule: str
+    rule: Rule
     who: str | None
     message: str
+
+
+def rule_error(
+    rejection: Rejection, *, start: datetime, policy: Policy, zones: Mapping[str, tzinfo]
+) -> InputError | Conflict | PolicyViolation:
+    """The error for a broken rule, by `RULE_OUTCOMES`; `zones` (attendee -> mailbox zone) tells which
+    end of the day window a `day_window` start falls outside."""
+    outcome = RULE_OUTCOMES[rejection.rule]
+    field = outcome.field
+    if rejection.rule is Rule.DAY_WINDOW:
+        zone = zones.get(rejection.who or "", UTC)
+        field = "day_start" if start.astimezone(zone).time() < policy.day_start else "day_end"
+    return outcome.error(field, rejection.message)
 
 
 @dataclass(frozen=True, slots=True)
@@ -392,14 +453,16 @@ class _Caps:
         self.days: Counter[date] = Counter()
         self.weeks: Counter[tuple[int, int]] = Counter()
         self.months: Counter[tuple[int, int]] = Counter()
-        for item in mentor.items:
-            if is_session(item):
-                day = item.start.astimezone(mentor.tz).date()
-                self.days[day] += 1
-                self.weeks[_iso_week(day)] += 1
-                self.months[(day.year, day.month)] += 1
+        self.count((item.start for item in mentor.items if is_session(item)), mentor.tz)
 
-    def broken(self, day: date) -> list[tuple[str, int, int]]:
+    def count(self, starts: Iterable[datetime], zone: tzinfo) -> None:
+        for start in starts:
+            day = start.astimezone(zone).date()
+            self.days[day] += 1
+            self.weeks[_iso_week(day)] += 1
+            self.months[(day.year, day.month)] += 1
+
+    def broken(self, day: date) -> list[tuple[Rule, int, int]]:
         """(rule, sessions already there, cap) for every cap one more session on `day` would break."""
         policy = self.policy
         found = []
@@ -419,12 +482,35 @@ def _iso_week(day: date) -> tuple[int, int]:
     return iso.year, iso.week
 
 
+def caps_broken(
+    sessions: Iterable[datetime], *, start: datetime, mentor_tz: tzinfo, policy: Policy
+) -> list[tuple[Rule, int, int]]:
+    """(cap rule, sessions already in its period, cap) for every cap that one more session at `start`
+    would break, given the starts of the mentor's other sessions; counted as the search counts them
+    (local day, ISO week and month in the mentor's zone), day cap first."""
+    _require_aware("start", start)
+    caps = _Caps(Attendee("", mentor_tz, None), policy)
+    caps.count(sessions, mentor_tz)
+    return caps.broken(start.astimezone(mentor_tz).date())
+
+
+def cap_span(start: datetime, *, mentor_tz: tzinfo) -> tuple[datetime, datetime]:
+    """UTC range holding the local ISO week and month of `start`: the sessions its caps count."""
+    _require_aware("start", start)
+    day = start.astimezone(mentor_tz).date()
+    return _cap_range(day, day, mentor_tz)
+
+
 def cap_window(*, now: datetime, policy: Policy, mentor_tz: tzinfo) -> tuple[datetime, datetime]:
     """UTC range of the mentor's calendar the caps need: from the start of the local month / ISO week
     holding `now` to the end of the local month / ISO week holding `now + horizon_days`."""
     _require_aware("now", now)
     first = now.astimezone(mentor_tz).date()
     last = (now + timedelta(days=policy.horizon_days)).astimezone(mentor_tz).date()
+    return _cap_range(first, last, mentor_tz)
+
+
+def _cap_range(first: date, last: date, mentor_tz: tzinfo) -> tuple[datetime, datetime]:
     start_day = min(first - timedelta(days=first.weekday()), first.replace(day=1))
     week_end = last + timedelta(days=7 - last.weekday())
     month_end = date(last.year + last.month // 12, last.month % 12 + 1, 1)
@@ -621,7 +707,7 @@ def check_slot(
     start = start.astimezone(UTC)
     rejections: list[Rejection] = []
 
-    def reject(rule: str, who: str | None, message: str) -> None:
+    def reject(rule: Rule, who: str | None, message: str) -> None:
         rejections.append(Rejection(rule=rule, who=who, message=message))
 
     if isinstance(minutes, bool) or minutes not in policy.allowed_session_minutes:

@@ -20,12 +20,16 @@ from typing import Any
 
 from emulator.errors import GraphError
 
-__all__ = ["ROUTE_ROLES", "AccessRules", "parse_access_rules"]
+__all__ = ["LEARNING_DENIED", "ROUTE_ROLES", "AccessRules", "parse_access_rules"]
 
 _MAILBOX_DENIED = ("ErrorAccessDenied", "Access is denied. Check credentials and try again.")
 _DIRECTORY_DENIED = ("Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
 _CALENDAR_READ = ("Calendars.Read", "Calendars.ReadWrite")
 _CALENDAR_WRITE = ("Calendars.ReadWrite",)
+
+# learningcourseactivity-get.md, "Error Conditions": the Viva Learning APIs' 403.
+LEARNING_DENIED = ("Forbidden", "Your account doesn't have access to this report or data. Contact your global "
+                   "administrator to request access.")
 
 # route name → (any of these app roles, error code, message)
 ROUTE_ROLES: dict[str, tuple[tuple[str, ...], str, str]] = {
@@ -61,6 +65,14 @@ ROUTE_ROLES: dict[str, tuple[tuple[str, ...], str, str]] = {
     # api/subscription-post-subscriptions.md: the resource's own read permission (events: Calendars.Read).
     "POST /subscriptions": (_CALENDAR_READ, "ExtensionError",
                             "Operation: Create; Exception: [Status Code: Forbidden; Reason: Access is denied.]"),
+    # Viva Learning (emulator/routes_learning.py cites the pages): content upsert, course activities.
+    "PATCH /employeeExperience/learningProviders/{provider}/{content}": (
+        ("LearningContent.ReadWrite.All",), *LEARNING_DENIED),
+    "POST /employeeExperience/learningProviders/{provider}/learningCourseActivities": (
+        ("LearningAssignedCourse.ReadWrite.All", "LearningSelfInitiatedCourse.ReadWrite.All"), *LEARNING_DENIED),
+    "GET /employeeExperience/learningProviders/{provider}/{activity}": (
+        ("LearningAssignedCourse.Read.All", "LearningSelfInitiatedCourse.Read.All",
+         "LearningAssignedCourse.ReadWrite.All", "LearningSelfInitiatedCourse.ReadWrite.All"), *LEARNING_DENIED),
 }
 
 _POLICY_DENIED = GraphError(403, "Forbidden", "No application access policy found for this app.")

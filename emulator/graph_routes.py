@@ -6,6 +6,7 @@ from emulator import (
     routes_batch,
     routes_calendar,
     routes_events,
+    routes_learning,
     routes_meetings,
     routes_subscriptions,
     routes_users,
@@ -18,7 +19,7 @@ __all__ = ["GRAPH_ROUTER", "build_router"]
 def build_router() -> Router:
     router = Router()
     for module in (routes_users, routes_calendar, routes_events, routes_meetings, routes_batch,
-                   routes_subscriptions):
+                   routes_subscriptions, routes_learning):
         module.register(router)
     return router
 

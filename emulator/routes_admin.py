@@ -6,6 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from emulator import routes_learning
 from emulator.access import parse_access_rules
 from emulator.context import Context
 from emulator.errors import GraphError
@@ -327,6 +328,7 @@ def _build() -> Router:
     router.add("PUT", "/apps/{client}/roles", app_roles)
     router.add("POST", "/delta/expire", expire_delta)
     router.add("POST", "/subscriptions/{id}/lifecycle", lifecycle)
+    routes_learning.register_admin(router)  # Viva Learning providers (emulator/routes_learning.py)
     return router
 
 

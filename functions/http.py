@@ -1,4 +1,4 @@
-"""What every HTTP function shares: JSON in, JSON out, and one mapping from errors to statuses."""
+"""What every HTTP function shares: JSON in, JSON out, and errors answered by the one table of `micromentor.answers`."""
 
 from __future__ import annotations
 
@@ -10,16 +10,18 @@ from typing import Any
 
 import azure.functions as func
 
-from core.errors import Conflict, InputError, Misconfigured, NotFound, PolicyViolation, Unprocessable
+from core.errors import InputError, MicromentorError
 from core.jsontext import loads_limited, nesting_depth
 from core.text import check_text
-from graph.errors import GraphAuthError, GraphError, GraphNotFound, GraphUnavailable
+from identity.errors import IdentityError
+from micromentor.answers import answer_for
 
 __all__ = [
     "MAX_BODY_BYTES",
     "MAX_JSON_DEPTH",
     "check_strings",
     "error_body",
+    "error_response",
     "json_body",
     "json_response",
     "nesting_depth",
@@ -81,45 +83,32 @@ def check_strings(value: Any, path: str) -> None:
             check_strings(item, f"{path}[{index}]")
 
 
-def _map_error(exc: Exception) -> func.HttpResponse:
-    if isinstance(exc, Unprocessable):
-        return json_response(error_body("unprocessable", exc.message, exc.field), 422)
-    if isinstance(exc, InputError):
-        return json_response(error_body("invalid_field", exc.message, exc.field), 400)
-    if isinstance(exc, NotFound):
-        return json_response(error_body("not_found", exc.message, exc.field), 404)
-    if isinstance(exc, Conflict):
-        body = error_body(exc.code, exc.message, exc.field)
-        alternatives = getattr(exc, "alternatives", None)
-        if alternatives is not None:
-            body["alternatives"] = alternatives
-        retry = None if exc.retry_after is None else {"Retry-After": str(exc.retry_after)}
-        return json_response(body, 409, retry)
-    if isinstance(exc, PolicyViolation):
-        return json_response(error_body("policy_violation", exc.message, exc.rule), 422)
-    if isinstance(exc, Misconfigured):
-        log.error("the app is misconfigured: %s", exc)
-        body = error_body("misconfigured", "the service is not configured correctly; its administrators are told")
-        return json_response(body, 503, {"Retry-After": "300"})
-    if isinstance(exc, GraphNotFound):
-        return json_response(error_body("not_found", str(exc)), 404)
-    if isinstance(exc, GraphUnavailable):
-        status = 429 if exc.status == 429 else 503
-        after = str(math.ceil(exc.retry_after)) if exc.retry_after is not None else "30"
-        return json_response(error_body("graph_unavailable", str(exc)), status, {"Retry-After": after})
-    if isinstance(exc, GraphAuthError):
-        return json_response(error_body("graph_auth", str(exc)), 502)
-    if isinstance(exc, GraphError):
-        return json_response(error_body("graph_error", str(exc)), 502)
-    raise exc
+def error_response(exc: MicromentorError) -> func.HttpResponse:
+    """The JSON answer for a raised error, by the one table (`micromentor.answers.ERROR_ANSWERS`)."""
+    answer = answer_for(exc)
+    if answer is None:  # a new error type nobody listed; tests/functions/test_error_table.py stops this
+        log.error("unmapped error %s: %s", type(exc).__name__, exc)
+        return json_response(error_body("internal", "internal error; see the function logs"), 500)
+    if answer.public:
+        body = {**error_body(answer.code, exc.message, exc.field), **exc.details()}
+    else:
+        log.error("%s: %s", answer.code, exc)
+        body = error_body(answer.code, "the service is not configured correctly; its administrators are told")
+    headers: dict[str, str] = {}
+    after = exc.retry_after if exc.retry_after is not None else answer.retry_after
+    if after is not None:
+        headers["Retry-After"] = str(math.ceil(after))
+    if isinstance(exc, IdentityError) and exc.www_authenticate:
+        headers["WWW-Authenticate"] = exc.www_authenticate
+    return json_response(body, answer.status, headers or None)
 
 
 async def respond(call: Callable[[], Awaitable[func.HttpResponse]]) -> func.HttpResponse:
-    """Run a handler body and turn the errors we know into JSON answers; the rest is a 500."""
+    """Run a handler body and answer its errors by the table; anything else is a 500."""
     try:
         return await call()
-    except (InputError, NotFound, Conflict, PolicyViolation, GraphError, Misconfigured) as exc:
-        return _map_error(exc)
+    except MicromentorError as exc:
+        return error_response(exc)
     except Exception:
         log.exception("unhandled error")
         return json_response(error_body("internal", "internal error; see the function logs"), 500)

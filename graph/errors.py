@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+from core.errors import MicromentorError
+
 __all__ = [
     "GraphAuthError",
     "GraphError",
     "GraphNotFound",
     "GraphRequestError",
+    "GraphThrottled",
     "GraphUnavailable",
 ]
 
 
-class GraphError(RuntimeError):
-    """Any failure talking to Microsoft Graph."""
+class GraphError(MicromentorError):
+    """Any failure talking to Microsoft Graph; `status` and `code` are Graph's answer, when there was one."""
 
     def __init__(self, message: str, *, status: int | None = None, code: str | None = None) -> None:
-        super().__init__(message)
+        super().__init__(None, message)
         self.status = status
         self.code = code
 
@@ -48,3 +51,7 @@ class GraphUnavailable(GraphError):
     ) -> None:
         super().__init__(message, status=status, code=code)
         self.retry_after = retry_after
+
+
+class GraphThrottled(GraphUnavailable):
+    """429 that outlasted the retry budget: Graph throttles this app or mailbox (HTTP 429 to our callers)."""

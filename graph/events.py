@@ -23,6 +23,7 @@ from graph.base import (
 from graph.calendar import CalendarCalls
 from graph.errors import GraphNotFound, GraphRequestError
 from graph.mapping import event_snapshot
+from graph.timezones import windows_name
 from graph.values import (
     EventDraft,
     EventSnapshot,
@@ -39,8 +40,8 @@ class EventCalls(CalendarCalls):
             body=ItemBody(content_type=BodyType.Html, content=draft.body_html),
             # In the organizer's own zone, as Outlook would write it: other schedulers that created
             # events in UTC showed invites and reminders in the wrong zone in some clients.
-            start=_local_moment(draft.start, draft.time_zone),
-            end=_local_moment(draft.end, draft.time_zone),
+            start=_local_moment(draft.start, windows_name(draft.zone)),
+            end=_local_moment(draft.end, windows_name(draft.zone)),
             attendees=[
                 GraphAttendee(
                     email_address=EmailAddress(address=self._smtp(address), name=name), type=AttendeeType.Required

@@ -22,6 +22,7 @@ from graph.errors import (
     GraphError,
     GraphNotFound,
     GraphRequestError,
+    GraphThrottled,
     GraphUnavailable,
 )
 
@@ -93,7 +94,8 @@ def classify(exc: BaseException, what: str) -> GraphError:
         text = answered(what, status, code, message)
         if status in TRANSIENT_STATUSES:
             after = retry_after_seconds(_header(exc.response_headers, "Retry-After"))
-            return GraphUnavailable(text, status=status, code=code, retry_after=after)
+            throttled = GraphThrottled if status == 429 else GraphUnavailable
+            return throttled(text, status=status, code=code, retry_after=after)
         if status == 404:
             return GraphNotFound(text, status=status, code=code)
         if status in (401, 403):

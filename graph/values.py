@@ -51,7 +51,7 @@ class EventDraft:
     body_html: str
     start: datetime
     end: datetime
-    time_zone: str  # Windows name of the organizer's zone, so the invite reads in local time
+    zone: tzinfo  # the organizer's zone (IANA): the adapter writes it as Graph names it, so the invite reads locally
     attendees: tuple[tuple[str, str], ...]  # (address, display name), all required
     transaction_id: str
     categories: tuple[str, ...] = ()

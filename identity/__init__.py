@@ -1,5 +1,5 @@
 """Identity: Entra ID bearer tokens in (validated against the tenant's keys), a `Caller` out; app roles;
-on-behalf-of tokens for calls made as the signed-in user. `identity.functions` is the Azure Functions glue."""
+on-behalf-of tokens for calls made as the signed-in user. The Azure Functions glue is `functions.auth`."""
 
 from identity.caller import ADMIN_ROLE, Caller, caller_from_claims, require_participant, require_role
 from identity.errors import Forbidden, IdentityError, IdentityUnavailable, Unauthorized

@@ -1,6 +1,9 @@
-"""Identity errors: each one knows its HTTP status and the `WWW-Authenticate` challenge to send (RFC 6750)."""
+"""Identity errors: each one knows the `WWW-Authenticate` challenge to send (RFC 6750); their HTTP statuses
+are in `micromentor.answers.ERROR_ANSWERS` with every other error's."""
 
 from __future__ import annotations
+
+from core.errors import MicromentorError
 
 __all__ = ["Forbidden", "IdentityError", "IdentityUnavailable", "Unauthorized"]
 
@@ -11,14 +14,12 @@ def _quoted(text: str) -> str:
     return f'"{clean}"'
 
 
-class IdentityError(Exception):
-    """Base of the errors that `identity` raises; `status` is the HTTP status to answer with."""
+class IdentityError(MicromentorError):
+    """Base of the errors that `identity` raises. `field` is the bearer token's header unless a subclass
+    names a field of the request."""
 
-    status = 500
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(field or "Authorization", message)
 
     @property
     def www_authenticate(self) -> str | None:
@@ -31,8 +32,6 @@ class Unauthorized(IdentityError):
     `error` is RFC 6750's code: None when the request carried no bearer token at all (the challenge then
     names no error, as the RFC asks), `invalid_token` for a bad token, `invalid_request` for a malformed
     Authorization header."""
-
-    status = 401
 
     def __init__(self, message: str, *, error: str | None = "invalid_token") -> None:
         super().__init__(message)
@@ -50,11 +49,8 @@ class Forbidden(IdentityError):
 
     `field` names the request field the caller has no right to (None: the token itself)."""
 
-    status = 403
-
     def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
+        super().__init__(message, field=field)
 
     @property
     def www_authenticate(self) -> str:
@@ -65,5 +61,3 @@ class IdentityUnavailable(IdentityError):
     """The signing keys cannot be fetched and none are cached, or validation is not configured (HTTP 503).
 
     Not a 401: the caller's token may be fine, and a 401 would send clients into a sign-in loop."""
-
-    status = 503

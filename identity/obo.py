@@ -26,8 +26,6 @@ _USER_ERRORS = frozenset({"invalid_grant", "interaction_required", "consent_requ
 class OnBehalfOfError(IdentityError):
     """The identity provider refused the exchange for a reason the user cannot fix (HTTP 502)."""
 
-    status = 502
-
 
 class OnBehalfOf:
     """Tokens for downstream APIs, acquired as the signed-in caller (one instance per process).

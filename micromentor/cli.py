@@ -10,18 +10,19 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from core.errors import Conflict, InputError, Misconfigured, NotFound, PolicyViolation
+from core.errors import MicromentorError
 from core.metrics import Report
 from core.timefmt import parse_aware
 from graph.config import GraphSettings
-from graph.errors import GraphError
 from graph.gateway import GraphGateway
+from micromentor.answers import answer_for
 from micromentor.bootstrap import utc_now
 from micromentor.demo import add_demo_arguments, run_demo
 from micromentor.files import read_policy_file
 from micromentor.settings import is_local_emulator, load_settings
 from micromentor.tenant import emulator_settings, graph_settings_for, start_local_tenant
 from services.booking import BookingRequest, book_session, session_to_json
+from services.learning import log_learning_records
 from services.report import FORMATS, build_report, default_period, render
 from services.slots import SlotQuery, search_slots, slots_to_json
 from services.sync import SyncResult, find_sync_work, sync_organizer
@@ -133,8 +134,11 @@ def _cmd_sync(args: argparse.Namespace) -> int:
                 said = ", ".join(f"{n} {what}" for what, n in changes.items() if n) or "no change"
                 sys.stderr.write(f"[{done}/{len(organizers)}] {organizer}: {said}\n")
 
+            learning: dict[str, Any] | None = None
             try:
                 await asyncio.gather(*(one(o) for o in organizers))
+                if settings.learning is not None:  # an LRS or Viva Learning is configured: log what completed
+                    learning = await log_learning_records(store, settings.learning, now, graph=graph)
             finally:
                 await graph.aclose()
             return {
@@ -143,6 +147,7 @@ def _cmd_sync(args: argparse.Namespace) -> int:
                 "cancelled": total.cancelled,
                 "repaired": total.repaired,
                 "decided": total.decided,
+                **({"learningRecords": learning} if learning is not None else {}),
             }
 
         _print_json(asyncio.run(run()))
@@ -310,13 +315,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return code
     except UsageError as exc:
         sys.stderr.write(f"{exc}\n")
-    except (InputError, NotFound) as exc:
-        sys.stderr.write(f"micromentor: {exc.field}: {exc.message}\n")
-    except Misconfigured as exc:
-        sys.stderr.write(f"micromentor: {exc.setting}: {exc.message}\n")
-    except (Conflict, PolicyViolation, GraphError) as exc:
+    except MicromentorError as exc:  # one line, and the exit code of the one error table
         sys.stderr.write(f"micromentor: {exc}\n")
-        return 1
+        answer = answer_for(exc)
+        return 1 if answer is None else answer.exit_code
     except OSError as exc:  # a file or folder we were told to use: one line, not a traceback
         sys.stderr.write(f"micromentor: {exc.strerror or exc}: {exc.filename or ''}\n")
         return 1

@@ -59,6 +59,7 @@ from policies import TenantPolicy
 from reporting.formatting import duration, percent
 from services.booking import BookingRequest, book_session
 from services.doctor import check_mentors
+from services.learning import log_learning_records
 from services.report import build_report, render
 from services.requests import NoSessionBooked, RequestInput, parse_catalogue, submit_request
 from services.sessions import cancel_session
@@ -923,6 +924,10 @@ async def _simulate(
         await simulation.run(start, weeks)
         idempotent = await simulation.resend_first_booking()
         end = start + timedelta(weeks=weeks)
+        learning = load_settings().learning
+        if learning is not None:  # an LRS (MICROMENTOR_LRS_URL) or Viva Learning is configured: log what completed
+            logged = await log_learning_records(store, learning, end, graph=graph)
+            say(f"learning records: {logged['queued']} queued, {logged['sent']} sent, {logged['retrying']} retrying")
         report = await build_report(store, policy, period_from=start, period_to=end, graph=graph)
         later = len(await asyncio.to_thread(store.list_sessions, start_from=end))
         log = (await admin.get("/requests")).json()

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from core.errors import InputError
 from graph.config import GraphSettings
+from learning.settings import LearningSettings, load_learning_settings
 from micromentor.loopback import is_loopback_url
 
 __all__ = ["DEFAULT_PUBLIC_URL", "DEFAULT_STORE", "Settings", "is_local_emulator", "load_settings"]
@@ -32,6 +33,7 @@ class Settings:
     link_secret: str = "change-me"  # DEV_LINK_SECRET; refused against a real tenant
     notification_state: str = "micromentor-local-state"  # Graph clientState (≤ 128); DEV_CLIENT_STATE
     extra: Mapping[str, str] = field(default_factory=dict)
+    learning: LearningSettings | None = None  # learning records (xAPI to an LRS, Viva Learning): learning/settings.py
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
@@ -106,8 +108,11 @@ def load_settings(env: Mapping[str, str] | None = None, *, refuse_local_defaults
             raise InputError(
                 "MICROMENTOR_PUBLIC_URL", f"must be an https:// URL against a real tenant, got {public_url!r}"
             )
+    public = env.get("MICROMENTOR_PUBLIC_URL") or DEFAULT_PUBLIC_URL
+    learning = load_learning_settings(env, public_url=public, tenant_id=tenant)
     return Settings(
         graph=graph,
+        learning=learning if learning.enabled else None,
         mentors_file=mentors_file,
         store_url=env.get("MICROMENTOR_STORE") or DEFAULT_STORE,
         policy_file=policy_file,

@@ -22,7 +22,7 @@ import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from functools import partial
 from typing import Any, NoReturn
 
@@ -30,12 +30,11 @@ from core.agenda import AgendaPerson, build_agenda, validate_question
 from core.errors import Conflict, IdempotencyInProgress, InputError, PolicyViolation
 from core.model import Attendee, Participant, Session, SessionState
 from core.ranking import rank_slots
-from core.slots import Rejection, check_slot, find_slots
+from core.slots import Rejection, Rule, cap_span, caps_broken, check_slot, find_slots, rule_error
 from core.text import check_text
 from core.timefmt import iso_z
 from graph.errors import GraphRequestError
 from graph.gateway import GraphGateway
-from graph.timezones import windows_name
 from graph.values import EventDraft, EventSnapshot
 from policies import Policy, TenantPolicy
 from services.idempotency import one_request_per_key
@@ -53,8 +52,6 @@ UNMADE = "booking_failed"  # state_reason of a booking that failed before Graph 
 MAX_TOPIC_LENGTH = 120
 MAX_KEY_LENGTH = 200
 ALTERNATIVES = 3
-# Rules that mean "this request is malformed" rather than "the policy forbids it".
-_BAD_START_RULES = frozenset({"slot_step_minutes"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,19 +95,14 @@ def _body_hash(request: BookingRequest, minutes: int) -> str:
 
 
 class SlotTaken(Conflict):
+    """The slot is taken; `alternatives` (the next free starts) go in the 409's body."""
+
     def __init__(self, message: str, alternatives: list[dict[str, str]]) -> None:
         super().__init__("start", message)
         self.alternatives = alternatives
 
-
-def _policy_field(rejection: Rejection, start: datetime, policy: Policy, zones: dict[str, tzinfo]) -> str:
-    """The policy.md field a rejection comes from, as clients see it in a 422's `field`."""
-    if rejection.rule == "day_window":
-        zone = zones.get(rejection.who or "", UTC)
-        return "day_start" if start.astimezone(zone).time() < policy.day_start else "day_end"
-    if rejection.rule == "working_hours":
-        return "respect_working_hours"
-    return rejection.rule
+    def details(self) -> dict[str, Any]:
+        return {"alternatives": self.alternatives}
 
 
 def _raise_for(
@@ -120,14 +112,12 @@ def _raise_for(
     start: datetime,
     policy: Policy,
     zones: dict[str, tzinfo],
-) -> None:
-    first = rejections[0]
-    if any(r.rule == "busy" for r in rejections):
-        taken = next(r for r in rejections if r.rule == "busy")
+) -> NoReturn:
+    """A taken slot wins (409 with alternatives); otherwise the first broken rule, by `core.slots.RULE_OUTCOMES`."""
+    taken = next((r for r in rejections if r.rule is Rule.BUSY), None)
+    if taken is not None:
         raise SlotTaken(f"the slot is no longer free: {taken.message}", alternatives)
-    if first.rule in _BAD_START_RULES:
-        raise InputError("start", first.message)
-    raise PolicyViolation(_policy_field(first, start, policy, zones), first.message)
+    raise rule_error(rejections[0], start=start, policy=policy, zones=zones)
 
 
 def _alternatives(
@@ -141,32 +131,15 @@ def _alternatives(
     ]
 
 
-def _cap_periods(start: datetime, zone: tzinfo) -> dict[str, tuple[datetime, datetime]]:
-    """The mentor's local day, ISO week and month around `start`, as UTC ranges (policy.md caps)."""
-    day = start.astimezone(zone).date()
-    week = day - timedelta(days=day.weekday())
-    month = day.replace(day=1)
-    next_month = (month + timedelta(days=32)).replace(day=1)
-
-    def utc(local: date) -> datetime:
-        return datetime.combine(local, time(0), tzinfo=zone).astimezone(UTC)
-
-    return {
-        "max_sessions_per_day": (utc(day), utc(day + timedelta(days=1))),
-        "max_sessions_per_week": (utc(week), utc(week + timedelta(days=7))),
-        "max_sessions_per_month": (utc(month), utc(next_month)),
-    }
-
-
 async def _race_lost(store: Store, mine: Session, policy: Policy, zone: tzinfo) -> str | None:
     """Claims stop two bookings of the same cells. This stops concurrent bookings that each passed the
-    calendar check but together break a rule: closer than the mentor's buffer, or over a cap. Every
-    booking writes its session before looking, so of two racers at least one sees the other and gives
-    way: never both booked (at worst neither, and the clients pick again). Returns the rule lost on."""
+    calendar check but together break a rule: closer than the mentor's buffer, or over a cap (counted by
+    the core, as the search counts them). Every booking writes its session before looking, so of two
+    racers at least one sees the other and gives way: never both booked (at worst neither, and the
+    clients pick again). Returns the rule lost on."""
     buffer = timedelta(minutes=policy.buffer_minutes)
-    periods = _cap_periods(mine.start, zone)
-    since = min(periods["max_sessions_per_week"][0], periods["max_sessions_per_month"][0], mine.start - buffer * 2)
-    until = max(periods["max_sessions_per_week"][1], periods["max_sessions_per_month"][1], mine.end + buffer)
+    low, high = cap_span(mine.start, mentor_tz=zone)
+    since, until = min(low, mine.start - buffer * 2), max(high, mine.end + buffer)
     others = [
         s
         for s in await asyncio.to_thread(store.list_sessions, mentor=mine.mentor, start_from=since, start_to=until)
@@ -174,15 +147,8 @@ async def _race_lost(store: Store, mine: Session, policy: Policy, zone: tzinfo) 
     ]
     if any(s.start < mine.end + buffer and s.end + buffer > mine.start for s in others):
         return "busy"
-    caps = {
-        "max_sessions_per_day": policy.max_sessions_per_day,
-        "max_sessions_per_week": policy.max_sessions_per_week,
-        "max_sessions_per_month": policy.max_sessions_per_month,
-    }
-    for rule, (low, high) in periods.items():
-        if sum(1 for s in others if low <= s.start < high) + 1 > caps[rule]:
-            return rule
-    return None
+    broken = caps_broken((s.start for s in others), start=mine.start, mentor_tz=zone, policy=policy)
+    return broken[0][0] if broken else None
 
 
 async def _give_way(store: Store, mine: Session, now: datetime) -> None:
@@ -417,7 +383,7 @@ def _event_draft(
         body_html=agenda.body_html,
         start=session.start,
         end=session.end,
-        time_zone=windows_name(mentor.tz),
+        zone=mentor.tz,
         attendees=tuple((m.upn, m.upn) for m in mentees),
         transaction_id=session.transaction_id or session_id,
         categories=agenda.categories,

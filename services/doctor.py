@@ -252,7 +252,7 @@ def gather_mentors(
             found.extend(m.upn for m in load_catalogue(mentors_file).mentors)
         except CatalogueError as exc:
             fix = 'make MICROMENTOR_MENTORS_FILE a JSON list of {"upn", "skills": [...]}'
-            checks.append(Check("mentors-file", "fail", str(exc), fix))
+            checks.append(Check("mentors-file", "fail", exc.message, fix))
     if store is not None:
         try:
             found.extend(s.mentor.lower() for s in store.list_sessions())

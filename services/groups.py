@@ -36,7 +36,6 @@ from core.text import check_text
 from core.timefmt import iso_z
 from graph.errors import GraphNotFound
 from graph.gateway import GraphGateway
-from graph.timezones import windows_name
 from graph.values import EventDraft
 from policies import TenantPolicy
 from services.booking import slot_cells
@@ -74,11 +73,12 @@ class GroupDraft:
 class GroupFull(Conflict):
     """Every seat is taken; `alternatives` lists the mentor's next open group sessions."""
 
-    code = "group_full"
-
     def __init__(self, message: str, alternatives: list[dict[str, Any]]) -> None:
         super().__init__("seats", message)
         self.alternatives = alternatives
+
+    def details(self) -> dict[str, Any]:
+        return {"alternatives": self.alternatives}
 
 
 class _FullError(Exception):
@@ -158,7 +158,7 @@ async def publish_group(
             body_html=agenda.body_html,
             start=draft.start,
             end=end,
-            time_zone=windows_name(mentor.tz),
+            zone=mentor.tz,
             attendees=(),
             transaction_id=session_id,
             categories=agenda.categories,

@@ -64,6 +64,15 @@ async def check_health(rt: _Runtime) -> dict[str, Any]:
             checks["queue"] = {"ok": True, "poisoned": len(poisoned)}
         except Exception as exc:  # an unreachable queue means unhealthy; report it, do not raise
             checks["queue"] = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+    if getattr(rt.settings, "learning", None) is not None:
+        # Learning records waiting, retrying or refused for good, and the last error (services/learning.py).
+        from services.learning import learning_health
+        from store.learning_outbox import open_outbox
+
+        try:
+            checks["learningRecords"] = await asyncio.to_thread(lambda: learning_health(open_outbox(rt.store)))
+        except Exception as exc:  # an unreadable outbox means unhealthy; report it, do not raise
+            checks["learningRecords"] = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
     denied = await asyncio.to_thread(attendance_denied, rt.store)
     if denied:
         # Sync could not read these organizers' Teams attendance (access policy, app role). Health answers

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from core.agenda import validate_question
-from core.errors import Conflict, InputError, NotFound, PolicyViolation
+from core.errors import Conflict, InputError, Misconfigured, NotFound, PolicyViolation
 from core.model import MentoringRequest, Session, SessionState, Slot
 from core.slots import find_slots
 from core.text import check_text
@@ -75,8 +75,14 @@ _FIELDS = frozenset({"mentee", "mentors", "skill", "question", "sessions", "minu
 # --- the mentor catalogue ---------------------------------------------------------------------------
 
 
-class CatalogueError(ValueError):
-    """The catalogue file is unreadable or malformed: an operator's mistake, not the caller's (HTTP 500)."""
+CATALOGUE_SETTING = "MICROMENTOR_MENTORS_FILE"
+
+
+class CatalogueError(Misconfigured):
+    """The catalogue file is unreadable or malformed: an operator's mistake, not the caller's (HTTP 503)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(CATALOGUE_SETTING, message)
 
 
 def _skill_key(skill: str) -> str:
@@ -283,6 +289,9 @@ class NoSessionBooked(PolicyViolation):
         reasons = "; ".join(f"{u.mentor}: {u.reason}" if u.mentor else u.reason for u in outcome.unmet)
         super().__init__("mentors", f"no session could be booked: {reasons}" if reasons else "no session booked")
         self.outcome = outcome
+
+    def details(self) -> dict[str, Any]:
+        return {"request": request_to_json(self.outcome.request), "unmet": outcome_to_json(self.outcome)["unmet"]}
 
 
 def request_to_json(request: MentoringRequest) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from core.errors import NotFound
 from core.model import MentoringRequest, Session, SessionState
 
 __all__ = ["Checkpoint", "IdempotencyRecord", "PolicyVersion", "SessionNotFound", "Store"]
@@ -25,8 +26,12 @@ class Checkpoint:
     version: str
 
 
-class SessionNotFound(LookupError):
-    pass
+class SessionNotFound(NotFound):
+    """No stored session has this id (HTTP 404, like any `NotFound`)."""
+
+    def __init__(self, session_id: str) -> None:
+        super().__init__("id", f"no session {session_id}")
+        self.session_id = session_id
 
 
 @dataclass(frozen=True, slots=True)

@@ -110,6 +110,24 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
     # When a claim was made, so that claims a failed booking left behind can be found and freed;
     # NULL on claims made before this migration (treated as old).
     ('ALTER TABLE slot_claims ADD COLUMN "claimed_at" TEXT',),
+    # The learning-record outbox (store/learning_outbox.py): one row per xAPI statement / Viva Learning
+    # course activity to deliver, keyed by the record's own id, so enqueuing twice keeps one row.
+    (
+        """CREATE TABLE learning_outbox (
+            "key" TEXT PRIMARY KEY,
+            "kind" TEXT NOT NULL,
+            "session_id" TEXT NOT NULL,
+            "payload" TEXT NOT NULL,
+            "state" TEXT NOT NULL,
+            "attempts" INTEGER NOT NULL,
+            "next_attempt_at" TEXT NOT NULL,
+            "last_error" TEXT,
+            "created_at" TEXT NOT NULL,
+            "sent_at" TEXT,
+            "outcome" TEXT
+        )""",
+        'CREATE INDEX learning_outbox_due ON learning_outbox ("state", "next_attempt_at")',
+    ),
     # Group flash sessions (issue 16): the seats offered; NULL for a 1:1 session.
     ('ALTER TABLE sessions ADD COLUMN "seats" INTEGER',),
 )

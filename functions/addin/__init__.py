@@ -18,7 +18,8 @@ from pathlib import Path
 
 import azure.functions as func
 
-from functions.http import error_body, json_response
+from core.errors import NotFound
+from functions.http import error_response
 from micromentor.bootstrap import runtime
 
 __all__ = ["ADDIN_ROOT", "CONTENT_TYPES", "bp", "resolve_asset"]
@@ -81,7 +82,7 @@ def _config() -> bytes:
 
 
 def _not_found(name: str) -> func.HttpResponse:
-    return json_response(error_body("not_found", f"no add-in file {name!r}", "path"), 404)
+    return error_response(NotFound("path", f"no add-in file {name!r}"))
 
 
 async def _serve(req: func.HttpRequest, folder: str | None) -> func.HttpResponse:

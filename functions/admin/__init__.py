@@ -13,10 +13,10 @@ import azure.functions as func
 
 from core.errors import InputError
 from core.timefmt import parse_aware
+from functions.auth import respond_as_caller
 from functions.http import json_body, json_response
 from functions.requests import mentors_file
 from identity import ADMIN_ROLE, Caller
-from identity.functions import respond_as_caller
 from micromentor.bootstrap import Runtime, runtime
 from micromentor.settings import is_local_emulator
 from services.doctor import DoctorInput, checks_to_json, run_doctor

@@ -9,10 +9,10 @@ import azure.functions as func
 from core.errors import Conflict, InputError, PolicyViolation
 from core.model import Session
 from core.timefmt import parse_aware
+from functions.auth import respond_as_caller
 from functions.http import json_body, json_response
 from graph.gateway import GraphGateway
 from identity import Caller, require_participant
-from identity.functions import respond_as_caller
 from micromentor.bootstrap import runtime
 from services.booking import BookingRequest, book_session, session_to_json
 from services.people import object_ids

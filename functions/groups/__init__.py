@@ -15,9 +15,9 @@ import azure.functions as func
 from core.errors import InputError, NotFound
 from core.model import Session
 from core.timefmt import iso_z, parse_aware
+from functions.auth import respond_as_caller
 from functions.http import json_body, json_response
 from identity import Caller, Forbidden, require_participant
-from identity.functions import respond_as_caller
 from micromentor.bootstrap import Runtime, runtime
 from services.groups import GroupDraft, group_to_json, join_group, leave_group, publish_group
 from services.links import make_link, read_link

@@ -15,11 +15,11 @@ import azure.functions as func
 
 from core.errors import InputError, NotFound
 from core.timefmt import iso_z
+from functions.auth import respond_as_caller
 from functions.http import json_body, json_response
 from functions.links.page import CONTENT_SECURITY_POLICY, availability_page, book_href, refusal_page
 from graph.errors import GraphError, GraphNotFound, GraphUnavailable
 from identity import Caller, Forbidden
-from identity.functions import respond_as_caller
 from micromentor.bootstrap import Runtime, runtime
 from services.links import (
     MAX_TTL,

@@ -12,7 +12,8 @@ import logging
 
 import azure.functions as func
 
-from functions.http import error_body, json_body, json_response, respond
+from core.errors import InputError
+from functions.http import error_response, json_body, json_response, respond
 from micromentor.bootstrap import runtime
 from services.notifications import organizers_to_sync, renew_subscriptions
 from services.sync import find_sync_work
@@ -32,7 +33,7 @@ async def notifications(req: func.HttpRequest, work: func.Out[list[str]]) -> fun
         # Subscription validation: echo the (already URL-decoded) token as text/plain within 10 s. Graph's
         # tokens are short; a long one is not Graph's, and nosniff keeps a browser from reading it as HTML.
         if len(token) > MAX_VALIDATION_TOKEN:
-            return json_response(error_body("invalid_field", "too long", "validationToken"), 400)
+            return error_response(InputError("validationToken", "too long"))
         return func.HttpResponse(
             token, status_code=200, mimetype="text/plain", headers={"X-Content-Type-Options": "nosniff"}
         )

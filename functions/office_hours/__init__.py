@@ -6,9 +6,9 @@ from __future__ import annotations
 import azure.functions as func
 
 from core.errors import InputError
+from functions.auth import respond_as_caller
 from functions.http import json_body, json_response
 from identity import Caller, require_participant
-from identity.functions import respond_as_caller
 from micromentor.bootstrap import runtime
 from services.office_hours import mentor_office_hours, set_office_hours
 from services.people import object_ids

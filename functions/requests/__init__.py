@@ -12,19 +12,12 @@ import os
 
 import azure.functions as func
 
-from functions.http import error_body, json_body, json_response
+from functions.auth import respond_as_caller
+from functions.http import json_body, json_response
 from identity import Caller, Forbidden
-from identity.functions import respond_as_caller
 from micromentor.bootstrap import Runtime, runtime
 from services.people import object_ids
-from services.requests import (
-    NoSessionBooked,
-    load_catalogue,
-    outcome_to_json,
-    parse_request_body,
-    request_to_json,
-    submit_request,
-)
+from services.requests import load_catalogue, outcome_to_json, parse_request_body, submit_request
 
 __all__ = ["MENTORS_FILE_SETTING", "bp", "mentors_file"]
 
@@ -52,21 +45,9 @@ async def create_request(req: func.HttpRequest) -> func.HttpResponse:
         if not caller.is_admin and caller.oid.lower() not in await object_ids(rt.graph, [data.mentee]):
             raise Forbidden("you can ask for mentoring for yourself only (others need the app role Mentoring.Admin)")
         catalogue = load_catalogue(mentors_file(rt))
-        try:
-            outcome = await submit_request(
-                rt.graph,
-                rt.store,
-                rt.tenant_policy(),
-                catalogue,
-                data,
-                now=rt.clock(),
-                public_url=rt.settings.public_url,
-            )
-        except NoSessionBooked as exc:
-            body = error_body("policy_violation", exc.message, exc.rule)
-            body["request"] = request_to_json(exc.outcome.request)
-            body["unmet"] = outcome_to_json(exc.outcome)["unmet"]
-            return json_response(body, 422)
+        outcome = await submit_request(
+            rt.graph, rt.store, rt.tenant_policy(), catalogue, data, now=rt.clock(), public_url=rt.settings.public_url
+        )
         log.info(
             "request %s for %s: %d session(s) booked, %d unmet",
             outcome.request.id,

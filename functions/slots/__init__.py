@@ -8,9 +8,9 @@ import azure.functions as func
 
 from core.errors import InputError
 from core.timefmt import parse_aware
+from functions.auth import respond_as_caller
 from functions.http import json_response
 from identity import Caller, Forbidden
-from identity.functions import respond_as_caller
 from micromentor.bootstrap import Runtime, runtime
 from micromentor.loopback import is_loopback_url
 from services.people import object_ids

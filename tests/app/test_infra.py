@@ -15,7 +15,7 @@ from packaging.specifiers import SpecifierSet
 ROOT = Path(__file__).resolve().parents[2]
 INFRA = ROOT / "infra"
 CODE = ["core", "policies", "graph", "store", "services", "functions", "micromentor", "reporting", "identity"]
-CODE += ["telemetry", "function_app.py"]
+CODE += ["telemetry", "learning", "function_app.py"]
 _READS = re.compile(r"""(?:env|environ)\.get\("([A-Za-z_][A-Za-z0-9_]*)"|_int\(env, "([A-Z_0-9]+)\"""")
 _CONNECTION = re.compile(r'connection="([A-Za-z_][A-Za-z0-9_]*)"')
 # Read by the code but never deployed: what they do only makes sense on a developer's machine.

@@ -15,7 +15,17 @@ import pytest
 
 from core.errors import InputError
 from core.model import MENTORING_CATEGORY, Attendee, CalendarItem, WorkingHours
-from core.slots import CAP_RULES, CONFLICT_RULES, INPUT_RULES, RULES, cap_window, check_slot
+from core.slots import (
+    CAP_RULES,
+    CONFLICT_RULES,
+    INPUT_RULES,
+    RULES,
+    Rule,
+    cap_span,
+    cap_window,
+    caps_broken,
+    check_slot,
+)
 from policies.model import Policy
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
@@ -75,7 +85,9 @@ def test_rule_names_are_stable() -> None:
         "max_sessions_per_week",
         "max_sessions_per_month",
     )
-    assert {"allowed_session_minutes", "slot_step_minutes", "min_notice_minutes", "horizon_days"} == INPUT_RULES
+    # A length or start no search offers is the request's fault (400); too soon and past the horizon are
+    # policy rules like the rest (422): decided once in core/slots.py's table.
+    assert {"allowed_session_minutes", "slot_step_minutes"} == INPUT_RULES
     assert {"busy"} == CONFLICT_RULES
     assert CAP_RULES == ("max_sessions_per_day", "max_sessions_per_week", "max_sessions_per_month")
 
@@ -261,3 +273,37 @@ def test_cap_window_in_december_rolls_the_year() -> None:
     # now 2026-12-20, horizon 14 -> 2027-01-03 (a Sunday): week ends Mon 2027-01-04, month 2027-02-01.
     start, end = cap_window(now=datetime(2026, 12, 20, tzinfo=UTC), policy=Policy(), mentor_tz=UTC)
     assert (start, end) == (datetime(2026, 12, 1, tzinfo=UTC), datetime(2027, 2, 1, tzinfo=UTC))
+
+
+# --- caps_broken / cap_span (the booking's race check counts with these) --------------------------------
+
+
+def test_caps_count_the_mentors_local_day_not_the_utc_one() -> None:
+    # Wed 2026-11-25 in Los Angeles (PST, -8): 08:00, 12:00 and 23:30 local; the last is Thu 07:30Z.
+    others = [
+        datetime(2026, 11, 25, 16, tzinfo=UTC),
+        datetime(2026, 11, 25, 20, tzinfo=UTC),
+        datetime(2026, 11, 26, 7, 30, tzinfo=UTC),
+    ]
+    start = datetime(2026, 11, 25, 17, tzinfo=UTC)  # Wed 09:00 PST: a fourth that day, over the cap of 3
+    assert caps_broken(others, start=start, mentor_tz=LA, policy=Policy()) == [(Rule.MAX_SESSIONS_PER_DAY, 3, 3)]
+    # In UTC the same start's day (11-25) holds two of them: no cap broken.
+    assert caps_broken(others, start=start, mentor_tz=UTC, policy=Policy()) == []
+
+
+def test_caps_count_the_iso_week_and_the_month() -> None:
+    monday_to_friday = [datetime(2026, 6, day, 10, tzinfo=UTC) for day in range(1, 6)]  # ISO week 23
+    last_sunday = datetime(2026, 5, 31, 10, tzinfo=UTC)  # week 22 and May: counts for neither
+    saturday = datetime(2026, 6, 6, 10, tzinfo=UTC)
+    found = caps_broken([*monday_to_friday, last_sunday], start=saturday, mentor_tz=UTC, policy=Policy())
+    assert found == [(Rule.MAX_SESSIONS_PER_WEEK, 5, 5)]
+    month_full = replace(Policy(), max_sessions_per_week=100, max_sessions_per_month=5)
+    found = caps_broken(monday_to_friday, start=saturday, mentor_tz=UTC, policy=month_full)
+    assert found == [(Rule.MAX_SESSIONS_PER_MONTH, 5, 5)]
+
+
+def test_cap_span_is_the_local_week_and_month_of_the_start() -> None:
+    # Mon 2026-11-02 09:00 PST. Week Mon 11-02..11-09, month 11-01..12-01: from 11-01 00:00 PDT (07:00Z,
+    # DST ended at 02:00 that day) to 12-01 00:00 PST (08:00Z).
+    low, high = cap_span(datetime(2026, 11, 2, 17, tzinfo=UTC), mentor_tz=LA)
+    assert (low, high) == (datetime(2026, 11, 1, 7, tzinfo=UTC), datetime(2026, 12, 1, 8, tzinfo=UTC))

@@ -44,7 +44,7 @@ def test_publish_join_by_id_and_by_link_full_and_leave(live_api: LiveApi) -> Non
 
     full = call(live_api, "POST", f"groups/{gid}/join", ANA)
     assert full.status_code == 409
-    assert full.json()["error"]["code"] == "group_full" and full.json()["alternatives"] == []
+    assert full.json()["error"]["field"] == "seats" and full.json()["alternatives"] == []
     # Ana is in none of it: she sees the session, not who joined.
     seen = call(live_api, "GET", f"groups/{gid}", ANA).json()
     assert seen["seatsLeft"] == 0 and "mentees" not in seen

@@ -96,6 +96,12 @@ def test_policy_forbidden_slot_is_422_naming_the_rule(live_api: LiveApi) -> None
     # 07:45Z is 07:45 in London: before Maya's day window (08:00), the field is day_start.
     early = live_api.client.post("/sessions", json=session_body(start="2026-11-30T07:45:00Z"), timeout=30)
     assert early.status_code == 422 and early.json()["error"]["field"] == "day_start"
+    # Too soon and past the horizon are policy rules too (core/slots.py's table): 422, not 400. The clock
+    # is Monday 00:00Z; the default policy wants 120 minutes' notice and a start within 14 days.
+    soon = live_api.client.post("/sessions", json=session_body(start="2026-11-30T01:00:00Z"), timeout=30)
+    assert soon.status_code == 422 and soon.json()["error"]["field"] == "min_notice_minutes"
+    far = live_api.client.post("/sessions", json=session_body(start="2026-12-14T09:00:00Z"), timeout=30)
+    assert far.status_code == 422 and far.json()["error"]["field"] == "horizon_days"
 
 
 def test_twenty_concurrent_posts_for_one_slot_give_one_201_and_nineteen_409(live_api: LiveApi) -> None:

@@ -59,8 +59,10 @@ def test_three_hosts_run_each_occurrence_once() -> None:
         blobs = list(service.get_container_client(container).list_blobs(include=["metadata"]))
         done = [b for b in blobs if b.metadata.get("done")]
         owners = {b.metadata["owner"] for b in done}
-        # One run per occurrence (each second), whichever host took it; every occurrence was taken.
-        assert len(runs) == len(done) >= 3, (len(runs), len(done))
+        # One run per occurrence (each second), whichever host took it; every occurrence was taken. The
+        # cancel at the end may cut one run short after it started and before its lease blob says done.
+        assert len(done) >= 3, (len(runs), len(done))
+        assert len(done) <= len(runs) <= len(done) + 1, (len(runs), len(done))
         assert len(blobs) - len(done) <= 1  # at most the occurrence the cancel cut short
         seconds = sorted(int(r) for r in runs)
         assert len(seconds) == len(set(seconds)), seconds

@@ -37,7 +37,7 @@ def draft(transaction_id: str = "tx-1", start: str = "2026-12-03T17:00:00") -> E
         body_html="<p>agenda</p>",
         start=begin,
         end=begin + timedelta(minutes=15),
-        time_zone="Pacific Standard Time",
+        zone=ZoneInfo("America/Los_Angeles"),
         attendees=((RAVI, "Ravi Menon"),),
         transaction_id=transaction_id,
         categories=("Micro-mentoring",),

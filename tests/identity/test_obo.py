@@ -42,14 +42,14 @@ def test_an_expired_user_token_means_sign_in_again(graph_settings: GraphSettings
     expired = user_token(admin, expiresInSeconds=-60)
     with pytest.raises(Unauthorized) as caught:
         asyncio.run(OnBehalfOf(graph_settings).token_for(expired, [GRAPH_CALENDARS]))
-    assert caught.value.status == 401 and caught.value.message.startswith("sign in again: AADSTS50013")
+    assert caught.value.message.startswith("sign in again: AADSTS50013")
 
 
 def test_a_wrong_app_secret_is_a_server_side_error(graph_settings: GraphSettings, admin: Admin) -> None:
     wrong = replace(graph_settings, client_secret="not-the-secret")
     with pytest.raises(OnBehalfOfError) as caught:
         asyncio.run(OnBehalfOf(wrong).token_for(user_token(admin), [GRAPH_CALENDARS]))
-    assert caught.value.status == 502 and "invalid_client" in caught.value.message
+    assert "invalid_client" in caught.value.message
 
 
 def test_no_assertion_is_refused_before_any_call(graph_settings: GraphSettings) -> None:

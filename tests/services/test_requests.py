@@ -343,7 +343,8 @@ def test_the_catalogue_matches_skills_ignoring_case_and_spacing(catalogue: Mento
 def test_a_malformed_catalogue_names_the_entry(data: Any, message: str) -> None:
     with pytest.raises(CatalogueError) as caught:
         parse_catalogue(data)
-    assert str(caught.value) == message
+    # A Misconfigured error: the setting at fault, then what is wrong with the file.
+    assert (caught.value.setting, caught.value.message) == ("MICROMENTOR_MENTORS_FILE", message)
 
 
 def test_an_unreadable_catalogue_file_is_an_error(tmp_path: Path) -> None:

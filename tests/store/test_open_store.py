@@ -129,11 +129,11 @@ def test_escape_key_removes_forbidden_characters_and_stays_injective() -> None:
 def test_sqlite_file_uses_wal_and_records_its_schema_version(tmp_path: Path) -> None:
     path = tmp_path / "store.db"
     opened = SqliteStore(path)
-    assert opened.schema_version() == SCHEMA_VERSION == 3
+    assert opened.schema_version() == SCHEMA_VERSION == 4
     opened.close()
     with sqlite3.connect(path) as raw:
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert raw.execute("SELECT version FROM schema_version").fetchall() == [(1,), (2,), (3,)]
+        assert raw.execute("SELECT version FROM schema_version").fetchall() == [(1,), (2,), (3,), (4,)]
 
 
 def test_a_version_1_database_gains_people_and_meeting_ids(tmp_path: Path) -> None:

@@ -1,5 +1,5 @@
-"""Azure Functions glue: authenticate an `HttpRequest` with the process's `TokenValidator` and turn
-identity errors into 401 / 403 / 503 answers with their `WWW-Authenticate` challenge.
+"""Azure Functions glue: authenticate an `HttpRequest` with the process's `TokenValidator`; identity errors
+are answered by `functions.http.respond` (401 / 403 / 502 / 503 with their `WWW-Authenticate` challenge).
 
 A handler that needs a signed-in caller:
 
@@ -19,23 +19,19 @@ from collections.abc import Awaitable, Callable
 
 import azure.functions as func
 
-from functions.http import error_body, json_response, respond
+from functions.http import respond
 from identity.caller import Caller, require_role
-from identity.errors import IdentityError, IdentityUnavailable
+from identity.errors import IdentityUnavailable
 from identity.validator import TokenValidator
 from micromentor.bootstrap import Runtime, runtime
 from micromentor.settings import Settings
 
 __all__ = [
-    "auth_error_response",
     "authenticate",
     "respond_as_caller",
     "validator_for",
     "validator_from_settings",
 ]
-
-RETRY_AFTER_SECONDS = 30
-_CODES = {401: "unauthorized", 403: "forbidden", 502: "identity_error", 503: "identity_unavailable"}
 
 _validators: weakref.WeakKeyDictionary[Runtime, TokenValidator] = weakref.WeakKeyDictionary()
 _validators_lock = threading.Lock()
@@ -73,19 +69,6 @@ async def authenticate(req: func.HttpRequest, *, role: str | None = None, rt: Ru
     return require_role(caller, role) if role else caller
 
 
-def auth_error_response(exc: IdentityError) -> func.HttpResponse:
-    headers: dict[str, str] = {}
-    if exc.www_authenticate:
-        headers["WWW-Authenticate"] = exc.www_authenticate
-    if isinstance(exc, IdentityUnavailable):
-        headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
-    # The bearer token is what is missing, invalid or lacking a role: name its header as the field,
-    # unless the refusal is about a field of the request (whose free time may be read).
-    field = getattr(exc, "field", None) or "Authorization"
-    body = error_body(_CODES.get(exc.status, "identity_error"), exc.message, field)
-    return json_response(body, exc.status, headers)
-
-
 async def respond_as_caller(
     req: func.HttpRequest,
     handle: Callable[[Caller], Awaitable[func.HttpResponse]],
@@ -97,10 +80,6 @@ async def respond_as_caller(
     handler itself (say `Forbidden` for acting as someone else) are answered the same way."""
 
     async def call() -> func.HttpResponse:
-        try:
-            caller = await authenticate(req, role=role)
-            return await handle(caller)
-        except IdentityError as exc:
-            return auth_error_response(exc)
+        return await handle(await authenticate(req, role=role))
 
     return await respond(call)

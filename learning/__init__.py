@@ -1,0 +1,1 @@
+"""Learning records: completed sessions logged as xAPI statements (an LRS) and Viva Learning course activities."""
