@@ -7,11 +7,13 @@ from functions.addin import bp as addin
 from functions.admin import bp as admin
 from functions.answers import bp as answers
 from functions.book_session import bp as book_session
+from functions.groups import bp as groups
 from functions.health import bp as health
 from functions.learning_records import bp as learning_records
 from functions.links import bp as links
 from functions.mentors import bp as mentors
 from functions.notifications import bp as notifications
+from functions.office_hours import bp as office_hours
 from functions.outcome_mail import bp as outcome_mail
 from functions.requests import bp as mentoring_requests
 from functions.session_page import bp as session_page
@@ -27,6 +29,8 @@ for blueprint in (
     health,
     slots,
     book_session,
+    groups,
+    office_hours,
     mentoring_requests,
     admin,
     links,

@@ -261,7 +261,7 @@
     api("GET", "slots?" + query.toString()).then(function (answer) {
       state.mentor = mentor;
       remember(mentor);
-      showSlots(answer.data.slots || [], answer.data.reasons || []);
+      showSlots(answer.data.slots || [], answer.data.reasons || [], answer.data.officeHours || "");
     }).catch(function (error) {
       if (error.field === "mentor") { fieldError("mentor", describe(error)); } else { showError(describe(error)); }
     }).then(function () {
@@ -270,13 +270,19 @@
     });
   }
 
-  function showSlots(slots, reasons) {
+  function showSlots(slots, reasons, officeHours) {
     // The API ranks them; people read a short list most easily in time order.
     state.slots = slots.slice().sort(function (a, b) { return a.start < b.start ? -1 : a.start > b.start ? 1 : 0; });
     state.chosen = null;
     var list = $("slot-list");
     Array.prototype.slice.call(list.querySelectorAll(".slot, .empty")).forEach(function (node) { node.remove(); });
     $("zone").textContent = "Times are in " + zoneName() + ".";
+    // The mentor's standard time slots, in the mentor's words and zone (issue 16).
+    var office = $("office-hours");
+    if (office) {
+      office.textContent = officeHours ? "This mentor " + officeHours + "." : "";
+      office.hidden = !officeHours;
+    }
     if (!state.slots.length) {
       var empty = document.createElement("p");
       empty.className = "empty hint";

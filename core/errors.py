@@ -2,6 +2,7 @@
 
     MicromentorError                    field, message; retry_after; details()
     ├── InputError(field, message)      malformed or invalid input                        400  exit 2
+    │   ├── Unprocessable               well-formed values that cannot work together      422  exit 2
     │   └── services.links.LinkError    a booking link that cannot be used
     │       ├── LinkInvalid             malformed, signed with another secret, or changed
     │       └── LinkExpired             genuine, but past its expiry
@@ -44,6 +45,7 @@ __all__ = [
     "NotFound",
     "OutOfRange",
     "PolicyViolation",
+    "Unprocessable",
 ]
 
 
@@ -76,6 +78,10 @@ class InputError(MicromentorError, ValueError):
 class OutOfRange(InputError):
     """A readable value the operation cannot use (a report period longer than allowed, an unknown zone or
     quarter): HTTP 422 `out_of_range` naming the field, CLI exit 2."""
+
+
+class Unprocessable(InputError):
+    """Well-formed input whose values cannot work together, e.g. overlapping office hours."""
 
 
 class NotFound(MicromentorError, LookupError):

@@ -52,6 +52,7 @@ from core.timefmt import iso_z as _iso
 __all__ = [
     "UNKNOWN_SEGMENT",
     "CapLimits",
+    "GroupCounts",
     "MentorLoad",
     "MentorStats",
     "NoShow",
@@ -278,6 +279,34 @@ class WeekLoad:
 
 
 @dataclass(frozen=True, slots=True)
+class GroupCounts:
+    """Group flash sessions apart from 1:1 (issue 16), over the period's sessions not cancelled: a group
+    session is one session however many joined; `seats_taken` counts its mentees."""
+
+    group_sessions: int = 0
+    seats_offered: int = 0
+    seats_taken: int = 0
+    one_to_one: int = 0
+    mentees_attended: int = 0  # per mentee, over decided group sessions: present for the threshold
+    mentees_missed: int = 0  # ... listed missing
+
+    @classmethod
+    def of(cls, sessions: Iterable[Session]) -> GroupCounts:
+        groups = [s for s in sessions if s.seats is not None]
+        ones = [s for s in sessions if s.seats is None]
+        decided = [s for s in groups if s.state in (SessionState.COMPLETED, SessionState.NO_SHOW)]
+        missed = sum(1 for s in decided for m in s.mentees if m.casefold() in {x.casefold() for x in s.missing})
+        return cls(
+            mentees_attended=sum(len(s.mentees) for s in decided) - missed,
+            mentees_missed=missed,
+            group_sessions=len(groups),
+            seats_offered=sum(s.seats or 0 for s in groups),
+            seats_taken=sum(len(s.mentees) for s in groups),
+            one_to_one=len(ones),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Report:
     period_from: datetime
     period_to: datetime
@@ -299,6 +328,7 @@ class Report:
     label: str | None = None  # "2026 Q4" for a quarter
     comparison: Report | None = None  # the quarter before, for a quarter
     outcomes: OutcomeReport | None = None  # check-ins and follow-ups (core/outcomes.py), when measured
+    groups: GroupCounts = GroupCounts()
 
     @property
     def completion_rate(self) -> float | None:
@@ -448,6 +478,14 @@ class Report:
                 ],
             },
             "comparison": self.comparison.summary_json() if self.comparison is not None else None,
+            "groupSessions": {
+                "sessions": self.groups.group_sessions,
+                "seatsOffered": self.groups.seats_offered,
+                "seatsTaken": self.groups.seats_taken,
+                "oneToOne": self.groups.one_to_one,
+                "menteesAttended": self.groups.mentees_attended,
+                "menteesMissed": self.groups.mentees_missed,
+            },
         }
 
     def to_csv_rows(self) -> list[list[str]]:
@@ -622,6 +660,7 @@ def compute_report(
         min_segment_size=min_segment_size,
         withheld_segments=withheld,
         label=label,
+        groups=GroupCounts.of(live),
     )
 
 

@@ -141,6 +141,11 @@ class Session:
     updated_at: datetime | None = None
     people: tuple[Participant, ...] = ()  # resolved at booking; empty for sessions booked before that
     online_meeting_id: str | None = None  # found once by join URL; later syncs read reports directly
+    seats: int | None = None  # a group flash session (`mentees` = who joined so far); None: a 1:1 session
+
+    @property
+    def is_group(self) -> bool:
+        return self.seats is not None
 
     @property
     def minutes(self) -> int:

@@ -15,6 +15,7 @@ breaking one is to a caller (`RULE_OUTCOMES`; the status is the error's in `micr
 | `buffer_minutes` | a mentor's blocking event in the buffer (only if not `busy`) | PolicyViolation | 422 | the rule |
 | `day_window` | outside `day_start`-`day_end` of `who`'s local day | PolicyViolation | 422 | `day_start`/`day_end` |
 | `working_hours` | outside `who`'s working hours | PolicyViolation | 422 | `respect_working_hours` |
+| `office_hours` | the mentor set office hours and the slot is in none | PolicyViolation | 422 | the rule |
 | `no_meeting_days` | the mentor's local weekday is a no-meeting day | PolicyViolation | 422 | the rule |
 | `max_sessions_per_day` / `_week` / `_month` | the mentor's cap would be exceeded | PolicyViolation | 422 | the rule |
 
@@ -43,6 +44,11 @@ Decisions where policy.md is silent:
 - A window (day window, working hours) of local date d runs from the first instant whose wall time on d
   reaches its start to the first instant whose wall time reaches its end: a boundary in a repeated
   (fall-back) hour is its first occurrence, one in a spring-forward gap the end of the gap.
+- Office hours (a policy override, may be empty): each `OfficeWindow` of weekday w is a window of every
+  mentor-local date on weekday w, built like the day window (so 14:00-15:00 Europe/Paris is 13:00-14:00 UTC
+  in winter and 12:00-13:00 UTC in summer). When set, a slot lies wholly inside one of them, on top of
+  every other rule. With no candidate inside them, the reason is "no office hours between the minimum
+  notice and the horizon".
 - Caps: sessions are counted by the local date / ISO week (Monday-based, whatever the working week) /
   month of their start in the mentor's mailbox zone, whatever their `showAs`.
 - `reasons` is filled only when no slot is found, deterministically: "horizon shorter than minimum notice"
@@ -86,6 +92,7 @@ from core.intervals import (
     subtract,
 )
 from core.model import MENTORING_CATEGORY, Attendee, CalendarItem, Slot, WorkingHours
+from core.office_hours import describe_office_hours
 from policies.model import WEEKDAYS, Policy
 
 __all__ = [
@@ -123,6 +130,7 @@ class Rule(StrEnum):
     BUFFER_MINUTES = "buffer_minutes"
     DAY_WINDOW = "day_window"
     WORKING_HOURS = "working_hours"
+    OFFICE_HOURS = "office_hours"
     NO_MEETING_DAYS = "no_meeting_days"
     MAX_SESSIONS_PER_DAY = "max_sessions_per_day"
     MAX_SESSIONS_PER_WEEK = "max_sessions_per_week"
@@ -150,6 +158,7 @@ RULE_OUTCOMES: Mapping[Rule, RuleOutcome] = MappingProxyType(
         Rule.BUFFER_MINUTES: RuleOutcome(PolicyViolation, "buffer_minutes"),
         Rule.DAY_WINDOW: RuleOutcome(PolicyViolation, "day_start"),  # or day_end: see `rule_error`
         Rule.WORKING_HOURS: RuleOutcome(PolicyViolation, "respect_working_hours"),
+        Rule.OFFICE_HOURS: RuleOutcome(PolicyViolation, "office_hours"),
         Rule.NO_MEETING_DAYS: RuleOutcome(PolicyViolation, "no_meeting_days"),
         Rule.MAX_SESSIONS_PER_DAY: RuleOutcome(PolicyViolation, "max_sessions_per_day"),
         Rule.MAX_SESSIONS_PER_WEEK: RuleOutcome(PolicyViolation, "max_sessions_per_week"),
@@ -167,6 +176,7 @@ RULE_BUFFER = Rule.BUFFER_MINUTES
 RULE_DAY_WINDOW = Rule.DAY_WINDOW
 RULE_WORKING_HOURS = Rule.WORKING_HOURS
 RULE_NO_MEETING = Rule.NO_MEETING_DAYS
+RULE_OFFICE_HOURS = Rule.OFFICE_HOURS
 RULE_DAY_CAP = Rule.MAX_SESSIONS_PER_DAY
 RULE_WEEK_CAP = Rule.MAX_SESSIONS_PER_WEEK
 RULE_MONTH_CAP = Rule.MAX_SESSIONS_PER_MONTH
@@ -337,6 +347,18 @@ def _day_windows(zone: tzinfo, first: date, last: date, policy: Policy) -> list[
         (_local_seconds(day, policy.day_start, zone), _local_seconds(day, policy.day_end, zone))
         for day in _dates(first, last)
     ]
+
+
+def _office_windows(zone: tzinfo, first: date, last: date, policy: Policy) -> list[Interval] | None:
+    """The mentor's office-hours windows over local dates `first`..`last`; None when none are set."""
+    if not policy.office_hours:
+        return None
+    return merge(
+        (_local_seconds(day, window.start, zone), _local_seconds(day, window.end, zone))
+        for day in _dates(first, last)
+        for window in policy.office_hours
+        if window.weekday == day.weekday()
+    )
 
 
 def _working_windows(hours: WorkingHours, first: date, last: date) -> list[Interval]:
@@ -557,6 +579,9 @@ def find_slots(
     ]
     # Mentor's local days carry the per-day rules; a slot inside one day window is inside its local day.
     allowed = intersect(people[0].hours.intervals, merge(open_days))
+    office = _office_windows(mentor.tz, first, last, policy)
+    if office is not None:
+        allowed = intersect(allowed, office)
     for person in people[1:]:
         allowed = intersect(allowed, person.hours.intervals)
     buffered = dilate(people[0].busy.intervals, policy.buffer_minutes * 60)
@@ -572,7 +597,8 @@ def find_slots(
     slots = tuple(Slot(start=from_seconds(s), end=from_seconds(s + length)) for s in starts)
     reasons: tuple[str, ...] = ()
     if not slots:
-        explainer = _Explainer(people, caps, mentor.tz, policy, IntervalSet(buffered))
+        office_set = IntervalSet(office) if office is not None else None
+        explainer = _Explainer(people, caps, mentor.tz, policy, IntervalSet(buffered), office_set)
         reasons = explainer.explain(grid, length, searched_from >= searched_to)
     return SlotSearch(slots=slots, searched_from=searched_from, searched_to=searched_to, reasons=reasons)
 
@@ -582,8 +608,17 @@ class _Explainer:
 
     _ORDER = (RULE_NO_MEETING, RULE_MONTH_CAP, RULE_WEEK_CAP, RULE_DAY_CAP, RULE_BUSY, RULE_BUFFER)
 
-    def __init__(self, people: list[_Person], caps: _Caps, zone: tzinfo, policy: Policy, buffered: IntervalSet) -> None:
+    def __init__(
+        self,
+        people: list[_Person],
+        caps: _Caps,
+        zone: tzinfo,
+        policy: Policy,
+        buffered: IntervalSet,
+        office: IntervalSet | None = None,
+    ) -> None:
         self.people, self.caps, self.zone, self.policy, self.buffered = people, caps, zone, policy, buffered
+        self.office = office
         self.closed = policy.no_meeting_weekdays
 
     def explain(self, grid: list[int], length: int, empty_window: bool) -> tuple[str, ...]:
@@ -591,6 +626,11 @@ class _Explainer:
             return ("horizon shorter than minimum notice",)
         if not grid:
             return ("no slot start on the grid between the minimum notice and the horizon",)
+        if self.office is not None:
+            office = self.office
+            grid = [s for s in grid if office.contains(s, s + length)]
+            if not grid:
+                return ("no office hours between the minimum notice and the horizon",)
         inside = [s for s in grid if all(p.hours.contains(s, s + length) for p in self.people)]
         if not inside:
             return (self._hours_phrase(grid, length),)
@@ -712,6 +752,10 @@ def check_slot(
                 reject(RULE_WORKING_HOURS, attendee.upn, f"the slot is outside {attendee.upn}'s working hours")
 
     day = start.astimezone(mentor.tz).date()
+    office = _office_windows(mentor.tz, day, day, policy)  # a window lies inside its local date
+    if office is not None and not IntervalSet(office).contains(low, high):
+        offered = describe_office_hours(policy.office_hours, mentor.tz)
+        reject(RULE_OFFICE_HOURS, mentor.upn, f"the slot is outside {mentor.upn}'s office hours: {offered}")
     if day.weekday() in policy.no_meeting_weekdays:
         reject(RULE_NO_MEETING, mentor.upn, f"{WEEKDAYS[day.weekday()]} is a no-meeting day for {mentor.upn}")
     periods = {RULE_DAY_CAP: f"on {day.isoformat()}", RULE_WEEK_CAP: "that week", RULE_MONTH_CAP: "that month"}

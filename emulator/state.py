@@ -374,6 +374,11 @@ class TenantState:
                         setattr(event, name, fields[name])
                 self._touch(event, "updated")
                 return event
+            # api/event-update.md: "An event update that includes only the attendees property in the
+            # request body sends a meeting update to only the attendees that have changed." So those who
+            # stay get nothing: their copies are left as they were (not even their attendee lists).
+            only_attendees = set(fields) == {"attendees"}
+            before = {a["emailAddress"]["address"].lower() for a in event.attendees}
             self._unindex(event)
             try:
                 moved = self._apply(event, fields)
@@ -403,6 +408,10 @@ class TenantState:
                 for attendee in event.attendees:
                     self._invite(event, attendee["emailAddress"]["address"])
             for copy in self._copies(event):
+                owner_user = self.users.get(copy.owner_id)
+                stayed = owner_user is not None and bool(set(owner_user.smtp_addresses) & before)
+                if only_attendees and stayed:
+                    continue
                 self._sync_copy(event, copy, moved)
             return event
 

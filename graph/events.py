@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from msgraph.generated.models.attendee import Attendee as GraphAttendee
@@ -81,6 +82,30 @@ class EventCalls(CalendarCalls):
         except GraphNotFound:
             return None
         return event_snapshot(event) if event.get("id") else None
+
+    async def set_attendees(
+        self, organizer: str, event_id: str, attendees: Sequence[tuple[str, str]]
+    ) -> EventSnapshot:
+        """PATCH the event with the whole `attendees` collection (address, name), all required.
+
+        Graph replaces the collection, and a PATCH holding only `attendees` sends a meeting update to
+        the attendees that changed alone (api-reference/v1.0/api/event-update.md): those added get the
+        invitation, those left out are removed; the others hear nothing."""
+        event = Event(
+            attendees=[
+                GraphAttendee(
+                    email_address=EmailAddress(address=self._smtp(address), name=name), type=AttendeeType.Required
+                )
+                for address, name in attendees
+            ]
+        )
+        builder = self._client.users.by_user_id(organizer).events.by_event_id(event_id)
+        info = builder.to_patch_request_information(event, _config(prefer=[_UTC_PREFER]))
+        return event_snapshot(await self._json("PATCH event attendees", info))
+
+    def smtp_address(self, user: str) -> str:
+        """The address a user is invited at (their mail, once looked up), lower-cased."""
+        return self._smtp(user).lower()
 
     async def cancel_event(self, organizer: str, event_id: str, comment: str) -> None:
         builder = self._client.users.by_user_id(organizer).events.by_event_id(event_id).cancel

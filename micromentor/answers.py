@@ -23,6 +23,7 @@ from core.errors import (
     NotFound,
     OutOfRange,
     PolicyViolation,
+    Unprocessable,
 )
 from graph.errors import GraphAuthError, GraphError, GraphNotFound, GraphThrottled, GraphUnavailable
 from identity.errors import Forbidden, IdentityError, IdentityUnavailable, Unauthorized
@@ -42,6 +43,7 @@ class ErrorAnswer:
 ERROR_ANSWERS: dict[type[MicromentorError], ErrorAnswer] = {
     InputError: ErrorAnswer(400, "invalid_field", 2),
     OutOfRange: ErrorAnswer(422, "out_of_range", 2),  # readable, but not a value the operation can use
+    Unprocessable: ErrorAnswer(422, "unprocessable", 2),  # e.g. overlapping office hours (issue 16)
     NotFound: ErrorAnswer(404, "not_found", 2),
     Conflict: ErrorAnswer(409, "conflict", 1),
     IdempotencyInProgress: ErrorAnswer(409, "idempotency_in_progress", 1),

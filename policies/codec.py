@@ -2,8 +2,9 @@
 
 Every field is optional. Types are strict: integers must be JSON integers (`true` is not 1), booleans
 JSON booleans, `day_start`/`day_end` "HH:MM" strings (":00" seconds tolerated), `no_meeting_days`
-weekday names in any case (stored lower-case). Range and cross-field rules are `Policy`'s
-(see `policies.model`). Errors are `InputError` naming the field: `day_start`,
+weekday names in any case (stored lower-case), `office_hours` a list of
+`{"day": "tuesday", "start": "14:00", "end": "15:00"}` (nothing else in a window). Range and
+cross-field rules are `Policy`'s (see `policies.model`). Errors are `InputError` naming the field: `day_start`,
 `allowed_session_minutes[1]`, `overrides.ana@contoso.example.buffer_minutes`.
 """
 
@@ -15,7 +16,7 @@ from datetime import time
 from typing import Any
 
 from core.errors import InputError
-from policies.model import POLICY_FIELDS, Policy, TenantPolicy, normalize_upn
+from policies.model import POLICY_FIELDS, OfficeWindow, Policy, TenantPolicy, normalize_upn
 
 __all__ = ["parse_policy", "policy_fields_to_json", "policy_to_json"]
 
@@ -90,6 +91,29 @@ def _window(name: str, value: Any) -> tuple[time, time] | None:
     return (_clock(f"{name}.start", value["start"]), _clock(f"{name}.end", value["end"]))
 
 
+_WINDOW_KEYS = ("day", "start", "end")
+
+
+def _office_hours(name: str, value: Any) -> tuple[OfficeWindow, ...]:
+    windows = []
+    for i, item in enumerate(_list(name, value)):
+        here = f"{name}[{i}]"
+        if not isinstance(item, Mapping):
+            raise InputError(here, 'must be an object like {"day": "tuesday", "start": "14:00", "end": "15:00"}')
+        for key in item:
+            if key not in _WINDOW_KEYS:
+                raise InputError(f"{here}.{key}", "unknown field (a window has day, start and end)")
+        for key in _WINDOW_KEYS:
+            if key not in item:
+                raise InputError(f"{here}.{key}", "is required")
+        day = item["day"]
+        if not isinstance(day, str):
+            raise InputError(f"{here}.day", "must be a weekday name")
+        start, end = _clock(f"{here}.start", item["start"]), _clock(f"{here}.end", item["end"])
+        windows.append(OfficeWindow(day=day.strip().lower(), start=start, end=end))
+    return tuple(windows)
+
+
 _READERS: dict[str, Callable[[str, Any], Any]] = {
     "session_minutes": _integer,
     "allowed_session_minutes": _integers,
@@ -109,6 +133,8 @@ _READERS: dict[str, Callable[[str, Any], Any]] = {
     "completion_min_ratio": _number,
     "checkin_after_days": _integer,
     "message_window": _window,
+    "office_hours": _office_hours,
+    "max_group_size": _integer,
 }
 assert set(_READERS) == set(POLICY_FIELDS), "every Policy field needs a JSON reader"
 
@@ -154,6 +180,8 @@ def _clock_text(value: time) -> str:
 def _field_to_json(name: str, value: Any) -> Any:
     if name == "message_window":
         return None if value is None else {"start": _clock_text(value[0]), "end": _clock_text(value[1])}
+    if name == "office_hours":
+        return [{"day": w.day, "start": _clock_text(w.start), "end": _clock_text(w.end)} for w in value]
     if isinstance(value, time):
         return _clock_text(value)
     if isinstance(value, tuple):

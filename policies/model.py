@@ -21,6 +21,9 @@
 | `checkin_after_days` | int 1..60: days after a completed session that the mentee's check-in is due |
 | `message_window` | null (messages follow the recipient's working hours alone) or a (start, end) pair of |
 | | whole-minute times, start < end, read in the recipient's zone (errors: `message_window.start`/`.end`) |
+| `office_hours` | up to 50 `OfficeWindow`s (weekday, start < end, whole minutes) inside `day_start`-`day_end`, |
+| | not overlapping on one weekday; empty = the whole day window (see docs/office-hours.md) |
+| `max_group_size` | int 2..19: most seats of a group flash session (docs/group-sessions.md) |
 
 `bool` is never accepted where an int or a number is expected.
 """
@@ -34,9 +37,9 @@ from datetime import time
 from types import MappingProxyType
 from typing import Any
 
-from core.errors import InputError
+from core.errors import InputError, Unprocessable
 
-__all__ = ["POLICY_FIELDS", "WEEKDAYS", "Policy", "TenantPolicy", "normalize_upn"]
+__all__ = ["POLICY_FIELDS", "WEEKDAYS", "OfficeWindow", "Policy", "TenantPolicy", "normalize_upn"]
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -51,6 +54,8 @@ MAX_PER_DAY = 100
 MAX_PER_WEEK = 500
 MAX_PER_MONTH = 2000
 MAX_CHECKIN_DAYS = 60
+MAX_OFFICE_WINDOWS = 50
+MAX_GROUP_SIZE = 19  # mentees of one group flash session (one getSchedule holds the mentor and 19)
 
 
 def _is_int(value: object) -> bool:
@@ -70,6 +75,20 @@ def _whole_minute(name: str, value: object) -> None:
         raise InputError(name, "must be a time of day")
     if value.tzinfo is not None or value.second or value.microsecond:
         raise InputError(name, "must be a local time on a whole minute, like 08:00")
+
+
+@dataclass(frozen=True, slots=True)
+class OfficeWindow:
+    """A mentor's standard time slot: `day` (lower-case weekday name) `start`-`end`, in the mentor's
+    mailbox time zone (as `day_start`, `day_end` and `no_meeting_days` are)."""
+
+    day: str
+    start: time
+    end: time
+
+    @property
+    def weekday(self) -> int:
+        return WEEKDAYS.index(self.day)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +113,8 @@ class Policy:
     completion_min_ratio: float = 0.66
     checkin_after_days: int = 7
     message_window: tuple[time, time] | None = None  # None: the recipient's working hours alone
+    office_hours: tuple[OfficeWindow, ...] = ()
+    max_group_size: int = 6
 
     def __post_init__(self) -> None:
         self._check_lengths()
@@ -107,6 +128,8 @@ class Policy:
             raise InputError("completion_min_ratio", "must be a number")
         if not math.isfinite(ratio) or not 0 < ratio <= 1:
             raise InputError("completion_min_ratio", f"must be in (0, 1], got {ratio}")
+        self._check_office_hours()
+        _int_in("max_group_size", self.max_group_size, 2, MAX_GROUP_SIZE)
         self._check_outcome_messages()
 
     def _check_outcome_messages(self) -> None:
@@ -175,6 +198,30 @@ class Policy:
                 limit = MAX_FOCUS_MARKER_LENGTH
                 raise InputError(f"focus_markers[{index}]", f"must be at most {limit} characters")
 
+    def _check_office_hours(self) -> None:
+        windows = self.office_hours
+        if not isinstance(windows, tuple):
+            raise InputError("office_hours", "must be a list of office-hours windows")
+        if len(windows) > MAX_OFFICE_WINDOWS:
+            raise InputError("office_hours", f"must hold at most {MAX_OFFICE_WINDOWS} windows")
+        day_window = f"{self.day_start:%H:%M}-{self.day_end:%H:%M}"
+        for index, window in enumerate(windows):
+            name = f"office_hours[{index}]"
+            if not isinstance(window, OfficeWindow):
+                raise InputError(name, "must be an office-hours window")
+            if not isinstance(window.day, str) or window.day not in WEEKDAYS:
+                raise Unprocessable(f"{name}.day", f"must be one of {', '.join(WEEKDAYS)}")
+            _whole_minute(f"{name}.start", window.start)
+            _whole_minute(f"{name}.end", window.end)
+            if window.end <= window.start:
+                raise Unprocessable(f"{name}.end", "must be later than start")
+            if window.start < self.day_start or window.end > self.day_end:
+                raise Unprocessable(name, f"must lie inside the day window {day_window}")
+            for other in windows[:index]:
+                if other.day == window.day and other.start < window.end and window.start < other.end:
+                    span = f"{other.start:%H:%M}-{other.end:%H:%M}"
+                    raise Unprocessable(name, f"overlaps the {window.day} window {span}")
+
     @property
     def no_meeting_weekdays(self) -> frozenset[int]:
         """`no_meeting_days` as `datetime.weekday()` numbers (0 = Monday)."""
@@ -208,9 +255,12 @@ def apply_override(base: Policy, upn: str, override: Mapping[str, Any]) -> Polic
     except InputError as exc:
         named, message = exc.field, exc.message
         root = _root_field(named)
-        if root not in override and _RELATED.get(root) in override:
-            named, message = _RELATED[root], f"with this value, {exc.field} {exc.message}"
-        raise InputError(f"{prefix}.{named}", message) from None
+        related = _RELATED.get(root, "")
+        if root == "office_hours":  # tenant-wide office hours pushed out by a mentor's own day window
+            related = "day_end" if "day_end" in override else "day_start"
+        if root not in override and related in override:
+            named, message = related, f"with this value, {exc.field} {exc.message}"
+        raise type(exc)(f"{prefix}.{named}", message) from None  # keeps Unprocessable a 422
 
 
 @dataclass(frozen=True)

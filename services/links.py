@@ -29,6 +29,7 @@ from typing import Any, Literal
 
 from core.errors import InputError, NotFound
 from core.model import Slot
+from core.office_hours import office_hours_note
 from core.slots import find_slots
 from graph.errors import GraphNotFound
 from graph.gateway import GraphGateway
@@ -91,6 +92,7 @@ class LinkClaims:
     mentor: str
     expires: datetime
     mentee: str | None = None
+    group: str | None = None  # a group flash session the link invites to join (issue 16)
 
 
 def _b64(data: bytes) -> str:
@@ -125,7 +127,13 @@ def _person(field: str, value: str) -> str:
 
 
 def make_link(
-    mentor_upn: str, *, secret: str, now: datetime, ttl: timedelta = DEFAULT_TTL, mentee: str | None = None
+    mentor_upn: str,
+    *,
+    secret: str,
+    now: datetime,
+    ttl: timedelta = DEFAULT_TTL,
+    mentee: str | None = None,
+    group: str | None = None,
 ) -> str:
     """A token for `mentor_upn`'s booking page, valid from `now` for `ttl` (whole seconds, at most 90 days)."""
     mentor = _person("mentor", mentor_upn)
@@ -135,6 +143,10 @@ def make_link(
         if named == mentor:
             raise InputError("mentee", f"{mentor} is the mentor and cannot also be the mentee")
         claims["e"] = named
+    if group is not None:
+        if not isinstance(group, str) or not _SEGMENT.fullmatch(group) or len(group) > 64:
+            raise InputError("group", "expected a group session id")
+        claims["g"] = group
     if not isinstance(ttl, timedelta) or not timedelta(seconds=1) <= ttl <= MAX_TTL:
         raise InputError("ttl", f"must be between 1 second and {MAX_TTL.days} days")
     expires = _require_aware("now", now) + ttl
@@ -186,10 +198,15 @@ def expiry_of(data: dict[str, Any]) -> datetime:
 
 
 def _claims(data: dict[str, Any]) -> LinkClaims:
-    mentor, mentee = data.get("m"), data.get("e")
-    if not isinstance(mentor, str) or not mentor or not (mentee is None or (isinstance(mentee, str) and mentee)):
+    mentor, mentee, group = data.get("m"), data.get("e"), data.get("g")
+    if (
+        not isinstance(mentor, str)
+        or not mentor
+        or not (mentee is None or (isinstance(mentee, str) and mentee))
+        or not (group is None or (isinstance(group, str) and group))
+    ):
         raise LinkInvalid("malformed", "the link's content is incomplete")
-    return LinkClaims(mentor=mentor, expires=expiry_of(data), mentee=mentee)
+    return LinkClaims(mentor=mentor, expires=expiry_of(data), mentee=mentee, group=group)
 
 
 def read_link(token: str, *, secret: str, now: datetime) -> LinkClaims:
@@ -221,6 +238,7 @@ class MentorAvailability:
     ranges: tuple[FreeRange, ...]
     searched_to: datetime
     reasons: tuple[str, ...]
+    office_hours: str | None = None  # "offers office hours only: …", when the mentor set office hours
 
 
 def free_ranges(slots: Sequence[Slot], limit: int = MAX_RANGES) -> tuple[FreeRange, ...]:
@@ -264,4 +282,5 @@ async def mentor_availability(
         ranges=free_ranges(search.slots, limit),
         searched_to=search.searched_to,
         reasons=search.reasons,
+        office_hours=office_hours_note(policy.office_hours, mentor_attendee.tz),
     )

@@ -10,6 +10,7 @@ from typing import Any
 
 from core.errors import InputError, NotFound
 from core.model import Attendee, Slot
+from core.office_hours import office_hours_note
 from core.ranking import rank_slots
 from core.slots import SlotSearch, cap_window, find_slots
 from core.text import check_text
@@ -36,6 +37,7 @@ class SlotQuery:
 class SlotAnswer:
     search: SlotSearch
     slots: tuple[Slot, ...]  # ranked when a limit was asked for, else every slot ascending
+    office_hours: str | None = None  # "offers office hours only: Tue, Thu 14:00-15:00 (Europe/Paris)"
 
 
 def validate_people(mentor: str, mentees: Sequence[str]) -> tuple[str, tuple[str, ...]]:
@@ -107,9 +109,10 @@ async def search_slots(graph: GraphGateway, tenant_policy: TenantPolicy, query: 
         raise InputError("limit", f"must be between 1 and {MAX_LIMIT}")
     mentor_attendee, mentee_attendees = await gather_attendees(graph, policy, mentor, mentees, query.now)
     search = find_slots(mentor=mentor_attendee, mentees=mentee_attendees, policy=policy, now=query.now, minutes=minutes)
+    note = office_hours_note(policy.office_hours, mentor_attendee.tz)
     if query.limit is None:
-        return SlotAnswer(search, search.slots)
-    return SlotAnswer(search, rank_slots(search, mentor=mentor_attendee, policy=policy, limit=query.limit))
+        return SlotAnswer(search, search.slots, note)
+    return SlotAnswer(search, rank_slots(search, mentor=mentor_attendee, policy=policy, limit=query.limit), note)
 
 
 def slots_to_json(answer: SlotAnswer) -> dict[str, Any]:
@@ -125,4 +128,6 @@ def slots_to_json(answer: SlotAnswer) -> dict[str, Any]:
     }
     if not slots or answer.search.reasons:
         body["reasons"] = list(answer.search.reasons)
+    if answer.office_hours:
+        body["officeHours"] = answer.office_hours
     return body

@@ -29,6 +29,7 @@ from graph.meetings import MeetingRef
 from graph.values import EventSnapshot
 from policies import TenantPolicy
 from services.booking import NO_TEAMS_COMMENT
+from services.groups import close_empty_groups, reconcile_groups
 from services.people import resolve_people
 from store.base import Store
 
@@ -417,6 +418,9 @@ async def sync_organizer(
 ) -> SyncResult:
     """One organizer's unfinished bookings, calendar changes, then attendance of their ended sessions."""
     result = await _settle_unfinished_bookings(graph, store, organizer, now)
+    # Group sessions: seats claimed by a join that died before its PATCH reach the meeting now.
+    await reconcile_groups(graph, store, now=now, mentor=organizer)
+    await close_empty_groups(graph, store, now=now, mentor=organizer)
     active = [s for s in await asyncio.to_thread(store.list_sessions, mentor=organizer, states=ACTIVE_STATES)]
     result.merge(await _apply_calendar_changes(graph, store, organizer, active, now))
     fresh = await asyncio.to_thread(store.list_sessions, mentor=organizer, states=ACTIVE_STATES)

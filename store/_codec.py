@@ -118,7 +118,12 @@ def session_to_record(session: Session) -> Record:
             [{"address": p.address, "id": p.object_id, "aliases": sorted(p.aliases)} for p in session.people]
         ),
         "online_meeting_id": session.online_meeting_id,
+        "seats": session.seats,
     }
+
+
+def _optional_int(value: object) -> int | None:
+    return int(value) if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _load_people(text: object) -> tuple[Participant, ...]:
@@ -150,6 +155,7 @@ def session_from_record(row: Mapping[str, Any]) -> Session:
         updated_at=optional_datetime(row.get("updated_at")),
         people=_load_people(row.get("people")),
         online_meeting_id=_optional_str(row.get("online_meeting_id")),
+        seats=_optional_int(row.get("seats")),
     )
 
 

@@ -192,6 +192,8 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
             "updated_by" TEXT
         )""",
     ),
+    # Group flash sessions (issue 16): the seats offered; NULL for a 1:1 session.
+    ('ALTER TABLE sessions ADD COLUMN "seats" INTEGER',),
 )
 
 SCHEMA_VERSION = len(_MIGRATIONS)
@@ -199,7 +201,7 @@ SCHEMA_VERSION = len(_MIGRATIONS)
 _SESSION_COLUMNS = (
     "id", "mentor", "mentees", "start", "end", "question", "created_at", "state", "topic", "request_id",
     "event_id", "join_url", "transaction_id", "missing", "state_reason", "updated_at", "people",
-    "online_meeting_id",
+    "online_meeting_id", "seats",
 )  # fmt: skip
 _REQUEST_COLUMNS = ("id", "mentee", "skill", "question", "created_at", "mentors", "sessions_wanted")
 

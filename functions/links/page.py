@@ -141,6 +141,8 @@ def availability_page(availability: MentorAvailability, *, expires: datetime, bo
             f'<time datetime="{iso_z(availability.searched_to)}" data-moment>'
             f"{_utc_text(availability.searched_to)} UTC</time> ({escape(why)}).</p>\n"
         )
+    if availability.office_hours:
+        times += f'<p class="note" id="office-hours">{first} {escape(availability.office_hours)}.</p>\n'
     body = (
         f"<h1>Book a {minutes}-minute mentoring session with {name}</h1>\n"
         "<p>One skill, one question, on Teams: a short session with a 2&ndash;10&ndash;3 agenda.</p>\n"

@@ -79,6 +79,7 @@ def test_rule_names_are_stable() -> None:
         "buffer_minutes",
         "day_window",
         "working_hours",
+        "office_hours",
         "no_meeting_days",
         "max_sessions_per_day",
         "max_sessions_per_week",

@@ -52,8 +52,9 @@ def test_defaults_are_those_of_the_spec() -> None:
     assert policy.allowed_session_minutes == (15, 20, 30)
     assert policy.focus_markers == ("Focus time", "Focus", "Deep work")
     assert policy.no_meeting_days == () and policy.no_meeting_weekdays == frozenset()
-    assert policy_to_json(TenantPolicy()) == {**SPEC_DEFAULTS, "overrides": {}}
-    assert set(POLICY_FIELDS) == set(SPEC_DEFAULTS)
+    # office_hours is ours (issue 16), not policy.md's: empty means the whole day window.
+    assert policy_to_json(TenantPolicy()) == {**SPEC_DEFAULTS, "office_hours": [], "max_group_size": 6, "overrides": {}}
+    assert set(POLICY_FIELDS) == {*SPEC_DEFAULTS, "office_hours", "max_group_size"}
 
 
 def test_empty_object_is_all_defaults() -> None:
