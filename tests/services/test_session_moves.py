@@ -24,6 +24,7 @@ from graph.gateway import GraphGateway
 from policies import TenantPolicy
 from services import session_page
 from services.booking import BookingRequest, book_session
+from services.groups import GroupDraft, join_group, publish_group
 from services.session_links import SessionLinkClaims
 from services.session_page import cancel_from_page, move_from_page
 from store import open_store
@@ -177,3 +178,26 @@ def test_a_move_that_books_nothing_frees_the_session_for_another_choice(
     assert moved.start == ELEVEN and [s.id for s in live(store)] == [moved.id]
     stored_old = store.get_session(old.id)
     assert stored_old is not None and stored_old.state_reason == "moved 2 2026-12-01T11:00:00Z"
+
+
+def test_a_group_session_is_not_moved_from_the_page_and_keeps_its_seats(graph_settings: GraphSettings) -> None:
+    """A group's seats were taken for its time: a move would book a 1:1 session for whoever joined and
+    drop the seats. Refused (409 naming the session), and the page says so instead of offering times."""
+    store = open_store("sqlite:///:memory:")
+
+    async def body(g: GraphGateway) -> tuple[Session, Conflict, session_page.SessionView]:
+        draft = GroupDraft(mentor=MAYA, topic="Writing a good design doc", start=TEN, seats=5)
+        group = await publish_group(g, store, TenantPolicy(), draft, now=NOW, public_url=URL)
+        group = await join_group(g, store, group.id, RAVI, now=NOW)
+        with pytest.raises(Conflict) as refused:
+            await move(g, store, group, ELEVEN)
+        view = await session_page.session_view(g, store, TenantPolicy(), link(group), now=NOW)
+        return group, refused.value, view
+
+    group, refused, view = with_graph(graph_settings, body)
+    assert refused.field == "session" and group.id in str(refused) and "group session" in str(refused)
+    after = store.get_session(group.id)
+    assert after is not None and after.state == SessionState.SCHEDULED
+    assert (after.seats, after.mentees, after.start) == (5, (RAVI,), TEN)
+    assert live(store) == [after]
+    assert view.changeable and view.free == () and (view.free_note or "").startswith("A group session cannot be moved")
