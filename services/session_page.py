@@ -210,7 +210,8 @@ async def move_from_page(
     crash between the two leaves the old session claimed and booked; the retry finds the new session
     and finishes the cancel. A booking that made nothing frees the claim for another choice.
 
-    A group session is not moved here: its seats were taken for that time (see docs/session-page.md)."""
+    A group session is not moved here: its seats were taken for that time (docs/addin.md, "Group
+    sessions are not moved from the page")."""
     session = await _session_for(store, claims)
     if session.is_group:
         raise Conflict("session", f"session {session.id} is a group session: {GROUP_NOT_MOVED}")
