@@ -10,9 +10,7 @@ has at most one successor: exactly one change wins and the other is a 409 naming
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,6 +21,7 @@ from graph.config import GraphSettings
 from graph.gateway import GraphGateway
 from policies import TenantPolicy
 from services import session_page
+from services import sessions as sessions_service
 from services.booking import BookingRequest, book_session
 from services.groups import GroupDraft, join_group, publish_group
 from services.session_links import SessionLinkClaims
@@ -37,23 +36,6 @@ START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 TEN, ELEVEN = START + timedelta(hours=1), START + timedelta(hours=2)
 URL = "http://127.0.0.1:7071"
 SECRET = "a-test-secret-that-is-long-enough"
-
-
-@pytest.fixture(params=["sqlite", pytest.param("tables", marks=pytest.mark.azurite)])
-def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    if request.param == "sqlite":
-        yield open_store(f"sqlite:///{tmp_path / 'mm.db'}")
-        return
-    from store.tables import TableStore
-    from tests.store.conftest import azurite_connection_string, unique_table_prefix
-
-    connection = azurite_connection_string()
-    if connection is None:
-        pytest.skip("MICROMENTOR_TEST_TABLES is not set (source .ci/azurite.sh)")
-    tables = TableStore(connection, "mov" + unique_table_prefix())
-    yield tables
-    tables.drop_tables()
-    tables.close()
 
 
 async def book(g: GraphGateway, store: Store) -> Session:
@@ -94,7 +76,7 @@ def test_two_moves_at_once_leave_one_session_at_one_of_the_new_times(
     async def body(g: GraphGateway) -> tuple[Session, list[Any], list[dict[str, Any]]]:
         old = await book(g, store)
         answers = await asyncio.gather(move(g, store, old, TEN), move(g, store, old, ELEVEN), return_exceptions=True)
-        return old, answers, await live_meetings(g)
+        return old, list(answers), await live_meetings(g)
 
     old, answers, meetings = with_graph(graph_settings, body)
     the_loss(answers, old)
@@ -132,7 +114,7 @@ def test_a_move_that_dies_after_booking_and_is_retried_leaves_one_session_and_on
     graph_settings: GraphSettings, any_store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     store = any_store
-    real_end = session_page.end_session
+    real_end = sessions_service.end_session
     crashes = iter([True])
 
     async def crash_once(*args: Any, **kwargs: Any) -> Session:
@@ -151,7 +133,7 @@ def test_a_move_that_dies_after_booking_and_is_retried_leaves_one_session_and_on
             move(g, store, old, ELEVEN), cancel_from_page(g, store, link(old), now=NOW), return_exceptions=True
         )
         moved = await move(g, store, old, TEN)  # the retry
-        return old, moved, during, await live_meetings(g)
+        return old, moved, list(during), await live_meetings(g)
 
     old, moved, during, meetings = with_graph(graph_settings, body)
     for refused in during:
