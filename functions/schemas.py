@@ -568,7 +568,7 @@ _MESSAGES = {
     "literal_error": "must be one of {expected}",
     "string_too_short": "must not be empty",
     "string_too_long": "at most {max_length} characters",
-    "too_short": "at least {min_length} items",
+    "too_short": "needs at least {min_length}",
     "too_long": "at most {max_length} items",
     "greater_than_equal": "must be at least {ge}",
     "less_than_equal": "must be at most {le}",

@@ -271,12 +271,26 @@ class LocalHost:
 
         return endpoint
 
+    def _by_method(self, functions: Mapping[str, RegisteredFunction]) -> Callable[[Request], Awaitable[Response]]:
+        endpoints = {method: self._endpoint(function) for method, function in functions.items()}
+
+        async def endpoint(request: Request) -> Response:
+            return await endpoints.get(request.method, endpoints.get("GET") or next(iter(endpoints.values())))(request)
+
+        return endpoint
+
     def asgi(self, *, run_background: bool = True) -> Starlette:
-        routes = []
+        # One route per path, whatever the number of functions on it (GET and POST of /answers/{token} are
+        # two): a 405's Allow then names every method of the path, not those of the first function.
+        by_path: dict[str, dict[str, RegisteredFunction]] = {}
         for function in self.by_kind("httpTrigger"):
             path = f"/{self.route_prefix}/{starlette_path(str(function.trigger.get('route') or function.name))}"
-            methods = _methods(function)
-            routes.append(Route(path, self._endpoint(function), methods=methods, name=function.name))
+            for method in _methods(function):
+                by_path.setdefault(path, {})[method] = function
+        routes = [
+            Route(path, self._by_method(functions), methods=list(functions), name=next(iter(functions.values())).name)
+            for path, functions in by_path.items()
+        ]
 
         @contextlib.asynccontextmanager
         async def lifespan(_: Starlette) -> AsyncIterator[None]:

@@ -294,8 +294,9 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         extra={
             "requestBody": {
                 "required": False,
-                "description": "Graph's change-notification collection (left out for the handshake)",
-                "content": {JSON: {"schema": {"type": "object"}}},
+                "description": "Graph's change-notification collection `{value: [...]}`, an object (400 otherwise); "
+                "ignored, whatever it is, on the handshake (with `validationToken`)",
+                "content": {JSON: {"schema": {}}},
             }
         },
     ),
