@@ -2,7 +2,7 @@
 
 Handlers parse with these models (`parse_body`, `parse_query`), and `micromentor.openapi` builds
 `docs/openapi.json` from the same models, so the document and the parsing cannot disagree. The domain
-core never sees a model: a handler turns it into the service's own value (`BookingBody.to_request`).
+core never sees a model: a handler turns it into the service's own value (`SessionRequest.to_request`).
 
 A body or query that does not fit is `InputError(field, message)`, HTTP 400 with
 `{"error": {"code", "message", "field"}}`; the field is the path into the body: `mentees[0]`,
@@ -51,30 +51,28 @@ __all__ = [
     "MAX_TTL_HOURS",
     "MAX_VALIDATION_TOKEN",
     "AnswerForm",
-    "BookingBody",
-    "CancelBody",
+    "CancelRequest",
     "ChecklistAnswer",
-    "ChecklistBody",
+    "ChecklistRequest",
     "DoctorAnswer",
     "DoctorCheck",
-    "DoctorQuery",
-    "ErrorAnswer",
+    "DoctorParams",
+    "Error",
     "ErrorDetail",
     "GroupAnswer",
-    "GroupBody",
     "GroupLink",
+    "GroupRequest",
     "GroupSummary",
     "HealthAnswer",
     "LinkAnswer",
-    "LinkBody",
-    "MenteeBody",
+    "LinkRequest",
     "MentorMatchAnswer",
-    "MentoringRequestBody",
+    "MentoringRequest",
     "MentorsAnswer",
-    "MentorsQuery",
-    "NotificationsQuery",
+    "MentorsParams",
+    "NotificationsParams",
     "OfficeHoursAnswer",
-    "OfficeHoursBody",
+    "OfficeHoursRequest",
     "OfficeHoursWindow",
     "PolicyHistoryAnswer",
     "PolicyStateAnswer",
@@ -83,8 +81,10 @@ __all__ = [
     "RequestAnswer",
     "RequestRecord",
     "SearchedWindow",
+    "SeatRequest",
     "SessionAnswer",
     "SessionPageForm",
+    "SessionRequest",
     "SlotAnswer",
     "SlotsAnswer",
     "SlotsParams",
@@ -161,7 +161,7 @@ class _Strict(BaseModel):
 # --- JSON bodies ------------------------------------------------------------------------------------
 
 
-class BookingBody(_Strict):
+class SessionRequest(_Strict):
     """POST /api/sessions."""
 
     mentor: Upn
@@ -198,13 +198,13 @@ class BookingBody(_Strict):
         )
 
 
-class CancelBody(_Strict):
+class CancelRequest(_Strict):
     """POST /api/sessions/{id}/cancel (the body may be left out)."""
 
     comment: Annotated[str, Field(max_length=MAX_COMMENT)] | None = None
 
 
-class MentoringRequestBody(_Strict):
+class MentoringRequest(_Strict):
     """POST /api/requests; `mentee` left out is the caller."""
 
     mentee: Upn | None = None
@@ -229,7 +229,7 @@ class MentoringRequestBody(_Strict):
         )
 
 
-class LinkBody(_Strict):
+class LinkRequest(_Strict):
     """POST /api/links."""
 
     mentor: Person
@@ -237,7 +237,7 @@ class LinkBody(_Strict):
     ttl_hours: Annotated[int, Field(alias="ttlHours", ge=1, le=MAX_TTL_HOURS)] = DEFAULT_TTL_HOURS
 
 
-class GroupBody(_Strict):
+class GroupRequest(_Strict):
     """POST /api/groups."""
 
     mentor: Person
@@ -256,13 +256,13 @@ class GroupBody(_Strict):
         )
 
 
-class MenteeBody(_Strict):
+class SeatRequest(_Strict):
     """Joining or leaving a group session: `mentee` left out is the caller (an admin may name another)."""
 
     mentee: Person | None = None
 
 
-class ChecklistBody(_Strict):
+class ChecklistRequest(_Strict):
     """PUT /api/sessions/{id}/checklist: `version` is the one it was read at (0 before the first save)."""
 
     question: Annotated[str, Field(max_length=QUESTION_MAX_CHARS)] = ""
@@ -280,7 +280,7 @@ class OfficeHoursWindow(_Strict):
     end: Annotated[str, Field(examples=["15:00"])]
 
 
-class OfficeHoursBody(_Strict):
+class OfficeHoursRequest(_Strict):
     """PUT /api/mentors/{mentor}/office-hours; `[]` removes them."""
 
     office_hours: Annotated[list[OfficeHoursWindow], Field(alias="officeHours", max_length=21)]
@@ -329,7 +329,7 @@ class ReportParams(_Strict):
     ) = None
 
 
-class DoctorQuery(_Strict):
+class DoctorParams(_Strict):
     """GET /api/admin/doctor: `mentor=a@x,b@x` adds mentors to check."""
 
     mentor: Annotated[str, Field(description=f"comma-separated, at most {MAX_DOCTOR_MENTORS}")] | None = None
@@ -341,13 +341,13 @@ class DoctorQuery(_Strict):
         return names
 
 
-class MentorsQuery(_Strict):
+class MentorsParams(_Strict):
     """GET /api/mentors."""
 
     skill: Annotated[str, Field(min_length=1, max_length=MAX_QUERY, examples=["python"])]
 
 
-class NotificationsQuery(_Strict):
+class NotificationsParams(_Strict):
     """POST /api/notifications: Graph's subscription validation handshake."""
 
     validation_token: str | None = Field(None, alias="validationToken", max_length=MAX_VALIDATION_TOKEN)
@@ -397,7 +397,7 @@ class ErrorDetail(_Answer):
     field: str = Field("", description="the field, header or policy rule at fault (left out when none)")
 
 
-class ErrorAnswer(_Answer):
+class Error(_Answer):
     """Every refusal: `{"error": {"code", "message", "field"}}`, with `alternatives` on a taken slot."""
 
     error: ErrorDetail

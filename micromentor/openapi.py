@@ -103,7 +103,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
             201: Answer("booked", s.SessionAnswer, links=_session_links("id")),
             200: Answer("the same key and body again", s.SessionAnswer, links=_session_links("id")),
         },
-        body=s.BookingBody,
+        body=s.SessionRequest,
         headers=(_IDEMPOTENCY_KEY,),
         refusals=(400, 401, 403, 404, 409, 422, 429, 502, 503),
     ),
@@ -114,7 +114,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         "cancelSession",
         "cancel the Teams meeting and mark the session cancelled",
         {200: Answer("cancelled (or already so)", s.SessionAnswer)},
-        body=s.CancelBody,
+        body=s.CancelRequest,
         body_required=False,
         refusals=(400, 401, 403, 404, 409, 429, 502, 503),
     ),
@@ -125,7 +125,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         "saveChecklist",
         "save the checklist; `version` is the one read (409 when someone saved since)",
         {200: Answer("saved", s.ChecklistAnswer)},
-        body=s.ChecklistBody,
+        body=s.ChecklistRequest,
         refusals=(400, 401, 403, 404, 409, 429, 502, 503),
     ),
     ("requests", "POST"): Operation(
@@ -135,7 +135,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
             201: Answer("request recorded, sessions booked", s.RequestAnswer),
             200: Answer("the same Idempotency-Key again: nothing new booked", s.RequestAnswer),
         },
-        body=s.MentoringRequestBody,
+        body=s.MentoringRequest,
         headers=(_IDEMPOTENCY_KEY,),
         refusals=(400, 401, 403, 404, 409, 422, 429, 502, 503),
     ),
@@ -143,7 +143,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         "findMentors",
         "mentors of the catalogue by skill",
         {200: Answer("matches", s.MentorsAnswer)},
-        query=s.MentorsQuery,
+        query=s.MentorsParams,
     ),
     ("mentors/{mentor}/office-hours", "GET"): Operation(
         "readOfficeHours", "the mentor's effective office hours", {200: Answer("office hours", s.OfficeHoursAnswer)}
@@ -152,7 +152,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         "setOfficeHours",
         "replace the mentor's office hours (the mentor or an admin); `[]` removes them",
         {200: Answer("saved", s.OfficeHoursAnswer)},
-        body=s.OfficeHoursBody,
+        body=s.OfficeHoursRequest,
         refusals=(400, 401, 403, 404, 409, 422, 429, 502, 503),
     ),
     ("links", "POST"): Operation(
@@ -165,7 +165,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
                 links={"OpenLink": {"operationId": "openLink", "parameters": {"token": "$response.body#/token"}}},
             )
         },
-        body=s.LinkBody,
+        body=s.LinkRequest,
     ),
     ("links/{token}", "GET"): Operation(
         "openLink",
@@ -191,7 +191,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
                 links={"ReadGroup": {"operationId": "readGroup", "parameters": {"id": "$response.body#/id"}}},
             )
         },
-        body=s.GroupBody,
+        body=s.GroupRequest,
         refusals=(400, 401, 403, 404, 409, 422, 429, 502, 503),
     ),
     ("groups/{id}", "GET"): Operation(
@@ -201,7 +201,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         "joinGroup",
         "take a seat (`mentee` left out: the caller); a full session is 409 `group_full` with alternatives",
         {200: Answer("joined", s.GroupAnswer)},
-        body=s.MenteeBody,
+        body=s.SeatRequest,
         body_required=False,
         refusals=(400, 401, 403, 404, 409, 422, 429, 502, 503),
     ),
@@ -209,7 +209,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         "leaveGroupByDelete",
         "give the seat back",
         {200: Answer("left", s.GroupAnswer)},
-        body=s.MenteeBody,
+        body=s.SeatRequest,
         body_required=False,
         refusals=(400, 401, 403, 404, 409, 429, 502, 503),
     ),
@@ -217,7 +217,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         "leaveGroup",
         "give the seat back",
         {200: Answer("left", s.GroupAnswer)},
-        body=s.MenteeBody,
+        body=s.SeatRequest,
         body_required=False,
         refusals=(400, 401, 403, 404, 409, 429, 502, 503),
     ),
@@ -232,7 +232,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         "joinGroupByLink",
         "take a seat through the link (signed in)",
         {200: Answer("joined", s.GroupAnswer)},
-        body=s.MenteeBody,
+        body=s.SeatRequest,
         body_required=False,
         refusals=(400, 401, 403, 404, 409, 410, 422, 429, 502, 503),
     ),
@@ -278,7 +278,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         "doctor",
         "the doctor's checks; always 200, failed checks included",
         {200: Answer("the checks", s.DoctorAnswer)},
-        query=s.DoctorQuery,
+        query=s.DoctorParams,
         refusals=(400, 401, 403),
     ),
     ("notifications", "POST"): Operation(
@@ -288,7 +288,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
             200: Answer("the validation token echoed", media={"text/plain": {"schema": {"type": "string"}}}),
             202: Answer("accepted and queued", s.QueuedAnswer),
         },
-        query=s.NotificationsQuery,
+        query=s.NotificationsParams,
         refusals=(400,),
         anonymous=True,
         extra={
@@ -486,7 +486,7 @@ def _operation(path: str, op: Operation) -> dict[str, Any]:
 
 
 def _models() -> list[type[BaseModel]]:
-    found: dict[str, type[BaseModel]] = {"ErrorAnswer": s.ErrorAnswer}
+    found: dict[str, type[BaseModel]] = {"Error": s.Error}
     for op in OPERATIONS.values():
         if op.body is not None and op.body_media == JSON:
             found[op.body.__name__] = op.body
@@ -538,7 +538,7 @@ def document() -> dict[str, Any]:
         name: {
             "description": description,
             **({"headers": _headers(headers)} if headers else {}),
-            "content": {JSON: {"schema": _ref(s.ErrorAnswer)}},
+            "content": {JSON: {"schema": _ref(s.Error)}},
         }
         for name, description, headers in sorted(_REFUSALS.values())
     }

@@ -14,7 +14,7 @@ import azure.functions as func
 from functions.auth import respond_as_caller
 from functions.http import json_body, json_response
 from functions.requests import mentors_file
-from functions.schemas import DoctorQuery, ReportParams, parse_query
+from functions.schemas import DoctorParams, ReportParams, parse_query
 from identity import ADMIN_ROLE, Caller
 from micromentor.bootstrap import Runtime, runtime
 from micromentor.settings import is_local_emulator
@@ -108,7 +108,7 @@ async def doctor(req: func.HttpRequest) -> func.HttpResponse:
 
     async def handle(caller: Caller) -> func.HttpResponse:
         # ?mentor=a@x,b@x: mentors to check besides the mentors file and those of stored sessions.
-        mentors = parse_query(req, DoctorQuery).mentors()
+        mentors = parse_query(req, DoctorParams).mentors()
         return json_response(checks_to_json(await run_doctor(_doctor_input(runtime(), mentors))))
 
     return await respond_as_caller(req, handle, role=ADMIN_ROLE)

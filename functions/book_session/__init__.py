@@ -8,7 +8,7 @@ from core.errors import Conflict, PolicyViolation
 from core.model import Session
 from functions.auth import respond_as_caller
 from functions.http import json_response
-from functions.schemas import BookingBody, CancelBody, parse_body
+from functions.schemas import CancelRequest, SessionRequest, parse_body
 from graph.gateway import GraphGateway
 from identity import Caller, require_participant
 from micromentor.bootstrap import runtime
@@ -29,7 +29,7 @@ async def _session_ids(graph: GraphGateway, session: Session) -> frozenset[str]:
 async def create_session(req: func.HttpRequest) -> func.HttpResponse:
     async def handle(caller: Caller) -> func.HttpResponse:
         rt = runtime()
-        request = parse_body(req, BookingBody).to_request(req.headers.get("Idempotency-Key"))
+        request = parse_body(req, SessionRequest).to_request(req.headers.get("Idempotency-Key"))
         # By object id: the request names people by UPN, the caller is their token's oid.
         require_participant(caller, await object_ids(rt.graph, [request.mentor, *request.mentees]))
         try:
@@ -67,7 +67,7 @@ async def read_session(req: func.HttpRequest) -> func.HttpResponse:
 async def cancel(req: func.HttpRequest) -> func.HttpResponse:
     async def handle(caller: Caller) -> func.HttpResponse:
         rt = runtime()
-        comment = parse_body(req, CancelBody, optional=True).comment
+        comment = parse_body(req, CancelRequest, optional=True).comment
         session = await get_session(rt.store, req.route_params.get("id", ""))
         require_participant(caller, await _session_ids(rt.graph, session))
         cancelled = await cancel_session(rt.graph, rt.store, session.id, comment, now=rt.clock())

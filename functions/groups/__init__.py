@@ -17,7 +17,7 @@ from core.model import Session
 from core.timefmt import iso_z
 from functions.auth import respond_as_caller
 from functions.http import json_response
-from functions.schemas import GroupBody, MenteeBody, parse_body
+from functions.schemas import GroupRequest, SeatRequest, parse_body
 from identity import Caller, Forbidden, require_participant
 from micromentor.bootstrap import Runtime, runtime
 from services.groups import group_to_json, join_group, leave_group, publish_group
@@ -47,7 +47,7 @@ def _visible(caller: Caller, session: Session, ids: frozenset[str]) -> dict[str,
 async def publish(req: func.HttpRequest) -> func.HttpResponse:
     async def handle(caller: Caller) -> func.HttpResponse:
         rt = runtime()
-        draft = parse_body(req, GroupBody).to_draft()
+        draft = parse_body(req, GroupRequest).to_draft()
         if not (caller.is_admin or caller.oid.lower() in await object_ids(rt.graph, [draft.mentor])):
             raise Forbidden("only the mentor or an admin may publish this mentor's group sessions", field="mentor")
         session = await publish_group(
@@ -78,7 +78,7 @@ async def read(req: func.HttpRequest) -> func.HttpResponse:
 
 async def _mentee(req: func.HttpRequest, caller: Caller) -> str:
     """The body's `mentee` (an admin acting for someone), else the caller; proven by object id."""
-    mentee = parse_body(req, MenteeBody, optional=True).mentee or caller.upn.strip().lower()
+    mentee = parse_body(req, SeatRequest, optional=True).mentee or caller.upn.strip().lower()
     if not mentee:
         raise InputError("mentee", "a user principal name is required")
     require_participant(caller, await object_ids(runtime().graph, [mentee]))

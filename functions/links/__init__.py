@@ -18,7 +18,7 @@ from core.timefmt import iso_z
 from functions.auth import respond_as_caller
 from functions.http import json_response
 from functions.links.page import CONTENT_SECURITY_POLICY, availability_page, book_href, refusal_page
-from functions.schemas import DEFAULT_TTL_HOURS, LinkBody, parse_body
+from functions.schemas import DEFAULT_TTL_HOURS, LinkRequest, parse_body
 from graph.errors import GraphError, GraphNotFound, GraphUnavailable
 from identity import Caller, Forbidden
 from micromentor.bootstrap import Runtime, runtime
@@ -83,7 +83,7 @@ async def _availability(rt: Runtime, mentor: str, now: datetime) -> MentorAvaila
 async def create_link(req: func.HttpRequest) -> func.HttpResponse:
     async def handle(caller: Caller) -> func.HttpResponse:
         rt = runtime()
-        body = parse_body(req, LinkBody)
+        body = parse_body(req, LinkRequest)
         mentor, mentee, ttl = body.mentor, body.mentee, timedelta(hours=body.ttl_hours)
         now = rt.clock()
         secret = _secret(rt)

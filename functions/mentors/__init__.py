@@ -15,7 +15,7 @@ from core.timefmt import iso_z
 from functions.auth import respond_as_caller
 from functions.http import json_response
 from functions.requests import mentors_file
-from functions.schemas import ChecklistBody, MentorsQuery, parse_body, parse_query
+from functions.schemas import ChecklistRequest, MentorsParams, parse_body, parse_query
 from identity import Caller, require_participant
 from micromentor.bootstrap import runtime
 from services.mentor_search import match_to_json, search_mentors
@@ -37,7 +37,7 @@ async def find_mentors(req: func.HttpRequest) -> func.HttpResponse:
             rt.graph,
             load_catalogue(mentors_file(rt)),
             rt.tenant_policy(),
-            parse_query(req, MentorsQuery).skill,
+            parse_query(req, MentorsParams).skill,
             exclude=caller.upn,
         )
         return json_response({"mentors": [match_to_json(m) for m in found]})
@@ -69,7 +69,7 @@ async def session_checklist(req: func.HttpRequest) -> func.HttpResponse:
         require_participant(caller, await object_ids(rt.graph, [session.mentor, *session.mentees], session.people))
         if req.method.upper() == "GET":
             return json_response(checklist_to_json(await checklist_for(rt.store, session)))
-        body = parse_body(req, ChecklistBody)
+        body = parse_body(req, ChecklistRequest)
         try:
             fields = validate_checklist(
                 question=body.question,

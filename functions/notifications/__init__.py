@@ -14,7 +14,7 @@ import azure.functions as func
 
 from core.errors import InputError
 from functions.http import error_response, json_body, json_response, respond
-from functions.schemas import NotificationsQuery, parse_query
+from functions.schemas import NotificationsParams, parse_query
 from micromentor.bootstrap import runtime
 from services.notifications import organizers_to_sync, renew_subscriptions
 from services.sync import find_sync_work
@@ -28,7 +28,7 @@ SYNC_QUEUE = "sync-work"
 @bp.queue_output(arg_name="work", queue_name=SYNC_QUEUE, connection="AzureWebJobsStorage")
 async def notifications(req: func.HttpRequest, work: func.Out[list[str]]) -> func.HttpResponse:
     try:
-        token = parse_query(req, NotificationsQuery).validation_token
+        token = parse_query(req, NotificationsParams).validation_token
     except InputError as exc:
         return error_response(exc)
     if token is not None:

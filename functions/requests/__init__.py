@@ -14,7 +14,7 @@ import azure.functions as func
 
 from functions.auth import respond_as_caller
 from functions.http import json_response
-from functions.schemas import MentoringRequestBody, parse_body
+from functions.schemas import MentoringRequest, parse_body
 from identity import Caller, Forbidden
 from micromentor.bootstrap import Runtime, runtime
 from services.people import object_ids
@@ -41,7 +41,7 @@ def mentors_file(rt: Runtime) -> str | None:
 async def create_request(req: func.HttpRequest) -> func.HttpResponse:
     async def handle(caller: Caller) -> func.HttpResponse:
         rt = runtime()
-        body = parse_body(req, MentoringRequestBody)
+        body = parse_body(req, MentoringRequest)
         data = body.to_input(req.headers.get("Idempotency-Key"), default_mentee=caller.upn or None)
         # The token's upn only fills in a left-out mentee; whether it is the caller is the object id's say.
         if not caller.is_admin and caller.oid.lower() not in await object_ids(rt.graph, [data.mentee]):

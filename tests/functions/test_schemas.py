@@ -12,16 +12,16 @@ from pydantic import BaseModel
 
 from core.errors import InputError
 from functions.schemas import (
-    BookingBody,
-    CancelBody,
-    ChecklistBody,
-    DoctorQuery,
-    GroupBody,
-    LinkBody,
-    MenteeBody,
-    MentoringRequestBody,
-    OfficeHoursBody,
+    CancelRequest,
+    ChecklistRequest,
+    DoctorParams,
+    GroupRequest,
+    LinkRequest,
+    MentoringRequest,
+    OfficeHoursRequest,
     ReportParams,
+    SeatRequest,
+    SessionRequest,
     SlotsParams,
     parse,
     parse_body,
@@ -44,7 +44,7 @@ def refused(model: type[BaseModel], data: dict[str, Any]) -> tuple[str, str]:
 
 
 def test_a_booking_body_becomes_the_services_request_in_utc() -> None:
-    request = parse(BookingBody, {**BOOKING, "minutes": 20, "topic": None}).to_request("key-9")
+    request = parse(SessionRequest, {**BOOKING, "minutes": 20, "topic": None}).to_request("key-9")
     assert request.start == datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # 10:00 at +01:00
     assert (request.mentees, request.minutes, request.topic, request.idempotency_key) == (
         ("ravi@contoso.example",),
@@ -71,13 +71,13 @@ def test_a_booking_body_becomes_the_services_request_in_utc() -> None:
     ],
 )
 def test_a_booking_body_names_the_field_at_fault(changes: dict[str, Any], field: str, message: str) -> None:
-    assert refused(BookingBody, {**BOOKING, **changes}) == (field, message)
+    assert refused(SessionRequest, {**BOOKING, **changes}) == (field, message)
 
 
 def test_a_missing_field_is_required_and_unknown_fields_come_first_in_name_order() -> None:
     body = {k: v for k, v in BOOKING.items() if k != "question"}
-    assert refused(BookingBody, body) == ("question", "required")
-    assert refused(BookingBody, {**body, "zeta": 1, "alpha": 2}) == ("alpha", "unknown field")
+    assert refused(SessionRequest, body) == ("question", "required")
+    assert refused(SessionRequest, {**body, "zeta": 1, "alpha": 2}) == ("alpha", "unknown field")
 
 
 @pytest.mark.parametrize(
@@ -96,11 +96,11 @@ def test_a_missing_field_is_required_and_unknown_fields_come_first_in_name_order
 def test_a_malformed_mentoring_request_names_the_field(body: dict[str, Any], field: str) -> None:
     # Moved from tests/services/test_requests.py with services.requests.parse_request_body; `mentors: [1]`
     # now names the item (`mentors[0]`), not the list.
-    assert refused(MentoringRequestBody, body)[0] == field
+    assert refused(MentoringRequest, body)[0] == field
 
 
 def test_the_mentee_defaults_to_the_caller_and_is_required_without_one() -> None:
-    parsed = parse(MentoringRequestBody, {"skill": "x", "question": "q?"})
+    parsed = parse(MentoringRequest, {"skill": "x", "question": "q?"})
     data = parsed.to_input("key-1", default_mentee=CAMILLE)
     assert (data.mentee, data.idempotency_key, data.mentors, data.sessions) == (CAMILLE, "key-1", (), None)
     with pytest.raises(InputError) as caught:
@@ -109,25 +109,25 @@ def test_the_mentee_defaults_to_the_caller_and_is_required_without_one() -> None
 
 
 def test_links_and_groups_name_people_trimmed_and_lower_case() -> None:
-    link = parse(LinkBody, {"mentor": "  Maya@Contoso.Example "})
+    link = parse(LinkRequest, {"mentor": "  Maya@Contoso.Example "})
     assert (link.mentor, link.mentee, link.ttl_hours) == ("maya@contoso.example", None, 7 * 24)
-    assert refused(LinkBody, {"mentor": "   "}) == ("mentor", "required, as a user principal name")
-    assert refused(LinkBody, {"mentor": "m@x", "ttlHours": 0}) == ("ttlHours", "must be at least 1")
-    assert refused(LinkBody, {"mentor": "m@x", "ttlHours": 2161}) == ("ttlHours", "must be at most 2160")  # 90 days
-    assert refused(LinkBody, {"mentor": "m@x", "ttl_hours": 5}) == ("ttl_hours", "unknown field")  # the alias only
-    group = parse(GroupBody, {"mentor": "Maya@X", "topic": "Spikes", "start": "2026-12-01T09:00:00Z", "seats": 4})
+    assert refused(LinkRequest, {"mentor": "   "}) == ("mentor", "required, as a user principal name")
+    assert refused(LinkRequest, {"mentor": "m@x", "ttlHours": 0}) == ("ttlHours", "must be at least 1")
+    assert refused(LinkRequest, {"mentor": "m@x", "ttlHours": 2161}) == ("ttlHours", "must be at most 2160")  # 90 days
+    assert refused(LinkRequest, {"mentor": "m@x", "ttl_hours": 5}) == ("ttl_hours", "unknown field")  # the alias only
+    group = parse(GroupRequest, {"mentor": "Maya@X", "topic": "Spikes", "start": "2026-12-01T09:00:00Z", "seats": 4})
     assert group.to_draft().mentor == "maya@x"
-    assert parse(MenteeBody, {}).mentee is None
+    assert parse(SeatRequest, {}).mentee is None
 
 
 def test_nested_fields_are_named_by_their_path() -> None:
     windows = {"officeHours": [{"day": "tuesday", "start": "10:00", "end": "11:00"}, {"day": "friday", "start": 9}]}
-    assert refused(OfficeHoursBody, windows) == ("officeHours[1].start", "must be a string")
+    assert refused(OfficeHoursRequest, windows) == ("officeHours[1].start", "must be a string")
     windows["officeHours"][1] = {"day": "friday", "start": "09:00", "end": "10:00", "room": "B"}
-    assert refused(OfficeHoursBody, windows) == ("officeHours[1].room", "unknown field")
-    assert refused(ChecklistBody, {"version": 0, "options": ["a", None]}) == ("options[1]", "must be a string")
-    assert refused(ChecklistBody, {"question": "q"}) == ("version", "required")
-    assert refused(CancelBody, {"comment": "c" * 501}) == ("comment", "at most 500 characters")
+    assert refused(OfficeHoursRequest, windows) == ("officeHours[1].room", "unknown field")
+    assert refused(ChecklistRequest, {"version": 0, "options": ["a", None]}) == ("options[1]", "must be a string")
+    assert refused(ChecklistRequest, {"question": "q"}) == ("version", "required")
+    assert refused(CancelRequest, {"comment": "c" * 501}) == ("comment", "at most 500 characters")
 
 
 def _request(url: str, body: bytes = b"", method: str = "GET") -> func.HttpRequest:
@@ -153,17 +153,16 @@ def test_report_and_doctor_queries() -> None:
     with pytest.raises(InputError) as caught:
         parse_query(_request("http://h/api/admin/report?format=pdf"), ReportParams)
     assert (caught.value.field, caught.value.message) == ("format", "must be one of 'json', 'csv' or 'html'")
-    doctor = parse_query(_request("http://h/api/admin/doctor?mentor=a@x,,b@x"), DoctorQuery)
+    doctor = parse_query(_request("http://h/api/admin/doctor?mentor=a@x,,b@x"), DoctorParams)
     assert doctor.mentors() == ("a@x", "b@x")
     with pytest.raises(InputError) as caught:
-        DoctorQuery(mentor=",".join(f"m{i}@x" for i in range(51))).mentors()
+        DoctorParams(mentor=",".join(f"m{i}@x" for i in range(51))).mentors()
     assert caught.value.field == "mentor"
 
 
 def test_a_body_goes_through_the_json_checks_first() -> None:
     with pytest.raises(InputError) as caught:
-        parse_body(_request("http://h/api/sessions", b"[1]", "POST"), BookingBody)
+        parse_body(_request("http://h/api/sessions", b"[1]", "POST"), SessionRequest)
     assert (caught.value.field, caught.value.message) == ("body", "expected a JSON object")
-    assert (
-        parse_body(_request("http://h/api/sessions/x/cancel", b"", "POST"), CancelBody, optional=True).comment is None
-    )
+    empty = _request("http://h/api/sessions/x/cancel", b"", "POST")
+    assert parse_body(empty, CancelRequest, optional=True).comment is None
