@@ -74,6 +74,42 @@ def _page(description: str) -> Answer:
     return Answer(description, media=_PAGE)
 
 
+def _addin(operation_id: str, summary: str) -> Operation:
+    """A file of the add-in (addin/README.md), by its type."""
+    files = {kind: {"schema": {"type": "string"}} for kind in sorted(set(CONTENT_TYPES.values()))}
+    answers = {200: Answer("the file", media=files), 304: Answer("not modified (If-None-Match)")}
+    return Operation(operation_id, summary, answers, refusals=(404,), anonymous=True)
+
+
+def _seat(operation_id: str, summary: str, done: str, refusals: tuple[int, ...]) -> Operation:
+    """Taking or giving back a seat of a group session: `mentee` left out is the caller."""
+    return Operation(
+        operation_id,
+        summary,
+        {200: Answer(done, s.GroupAnswer)},
+        body=s.SeatRequest,
+        body_required=False,
+        refusals=refusals,
+    )
+
+
+def _page_refusals(not_found: str) -> dict[int, Answer]:
+    """What a page behind a signed link answers when it cannot show itself: pages too, never JSON."""
+    return {
+        400: _page("the link was changed"),
+        404: _page(not_found),
+        410: _page("the link expired"),
+        502: _page("Graph refused"),
+        503: Answer("Graph busy", media=_PAGE, headers=("Retry-After",)),
+    }
+
+
+def _signed_page(operation_id: str, summary: str, shown: str, not_found: str) -> Operation:
+    """An HTML page behind a signed link: no bearer token, refusals as pages."""
+    answers = {200: _page(shown), **_page_refusals(not_found)}
+    return Operation(operation_id, summary, answers, refusals=(), anonymous=True)
+
+
 def _session_links(key: str) -> dict[str, dict[str, Any]]:
     return {
         "ReadSession": {"operationId": "readSession", "parameters": {"id": f"$response.body#/{key}"}},
@@ -167,19 +203,11 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         },
         body=s.LinkRequest,
     ),
-    ("links/{token}", "GET"): Operation(
+    ("links/{token}", "GET"): _signed_page(
         "openLink",
         "the link's page: the mentor's next free times (HTML)",
-        {
-            200: _page("the mentor's next free times"),
-            400: _page("the link was changed"),
-            404: _page("the mentor is no longer in the directory"),
-            410: _page("the link expired"),
-            502: _page("Graph refused"),
-            503: Answer("Graph busy", media=_PAGE, headers=("Retry-After",)),
-        },
-        refusals=(),
-        anonymous=True,
+        "the mentor's next free times",
+        "the mentor is no longer in the directory",
     ),
     ("groups", "POST"): Operation(
         "publishGroup",
@@ -197,29 +225,17 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("groups/{id}", "GET"): Operation(
         "readGroup", "one group session", {200: Answer("the group session", s.GroupAnswer)}
     ),
-    ("groups/{id}/join", "POST"): Operation(
+    ("groups/{id}/join", "POST"): _seat(
         "joinGroup",
         "take a seat (`mentee` left out: the caller); a full session is 409 `group_full` with alternatives",
-        {200: Answer("joined", s.GroupAnswer)},
-        body=s.SeatRequest,
-        body_required=False,
-        refusals=(400, 401, 403, 404, 409, 422, 429, 502, 503),
+        "joined",
+        (400, 401, 403, 404, 409, 422, 429, 502, 503),
     ),
-    ("groups/{id}/join", "DELETE"): Operation(
-        "leaveGroupByDelete",
-        "give the seat back",
-        {200: Answer("left", s.GroupAnswer)},
-        body=s.SeatRequest,
-        body_required=False,
-        refusals=(400, 401, 403, 404, 409, 429, 502, 503),
+    ("groups/{id}/join", "DELETE"): _seat(
+        "leaveGroupByDelete", "give the seat back", "left", (400, 401, 403, 404, 409, 429, 502, 503)
     ),
-    ("groups/{id}/leave", "POST"): Operation(
-        "leaveGroup",
-        "give the seat back",
-        {200: Answer("left", s.GroupAnswer)},
-        body=s.SeatRequest,
-        body_required=False,
-        refusals=(400, 401, 403, 404, 409, 429, 502, 503),
+    ("groups/{id}/leave", "POST"): _seat(
+        "leaveGroup", "give the seat back", "left", (400, 401, 403, 404, 409, 429, 502, 503)
     ),
     ("group-links/{token}", "GET"): Operation(
         "groupLink",
@@ -228,13 +244,11 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         refusals=(400, 404, 410, 429, 502, 503),
         anonymous=True,
     ),
-    ("group-links/{token}/join", "POST"): Operation(
+    ("group-links/{token}/join", "POST"): _seat(
         "joinGroupByLink",
         "take a seat through the link (signed in)",
-        {200: Answer("joined", s.GroupAnswer)},
-        body=s.SeatRequest,
-        body_required=False,
-        refusals=(400, 401, 403, 404, 409, 410, 422, 429, 502, 503),
+        "joined",
+        (400, 401, 403, 404, 409, 410, 422, 429, 502, 503),
     ),
     ("admin/policy", "GET"): Operation(
         "readPolicy",
@@ -300,30 +314,8 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
             }
         },
     ),
-    ("addin/{file}", "GET"): Operation(
-        "addinFile",
-        "the Outlook add-in's files (addin/README.md); `config.json` is made from the settings",
-        {
-            200: Answer(
-                "the file", media={kind: {"schema": {"type": "string"}} for kind in sorted(set(CONTENT_TYPES.values()))}
-            ),
-            304: Answer("not modified (If-None-Match)"),
-        },
-        refusals=(404,),
-        anonymous=True,
-    ),
-    ("addin/{folder}/{file}", "GET"): Operation(
-        "addinFolderFile",
-        "the Outlook add-in's files in a folder",
-        {
-            200: Answer(
-                "the file", media={kind: {"schema": {"type": "string"}} for kind in sorted(set(CONTENT_TYPES.values()))}
-            ),
-            304: Answer("not modified (If-None-Match)"),
-        },
-        refusals=(404,),
-        anonymous=True,
-    ),
+    ("addin/{file}", "GET"): _addin("addinFile", "the Outlook add-in's files; `config.json` is made from the settings"),
+    ("addin/{folder}/{file}", "GET"): _addin("addinFolderFile", "the Outlook add-in's files in a folder"),
     ("answers/{token}", "GET"): Operation(
         "answer",
         "an outcome message's one-click answer: recorded, with a small page (no sign-in)",
@@ -345,19 +337,11 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         refusals=(),
         anonymous=True,
     ),
-    ("session-page/{token}", "GET"): Operation(
+    ("session-page/{token}", "GET"): _signed_page(
         "sessionPage",
         "the page an attendee's invitation link opens (no sign-in: the signed link is the authority)",
-        {
-            200: _page("the session page"),
-            400: _page("the link was changed"),
-            404: _page("the session is not available"),
-            410: _page("the link expired"),
-            502: _page("Graph refused"),
-            503: Answer("Graph busy", media=_PAGE, headers=("Retry-After",)),
-        },
-        refusals=(),
-        anonymous=True,
+        "the session page",
+        "the session is not available",
     ),
     ("session-page/{token}", "POST"): Operation(
         "sessionPageChange",
@@ -365,13 +349,10 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         {
             200: _page("the page again, changed"),
             303: Answer("moved: the new session's page", headers=("Location",)),
+            **_page_refusals("the session is not available"),
             400: _page("the link was changed, or a field is wrong (named on the page)"),
-            404: _page("the session is not available"),
             409: _page("the checklist was saved meanwhile by someone else: both texts"),
-            410: _page("the link expired"),
             422: _page("the policy forbids the move"),
-            502: _page("Graph refused"),
-            503: Answer("Graph busy", media=_PAGE, headers=("Retry-After",)),
         },
         body=s.SessionPageForm,
         body_media=FORM,
