@@ -36,6 +36,7 @@ from core.errors import InputError
 from core.model import SessionState
 from core.timefmt import parse_aware
 from functions.http import json_body
+from services.answer_links import MAX_LINE
 from services.booking import MAX_TOPIC_LENGTH, BookingRequest
 from services.groups import GroupDraft
 from services.links import MAX_TTL
@@ -353,9 +354,9 @@ class NotificationsParams(_Strict):
 class AnswerForm(_Strict):
     """POST /api/answers/{token}: the optional line of a check-in, or a mentor's next step."""
 
-    note: Annotated[str, Field(max_length=500)] | None = None
-    next_step: Annotated[str, Field(max_length=500)] | None = None
-    success_indicator: Annotated[str, Field(max_length=500)] | None = None
+    note: Annotated[str, Field(max_length=MAX_LINE)] | None = None
+    next_step: Annotated[str, Field(max_length=MAX_LINE)] | None = None
+    success_indicator: Annotated[str, Field(max_length=MAX_LINE)] | None = None
 
 
 class SessionPageForm(_Strict):
