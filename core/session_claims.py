@@ -77,8 +77,10 @@ def _refuse_unless_open(session: Session, now: datetime, field: str, doing: str)
     went = moved_to(session)
     if went is not None:
         raise Conflict(field, f"session {session.id} was already moved to {iso_z(went)}; it can no longer be {doing}")
-    if session.state != SessionState.SCHEDULED or session.end <= now:
+    if session.state != SessionState.SCHEDULED:
         raise Conflict(field, f"session {session.id} is {session.state.value} and can no longer be {doing}")
+    if session.end <= now:
+        raise Conflict(field, f"session {session.id} is over and can no longer be {doing}")
     pending = move_claim_of(session)
     if pending is not None:
         raise Conflict(field, f"session {session.id} is being moved to {iso_z(pending.target)} by another request")
