@@ -30,6 +30,7 @@ __all__ = [
     "claim_cancel",
     "claim_move",
     "finish_move",
+    "is_claimed",
     "move_claim_of",
     "moved_to",
     "release_move",
@@ -65,6 +66,13 @@ def move_claim_of(session: Session) -> MoveClaim | None:
     if parsed is None or parsed[1] is None:
         return None
     return MoveClaim(parsed[0], parsed[1])
+
+
+def is_claimed(session: Session) -> bool:
+    """A move or a cancel is under way on this (scheduled) session."""
+    return move_claim_of(session) is not None or (
+        session.state == SessionState.SCHEDULED and session.state_reason == CANCELLING
+    )
 
 
 def moved_to(session: Session) -> datetime | None:

@@ -10,6 +10,7 @@ has at most one successor: exactly one change wins and the other is a 409 naming
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -183,3 +184,21 @@ def test_a_group_session_is_not_moved_from_the_page_and_keeps_its_seats(graph_se
     assert (after.seats, after.mentees, after.start) == (5, (RAVI,), TEN)
     assert live(store) == [after]
     assert view.changeable and view.free == () and (view.free_note or "").startswith("A group session cannot be moved")
+
+
+def test_a_sync_write_from_before_a_claim_keeps_the_claim(any_store: Store) -> None:
+    """Sync read the session, a move claimed it, then sync writes what it saw in Outlook (here a new join
+    link): the claim stays, so no second change can slip in while the move is under way."""
+    from core.session_claims import claim_move, move_claim_of
+    from services.sync import _save
+
+    store = any_store
+    session = store.add_session(
+        Session("s1", MAYA, (RAVI,), START, START + timedelta(minutes=15), "Q?", NOW, event_id="e1", join_url="old")
+    )
+    store.update_session(session.id, lambda s: claim_move(s, TEN, now=NOW))
+    assert asyncio.run(_save(store, replace(session, join_url="https://teams.example/new")))
+    after = store.get_session(session.id)
+    assert after is not None and after.join_url == "https://teams.example/new"
+    claim = move_claim_of(after)
+    assert claim is not None and claim.target == TEN
