@@ -347,7 +347,7 @@ EXAMPLES = {
     "--start 2026-12-01T09:00:00Z --now 2026-11-30T00:00:00Z --question 'How do I run a retro?'",
     "play": "micromentor play --session SESSION_ID --absent ravi@contoso.example",
     "sync": "micromentor sync --now 2026-12-02T00:00:00Z",
-    "send-due": "micromentor send-due --sender mentoring@contoso.example --now 2026-12-09T09:00:00Z",
+    "send-due": "micromentor send-due --sender mentoring-desk@contoso.example --now 2026-12-09T09:00:00Z",
     "report": "micromentor report --from 2026-11-30T00:00:00Z --to 2026-12-07T00:00:00Z --format csv",
     "doctor": "micromentor doctor --tenant tests/data/tenant.json --mentor maya@contoso.example",
     "serve": "micromentor serve --port 7071",
