@@ -11,7 +11,7 @@ from __future__ import annotations
 import hmac
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -24,6 +24,7 @@ __all__ = [
     "CHOICES",
     "AnswerClaims",
     "AnswerLinkExpired",
+    "current_note",
     "make_answer_token",
     "read_answer_token",
     "record_answer",
@@ -124,13 +125,34 @@ def _line(field: str, value: str | None) -> str | None:
     return cleaned or None
 
 
-def record_answer(outbox: Outbox, token: str, *, secret: str, now: datetime, note: str | None = None) -> AnswerClaims:
-    """Check the link and make its choice the person's current answer (the old one stays in the history)."""
+def _note(value: str | None) -> str | None:
+    """None: the answer carries no line (the saved one stays); "" (or only spaces): the line is cleared."""
+    if value is None:
+        return None
+    return _line("note", value) or ""
+
+
+def record_answer(
+    outbox: Outbox, token: str, *, secret: str, now: datetime, choice: str | None = None, note: str | None = None
+) -> AnswerClaims:
+    """Check the link and make `choice` (default: the link's own) the person's current answer to the link's
+    question; the old one stays in the history. `note`: None keeps the saved line, "" clears it."""
     claims = read_answer_token(token, secret=secret, now=now)
-    outbox.record_answer(
-        Answer(claims.session_id, claims.person, claims.question, claims.choice, now, _line("note", note))
-    )
-    return claims
+    if choice is None:
+        choice = claims.choice
+    if choice not in CHOICES[claims.question]:
+        raise InputError("choice", f"one of {', '.join(CHOICES[claims.question])}")
+    outbox.record_answer(Answer(claims.session_id, claims.person, claims.question, choice, now, _note(note)))
+    return replace(claims, choice=choice)
+
+
+def current_note(outbox: Outbox, claims: AnswerClaims) -> str | None:
+    """The line the person's current answer to this question carries (the history folded as the store does)."""
+    note: str | None = None
+    for answer in outbox.answer_history(claims.session_id, claims.person):
+        if answer.question is claims.question and answer.note is not None:
+            note = answer.note or None
+    return note
 
 
 def record_next_step(
