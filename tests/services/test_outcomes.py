@@ -20,7 +20,7 @@ import pytest
 from core.model import Checklist, Session, SessionState
 from graph.gateway import GraphGateway
 from policies import TenantPolicy, parse_policy
-from services.outcomes import LEASE, MailSettings, SendResult, outcome_round, plan_outcome_messages, send_due
+from services.outcomes import LEASE, SENT_ITEMS_SETTLE, MailSettings, SendResult, outcome_round, plan_outcome_messages, send_due
 from store.outbox import MessageKind, MessageState, Outbox, open_outbox
 from store.sqlite import SqliteStore
 from tests.conftest import Admin
@@ -209,9 +209,30 @@ def test_a_send_killed_after_graph_took_it_is_never_sent_twice(world: dict[str, 
     assert (first.sent, first.uncertain) == (0, 1)
     assert len(mails(admin)) == 1
     assert state(world["outbox"], MAYA, MessageKind.MENTOR_FOLLOWUP) is MessageState.SENDING
-    # Within the lease nobody touches it; after it, Sent Items show it went out: marked, not resent.
-    assert send(world, utc(1, 10, 30) + LEASE - timedelta(seconds=1)).recovered == 0
-    again = send(world, utc(1, 10, 30) + LEASE)
+    # Within the lease and settle period nobody touches it; after them, Sent Items show it went out: marked,
+    # not resent.
+    assert send(world, utc(1, 10, 30) + LEASE + SENT_ITEMS_SETTLE - timedelta(seconds=1)).recovered == 0
+    again = send(world, utc(1, 10, 30) + LEASE + SENT_ITEMS_SETTLE)
+    assert (again.recovered, again.sent) == (1, 0)
+    assert len(mails(admin)) == 1
+    assert state(world["outbox"], MAYA, MessageKind.MENTOR_FOLLOWUP) is MessageState.SENT
+
+
+def test_a_sent_items_copy_filed_late_still_means_sent_exactly_once(world: dict[str, Any], admin: Admin) -> None:
+    plan_outcome_messages(world["store"], world["outbox"], TenantPolicy(), END)
+    admin.post("/mail/sentItems", {"delaySeconds": 3600})  # Exchange files the copy late (emulator/mail.py)
+    admin.fault(method="POST", path="/sendMail$", dropAfterWrite=True, times=1)
+    first = send(world, utc(1, 10, 30))
+    assert (first.sent, first.uncertain) == (0, 1)
+    assert len(mails(admin)) == 1
+    # The lease is over, the settle period is not: nobody looks yet (the copy is not in Sent Items; looking
+    # now would find nothing and send it a second time).
+    early = send(world, utc(1, 10, 30) + LEASE + timedelta(minutes=1))
+    assert (early.sent, early.recovered) == (0, 0)
+    assert len(mails(admin)) == 1
+    # Exchange files the copy; after the settle period Sent Items decide: marked sent, not resent.
+    assert admin.post("/mail/sentItems", {"fileNow": True})["filed"] == 1
+    again = send(world, utc(1, 10, 30) + LEASE + SENT_ITEMS_SETTLE)
     assert (again.recovered, again.sent) == (1, 0)
     assert len(mails(admin)) == 1
     assert state(world["outbox"], MAYA, MessageKind.MENTOR_FOLLOWUP) is MessageState.SENT
@@ -223,7 +244,7 @@ def test_a_sender_killed_before_graph_took_it_sends_it_once_later(world: dict[st
     (due,) = [m for m in world["outbox"].due_messages(utc(1, 10, 30)) if m.person == MAYA]
     assert world["outbox"].claim(due, lease_until=utc(1, 10, 30) + LEASE) is not None
     assert send(world, utc(1, 10, 31)).sent == 0  # leased by the dead sender
-    later = send(world, utc(1, 10, 30) + LEASE)
+    later = send(world, utc(1, 10, 30) + LEASE)  # the dead sender's lease (claimed here without a settle period)
     assert (later.sent, later.recovered) == (1, 0)
     assert len(mails(admin)) == 1
     assert send(world, utc(1, 12)).sent == 0
