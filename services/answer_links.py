@@ -1,22 +1,19 @@
 """Signed one-click answer links for the outcome messages: bound to a session, a person, a question and a
 choice, valid for 14 days.
 
-Signed exactly like booking links (`services.links`: HMAC-SHA256 over "<version>.<payload>", compared as
-text in constant time), with their own version tag "a1", so a booking token can never pass as an answer
-and an answer token never as a booking link: the version is part of what is signed.
+Signed by the booking links' own code (`services.links.sign_claims` / `verified_claims`: HMAC-SHA256 over
+"<version>.<payload>", compared as text in constant time), with their own version tag "a1", so a booking
+token can never pass as an answer and an answer token never as a booking link: the version is signed.
 """
 
 from __future__ import annotations
 
-import hmac
-import json
-import re
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from core.errors import InputError
-from services.links import LinkError, LinkInvalid, _b64, _mac, _unb64
+from services.links import LinkError, LinkInvalid, expiry_of, sign_claims, verified_claims
 from store.outbox import Answer, MessageKind, Outbox, SessionNotes
 
 __all__ = [
@@ -33,9 +30,6 @@ __all__ = [
 
 VERSION = "a1"
 ANSWER_TTL = timedelta(days=14)
-MAX_TOKEN_CHARS = 1024
-_SEGMENT = re.compile(r"[A-Za-z0-9_-]+")
-_MAC_CHARS = 43
 
 # The choices each question offers, in the order the message shows them.
 CHOICES: dict[MessageKind, tuple[str, ...]] = {
@@ -72,19 +66,14 @@ def make_answer_token(
         raise InputError("now", "must be an aware datetime")
     expires = int((now.astimezone(UTC) + ttl).timestamp())
     claims = {"s": session_id, "p": person.lower(), "q": question.value, "c": choice, "x": expires}
-    payload = _b64(json.dumps(claims, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
-    signed = f"{VERSION}.{payload}"
-    return f"{signed}.{_mac(secret, signed)}"
+    return sign_claims(claims, secret=secret, version=VERSION)
 
 
-def _claims(payload: str) -> AnswerClaims:
+def _claims(data: dict[str, Any]) -> AnswerClaims:
     try:
-        data: Any = json.loads(_unb64(payload).decode("utf-8"))
         question = MessageKind(data["q"])
-        claims = AnswerClaims(
-            str(data["s"]), str(data["p"]), question, str(data["c"]), datetime.fromtimestamp(int(data["x"]), UTC)
-        )
-    except (ValueError, KeyError, TypeError, OverflowError, OSError):
+        claims = AnswerClaims(str(data["s"]), str(data["p"]), question, str(data["c"]), expiry_of(data))
+    except (ValueError, KeyError, TypeError):
         raise LinkInvalid("malformed", "the link's content cannot be read") from None
     if claims.choice not in CHOICES[question]:
         raise LinkInvalid("malformed", "the link names no known answer")
@@ -93,19 +82,9 @@ def _claims(payload: str) -> AnswerClaims:
 
 def read_answer_token(token: str, *, secret: str, now: datetime) -> AnswerClaims:
     """The claims of a genuine, unexpired answer token; `LinkInvalid` (tampered/malformed) or
-    `AnswerLinkExpired`. The signature is checked before anything in the payload is believed."""
-    if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_CHARS:
-        raise LinkInvalid("malformed", "this is not an answer link")
-    parts = token.split(".")
-    if len(parts) != 3:
-        raise LinkInvalid("malformed", "this is not a complete answer link")
-    if not all(_SEGMENT.fullmatch(p) for p in parts) or len(parts[2]) != _MAC_CHARS:
-        raise LinkInvalid("tampered", "the link was changed after it was made")
-    version, payload, presented = parts
-    expected = _mac(secret, f"{version}.{payload}")
-    if not hmac.compare_digest(expected.encode("ascii"), presented.encode("ascii")) or version != VERSION:
-        raise LinkInvalid("tampered", "the link was changed after it was made")
-    claims = _claims(payload)
+    `AnswerLinkExpired`. The signature (and the "a1" tag) is checked before anything in the payload is
+    believed: `services.links.verified_claims`, the booking links' own code."""
+    claims = _claims(verified_claims(token, secret=secret, what="one-click answer link", version=VERSION))
     if now >= claims.expires:
         raise AnswerLinkExpired(claims.expires)
     return claims
