@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
@@ -20,15 +19,22 @@ import pytest
 from core.model import Checklist, Session, SessionState
 from graph.gateway import GraphGateway
 from policies import TenantPolicy, parse_policy
-from services.outcomes import LEASE, SENT_ITEMS_SETTLE, MailSettings, SendResult, outcome_round, plan_outcome_messages, send_due
+from services.outcomes import (
+    LEASE,
+    SENT_ITEMS_SETTLE,
+    MailSettings,
+    SendResult,
+    outcome_round,
+    plan_outcome_messages,
+    send_due,
+)
 from store.outbox import MessageKind, MessageState, Outbox, open_outbox
-from store.sqlite import SqliteStore
 from tests.conftest import Admin
+from tests.outcome_world import ANA, END, MAYA, CompletedSession
 
 T = TypeVar("T")
-MAYA, ANA, RAVI = "maya@contoso.example", "ana@contoso.example", "ravi@contoso.example"
+RAVI = "ravi@contoso.example"
 SENDER = "mentoring@contoso.example"
-END = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
 
 
 def utc(day: int, hour: int, minute: int = 0, second: int = 0) -> datetime:
@@ -36,27 +42,15 @@ def utc(day: int, hour: int, minute: int = 0, second: int = 0) -> datetime:
 
 
 @pytest.fixture
-def world(emulator: Any, admin: Admin, graph_settings: Any, tmp_path: Path) -> Iterator[dict[str, Any]]:
+def world(
+    emulator: Any, admin: Admin, graph_settings: Any, completed_session: CompletedSession
+) -> Iterator[dict[str, Any]]:
     admin.post(
         "/users",
         {"userPrincipalName": SENDER, "displayName": "Micro mentoring", "mailboxSettings": {"timeZone": "UTC"}},
     )
-    store = SqliteStore(tmp_path / "s.db")
-    store.add_session(
-        Session(
-            id="s1",
-            mentor=MAYA,
-            mentees=(ANA,),
-            start=END - timedelta(minutes=15),
-            end=END,
-            question="How do I read a query plan?",
-            created_at=END - timedelta(days=2),
-            state=SessionState.COMPLETED,
-            topic="SQL tuning",
-        )
-    )
+    store = completed_session.store
     yield {"store": store, "outbox": open_outbox(store), "settings": graph_settings}
-    store.close()
 
 
 def run(settings: Any, body: Callable[[GraphGateway], Awaitable[T]]) -> T:
