@@ -41,7 +41,8 @@ def index(ctx: Context, request: Request, params: dict[str, str]) -> Response:
         "tenantId": ctx.state.tenant_id,
         "endpoints": ["state", "requests", "requests/reset", "concurrency", "faults", "faults/{id}", "config", "token",
                       "meetings/attendance", "users", "users/{upn}/events", "notifications", "access",
-                      "apps/{clientId}/roles", "delta/expire", "subscriptions/{id}/lifecycle", "mail"],
+                      "apps/{clientId}/roles", "delta/expire", "subscriptions/{id}/lifecycle", "mail",
+                      "mail/sentItems"],
     })
 
 
