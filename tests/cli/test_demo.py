@@ -300,7 +300,9 @@ def test_the_demo_says_answered_as_its_report_counts_it(one_week: Run) -> None:
 
 def test_answers_outside_the_checkin_window_are_told_apart() -> None:
     # 53 answers recorded, the report counts 52: the one check-in answered after its window is named, not added.
-    played: dict[str, int | str] = {"sender": "m@x.example", "sent": 90, "postponed": 7, "given": 53, "late": 9, "expired": 2, "never": 20}
+    played: dict[str, int | str] = {
+        "sender": "m@x.example", "sent": 90, "postponed": 7, "given": 53, "late": 9, "expired": 2, "never": 20,
+    }  # fmt: skip
     line = describe_outcomes(played, {"responseRate": {"asked": 90, "answered": 52, "rate": 0.58}})
     assert "; 52 answered, 1 more after their check-in window (recorded, not counted) (9 answers came late)" in line
     assert "53" not in line
