@@ -93,8 +93,9 @@ def _confirm(language: str, claims: AnswerClaims, nonce: str) -> str:
         f" {escape(_label(c))}</label> "
         for c in CHOICES[claims.question]
     )
+    question = escape(text(language, f"{claims.question.value}.question"))
     return (
-        f'<form id="answer" method="post"><p>{options}</p>'
+        f'<form id="answer" method="post"><p>{question}</p><p>{options}</p>'
         f'<button>{escape(text(language, "page.confirm"))}</button></form>'
         f'<script nonce="{nonce}">document.getElementById("answer").submit();</script>'
     )

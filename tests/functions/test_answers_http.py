@@ -44,7 +44,8 @@ def test_get_and_head_never_write_and_show_the_choice_preselected(live_api: Live
     assert page.status_code == 200
     assert '<input type="radio" name="choice" value="partly" checked>' in page.text
     assert '<input type="radio" name="choice" value="applied">' in page.text
-    assert '<form id="answer" method="post">' in page.text and "<button>Record my answer</button>" in page.text
+    assert '<form id="answer" method="post"><p>Have you applied it?</p>' in page.text
+    assert "<button>Record my answer</button>" in page.text
     assert httpx.head(f"{live_api.url}/answers/{tok}").status_code == 200
     outbox = live_api.runtime.outbox
     assert outbox.answers() == [] and outbox.answer_history("s1", ANA) == []
