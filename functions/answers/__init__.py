@@ -111,7 +111,8 @@ def _bad_input(language: str, field: str, message: str) -> func.HttpResponse:
     return _page(language, f"<p>{escape(field)}: {escape(message)}</p>", 400)
 
 
-@bp.route(route="answers/{token}", methods=["GET", "HEAD"], auth_level=func.AuthLevel.ANONYMOUS)
+# GET only: HEAD reaches this same code where the host maps it to GET (the local host does), else no route.
+@bp.route(route="answers/{token}", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
 async def answer(req: func.HttpRequest) -> func.HttpResponse:
     language = _language(req)
     rt = runtime()
