@@ -28,7 +28,7 @@ from typing import Any, NoReturn
 
 from core.agenda import AgendaPerson, build_agenda, validate_question
 from core.errors import Conflict, IdempotencyInProgress, InputError, PolicyViolation
-from core.model import Attendee, Participant, Session, SessionState
+from core.model import Attendee, CalendarItem, Participant, Session, SessionState
 from core.ranking import rank_slots
 from core.slots import Rejection, Rule, cap_span, caps_broken, check_slot, find_slots, rule_error
 from core.text import check_text
@@ -65,6 +65,9 @@ class BookingRequest:
     topic: str | None = None
     idempotency_key: str | None = None
     request_id: str | None = None
+    # A move: the session this booking replaces. Its own meeting, slot cells and count are not held
+    # against the new time (it is cancelled once the new one is booked).
+    replaces: Session | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +135,9 @@ def _alternatives(
     ]
 
 
-async def _race_lost(store: Store, mine: Session, policy: Policy, zone: tzinfo) -> str | None:
+async def _race_lost(
+    store: Store, mine: Session, policy: Policy, zone: tzinfo, replaces: Session | None = None
+) -> str | None:
     """Claims stop two bookings of the same cells. This stops concurrent bookings that each passed the
     calendar check but together break a rule: closer than the mentor's buffer, or over a cap (counted by
     the core, as the search counts them). Every booking writes its session before looking, so of two
@@ -144,7 +149,7 @@ async def _race_lost(store: Store, mine: Session, policy: Policy, zone: tzinfo) 
     others = [
         s
         for s in await asyncio.to_thread(store.list_sessions, mentor=mine.mentor, start_from=since, start_to=until)
-        if s.id != mine.id and s.state != SessionState.CANCELLED
+        if s.id != mine.id and s.state != SessionState.CANCELLED and (replaces is None or s.id != replaces.id)
     ]
     if any(s.start < mine.end + buffer and s.end + buffer > mine.start for s in others):
         return "busy"
@@ -282,6 +287,10 @@ async def _check_and_claim(
 ) -> Session:
     """Check the slot against every rule, claim its cells and write the session (no event yet). Any
     failure after the claim frees it again: no step so far has reached Graph."""
+    if request.replaces is not None:
+        mentor, mentees = _without_own_meeting(request.replaces, mentor, mentees)
+        # The replaced session's cells go to the move (held under the move's claim on that session).
+        await asyncio.to_thread(store.release_slot, request.mentor, request.replaces.id)
     rejections = check_slot(
         start=request.start, minutes=minutes, mentor=mentor, mentees=mentees, policy=policy, now=now
     )
@@ -318,7 +327,7 @@ async def _check_and_claim(
         written = await asyncio.to_thread(store.add_session, draft_session)
         if _unmade(written):
             written = await asyncio.to_thread(store.update_session, session_id, partial(_reopen, now=now))
-        lost = await _race_lost(store, written, policy, mentor.tz)
+        lost = await _race_lost(store, written, policy, mentor.tz, request.replaces)
     except Exception:
         await _release_unmade(store, request.mentor, session_id, now)
         raise
@@ -331,6 +340,25 @@ async def _check_and_claim(
             )
         raise PolicyViolation(lost, f"{request.mentor} reached this cap while the booking was being made")
     return written
+
+
+def _without_own_meeting(
+    old: Session, mentor: Attendee, mentees: tuple[Attendee, ...]
+) -> tuple[Attendee, tuple[Attendee, ...]]:
+    """The attendees' calendars without the meeting of the session being moved: the mentor's copy by
+    its event id (calendarView has ids); a mentee's by its exact start and end, because getSchedule's
+    scheduleItems carry no id (resources/scheduleitem.md). Without this a one-step move (09:00 → 09:15)
+    is refused by the buffer around the very meeting it replaces."""
+
+    def own(item: CalendarItem, by_id: bool) -> bool:
+        if by_id and item.event_id is not None:
+            return item.event_id == old.event_id
+        return item.start == old.start and item.end == old.end
+
+    def strip(attendee: Attendee, by_id: bool) -> Attendee:
+        return replace(attendee, items=tuple(i for i in attendee.items if not own(i, by_id)))
+
+    return strip(mentor, True), tuple(strip(m, False) for m in mentees)
 
 
 def _unmade(session: Session) -> bool:

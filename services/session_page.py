@@ -25,7 +25,7 @@ from core.timefmt import iso_z
 from graph.errors import GraphNotFound, GraphRequestError, GraphUnavailable
 from graph.gateway import GraphGateway
 from policies import TenantPolicy
-from services.booking import BookingRequest, book_session
+from services.booking import BookingRequest, book_session, slot_cells
 from services.session_links import SessionLinkClaims
 from services.sessions import cancel_session, end_session, get_session
 from services.slots import SlotQuery, search_slots
@@ -188,6 +188,15 @@ def _booked_nothing(exc: BaseException) -> bool:
     return isinstance(exc, InputError | PolicyViolation | NotFound | Conflict | GraphRequestError)
 
 
+async def _reclaim_cells(store: Store, session: Session, tenant_policy: TenantPolicy, now: datetime) -> None:
+    """Give the old session back the slot cells the failed move's booking released."""
+    step = tenant_policy.effective(session.mentor).slot_step_minutes
+    with contextlib.suppress(Conflict):  # taken meanwhile: its meeting still blocks the calendar check
+        await asyncio.to_thread(
+            store.claim_slot, session.mentor, slot_cells(session.start, session.end, step), session.id, now
+        )
+
+
 async def move_from_page(
     graph: GraphGateway,
     store: Store,
@@ -237,6 +246,7 @@ async def move_from_page(
                 topic=session.topic,
                 idempotency_key=claim.idempotency_key(session.id),
                 request_id=session.request_id,
+                replaces=claimed,
             ),
             now=now,
             public_url=public_url,
@@ -245,6 +255,7 @@ async def move_from_page(
     except Exception as exc:
         if _booked_nothing(exc):
             await asyncio.to_thread(store.update_session, session.id, partial(release_move, claim=claim, now=now))
+            await _reclaim_cells(store, claimed, tenant_policy, now)
         raise
     moved = result.session
     old = await asyncio.to_thread(store.get_checklist, session.id)

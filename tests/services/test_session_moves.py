@@ -202,3 +202,22 @@ def test_a_sync_write_from_before_a_claim_keeps_the_claim(any_store: Store) -> N
     assert after is not None and after.join_url == "https://teams.example/new"
     claim = move_claim_of(after)
     assert claim is not None and claim.target == TEN
+
+
+@pytest.mark.parametrize("minutes", [15, -15])
+def test_a_one_step_move_is_not_refused_by_the_sessions_own_meeting(
+    graph_settings: GraphSettings, any_store: Store, minutes: int
+) -> None:
+    """09:00-09:15 moved to 09:15 (or 08:45): only its own meeting is near the new time, and the
+    move replaces that meeting, so neither the buffer nor the calendar nor its slot cells refuse it."""
+    store = any_store
+    to = START + timedelta(minutes=minutes)
+
+    async def body(g: GraphGateway) -> tuple[Session, Session, list[dict[str, Any]]]:
+        old = await book(g, store)
+        return old, await move(g, store, old, to), await live_meetings(g)
+
+    old, moved, meetings = with_graph(graph_settings, body)
+    assert moved.start == to and moved.id != old.id
+    assert [s.id for s in live(store)] == [moved.id]
+    assert [m["id"] for m in meetings] == [moved.event_id]
