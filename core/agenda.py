@@ -20,12 +20,15 @@ from core.text import check_text
 
 __all__ = [
     "DASH",
+    "LINKS_BY_MAIL_NOTE",
     "QUESTION_MAX_CHARS",
     "SUBJECT_MAX_CHARS",
     "SUBJECT_PREFIX",
     "Agenda",
     "AgendaPerson",
     "build_agenda",
+    "invitation_subject",
+    "personal_link_mail",
     "split_minutes",
     "validate_question",
 ]
@@ -94,7 +97,7 @@ def build_agenda(
     mentor: AgendaPerson,
     mentees: Sequence[AgendaPerson],
     session_url: str | None,
-    session_links: Sequence[tuple[str, str]] = (),
+    links_by_mail: bool = False,
 ) -> Agenda:
     """Subject and HTML body of the invitation.
 
@@ -104,8 +107,9 @@ def build_agenda(
     to the session's length), each attendee's clock times in their own zone (each boundary converted
     on its own, so a session on a DST change day shows true wall times), the checklist, and a link to
     the session when `session_url` is given (absolute http(s) only, else `InputError("session_url")`).
-    `session_links` are (upn, url) pairs: each attendee's own signed link to the session page, listed
-    under the attendee's name (the invitation is one body for everyone; each link names its owner).
+    With `links_by_mail` the body says that each attendee gets their own session-page link by e-mail:
+    the body itself never holds one, because one Graph event body is the same for every attendee (and
+    travels with every forward), and a link acts in its owner's name (`personal_link_mail`).
     """
     question = validate_question(question)
     if not mentees:
@@ -117,7 +121,6 @@ def build_agenda(
     t2 = t1 + timedelta(minutes=work)
     phases = ((start, t1, "Context"), (t1, t2, "Work"), (t2, end, "Next steps"))
     link = _checked_url(session_url) if session_url is not None else None
-    own_links = [(upn, _checked_url(url)) for upn, url in session_links]
 
     subject = _subject(clean_topic or question)
     e = html.escape
@@ -157,17 +160,40 @@ def build_agenda(
     ]
     if link is not None:
         lines.append(f'<p><a href="{e(link, quote=True)}">Open this session in micromentor</a></p>')
-    if own_links:
-        names = {p.upn: _plain(p.display_name) or p.upn for p in people}
-        anchors = " · ".join(
-            f'<a href="{e(url, quote=True)}">{e(names.get(upn, upn))}</a>' for upn, url in own_links
-        )
-        lines.append(
-            "<p><strong>Open this session in micromentor</strong> (agenda, checklist, cancel or move), "
-            f"each attendee with their own link: {anchors}</p>"
-        )
+    if links_by_mail:
+        lines.append(f"<p>{LINKS_BY_MAIL_NOTE}</p>")
     lines.append("</div>")
     return Agenda(subject=subject, body_html="\n".join(lines))
+
+
+LINKS_BY_MAIL_NOTE = (
+    "Each attendee gets their own link to this session's page in micromentor (agenda, checklist, cancel "
+    "or move) in a separate e-mail. That link acts in its owner's name: please do not forward it."
+)
+
+
+def personal_link_mail(*, subject: str, person: AgendaPerson, start: datetime, url: str) -> tuple[str, str]:
+    """Subject and HTML of the e-mail carrying `person`'s own session-page link: the start in the
+    person's zone, the link, and a word that it is theirs alone."""
+    link = _checked_url(url)
+    e = html.escape
+    local = start.astimezone(person.tz)
+    d = local.date()
+    day = f"{_WEEKDAYS[d.weekday()]} {d.day} {_MONTHS[d.month - 1]} {d.year}"
+    when = f"{day}, {local:%H:%M} ({_zone_label(person.tz, start)})"
+    name = _plain(person.display_name) or person.upn
+    body = "\n".join(
+        [
+            '<div class="micromentor-session-link">',
+            f"<p>Hello {e(name)},</p>",
+            f"<p>Your micro mentoring session <strong>{e(subject)}</strong> is on {e(when)}.</p>",
+            f'<p><a href="{e(link, quote=True)}">Open this session in micromentor</a>: the agenda, the '
+            "checklist, cancel or move.</p>",
+            "<p>This link is yours alone: whoever opens it acts in your name. Please do not forward it.</p>",
+            "</div>",
+        ]
+    )
+    return f"Your link: {subject}", body
 
 
 def _times_line(person: AgendaPerson, phases: Sequence[tuple[datetime, datetime, str]]) -> str:
@@ -220,6 +246,11 @@ def _plain(text: str) -> str:
     """One line of text: control characters become spaces, runs of whitespace collapse."""
     cleaned = "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in text)
     return " ".join(cleaned.split())
+
+
+def invitation_subject(question: str, topic: str | None) -> str:
+    """The invitation's subject, as `build_agenda` writes it."""
+    return _subject(_plain(topic or "") or question)
 
 
 def _subject(label: str) -> str:

@@ -22,11 +22,11 @@ import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from functools import partial
 from typing import Any, NoReturn
 
-from core.agenda import AgendaPerson, build_agenda, validate_question
+from core.agenda import AgendaPerson, build_agenda, invitation_subject, validate_question
 from core.errors import Conflict, IdempotencyInProgress, InputError, PolicyViolation
 from core.model import Attendee, CalendarItem, Participant, Session, SessionState
 from core.ranking import rank_slots
@@ -39,7 +39,7 @@ from graph.values import EventDraft, EventSnapshot
 from policies import Policy, TenantPolicy
 from services.idempotency import one_request_per_key
 from services.people import resolve_people
-from services.session_links import make_session_link, session_link_expiry
+from services.session_link_mail import mail_session_links
 from services.slots import gather_attendees, session_minutes, validate_people
 from store.base import IdempotencyRecord, SessionNotFound, Store
 
@@ -192,11 +192,16 @@ async def book_session(
     now: datetime,
     public_url: str,
     link_secret: str | None = None,
+    mail_sender: str | None = None,
 ) -> BookingResult:
-    """Book `request`. With `link_secret` the invitation carries each attendee's signed link to the
-    session page (services.session_page); without it, no link (the API route needs a bearer token)."""
+    """Book `request`. With `link_secret` each attendee gets their own signed link to the session
+    page (services.session_page) in a personal e-mail from `mail_sender` (the mentor's mailbox when
+    None; services.session_link_mail), and the invitation says so; without it, no link."""
     request = _validated(request)
-    book = partial(_book, graph, store, tenant_policy, request, now=now, public_url=public_url, secret=link_secret)
+    book = partial(
+        _book, graph, store, tenant_policy, request, now=now, public_url=public_url, secret=link_secret,
+        sender=mail_sender,
+    )
     if request.idempotency_key is None:
         return await book()
     async with one_request_per_key(request.idempotency_key):
@@ -212,6 +217,7 @@ async def _book(
     now: datetime,
     public_url: str,
     secret: str | None,
+    sender: str | None,
 ) -> BookingResult:
     policy = tenant_policy.effective(request.mentor)
     minutes = session_minutes(policy, request.minutes)
@@ -230,6 +236,8 @@ async def _book(
 
     existing = await asyncio.to_thread(store.get_session, session_id)
     if existing is not None and existing.event_id:
+        if existing.state == SessionState.SCHEDULED:  # a retry mails whoever the first try did not reach
+            await _mail_links(graph, existing, public_url, secret, sender)
         return BookingResult(existing, created=False)
 
     mentor, mentees = await gather_attendees(graph, policy, request.mentor, request.mentees, now)
@@ -254,7 +262,7 @@ async def _book(
         raise Conflict("start", f"this booking was not made ({existing.state_reason}); book another slot")
 
     try:
-        draft = _event_draft(existing, mentor, mentees, session_id, public_url, secret)
+        draft = _event_draft(existing, mentor, mentees, session_id, secret)
     except Exception:
         if claimed_here:
             # Nothing was sent to Graph yet, so no meeting can exist: the slot goes back.
@@ -269,6 +277,7 @@ async def _book(
 
     # From here on a meeting exists: a failure keeps the claim, and sync attaches the meeting later.
     booked = await asyncio.to_thread(store.update_session, session_id, attach)
+    await _mail_links(graph, booked, public_url, secret, sender)
     return BookingResult(booked, created=first)
 
 
@@ -400,15 +409,17 @@ async def _answer_retry(store: Store, session_id: str, *, created: bool) -> Book
     return None
 
 
-def _session_links(session: Session, public_url: str, secret: str | None) -> list[tuple[str, str]]:
+async def _mail_links(
+    graph: GraphGateway, session: Session, public_url: str, secret: str | None, sender: str | None
+) -> None:
+    """Each attendee's own session-page link, mailed to them alone (services.session_link_mail)."""
     if secret is None:
-        return []
-    expires = session_link_expiry(session)
-    base = f"{public_url.rstrip('/')}/api/session-page/"
-    return [
-        (person, base + make_session_link(session.id, person, secret=secret, expires=expires))
-        for person in (session.mentor, *session.mentees)
-    ]
+        return
+    upns = [session.mentor, *session.mentees]
+    mailboxes = await graph.get_mailboxes(upns)
+    people = [AgendaPerson(u, u, mailboxes[u].tz if u in mailboxes else UTC) for u in upns]
+    subject = invitation_subject(session.question, session.topic)
+    await mail_session_links(graph, session, subject, people, secret=secret, public_url=public_url, sender=sender)
 
 
 def _event_draft(
@@ -416,7 +427,6 @@ def _event_draft(
     mentor: Attendee,
     mentees: Sequence[Attendee],
     session_id: str,
-    public_url: str,
     secret: str | None = None,
 ) -> EventDraft:
     agenda = build_agenda(
@@ -427,7 +437,7 @@ def _event_draft(
         mentor=AgendaPerson(mentor.upn, mentor.upn, mentor.tz),
         mentees=[AgendaPerson(m.upn, m.upn, m.tz) for m in mentees],
         session_url=None,
-        session_links=_session_links(session, public_url, secret),
+        links_by_mail=secret is not None,
     )
     return EventDraft(
         subject=agenda.subject,

@@ -207,6 +207,7 @@ async def move_from_page(
     now: datetime,
     public_url: str,
     link_secret: str,
+    mail_sender: str | None = None,
 ) -> Session:
     """Book the same people, question and length at `new_start` (every policy rule applies, as for any
     booking), carry the checklist over, then cancel the old session.
@@ -251,6 +252,7 @@ async def move_from_page(
             now=now,
             public_url=public_url,
             link_secret=link_secret,
+            mail_sender=mail_sender,
         )
     except Exception as exc:
         if _booked_nothing(exc):

@@ -41,6 +41,7 @@ async def create_session(req: func.HttpRequest) -> func.HttpResponse:
                 now=rt.clock(),
                 public_url=rt.settings.public_url,
                 link_secret=rt.settings.link_secret,
+                mail_sender=rt.settings.mail_sender,
             )
         except (Conflict, PolicyViolation) as refused:
             CONFLICTS.add(1, {"reason": "policy" if isinstance(refused, PolicyViolation) else "taken"})

@@ -190,6 +190,7 @@ async def _move(rt: Runtime, claims: SessionLinkClaims, fields: dict[str, str]) 
             now=rt.clock(),
             public_url=rt.settings.public_url,
             link_secret=rt.settings.link_secret,
+            mail_sender=rt.settings.mail_sender,
         )
     except (InputError, Conflict, PolicyViolation) as exc:
         status = 409 if isinstance(exc, Conflict) else 422 if isinstance(exc, PolicyViolation) else 400

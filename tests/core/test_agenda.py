@@ -18,6 +18,7 @@ from core.agenda import (
     Agenda,
     AgendaPerson,
     build_agenda,
+    personal_link_mail,
     split_minutes,
     validate_question,
 )
@@ -307,7 +308,7 @@ def test_build_agenda_needs_a_mentee_and_a_proper_length() -> None:
             build_agenda(question="q?", topic=None, start=start, end=end, mentor=ANA, mentees=(RAVI,), session_url=None)
 
 
-def test_each_attendee_gets_their_own_session_link_under_their_name() -> None:
+def test_the_invitation_says_the_links_come_by_mail_and_holds_none() -> None:
     begin = at("2026-03-03T18:00")
     body = build_agenda(
         question="How do I split a large pull request?",
@@ -317,26 +318,26 @@ def test_each_attendee_gets_their_own_session_link_under_their_name() -> None:
         mentor=ANA,
         mentees=(RAVI,),
         session_url=None,
-        session_links=[(ANA.upn, "https://mm.example/p/a?x=1&y=2"), (RAVI.upn, "https://mm.example/p/r")],
+        links_by_mail=True,
     ).body_html
-    assert (
-        f'<a href="https://mm.example/p/a?x=1&amp;y=2">{ANA.display_name}</a> · '
-        f'<a href="https://mm.example/p/r">{RAVI.display_name}</a></p>'
-    ) in body
-    assert body.count("Open this session in micromentor") == 1
+    assert "<p>Each attendee gets their own link to this session's page" in body
+    assert "href" not in body
+
+
+def test_the_personal_mail_holds_the_persons_link_and_local_start() -> None:
+    begin = at("2026-03-03T18:00")
+    subject, body = personal_link_mail(
+        subject="Micro mentoring: Q?", person=RAVI, start=begin, url="https://mm.example/p/r?x=1&y=2"
+    )
+    assert subject == "Your link: Micro mentoring: Q?"
+    assert '<a href="https://mm.example/p/r?x=1&amp;y=2">' in body
+    assert f"Hello {RAVI.display_name}," in body
+    local = begin.astimezone(RAVI.tz)
+    assert f"{local:%H:%M}" in body
 
 
 def test_a_bad_session_link_is_refused() -> None:
     begin = at("2026-03-03T18:00")
     with pytest.raises(InputError) as caught:
-        build_agenda(
-            question="Q?",
-            topic=None,
-            start=begin,
-            end=begin + timedelta(minutes=15),
-            mentor=ANA,
-            mentees=(RAVI,),
-            session_url=None,
-            session_links=[(RAVI.upn, "javascript:alert(1)")],
-        )
+        personal_link_mail(subject="S", person=RAVI, start=begin, url="javascript:alert(1)")
     assert caught.value.field == "session_url"
