@@ -12,6 +12,10 @@ Pure: sessions, requests and caps in, a `Report` out. The rules, where `metrics.
   (`segments` keys may be any case).
 - Completion rate = completed / (completed + no_show), None when that is 0. Cancelled, scheduled and
   pending_attendance sessions are counted apart and never enter the rate.
+- Moves. A session moved in Outlook stays one session (sync rewrites its time). A session moved from
+  the session page is booked anew and the old one cancelled with `moved <n> <start>`
+  (`core.session_claims`): that old session is left out everywhere, so a page move counts as an
+  Outlook move does, one session at its new time and no cancellation.
 - Median: the middle value, the mean of the two middle values for an even count. 90th percentile:
   nearest rank, the value at rank ceil(0.9 x n) of the ascending values (n = 10 -> the 9th).
 - Per mentor: `sessions` counts every session in the period (all states). Distinct and repeat mentees
@@ -47,6 +51,7 @@ from core.errors import InputError
 from core.model import MentoringRequest, Session, SessionState
 from core.outcomes import OutcomeReport
 from core.segments import DEFAULT_MIN_SEGMENT, fold_small_segments
+from core.session_claims import moved_to
 from core.timefmt import iso_z as _iso
 
 __all__ = [
@@ -624,6 +629,7 @@ def compute_report(
     `zone` is the viewer's (weeks, times), `names` display names by UPN (any case). `segment_labels`: the
     folding decided once for every breakdown the caller shows (else folded here, for this period alone)."""
     start, end = _period(period_from, period_to)
+    sessions = [s for s in sessions if moved_to(s) is None]  # a page move's old half (module docstring)
     in_period = sorted((s for s in sessions if start <= s.start < end), key=lambda s: (s.start, s.id))
     live = [s for s in in_period if s.state is not SessionState.CANCELLED]
     caps_of = caps if callable(caps) else _constant(caps)

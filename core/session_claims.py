@@ -10,7 +10,8 @@ session is still scheduled, so nothing else about the session changes until the 
 - ``move_failed <n>``: move n booked nothing (refused by a rule, slot taken): the claim is freed and
   the next move is number n + 1, with a fresh key.
 - ``cancelling``: a cancel is under way; a retried cancel resumes it, a move is refused.
-- ``moved <n> <start>``: the reason of the old, cancelled session once move n finished.
+- ``moved <n> <start> <new session id>``: the reason of the old, cancelled session once move n
+  finished (the id lets the old session's page point to the new one).
 
 Pure: decisions only, no I/O and no clock (`now` is passed in).
 """
@@ -34,6 +35,7 @@ __all__ = [
     "move_claim_of",
     "moved_to",
     "release_move",
+    "successor_of",
 ]
 
 MOVING, MOVE_FAILED, MOVED, CANCELLING = "moving", "move_failed", "moved", "cancelling"
@@ -81,6 +83,15 @@ def moved_to(session: Session) -> datetime | None:
     return None if parsed is None else parsed[1]
 
 
+def successor_of(session: Session) -> str | None:
+    """The id of the session a finished move booked in place of `session` (None for a move finished
+    before the id was kept in the reason)."""
+    if moved_to(session) is None:
+        return None
+    parts = (session.state_reason or "").split(" ")
+    return parts[3] if len(parts) > 3 and parts[3] else None
+
+
 def _refuse_unless_open(session: Session, now: datetime, field: str, doing: str) -> None:
     went = moved_to(session)
     if went is not None:
@@ -115,11 +126,11 @@ def release_move(session: Session, claim: MoveClaim, *, now: datetime) -> Sessio
     return replace(session, state_reason=f"{MOVE_FAILED} {claim.attempt}", updated_at=now)
 
 
-def finish_move(session: Session, claim: MoveClaim, *, now: datetime) -> Session:
-    """The old session, cancelled because `claim` booked its new time."""
+def finish_move(session: Session, claim: MoveClaim, *, now: datetime, successor: str) -> Session:
+    """The old session, cancelled because `claim` booked its new time as session `successor`."""
     if session.state == SessionState.CANCELLED:
         return session
-    reason = f"{MOVED} {claim.attempt} {iso_z(claim.target)}"
+    reason = f"{MOVED} {claim.attempt} {iso_z(claim.target)} {successor}"
     return replace(session, state=SessionState.CANCELLED, state_reason=reason, updated_at=now)
 
 

@@ -20,7 +20,7 @@ from functools import partial
 from core.checklist import ChecklistFields, validate_checklist
 from core.errors import Conflict, IdempotencyInProgress, InputError, NotFound, PolicyViolation
 from core.model import Checklist, Session, SessionState, Slot
-from core.session_claims import claim_move, finish_move, move_claim_of, release_move
+from core.session_claims import claim_move, finish_move, move_claim_of, moved_to, release_move, successor_of
 from core.timefmt import iso_z
 from graph.errors import GraphNotFound, GraphRequestError, GraphUnavailable
 from graph.gateway import GraphGateway
@@ -67,6 +67,11 @@ class SessionView:
     changeable: bool  # scheduled and not over: cancel and move are offered
     free: tuple[Slot, ...]  # other times for a move (empty when not changeable)
     free_note: str | None  # why there are none, when there are none
+    # A session moved from the page: where it went (the new start, and the new session's id when the
+    # viewer is in it, for the handler to link that person's own page of it).
+    moved_to: datetime | None = None
+    successor: Session | None = None
+    successor_link: str | None = None  # relative link to the viewer's page of the new session
 
 
 async def _session_for(store: Store, claims: SessionLinkClaims) -> Session:
@@ -127,7 +132,11 @@ async def session_view(
             note = None if free else "; ".join(answer.search.reasons) or "no other time suits everyone"
         except (InputError, NotFound) as exc:  # e.g. the policy no longer allows this length
             note = str(exc)
-    return SessionView(session, claims.person, people, checklist, changeable, free, note)
+    went, successor_id, successor = moved_to(session), successor_of(session), None
+    if successor_id is not None:
+        new = await asyncio.to_thread(store.get_session, successor_id)
+        successor = new if new is not None and claims.person in (new.mentor, *new.mentees) else None
+    return SessionView(session, claims.person, people, checklist, changeable, free, note, went, successor)
 
 
 async def save_checklist(
@@ -266,5 +275,5 @@ async def move_from_page(
         with contextlib.suppress(Conflict):
             await asyncio.to_thread(store.save_checklist, replace(old, session_id=moved.id), 0)
     comment = f"The micro mentoring session was moved to {iso_z(new_start)} by {claims.person}."
-    await end_session(graph, store, claimed, comment, partial(finish_move, claim=claim, now=now))
+    await end_session(graph, store, claimed, comment, partial(finish_move, claim=claim, now=now, successor=moved.id))
     return moved

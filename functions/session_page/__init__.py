@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -87,7 +88,14 @@ def _claims(req: func.HttpRequest, rt: Runtime) -> SessionLinkClaims:
 
 
 async def _view(rt: Runtime, claims: SessionLinkClaims) -> SessionView:
-    return await session_view(rt.graph, rt.store, rt.tenant_policy(), claims, now=rt.clock())
+    view = await session_view(rt.graph, rt.store, rt.tenant_policy(), claims, now=rt.clock())
+    if view.successor is None:
+        return view
+    # Relative to /api/session-page/{this token}: this person's page of the session it was moved to.
+    token = make_session_link(
+        view.successor.id, claims.person, secret=rt.settings.link_secret, expires=session_link_expiry(view.successor)
+    )
+    return replace(view, successor_link=token)
 
 
 @bp.route(route="session-page/{token}", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)

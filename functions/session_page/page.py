@@ -221,6 +221,20 @@ def session_page(
         SessionState.NO_SHOW: "This session was missed.",
         SessionState.PENDING_ATTENDANCE: "This session is over; attendance is being checked.",
     }[session.state]
+    moved = ""
+    if view.moved_to is not None:
+        state = ""
+        went = view.moved_to
+        moved = (
+            f'<p class="notice" id="state">This session was moved to <time datetime="{iso_z(went)}" data-moment>'
+            f"{went:%a %d %b %Y %H:%M} UTC</time>."
+            + (
+                f' <a id="moved" href="{escape(view.successor_link)}">Open the session at its new time</a>.'
+                if view.successor_link
+                else ""
+            )
+            + "</p>\n"
+        )
     join = ""
     if session.join_url and session.join_url.lower().startswith("https://") and view.changeable:
         join = f'<p><a class="button" id="join" href="{escape(session.join_url)}">Join on Teams</a></p>\n'
@@ -229,6 +243,7 @@ def session_page(
         + (f'<p class="notice ok" role="status" id="notice">{escape(notice)}</p>\n' if notice else "")
         + (f'<p class="notice bad" role="alert" id="problem">{escape(problem)}</p>\n' if problem else "")
         + (f'<p class="notice" id="state">{escape(state)}</p>\n' if state else "")
+        + moved
         + f"<p><strong>Question:</strong> {escape(session.question)}</p>\n"
         f'<p><strong>When:</strong> <time datetime="{iso_z(session.start)}" data-moment>'
         f"{session.start:%a %d %b %Y %H:%M} UTC</time> ({session.minutes} minutes)</p>\n"

@@ -746,3 +746,22 @@ def test_period_in_another_offset_is_read_as_the_same_instants() -> None:
     )
     assert result.counts.total == 1
     assert result.to_json()["period"]["from"] == "2026-03-02T00:00:00Z"
+
+
+def test_a_page_move_counts_as_an_outlook_move_does() -> None:
+    """Outlook: one session, moved from Tue 10:00 to Wed 10:00 (sync rewrote its time, reason `moved`).
+    Session page: the old session cancelled with `moved 1 <new start>` and a new one at Wed 10:00.
+    Both are one scheduled session, no cancellation, one session for ana, one for dee, with R9's
+    first session on Wednesday (created Mon 09:00 -> Wed 10:00 = 49 h)."""
+    outlook = [session("O1", "ana@c.com", ("dee@c.com",), "2026-03-04T10:00", S, "R9", reason="moved")]
+    page = [
+        session("P1", "ana@c.com", ("dee@c.com",), "2026-03-03T10:00", X, "R9", reason="moved 1 2026-03-04T10:00:00Z"),
+        session("P2", "ana@c.com", ("dee@c.com",), "2026-03-04T10:00", S, "R9"),
+    ]
+    asked = [request("R9", "dee@c.com", "2026-03-02T09:00")]
+    for sessions in (outlook, page):
+        result = compute_report(sessions=sessions, requests=asked, period_from=FROM, period_to=TO, caps=CapLimits())
+        assert (result.counts.total, result.counts.scheduled, result.counts.cancelled) == (1, 1, 0)
+        [ana] = result.mentors
+        assert ana.counts.total == 1 and ana.load.max_per_day == 1
+        assert result.to_json()["timeToFirstSession"]["medianMinutes"] == 49 * 60

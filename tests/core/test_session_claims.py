@@ -9,7 +9,15 @@ import pytest
 
 from core.errors import Conflict
 from core.model import Session, SessionState
-from core.session_claims import claim_cancel, claim_move, finish_move, move_claim_of, release_move
+from core.session_claims import (
+    claim_cancel,
+    claim_move,
+    finish_move,
+    move_claim_of,
+    moved_to,
+    release_move,
+    successor_of,
+)
 
 NOW = datetime(2026, 11, 30, tzinfo=UTC)
 START = datetime(2026, 12, 1, 9, tzinfo=UTC)
@@ -46,8 +54,9 @@ def test_a_finished_move_refuses_a_cancel_and_a_cancel_refuses_a_move() -> None:
     claimed = claim_move(OPEN, TEN, now=NOW)
     claim = move_claim_of(claimed)
     assert claim is not None
-    moved = finish_move(claimed, claim, now=NOW)
-    assert (moved.state, moved.state_reason) == (SessionState.CANCELLED, "moved 1 2026-12-01T10:00:00Z")
+    moved = finish_move(claimed, claim, now=NOW, successor="s2")
+    assert (moved.state, moved.state_reason) == (SessionState.CANCELLED, "moved 1 2026-12-01T10:00:00Z s2")
+    assert moved_to(moved) == TEN and successor_of(moved) == "s2" and successor_of(OPEN) is None
     with pytest.raises(Conflict, match="session s1 was already moved to 2026-12-01T10:00:00Z"):
         claim_cancel(moved, now=NOW)
     cancelling = claim_cancel(OPEN, now=NOW)

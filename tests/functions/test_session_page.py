@@ -280,6 +280,18 @@ def test_move_books_the_new_time_carries_the_checklist_and_cancels_the_old(
     # Moving the cancelled one again is refused, as a page.
     again = page(url, {"do": "move", "start": new_start})
     assert again.status_code == 409
+    # Each old link now says where the session went and opens its owner's page of the new session.
+    secret = live_api.runtime.settings.link_secret
+    for person, old_url in ((RAVI, url), (MAYA, maya_link(links))):
+        old_page = page(old_url)
+        assert old_page.status_code == 200
+        assert "This session was moved to" in text_of(old_page) and "was cancelled" not in text_of(old_page)
+        assert f'<time datetime="{new_start}" data-moment>' in old_page.text
+        [token] = re.findall(r'id="moved" href="([^"]+)"', old_page.text)
+        claims = read_session_link(html.unescape(token), secret=secret, now=API_NOW)
+        assert (claims.session_id, claims.person) == (new.id, person)
+    # The new session's links went to each person alone, by mail.
+    assert sorted(mailed_links(live_api, new.id)) == [MAYA, RAVI]
 
 
 def test_a_move_the_policy_forbids_is_a_422_page_naming_the_rule(
