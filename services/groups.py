@@ -24,11 +24,11 @@ import contextlib
 import logging
 import uuid
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from html import escape
 from typing import Any
 
-from core.agenda import Agenda
+from core.agenda import DASH, LINKS_BY_MAIL_NOTE, Agenda, AgendaPerson, split_minutes
 from core.errors import Conflict, InputError, NotFound, PolicyViolation
 from core.model import Session, SessionState
 from core.slots import check_slot
@@ -39,12 +39,14 @@ from graph.gateway import GraphGateway
 from graph.values import EventDraft
 from policies import TenantPolicy
 from services.booking import slot_cells
+from services.session_link_mail import mail_session_links
 from services.slots import gather_attendees, session_minutes
 from store.base import Store
 
 __all__ = [
     "GroupDraft",
     "GroupFull",
+    "PageLinks",
     "close_empty_groups",
     "group_to_json",
     "join_group",
@@ -58,6 +60,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 MAX_TOPIC_LENGTH = 120
 MAX_PUSH_ROUNDS = 25
+GROUP_SUBJECT = "Micro mentoring (group): "
 NEXT_OPEN = 3
 
 
@@ -106,12 +109,65 @@ def _validated(draft: GroupDraft, max_group_size: int) -> GroupDraft:
     return replace(draft, mentor=mentor, topic=topic)
 
 
+@dataclass(frozen=True, slots=True)
+class PageLinks:
+    """How each person's own session-page link is mailed to them (services.session_link_mail)."""
+
+    secret: str
+    public_url: str
+    sender: str | None = None
+
+
+async def _mail_link(graph: GraphGateway, session: Session, person: str, links: PageLinks | None) -> None:
+    if links is None:
+        return
+    mailbox = await graph.get_mailboxes([person])
+    who = AgendaPerson(person, person, mailbox[person].tz if person in mailbox else UTC)
+    subject = f"{GROUP_SUBJECT}{session.topic or session.question}"
+    await mail_session_links(
+        graph, session, subject, [who], secret=links.secret, public_url=links.public_url, sender=links.sender
+    )
+
+
+def _group_body(topic: str, mentor: str, minutes: int, seats: int, *, links: bool) -> str:
+    """The group invitation: what it is, the 2-10-3 plan scaled to its length, the checklist, and
+    (with links) that each person's own page link comes by e-mail: one event body is everyone's."""
+    context, work, next_steps = split_minutes(minutes)
+    lines = [
+        f"<p>A {minutes}-minute group flash session on <b>{escape(topic)}</b> with {escape(mentor)},"
+        f" {seats} seats. Come with one question.</p>",
+        f"<h3>Plan: {context}{DASH}{work}{DASH}{next_steps} ({minutes} minutes)</h3>",
+        "<ol>",
+        f"<li><strong>Context ({context} min)</strong>: the questions brought, the outcome wanted.</li>",
+        f"<li><strong>Work ({work} min)</strong>: options, risks, practices that worked elsewhere.</li>",
+        f"<li><strong>Next steps ({next_steps} min)</strong>: one action and one success indicator each.</li>",
+        "</ol>",
+        "<h3>Checklist</h3>",
+        "<ul>",
+        "<li>&#9744; Your question, in one sentence</li>",
+        "<li>&#9744; Two or three options discussed</li>",
+        "<li>&#9744; One next step and its success indicator</li>",
+        "</ul>",
+    ]
+    if links:
+        lines.append(f"<p>{LINKS_BY_MAIL_NOTE}</p>")
+    return "\n".join(lines)
+
+
 async def publish_group(
-    graph: GraphGateway, store: Store, tenant_policy: TenantPolicy, draft: GroupDraft, *, now: datetime, public_url: str
+    graph: GraphGateway,
+    store: Store,
+    tenant_policy: TenantPolicy,
+    draft: GroupDraft,
+    *,
+    now: datetime,
+    public_url: str,
+    links: PageLinks | None = None,
 ) -> Session:
     """One open session on the mentor's calendar: checked against the mentor's policy (office hours,
     caps, buffers, ...), its grid cells claimed like a 1:1 booking's, then the Teams meeting made with
-    no attendee yet (`transactionId` = the session id, so sync can settle a crash in between)."""
+    no attendee yet (`transactionId` = the session id, so sync can settle a crash in between). With
+    `links`, the mentor is mailed their own session-page link (each mentee gets theirs on joining)."""
     policy = tenant_policy.effective(_person("mentor", draft.mentor))
     draft = _validated(draft, policy.max_group_size)
     minutes = session_minutes(policy, draft.minutes)
@@ -145,11 +201,8 @@ async def publish_group(
     )
     await asyncio.to_thread(store.add_session, session)
     agenda = Agenda(
-        subject=f"Micro mentoring (group): {draft.topic}",
-        body_html=(
-            f"<p>A {minutes}-minute group flash session on <b>{escape(draft.topic)}</b> with {escape(draft.mentor)},"
-            f" {draft.seats} seats. Come with one question.</p>"
-        ),
+        subject=f"{GROUP_SUBJECT}{draft.topic}",
+        body_html=_group_body(draft.topic, draft.mentor, minutes, draft.seats, links=links is not None),
     )
     event = await graph.create_event(
         draft.mentor,
@@ -170,7 +223,9 @@ async def publish_group(
     def attach(s: Session) -> Session:
         return replace(s, event_id=event.id, join_url=event.join_url, updated_at=now)
 
-    return await asyncio.to_thread(store.update_session, session_id, attach)
+    published = await asyncio.to_thread(store.update_session, session_id, attach)
+    await _mail_link(graph, published, published.mentor, links)
+    return published
 
 
 async def _open_group(store: Store, group_id: str, now: datetime) -> Session:
@@ -197,8 +252,17 @@ async def open_groups(store: Store, mentor: str, *, now: datetime, skip: str = "
     return sorted(found, key=lambda s: (s.start, s.id))
 
 
-async def join_group(graph: GraphGateway, store: Store, group_id: str, mentee: str, *, now: datetime) -> Session:
-    """Take a seat (joining twice is one seat), then bring the meeting's attendees up to the seats."""
+async def join_group(
+    graph: GraphGateway,
+    store: Store,
+    group_id: str,
+    mentee: str,
+    *,
+    now: datetime,
+    links: PageLinks | None = None,
+) -> Session:
+    """Take a seat (joining twice is one seat), then bring the meeting's attendees up to the seats;
+    with `links`, mail the mentee their own session-page link (once, however often they join)."""
     mentee = _person("mentee", mentee)
     session = await _open_group(store, group_id, now)
     if mentee == session.mentor:
@@ -221,7 +285,9 @@ async def join_group(graph: GraphGateway, store: Store, group_id: str, mentee: s
         others = await open_groups(store, session.mentor, now=now, skip=group_id)
         alternatives = [_summary(s) for s in others[:NEXT_OPEN]]
         raise GroupFull(f"all {session.seats} seats are taken", alternatives) from None
-    return await push_attendees(graph, store, group_id)
+    joined = await push_attendees(graph, store, group_id)
+    await _mail_link(graph, joined, mentee, links)
+    return joined
 
 
 async def leave_group(graph: GraphGateway, store: Store, group_id: str, mentee: str, *, now: datetime) -> Session:

@@ -20,7 +20,7 @@ from functions.http import json_response
 from functions.schemas import GroupRequest, SeatRequest, parse_body
 from identity import Caller, Forbidden, require_participant
 from micromentor.bootstrap import Runtime, runtime
-from services.groups import group_to_json, join_group, leave_group, publish_group
+from services.groups import PageLinks, group_to_json, join_group, leave_group, publish_group
 from services.links import make_link, read_link
 from services.people import object_ids
 
@@ -51,11 +51,22 @@ async def publish(req: func.HttpRequest) -> func.HttpResponse:
         if not (caller.is_admin or caller.oid.lower() in await object_ids(rt.graph, [draft.mentor])):
             raise Forbidden("only the mentor or an admin may publish this mentor's group sessions", field="mentor")
         session = await publish_group(
-            rt.graph, rt.store, rt.tenant_policy(), draft, now=rt.clock(), public_url=rt.settings.public_url
+            rt.graph,
+            rt.store,
+            rt.tenant_policy(),
+            draft,
+            now=rt.clock(),
+            public_url=rt.settings.public_url,
+            links=_page_links(rt),
         )
         return json_response({**group_to_json(session), "link": _link(rt, session)}, 201)
 
     return await respond_as_caller(req, handle)
+
+
+def _page_links(rt: Runtime) -> PageLinks:
+    """Each person's own session-page link, mailed as for a 1:1 session (docs/group-sessions.md)."""
+    return PageLinks(rt.settings.link_secret, rt.settings.public_url, rt.settings.mail_sender)
 
 
 async def _group(rt: Runtime, group_id: str) -> Session:
@@ -88,7 +99,7 @@ async def _mentee(req: func.HttpRequest, caller: Caller) -> str:
 async def _join(req: func.HttpRequest, caller: Caller, group_id: str) -> func.HttpResponse:
     rt = runtime()
     mentee = await _mentee(req, caller)
-    session = await join_group(rt.graph, rt.store, group_id, mentee, now=rt.clock())
+    session = await join_group(rt.graph, rt.store, group_id, mentee, now=rt.clock(), links=_page_links(rt))
     return json_response(group_to_json(session))
 
 

@@ -50,7 +50,7 @@ def joiners(admin: Admin) -> list[str]:
 def publish(g: GraphGateway, store: Store, start: datetime = TUESDAY_10, seats: int = 5, **kw: Any) -> Any:
     policy = kw.pop("policy", None) or TenantPolicy()
     draft = GroupDraft(mentor=MAYA, topic="Writing a good design doc", start=start, seats=seats)
-    return publish_group(g, store, policy, draft, now=NOW, public_url=URL)
+    return publish_group(g, store, policy, draft, now=NOW, public_url=URL, **kw)
 
 
 async def attendees(g: GraphGateway, session: Session) -> set[str]:
@@ -221,3 +221,39 @@ def test_a_group_nobody_joined_is_cancelled_when_it_starts_not_a_no_show(
     state, reason, gone, kept_state = with_graph(graph_settings, body)
     assert (state, reason, gone) == ("cancelled", "nobody_joined", True)
     assert kept_state == "scheduled"  # Ravi's session runs; its attendance is decided after it ends
+
+
+def test_a_group_session_has_a_page_each_person_gets_only_their_own_link_once(
+    graph_settings: GraphSettings, store: Store, admin: Admin
+) -> None:
+    """The group invitation carries the agenda and checklist but no link (one body for everyone); the
+    mentor is mailed their link on publishing, each mentee theirs on joining, joining twice mails once."""
+    import html
+    import re
+
+    from services.groups import PageLinks
+    from services.session_links import read_session_link
+
+    secret = "a-test-secret-that-is-long-enough"
+    links = PageLinks(secret, URL)
+
+    async def body(g: GraphGateway) -> tuple[Session, str]:
+        group = await publish(g, store, links=links)
+        for who in (RAVI, SITA, RAVI):
+            await join_group(g, store, group.id, who, now=NOW, links=links)
+        [event] = [e for e in await g.calendar_events(MAYA, TUESDAY_10, TUESDAY_10 + timedelta(minutes=15))]
+        return group, str(event["body"]["content"])
+
+    group, invitation = with_graph(graph_settings, body)
+    assert "/session-page/" not in invitation and "in a separate e-mail" in invitation
+    assert "Plan: 2\u201310\u20133 (15 minutes)" in invitation and "Checklist" in invitation
+    mailed: list[tuple[str, str]] = []
+    for mail in admin.get("/mail")["value"]:
+        found = [html.unescape(t) for t in re.findall(r"/api/session-page/([^\"<\s]+)", mail["body"]["content"])]
+        claims = [read_session_link(t, secret=secret, now=NOW) for t in found]
+        if any(c.session_id == group.id for c in claims):
+            [to] = [r["emailAddress"]["address"] for r in mail["toRecipients"]]
+            [one] = claims
+            assert one.person == to  # the recipient's own link, nobody else's
+            mailed.append((to, one.session_id))
+    assert sorted(mailed) == sorted([(MAYA, group.id), (RAVI, group.id), (SITA, group.id)])
