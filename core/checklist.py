@@ -2,8 +2,9 @@
 
 Pure: text in, a validated `ChecklistFields` out, or `InputError` naming the field (`question`,
 `options[1]`, `next_step`, `success_indicator`). Every field may be empty while the session is under
-way; what is written is trimmed, one paragraph per field (line breaks inside the question and the
-options are folded into spaces: the question is one sentence), within these limits.
+way; what is written is trimmed, one paragraph per field (line breaks inside the options and the
+other fields are folded into spaces), within these limits. The question is one sentence, as at
+booking (`core.agenda.validate_question`): a tab or line break in it is refused, naming `question`.
 """
 
 from __future__ import annotations
@@ -38,10 +39,10 @@ class ChecklistFields:
     success_indicator: str
 
 
-def _one_line(field: str, value: object, limit: int) -> str:
+def _one_line(field: str, value: object, limit: int, *, line_breaks: bool = True) -> str:
     if not isinstance(value, str):
         raise InputError(field, "must be text")
-    check_text(field, value, allow_line_breaks=True)
+    check_text(field, value, allow_line_breaks=line_breaks)
     text = " ".join(value.split())
     if len(text) > limit:
         raise InputError(field, f"must be at most {limit} characters, got {len(text)}")
@@ -60,7 +61,9 @@ def validate_checklist(
     if len(kept) > MAX_OPTIONS:
         raise InputError("options", f"at most {MAX_OPTIONS} options, got {len(kept)}")
     return ChecklistFields(
-        question=_one_line("question", question, QUESTION_MAX_CHARS),
+        # One rule with booking (core.agenda.validate_question): the question is one sentence, so a tab
+        # or a line break in it is refused on every surface, never folded on one and refused on another.
+        question=_one_line("question", question, QUESTION_MAX_CHARS, line_breaks=False),
         options=kept,
         next_step=_one_line("next_step", next_step, NEXT_STEP_MAX_CHARS),
         success_indicator=_one_line("success_indicator", success_indicator, SUCCESS_MAX_CHARS),

@@ -715,7 +715,9 @@ def check_slot(
     step = policy.slot_step_minutes
     if not _on_grid(start, mentor.tz, step):
         local = start.astimezone(mentor.tz)
-        reject(RULE_STEP, None, f"start {local:%H:%M:%S} in the mentor's zone is not on the {step}-minute grid")
+        shown = f"{local:%H:%M:%S.%f}".rstrip("0") if local.microsecond else f"{local:%H:%M:%S}"
+        whole = " (a start is a whole minute)" if local.second or local.microsecond else ""
+        reject(RULE_STEP, None, f"start {shown} in the mentor's zone is not on the {step}-minute grid{whole}")
     if start < now + timedelta(minutes=policy.min_notice_minutes):
         reject(RULE_NOTICE, None, f"start is less than {policy.min_notice_minutes} minutes from now")
     if start >= now + timedelta(days=policy.horizon_days):

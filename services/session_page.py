@@ -170,6 +170,9 @@ async def save_checklist_of(
 ) -> Checklist:
     if isinstance(based_on, bool) or not isinstance(based_on, int) or based_on < 0:
         raise InputError("version", "must be the whole-number version the form was loaded with")
+    current = await checklist_for(store, session)
+    if based_on > current.version:  # no form was ever loaded at a version not yet saved: not a conflict
+        raise InputError("version", f"{based_on} is ahead of the saved version {current.version}; reload the page")
     checklist = Checklist(
         session_id=session.id,
         question=fields.question,

@@ -15,12 +15,12 @@ import math
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import unquote_to_bytes
 
 import azure.functions as func
 
 from core.errors import Conflict, InputError, NotFound, PolicyViolation
-from core.model import Checklist
+from core.model import Checklist, SessionState
 from core.text import check_text
 from core.timefmt import parse_aware
 from functions.links import _PAGE_HEADERS
@@ -30,6 +30,7 @@ from micromentor.bootstrap import Runtime, runtime
 from services.links import LinkExpired, LinkInvalid
 from services.session_links import SessionLinkClaims, make_session_link, read_session_link, session_link_expiry
 from services.session_page import SessionView, cancel_from_page, move_from_page, save_checklist, session_view
+from services.sessions import get_session
 
 __all__ = ["bp"]
 
@@ -107,6 +108,15 @@ async def session_page_show(req: func.HttpRequest) -> func.HttpResponse:
     return await _page_errors(handle)
 
 
+def _decoded(name: str, raw: str) -> str:
+    """One form component, %-decoded as strict UTF-8: a byte that is not UTF-8 (`%ff`) or an encoded
+    lone surrogate (`%ED%A0%80`) is refused naming its field, never saved as U+FFFD."""
+    try:
+        return unquote_to_bytes(raw.replace("+", " ")).decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError(name, "is not valid UTF-8 text (a byte that is not text, or a lone surrogate)") from None
+
+
 def form_fields(req: func.HttpRequest) -> dict[str, str]:
     """The posted form: URL-encoded, small, known fields once each, text without control characters."""
     kind = (req.headers.get("Content-Type") or "").split(";")[0].strip().lower()
@@ -116,22 +126,28 @@ def form_fields(req: func.HttpRequest) -> dict[str, str]:
     if len(raw) > MAX_FORM_BYTES:
         raise InputError("body", f"larger than {MAX_FORM_BYTES} bytes")
     try:
-        parsed = parse_qs(raw.decode("utf-8"), keep_blank_values=True, max_num_fields=len(_FORM_FIELDS) + 1)
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise InputError("body", f"not a readable form: {exc}") from exc
+        text = raw.decode("ascii")  # a URL-encoded body is ASCII: everything else is %-encoded
+    except UnicodeDecodeError:
+        raise InputError("body", "not a URL-encoded form (bytes outside ASCII)") from None
+    pairs = [part for part in text.split("&") if part]
+    if len(pairs) > len(_FORM_FIELDS):
+        raise InputError("body", f"more than {len(_FORM_FIELDS)} fields")
     fields: dict[str, str] = {}
-    for name, values in parsed.items():
+    for pair in pairs:
+        raw_name, _, raw_value = pair.partition("=")
+        name = _decoded("body", raw_name)
         if name not in _FORM_FIELDS:
             raise InputError(name, "unknown field")
-        if len(values) != 1:
+        if name in fields:
             raise InputError(name, "given more than once")
-        fields[name] = check_text(name, values[0], allow_line_breaks=True)
+        fields[name] = check_text(name, _decoded(name, raw_value), allow_line_breaks=True)
     return fields
 
 
 def _version(fields: dict[str, str]) -> int:
     text = fields.get("version", "")
-    if not text.isdigit() or len(text) > 9:
+    # ASCII digits only: str.isdigit() also takes "²" (which int() refuses) and Arabic-Indic digits (read as 0-9).
+    if not (text.isascii() and text.isdigit()) or len(text) > 9:
         raise InputError("version", "must be the whole-number version the form was loaded with")
     return int(text)
 
@@ -175,11 +191,16 @@ async def _cancel(rt: Runtime, claims: SessionLinkClaims, fields: dict[str, str]
         view = await _view(rt, claims)
         problem = "confirm: tick “Yes, cancel this session for everyone” to cancel."
         return _html(session_page(view, problem=problem), 400)
+    before = await get_session(rt.store, claims.session_id)
     try:
         await cancel_from_page(rt.graph, rt.store, claims, now=rt.clock())
     except Conflict as exc:
         return _html(session_page(await _view(rt, claims), problem=f"Not cancelled: {exc.message}."), 409)
-    notice = "The session is cancelled: everyone gets Outlook's cancellation."
+    notice = (
+        "The session is cancelled: everyone gets Outlook's cancellation."
+        if before.state != SessionState.CANCELLED
+        else "This session was already cancelled; nothing was changed."
+    )
     return _html(session_page(await _view(rt, claims), notice=notice))
 
 
@@ -189,6 +210,8 @@ async def _move(rt: Runtime, claims: SessionLinkClaims, fields: dict[str, str]) 
         if not fields.get("start"):
             raise InputError("start", "choose one of the times listed")
         start = parse_aware("start", fields["start"])
+        if start.second or start.microsecond:
+            raise InputError("start", f"{fields['start']} is not a whole minute; choose one of the times listed")
         moved = await move_from_page(
             rt.graph,
             rt.store,

@@ -22,8 +22,16 @@ def fields(**changes: Any) -> ChecklistFields:
 
 
 def test_text_is_trimmed_and_folded_to_one_line() -> None:
-    got = fields(question="  How do I\nsay no?  ", options=["  a\tb ", "", "   ", "c"], next_step=" x ")
-    assert got == ChecklistFields("How do I say no?", ("a b", "c"), "x", "One meeting fewer next week")
+    got = fields(question="  How do I  say no?  ", options=["  a\tb ", "", "   ", "c"], next_step=" x\ny ")
+    assert got == ChecklistFields("How do I say no?", ("a b", "c"), "x y", "One meeting fewer next week")
+
+
+@pytest.mark.parametrize("text", ["How do I\nsay no?", "How do I\tsay no?"])
+def test_the_question_is_one_sentence_as_at_booking(text: str) -> None:
+    """`book --question $'a\\nb'` is refused (core.agenda.validate_question): so is the page's question."""
+    with pytest.raises(InputError) as caught:
+        fields(question=text)
+    assert caught.value.field == "question"
 
 
 def test_everything_may_be_empty_while_the_session_runs() -> None:

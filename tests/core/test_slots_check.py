@@ -307,3 +307,16 @@ def test_cap_span_is_the_local_week_and_month_of_the_start() -> None:
     # DST ended at 02:00 that day) to 12-01 00:00 PST (08:00Z).
     low, high = cap_span(datetime(2026, 11, 2, 17, tzinfo=UTC), mentor_tz=LA)
     assert (low, high) == (datetime(2026, 11, 1, 7, tzinfo=UTC), datetime(2026, 12, 1, 8, tzinfo=UTC))
+
+
+def test_a_start_with_fractions_of_a_second_is_shown_with_them() -> None:
+    """10:00:00.5 used to read "start 10:00:00 ... is not on the 15-minute grid", which looks on the grid."""
+    [fraction] = check_slot(
+        start=at(1, 10) + timedelta(milliseconds=500), minutes=15, mentor=person("m@x"), mentees=[], policy=POLICY,
+        now=NOW,
+    )
+    assert fraction.message == (
+        "start 10:00:00.5 in the mentor's zone is not on the 15-minute grid (a start is a whole minute)"
+    )
+    [off] = check_slot(start=at(1, 10, 7), minutes=15, mentor=person("m@x"), mentees=[], policy=POLICY, now=NOW)
+    assert off.message == "start 10:07:00 in the mentor's zone is not on the 15-minute grid"

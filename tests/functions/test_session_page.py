@@ -306,3 +306,78 @@ def test_a_move_the_policy_forbids_is_a_422_page_naming_the_rule(
     assert page(ravi_link(links), {"do": "move"}).status_code == 400
     assert page(ravi_link(links), {"do": "dance"}).status_code == 400
     assert page(ravi_link(links), {"do": "checklist", "colour": "red"}).status_code == 400
+
+
+def raw_post(url: str, body: bytes) -> httpx.Response:
+    return httpx.post(url, content=body, headers=FORM, timeout=60, follow_redirects=False)
+
+
+@pytest.mark.parametrize(
+    "version",
+    [
+        "%C2%B2",  # superscript two: str.isdigit() says yes, int() says no
+        "%D9%A1",  # Arabic-Indic one: a digit to Python, not to the form
+        "99",  # ahead of the stored version (0): no form was ever loaded at it
+    ],
+)
+def test_a_version_that_is_not_an_ascii_number_the_page_gave_is_400_naming_version(
+    live_api: LiveApi, booked: tuple[dict[str, Any], dict[str, str]], version: str
+) -> None:
+    _, links = booked
+    answer = raw_post(ravi_link(links), f"do=checklist&version={version}&question=Q%3F".encode())
+    assert answer.status_code == 400, answer.text
+    assert "version:" in text_of(answer)
+    assert live_api.runtime.store.get_checklist(booked[0]["id"]) is None
+
+
+def test_a_checklist_put_with_a_version_ahead_is_400_naming_version(
+    live_api: LiveApi, booked: tuple[dict[str, Any], dict[str, str]]
+) -> None:
+    session, _ = booked
+    for version in (5, 99999999999999999999):
+        body = {"question": "Q?", "options": [], "nextStep": "", "successIndicator": "", "version": version}
+        answer = live_api.client.put(f"/sessions/{session['id']}/checklist", json=body)
+        assert answer.status_code == 400, answer.text
+        assert answer.json()["error"]["field"] == "version"
+
+
+@pytest.mark.parametrize(
+    ("field", "encoded"),
+    [("next_step", "%ff"), ("success_indicator", "%ED%A0%80"), ("question", "Q%3F%09more")],
+)
+def test_bytes_that_are_not_text_and_a_tab_in_the_question_are_400_naming_the_field(
+    live_api: LiveApi, booked: tuple[dict[str, Any], dict[str, str]], field: str, encoded: str
+) -> None:
+    """Invalid UTF-8 and an encoded lone surrogate (U+D800) are never saved as U+FFFD; the question is
+    one sentence on the page as at booking (`book --question $'a\\tb'` is refused too)."""
+    _, links = booked
+    body = f"do=checklist&version=0&question=Q%3F&{field}={encoded}".replace(f"question=Q%3F&{field}=", f"{field}=")
+    if field != "question":
+        body = f"do=checklist&version=0&question=Q%3F&{field}={encoded}"
+    answer = raw_post(ravi_link(links), body.encode())
+    assert answer.status_code == 400, answer.text
+    assert f"{field}:" in text_of(answer)
+    assert live_api.runtime.store.get_checklist(booked[0]["id"]) is None
+
+
+def test_the_page_allows_get_and_post_and_says_so(booked: tuple[dict[str, Any], dict[str, str]]) -> None:
+    _, links = booked
+    answer = httpx.delete(ravi_link(links), timeout=60)
+    assert answer.status_code == 405
+    assert {m.strip() for m in answer.headers["Allow"].split(",")} >= {"GET", "POST"}
+
+
+def test_cancelling_twice_says_it_was_already_cancelled(booked: tuple[dict[str, Any], dict[str, str]]) -> None:
+    _, links = booked
+    first = page(ravi_link(links), {"do": "cancel", "confirm": "yes"})
+    assert "The session is cancelled" in text_of(first)
+    second = page(maya_link(links), {"do": "cancel", "confirm": "yes"})
+    assert second.status_code == 200
+    assert "already cancelled" in text_of(second) and "The session is cancelled:" not in text_of(second)
+
+
+def test_a_move_start_with_fractions_of_a_second_says_so(booked: tuple[dict[str, Any], dict[str, str]]) -> None:
+    _, links = booked
+    answer = page(ravi_link(links), {"do": "move", "start": "2026-12-01T10:00:00.5Z"})
+    assert answer.status_code == 400
+    assert "whole minute" in text_of(answer) and "10:00:00 is not on" not in text_of(answer)

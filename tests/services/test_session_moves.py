@@ -160,7 +160,7 @@ def test_a_move_that_books_nothing_frees_the_session_for_another_choice(
     old, moved = with_graph(graph_settings, body)
     assert moved.start == ELEVEN and [s.id for s in live(store)] == [moved.id]
     stored_old = store.get_session(old.id)
-    assert stored_old is not None and stored_old.state_reason == "moved 2 2026-12-01T11:00:00Z"
+    assert stored_old is not None and stored_old.state_reason == f"moved 2 2026-12-01T11:00:00Z {moved.id}"
 
 
 def test_a_group_session_is_not_moved_from_the_page_and_keeps_its_seats(graph_settings: GraphSettings) -> None:
