@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 
 from core.errors import InputError, NotFound
-from core.model import Session
+from core.model import Session, SessionState
 from core.timefmt import iso_z
 from micromentor.emulator_file import EmulatorFile
 
@@ -22,7 +22,14 @@ __all__ = ["attendance_body", "play_meeting"]
 
 
 def attendance_body(session: Session, absent: Sequence[str], minutes: int | None) -> dict[str, Any]:
-    """Everyone but `absent` joins at the start and stays `minutes` (default: the whole meeting)."""
+    """Everyone but `absent` joins at the start and stays `minutes` (default: the whole meeting). Only a
+    scheduled or ended session has a meeting to play: a cancelled one is refused, naming `--session`."""
+    if session.state == SessionState.CANCELLED:
+        raise InputError(
+            "--session",
+            f"session {session.id} is cancelled ({session.state_reason or 'no reason'}); only a scheduled or "
+            "ended session can be played",
+        )
     if session.join_url is None:
         raise InputError("--session", f"session {session.id} has no Teams meeting (state {session.state})")
     people = [session.mentor, *session.mentees]
@@ -46,10 +53,15 @@ def attendance_body(session: Session, absent: Sequence[str], minutes: int | None
 def play_meeting(
     emulator: EmulatorFile, session: Session, absent: Sequence[str], minutes: int | None
 ) -> dict[str, Any]:
+    """Post the meeting's attendance report once: a replay (the same session again) finds the report
+    of the first play and answers it, with `alreadyPlayed`, instead of adding a second report."""
     body = attendance_body(session, absent, minutes)
     verify = ssl.create_default_context(cafile=emulator.ca_cert_path)
     try:
         with httpx.Client(verify=verify, trust_env=False, timeout=30) as client:
+            earlier = _played(client, emulator, session)
+            if earlier is not None:
+                return earlier
             answer = client.post(f"{emulator.admin_url}/meetings/attendance", json=body)
     except httpx.TransportError as exc:
         raise InputError("--settings", f"the emulator at {emulator.admin_url} does not answer: {exc}") from exc
@@ -66,3 +78,35 @@ def play_meeting(
         "joined": body["start"],
         "left": leave,
     }
+
+
+def _played(client: httpx.Client, emulator: EmulatorFile, session: Session) -> dict[str, Any] | None:
+    """The first play's answer when the emulator already holds an attendance report for the meeting."""
+    answer = client.get(f"{emulator.admin_url}/state")
+    if answer.status_code >= 400:
+        return None
+    for meeting in answer.json().get("onlineMeetings") or ():
+        reports = meeting.get("attendanceReports") or []
+        if meeting.get("joinWebUrl") != session.join_url or not reports:
+            continue
+        first = reports[0]
+        records = first.get("attendanceRecords") or []
+        attended = [
+            str(r.get("emailAddress") or (r.get("identity") or {}).get("displayName") or "").lower() for r in records
+        ]
+        people = [session.mentor, *session.mentees]
+        leaves = [i["leaveDateTime"] for r in records for i in r.get("attendanceIntervals") or ()]
+        return {
+            "session": session.id,
+            "alreadyPlayed": True,
+            "attended": [p for p in people if p.lower() in attended],
+            "absent": [p for p in people if p.lower() not in attended],
+            "joined": iso_z(session.start),
+            "left": _z(max(leaves)) if leaves else iso_z(session.start),
+        }
+    return None
+
+
+def _z(stamp: str) -> str:
+    """The emulator's `2026-12-01T09:15:00.0000000Z` as `2026-12-01T09:15:00Z`."""
+    return stamp.split(".")[0].rstrip("Z") + "Z"

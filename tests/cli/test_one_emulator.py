@@ -6,16 +6,22 @@ from __future__ import annotations
 import json
 import os
 import signal
+import ssl
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
+from core.model import SessionState
 from micromentor.cli import main
+from store import open_store
 from tests.conftest import TENANT_SEED
 
 MAYA, RAVI = "maya@contoso.example", "ravi@contoso.example"
@@ -288,3 +294,33 @@ def test_from_another_folder_the_settings_are_named(
     code, report, err = run(capsys, "report", "--settings", str(settings), *WEEK)
     assert code == 0, err
     assert report["sessions"]["scheduled"] == 1
+
+
+def test_play_refuses_a_cancelled_session_and_a_replay_adds_no_second_report(
+    running_emulator: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, session, _ = run(
+        capsys, "book", "--mentor", MAYA, "--mentee", RAVI, "--start", START, "--now", NOW, "--question", "Retros?"
+    )
+    assert code == 0
+    code, first, err = run(capsys, "play", "--session", session["id"], "--absent", RAVI)
+    assert "alreadyPlayed" not in first
+    assert code == 0, err
+    code, again, err = run(capsys, "play", "--session", session["id"], "--absent", RAVI)
+    assert code == 0, err
+    assert again["alreadyPlayed"] is True
+    assert (again["attended"], again["absent"], again["left"]) == ([MAYA], [RAVI], "2026-12-01T09:15:00Z")
+    settings = json.loads((running_emulator["dir"] / ".micromentor" / "emulator.json").read_text(encoding="utf-8"))
+    with httpx.Client(verify=ssl.create_default_context(cafile=settings["ca"]), timeout=30) as admin:
+        state = admin.get(f"{settings['admin']}/state").json()
+    [meeting] = [m for m in state["onlineMeetings"] if m["joinWebUrl"] == session["joinUrl"]]
+    assert len(meeting["attendanceReports"]) == 1
+
+    ten = "2026-12-01T10:00:00Z"
+    code, other, _ = run(capsys, "book", "--mentor", MAYA, "--mentee", RAVI, "--start", ten, "--now", NOW, "--question", "Q?")
+    assert code == 0
+    store = open_store(_store(running_emulator))  # the store the CLI uses
+    cancel = partial(replace, state=SessionState.CANCELLED, state_reason="cancelled_by_request")
+    store.update_session(other["id"], cancel)
+    code, _, err = run(capsys, "play", "--session", other["id"])
+    assert code == 2 and "--session:" in err and "cancelled" in err
