@@ -317,7 +317,8 @@ def test_play_refuses_a_cancelled_session_and_a_replay_adds_no_second_report(
     assert len(meeting["attendanceReports"]) == 1
 
     ten = "2026-12-01T10:00:00Z"
-    code, other, _ = run(capsys, "book", "--mentor", MAYA, "--mentee", RAVI, "--start", ten, "--now", NOW, "--question", "Q?")
+    book = ("book", "--mentor", MAYA, "--mentee", RAVI, "--start", ten, "--now", NOW, "--question", "Q?")
+    code, other, _ = run(capsys, *book)
     assert code == 0
     store = open_store(_store(running_emulator))  # the store the CLI uses
     cancel = partial(replace, state=SessionState.CANCELLED, state_reason="cancelled_by_request")
