@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import re
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from core.model import Session
@@ -46,26 +47,9 @@ def test_every_attendee_gets_only_their_own_link_once_even_when_the_booking_is_r
     )
 
     async def body(g: GraphGateway) -> tuple[Session, dict[str, Any]]:
-        first = await book_session(
-            g,
-            any_store,
-            TenantPolicy(),
-            request,
-            now=NOW,
-            public_url="https://mm.example",
-            link_secret=SECRET,
-            mail_sender=DESK,
-        )
-        again = await book_session(  # a client's retry with the same key
-            g,
-            any_store,
-            TenantPolicy(),
-            request,
-            now=NOW,
-            public_url="https://mm.example",
-            link_secret=SECRET,
-            mail_sender=DESK,
-        )
+        book = partial(book_session, g, any_store, TenantPolicy(), request, now=NOW, public_url="https://mm.example")
+        first = await book(link_secret=SECRET, mail_sender=DESK)
+        again = await book(link_secret=SECRET, mail_sender=DESK)  # a client's retry with the same key
         assert again.session.id == first.session.id and not again.created
         [event] = [e for e in await g.calendar_events(MAYA, START, START + timedelta(minutes=15))]
         return first.session, event
