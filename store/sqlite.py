@@ -207,6 +207,8 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
             "version" INTEGER NOT NULL DEFAULT 1
         )""",
         'CREATE INDEX series_by_state ON series ("state", "created_at")',
+        # A series occurrence without a slot mails both people the alternatives (store/outbox.py).
+        'ALTER TABLE outbox ADD COLUMN "slots" TEXT',
     ),
 )
 

@@ -114,3 +114,30 @@ def test_a_session_keeps_its_series_id(store: Store) -> None:
     lone = replace(session, id="lone", series_id=None)
     store.add_session(lone)
     assert store.get_session("lone") == lone
+
+
+def test_outbox_keeps_the_alternatives_of_a_series_message(store: Store) -> None:
+    from store.outbox import MessageKind, OutboxMessage, open_outbox
+
+    box = open_outbox(store)
+    try:
+        starts = (WHEN + timedelta(days=13), WHEN + timedelta(days=14, hours=2), WHEN + timedelta(days=17))
+        note = OutboxMessage(
+            session_id="s1|2", person="bob@contoso.com", kind=MessageKind.SERIES_NO_SLOT, mentor="ann@contoso.com",
+            due=WHEN, created_at=WHEN, topic="planning", slots=starts,
+        )  # fmt: skip
+        assert box.enqueue(note)
+        assert not box.enqueue(note)
+        stored = box.get_message(note.key)
+        assert stored is not None and stored.slots == starts and stored.kind is MessageKind.SERIES_NO_SLOT
+        plain = OutboxMessage(
+            session_id="x", person="bob@contoso.com", kind=MessageKind.MENTEE_CHECKIN, mentor="ann@contoso.com",
+            due=WHEN, created_at=WHEN,
+        )  # fmt: skip
+        box.enqueue(plain)
+        got = box.get_message(plain.key)
+        assert got is not None and got.slots == ()
+    finally:
+        drop = getattr(box, "drop_tables", None)
+        if drop is not None:
+            drop(store)
