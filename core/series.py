@@ -77,11 +77,12 @@ class StopReason(StrEnum):
 class PlannedSession:
     """The slot chosen for an occurrence, written before it is booked, so a run that dies in between
     books that same slot with the same idempotency key (`series:{id}:{occurrence}:{attempt}`) instead of
-    searching again; `attempt` grows when the chosen slot was taken before it could be booked."""
+    searching again. When the chosen slot could not be booked (taken meanwhile, a cap reached), `start`
+    becomes None and `attempt` grows: the next search books under a new key."""
 
     occurrence: int
     attempt: int
-    start: datetime
+    start: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,14 +206,16 @@ def booking_due(
     *,
     previous: SessionState | None,
     target: datetime,
+    window_end: datetime,
     now: datetime,
     horizon_days: int,
     book_ahead_days: int | None,
 ) -> bool:
     """Whether the next session may be booked now: the previous one is over (completed, no-show or
     cancelled), or the series books `book_ahead_days` ahead and the target is that close; and, either
-    way, the target is within the policy's horizon (no slot beyond it is valid)."""
-    if target > now + timedelta(days=horizon_days):
+    way, the whole window is within the policy's horizon (no slot beyond it is valid, so a search any
+    earlier would see only the days before the target and pick among them)."""
+    if window_end > now + timedelta(days=horizon_days):
         return False
     if previous is None or is_over(previous):
         return True

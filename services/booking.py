@@ -65,6 +65,7 @@ class BookingRequest:
     topic: str | None = None
     idempotency_key: str | None = None
     request_id: str | None = None
+    series_id: str | None = None  # booked for a series (services/series.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -314,6 +315,7 @@ async def _check_and_claim(
             request_id=request.request_id,
             transaction_id=session_id,
             people=people,
+            series_id=request.series_id,
         )
         written = await asyncio.to_thread(store.add_session, draft_session)
         if _unmade(written):

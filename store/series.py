@@ -69,7 +69,7 @@ def series_to_json(series: Series) -> str:
             "skipped": list(series.skipped),
             "plan": None
             if plan is None
-            else {"occurrence": plan.occurrence, "attempt": plan.attempt, "start": to_utc_iso(plan.start, "plan")},
+            else {"occurrence": plan.occurrence, "attempt": plan.attempt, "start": optional_iso(plan.start, "plan")},
             "updated_at": optional_iso(series.updated_at, "updated_at"),
         },
         ensure_ascii=False,
@@ -102,7 +102,7 @@ def series_from_json(text: str, version: str) -> Series:
         skipped=tuple(int(n) for n in data.get("skipped") or ()),
         plan=None
         if plan is None
-        else PlannedSession(int(plan["occurrence"]), int(plan["attempt"]), from_utc_iso(str(plan["start"]))),
+        else PlannedSession(int(plan["occurrence"]), int(plan["attempt"]), optional_datetime(plan.get("start"))),
         updated_at=optional_datetime(data.get("updated_at")),
         version=version,
     )

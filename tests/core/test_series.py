@@ -134,31 +134,29 @@ def test_three_nearest_alternatives_in_time_order() -> None:
 # --- when to book ----------------------------------------------------------------------------
 
 
-def test_booking_due_after_previous_is_over_within_the_horizon() -> None:
-    now = z("2026-04-01T09:00")
-    target = z("2026-04-14T08:00")
-    assert booking_due(previous=SessionState.COMPLETED, target=target, now=now, horizon_days=14, book_ahead_days=None)
-    assert booking_due(previous=SessionState.NO_SHOW, target=target, now=now, horizon_days=14, book_ahead_days=None)
-    assert not booking_due(
-        previous=SessionState.SCHEDULED, target=target, now=now, horizon_days=14, book_ahead_days=None
-    )
-    assert not booking_due(
-        previous=SessionState.PENDING_ATTENDANCE, target=target, now=now, horizon_days=14, book_ahead_days=None
-    )
-    # Horizon 10 days: 04-14 is beyond 04-11 09:00.
-    assert not booking_due(
-        previous=SessionState.COMPLETED, target=target, now=now, horizon_days=10, book_ahead_days=None
-    )
+def due(previous: SessionState, now: str, horizon_days: int = 14, ahead: int | None = None) -> bool:
+    # Target Tue 04-14 10:00 Paris (08:00Z); its window ends Fri 04-17 00:00 CEST = 04-16 22:00Z.
+    return booking_due(
+        previous=previous, target=z("2026-04-14T08:00"), window_end=z("2026-04-16T22:00"), now=z(now),
+        horizon_days=horizon_days, book_ahead_days=ahead,
+    )  # fmt: skip
+
+
+def test_booking_due_after_previous_is_over_once_the_window_is_within_the_horizon() -> None:
+    assert due(SessionState.COMPLETED, "2026-04-02T22:00")  # + 14 days = the window's end
+    assert due(SessionState.NO_SHOW, "2026-04-02T22:00")
+    assert due(SessionState.CANCELLED, "2026-04-02T22:00")
+    assert not due(SessionState.COMPLETED, "2026-04-02T21:59")  # a minute short: the window's last day is beyond
+    assert not due(SessionState.SCHEDULED, "2026-04-02T22:00")
+    assert not due(SessionState.PENDING_ATTENDANCE, "2026-04-02T22:00")
+    assert not due(SessionState.COMPLETED, "2026-04-05T22:00", horizon_days=10)  # 04-15 22:00Z < the end
 
 
 def test_booking_due_a_configured_time_ahead() -> None:
-    target = z("2026-04-14T08:00")
-    before = z("2026-04-04T07:59")  # 10 days and 1 minute ahead
-    at = z("2026-04-04T08:00")
-    assert not booking_due(
-        previous=SessionState.SCHEDULED, target=target, now=before, horizon_days=14, book_ahead_days=10
-    )
-    assert booking_due(previous=SessionState.SCHEDULED, target=target, now=at, horizon_days=14, book_ahead_days=10)
+    # 10 days ahead of 04-14 08:00Z is 04-04 08:00Z; the window is within the horizon from 04-02 22:00Z.
+    assert not due(SessionState.SCHEDULED, "2026-04-04T07:59", ahead=10)
+    assert due(SessionState.SCHEDULED, "2026-04-04T08:00", ahead=10)
+    assert not due(SessionState.SCHEDULED, "2026-04-01T08:00", ahead=14)  # ahead, but the window is beyond
 
 
 # --- stop rules -------------------------------------------------------------------------------

@@ -57,6 +57,12 @@ def test_round_trip_keeps_every_field(series_store: SeriesStore) -> None:
     assert got.version != ""
 
 
+def test_a_plan_to_search_again_has_no_start(series_store: SeriesStore) -> None:
+    series_store.add_series(a_series(plan=PlannedSession(2, 3, None)))
+    got = series_store.get_series("s1")
+    assert got is not None and got.plan == PlannedSession(2, 3, None)
+
+
 def test_add_twice_keeps_the_first(series_store: SeriesStore) -> None:
     series_store.add_series(a_series(topic="first"))
     again = series_store.add_series(a_series(topic="second"))
