@@ -21,6 +21,7 @@ from micromentor.demo import add_demo_arguments, run_demo
 from micromentor.emulator_file import DEFAULT_SETTINGS_FILE
 from micromentor.files import read_policy_file
 from micromentor.progress import Progress
+from micromentor.series_cli import SERIES_EXAMPLE, add_series_command
 from micromentor.settings import is_local_emulator, load_settings
 from micromentor.slot_times import with_local_times
 from micromentor.targets import creatable_store, existing_store, store_url, target
@@ -330,6 +331,7 @@ EXAMPLES = {
     "serve": "micromentor serve --port 7071",
     "emulator": "micromentor emulator --tenant tests/data/tenant.json &   # then book, play, sync, report",
     "demo": "micromentor demo --weeks 2",
+    "series": SERIES_EXAMPLE,
 }
 
 
@@ -468,6 +470,9 @@ def _parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="the store the other commands use (default: $MICROMENTOR_STORE, else ./.micromentor/micromentor.db)",
     )
+
+    series = _sub(sub, "series", "start, show or stop a series of sessions every N days (docs/series.md)", None)
+    add_series_command(series)
 
     demo = _sub(sub, "demo", "the one-command tour: a demo organisation, weeks of sessions, the report", run_demo)
     add_demo_arguments(demo)
