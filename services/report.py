@@ -28,8 +28,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.errors import InputError, Misconfigured, OutOfRange
 from core.metrics import CapLimits, Report, compute_report
+from core.model import Session
 from core.outcomes import AskedQuestion, GivenAnswer, compute_outcomes
 from core.segments import DEFAULT_MIN_SEGMENT, work_mode
+from core.series_metrics import SeriesReport, compute_series_report
 from core.timefmt import parse_aware
 from graph.errors import GraphError, GraphRequestError
 from graph.gateway import GraphGateway
@@ -37,6 +39,7 @@ from policies import TenantPolicy
 from reporting import render_csv, render_html, render_json
 from store.base import Store
 from store.outbox import MessageState, Outbox, open_outbox
+from store.series import open_series_store
 
 __all__ = [
     "DEFAULT_SPAN",
@@ -318,6 +321,7 @@ async def build_report(
     report = over(period.start, period.end, period.label)
     if period.previous is not None:
         report = replace(report, comparison=over(*period.previous, period.previous_label))
+    report = replace(report, series=await _series_report(store, sessions, period))
     outbox = _outbox_of(store)
     if outbox is None:
         return report
@@ -336,6 +340,16 @@ async def build_report(
     return replace(report, outcomes=outcomes)
 
 
+async def _series_report(store: Store, sessions: list[Session], period: ReportPeriod) -> SeriesReport | None:
+    try:
+        series_store = open_series_store(store)
+    except TypeError:  # a store without series beside it (test doubles)
+        return None
+    found = await asyncio.to_thread(series_store.list_series)
+    by_id = {s.id: s for s in sessions}
+    return compute_series_report(found, by_id, period_from=period.start, period_to=period.end)
+
+
 def _outbox_of(store: Store) -> Outbox | None:
     try:
         return open_outbox(store)
@@ -347,7 +361,18 @@ def _report_json(report: Report) -> dict[str, Any]:
     data = report.to_json()
     if report.outcomes is not None:
         data.update(report.outcomes.to_json())
+    if report.series is not None:
+        data["series"] = report.series.to_json()
     return data
+
+
+def _csv_table(rows: list[list[str]]) -> str:
+    """A blank record, then a table of its own (its own header), as RFC 4180 records."""
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, dialect="excel", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow([])
+    writer.writerows(rows)
+    return out.getvalue()
 
 
 def render(report: Report, fmt: str) -> tuple[str, str]:
@@ -356,12 +381,10 @@ def render(report: Report, fmt: str) -> tuple[str, str]:
         return "application/json", render_json(_report_json(report))
     if fmt == "csv":
         text = render_csv(report)
-        if report.outcomes is not None:  # a blank record, then the outcome table (its own header)
-            out = io.StringIO(newline="")
-            writer = csv.writer(out, dialect="excel", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-            writer.writerow([])
-            writer.writerows(report.outcomes.to_csv_rows())
-            text += out.getvalue()
+        if report.outcomes is not None:
+            text += _csv_table(report.outcomes.to_csv_rows())
+        if report.series is not None:
+            text += _csv_table(report.series.to_csv_rows())
         return "text/csv; charset=utf-8", text
     if fmt == "html":
         return "text/html; charset=utf-8", render_html(_report_json(report))
