@@ -15,12 +15,21 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any, Protocol
 
-from core.errors import NotFound
+from core.errors import Conflict, NotFound
 from core.series import PlannedSession, Series, SeriesState, StopReason
 from store._codec import from_utc_iso, optional_datetime, optional_iso, to_utc_iso
+from store._retry import MAX_ATTEMPTS, pause
 from store.base import Store
 
-__all__ = ["SeriesNotFound", "SeriesStore", "open_series_store", "series_from_json", "series_to_json"]
+__all__ = [
+    "SeriesNotFound",
+    "SeriesStore",
+    "checked_change",
+    "open_series_store",
+    "series_from_json",
+    "series_to_json",
+    "update_with_retries",
+]
 
 
 class SeriesNotFound(NotFound):
@@ -113,6 +122,27 @@ def checked_change(series_id: str, changed: Series) -> Series:
     if not isinstance(changed, Series) or changed.id != series_id:
         raise ValueError(f"a change of series {series_id} must return that series")
     return replace(changed, version="")
+
+
+def update_with_retries(
+    series_id: str,
+    read: Callable[[str], Series | None],
+    change: Callable[[Series], Series],
+    write: Callable[[Series, Series], str | None],
+) -> Series:
+    """The read-modify-write loop of both backends: `write(current, changed)` saves `changed` only if the
+    stored series is still `current` and returns its new version, or None when another writer won (then
+    read again, after a jittered pause)."""
+    for attempt in range(MAX_ATTEMPTS):
+        current = read(series_id)
+        if current is None:
+            raise SeriesNotFound(series_id)
+        changed = checked_change(series_id, change(current))
+        version = write(current, changed)
+        if version is not None:
+            return replace(changed, version=version)
+        pause(attempt)
+    raise Conflict("id", f"series {series_id}: gave up after {MAX_ATTEMPTS} concurrent-update retries")
 
 
 def open_series_store(store: Store) -> SeriesStore:

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from core.errors import Conflict
 from core.series import Series, SeriesState
 from store._codec import to_utc_iso
-from store._retry import MAX_ATTEMPTS, pause
-from store.series import SeriesNotFound, checked_change, series_from_json, series_to_json
+from store.series import series_from_json, series_to_json, update_with_retries
 from store.sqlite import SqliteStore
 
 __all__ = ["SqliteSeriesStore"]
@@ -46,21 +44,16 @@ class SqliteSeriesStore:
         return None if row is None else _series(row)
 
     def update_series(self, series_id: str, change: Callable[[Series], Series]) -> Series:
-        for attempt in range(MAX_ATTEMPTS):
-            current = self.get_series(series_id)
-            if current is None:
-                raise SeriesNotFound(series_id)
-            changed = checked_change(series_id, change(current))
+        def write(current: Series, changed: Series) -> str | None:
             with self._store._transaction() as conn:
                 done = conn.execute(
                     'UPDATE series SET "state" = ?, "record" = ?, "version" = "version" + 1 '
                     'WHERE "id" = ? AND "version" = ?',
                     (changed.state.value, series_to_json(changed), series_id, int(current.version)),
                 )
-            if done.rowcount == 1:
-                return series_from_json(series_to_json(changed), str(int(current.version) + 1))
-            pause(attempt)
-        raise Conflict("id", f"series {series_id}: gave up after {MAX_ATTEMPTS} concurrent-update retries")
+            return str(int(current.version) + 1) if done.rowcount == 1 else None
+
+        return update_with_retries(series_id, self.get_series, change, write)
 
     def list_series(self, state: SeriesState | None = None) -> list[Series]:
         sql = "SELECT * FROM series"

@@ -15,11 +15,9 @@ from azure.core import MatchConditions
 from azure.core.exceptions import HttpResponseError, ResourceExistsError, ResourceNotFoundError
 from azure.data.tables import TableClient, UpdateMode
 
-from core.errors import Conflict
 from core.series import Series, SeriesState
 from store._codec import to_utc_iso
-from store._retry import MAX_ATTEMPTS, pause
-from store.series import SeriesNotFound, checked_change, series_from_json, series_to_json
+from store.series import SeriesNotFound, series_from_json, series_to_json, update_with_retries
 from store.tables import TableStore, escape_key
 
 __all__ = ["SERIES_TABLE", "TableSeriesStore"]
@@ -69,25 +67,19 @@ class TableSeriesStore:
             return None
 
     def update_series(self, series_id: str, change: Callable[[Series], Series]) -> Series:
-        for attempt in range(MAX_ATTEMPTS):
-            current = self.get_series(series_id)
-            if current is None:
-                raise SeriesNotFound(series_id)
-            changed = checked_change(series_id, change(current))
+        def write(current: Series, changed: Series) -> str | None:
             try:
                 answer = self._table.update_entity(
-                    _entity(changed),
-                    mode=UpdateMode.REPLACE,
-                    etag=current.version,
+                    _entity(changed), mode=UpdateMode.REPLACE, etag=current.version,
                     match_condition=MatchConditions.IfNotModified,
-                )
+                )  # fmt: skip
             except HttpResponseError as exc:
                 if exc.status_code not in _RACE_STATUSES:
                     raise
-                pause(attempt)
-                continue
-            return series_from_json(series_to_json(changed), str(answer.get("etag", "")))
-        raise Conflict("id", f"series {series_id}: gave up after {MAX_ATTEMPTS} concurrent-update retries")
+                return None
+            return str(answer.get("etag", ""))
+
+        return update_with_retries(series_id, self.get_series, change, write)
 
     def list_series(self, state: SeriesState | None = None) -> list[Series]:
         query = "PartitionKey eq @p"
