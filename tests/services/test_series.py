@@ -302,3 +302,27 @@ def test_the_round_books_ahead_when_asked(world: dict[str, Any]) -> None:
     assert counts == {"booked": 1}
     stored = world["series"].get_series(started.series.id)
     assert stored is not None and len(stored.session_ids) == 2
+
+
+def test_a_window_gone_by_is_skipped_without_a_message(world: dict[str, Any]) -> None:
+    started = start(world)
+    finish(world, started.session.id)
+    # Nothing ran until Sun 20 Dec 09:00Z (an outage): occurrence 1's window [Thu 10, Fri 18) is over.
+    # Occurrence 2 targets Tue 29 Dec 10:00Z; its window [Thu 24 00:00Z, Fri 1 Jan 00:00Z) is within the
+    # horizon (Sun 3 Jan 09:00Z) and empty of meetings: booked at the target.
+    step = advance(world, started.series.id, utc(20, 9))
+    assert step.outcome == "booked" and step.session is not None and step.session.start == utc(29, 10)
+    assert (step.series.skipped, step.series.next_occurrence) == ((1,), 3)
+    assert world["outbox"].list_messages([MessageKind.SERIES_NO_SLOT]) == []
+
+
+def test_the_round_counts_a_failing_series_and_goes_on(world: dict[str, Any]) -> None:
+    first = start(world)
+    finish(world, first.session.id)
+    # A second series whose mentee was deleted from the directory: its step fails (404), the other books.
+    broken = replace(first.series, id="broken", session_ids=(), mentee="gone@contoso.example")
+    world["series"].add_series(broken)
+    counts = with_graph(
+        world["graph"], lambda g: series_round(g, world["store"], TenantPolicy(), now=BOOK_AT, public_url=URL)
+    )
+    assert counts == {"booked": 1, "failed": 1}
