@@ -27,6 +27,9 @@ class GraphSettings:
     # Requests of this app running at once against one mailbox: Outlook's documented limit is 4 per app
     # ID and mailbox (concepts/throttling-limits.md, "Outlook service limits"); more are refused (429).
     mailbox_concurrency: int = 4
+    # How long a mailbox's settings (zone, working hours, language) and a directory entry are trusted:
+    # people change their working hours, and a host process lives for days.
+    mailbox_cache_seconds: float = 3600.0
 
     @property
     def authority_url(self) -> str:

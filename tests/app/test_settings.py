@@ -57,6 +57,8 @@ def test_an_emulator_tenant_keeps_the_local_defaults() -> None:
     ("env", "field"),
     [
         ({"MICROMENTOR_GRAPH_ATTEMPTS": "many"}, "MICROMENTOR_GRAPH_ATTEMPTS"),
+        ({"MICROMENTOR_GRAPH_MAILBOX_CACHE_SECONDS": "0"}, "MICROMENTOR_GRAPH_MAILBOX_CACHE_SECONDS"),
+        ({"MICROMENTOR_GRAPH_MAILBOX_CACHE_SECONDS": "an hour"}, "MICROMENTOR_GRAPH_MAILBOX_CACHE_SECONDS"),
         ({"MICROMENTOR_POLICY_FILE": "/nonexistent.json"}, "MICROMENTOR_POLICY_FILE"),
         ({"MICROMENTOR_NOTIFICATION_STATE": "z" * 129}, "MICROMENTOR_NOTIFICATION_STATE"),
     ],
