@@ -1,26 +1,23 @@
 """Series (issue 16): POST /api/series (the mentor, the mentee or an admin starts one: its first session
 is booked at once), GET /api/series/{id} (its people or an admin), POST /api/series/{id}/stop (the mentor
 or the mentee; an admin names whom they act for in `by`), and the timer that books each next session
-(services/series.py). The request is read by `parse_series_request`, beside the handler."""
+(services/series.py). Bodies are read by the models of functions/schemas.py (docs/openapi.json)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
 
 import azure.functions as func
 
 from core.errors import InputError
-from core.timefmt import parse_aware
 from functions.auth import respond_as_caller
-from functions.http import json_body, json_response
+from functions.http import json_response
+from functions.schemas import SeriesRequest, StopSeriesRequest, parse_body
 from identity import Caller, Forbidden, require_participant
 from micromentor.bootstrap import Runtime, runtime
 from services.people import object_ids
 from services.series import (
-    DEFAULT_MINUTES,
-    SeriesDraft,
     get_series,
     series_round,
     series_to_json,
@@ -29,48 +26,10 @@ from services.series import (
 )
 from store.series import SeriesStore
 
-__all__ = ["bp", "parse_series_request"]
+__all__ = ["bp"]
 
 bp = func.Blueprint()  # type: ignore[no-untyped-call]
 log = logging.getLogger(__name__)
-
-_FIELDS = {"mentor", "mentee", "start", "question", "topic", "minutes", "intervalDays", "count", "bookAheadDays"}
-
-
-def _text(body: dict[str, Any], name: str, *, required: bool) -> str | None:
-    value = body.get(name)
-    if value is None and not required:
-        return None
-    if not isinstance(value, str) or (required and not value.strip()):
-        raise InputError(name, "required, as a string" if value is None else "must be a non-empty string")
-    return value
-
-
-def _whole(body: dict[str, Any], name: str, default: int | None) -> int | None:
-    value = body.get(name, default)
-    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
-        raise InputError(name, "must be a whole number")
-    return value
-
-
-def parse_series_request(body: dict[str, Any], *, created_by: str, key: str | None) -> SeriesDraft:
-    """The body of POST /api/series; every error names its field. Ranges are checked by the service."""
-    unknown = set(body) - _FIELDS
-    if unknown:
-        raise InputError(sorted(unknown)[0], "unknown field")
-    return SeriesDraft(
-        mentor=_text(body, "mentor", required=True) or "",
-        mentee=_text(body, "mentee", required=True) or "",
-        start=parse_aware("start", body.get("start")),
-        question=_text(body, "question", required=True) or "",
-        topic=_text(body, "topic", required=False),
-        minutes=_whole(body, "minutes", DEFAULT_MINUTES) or 0,
-        interval_days=_whole(body, "intervalDays", 14) or 0,
-        count=_whole(body, "count", None),
-        book_ahead_days=_whole(body, "bookAheadDays", None),
-        created_by=created_by,
-        idempotency_key=key,
-    )
 
 
 def _series_store(rt: Runtime) -> SeriesStore:
@@ -81,7 +40,9 @@ def _series_store(rt: Runtime) -> SeriesStore:
 async def start_series_route(req: func.HttpRequest) -> func.HttpResponse:
     async def handle(caller: Caller) -> func.HttpResponse:
         rt = runtime()
-        draft = parse_series_request(json_body(req), created_by=caller.upn, key=req.headers.get("Idempotency-Key"))
+        draft = parse_body(req, SeriesRequest).to_draft(
+            created_by=caller.upn, idempotency_key=req.headers.get("Idempotency-Key")
+        )
         require_participant(
             caller, await object_ids(rt.graph, [draft.mentor.strip().lower(), draft.mentee.strip().lower()])
         )
@@ -111,10 +72,7 @@ async def read_series_route(req: func.HttpRequest) -> func.HttpResponse:
 async def stop_series_route(req: func.HttpRequest) -> func.HttpResponse:
     async def handle(caller: Caller) -> func.HttpResponse:
         rt = runtime()
-        body = json_body(req) if req.get_body() else {}
-        unknown = set(body) - {"by"}
-        if unknown:
-            raise InputError(sorted(unknown)[0], "unknown field")
+        named = parse_body(req, StopSeriesRequest, optional=True).by
         store = _series_store(rt)
         series = await get_series(store, req.route_params.get("id", ""))
         # Who stops is proven by object id: the caller is the mentor or the mentee; an admin says whom.
@@ -123,7 +81,9 @@ async def stop_series_route(req: func.HttpRequest) -> func.HttpResponse:
         elif caller.oid.lower() in await object_ids(rt.graph, [series.mentee]):
             by = series.mentee
         elif caller.is_admin:
-            by = (_text(body, "by", required=True) or "").strip().lower()
+            if named is None:
+                raise InputError("by", "required for an admin: the mentor or the mentee the stop is for")
+            by = named
         else:
             raise Forbidden("only the mentor, the mentee or an admin may stop this series", field="id")
         stopped = await stop_series(store, series.id, by=by, now=rt.clock())

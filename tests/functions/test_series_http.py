@@ -85,3 +85,12 @@ def test_invalid_requests_name_the_field(live_api: LiveApi, changes: dict[str, A
 
 def test_only_its_people_start_a_series(live_api: LiveApi) -> None:
     assert call(live_api, "POST", "series", ANA, body()).status_code == 403
+
+
+def test_book_ahead_days_and_an_open_ended_series(live_api: LiveApi) -> None:
+    sent = {k: v for k, v in body(bookAheadDays=7, minutes=30, intervalDays=7).items() if k != "count"}
+    started = call(live_api, "POST", "series", MAYA, sent)
+    assert started.status_code == 201, started.text
+    got = started.json()
+    assert (got["bookAheadDays"], got["minutes"], got["intervalDays"], got["count"]) == (7, 30, 7, None)
+    assert got["sessions"][0]["minutes"] == 30
