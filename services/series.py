@@ -115,9 +115,10 @@ def _series_id(key: str | None) -> str:
 
 
 def _same_terms(series: Series, draft: SeriesDraft, minutes: int, interval: int, count: int | None) -> bool:
-    return (series.mentor, series.mentee, series.minutes, series.interval_days, series.count) == (
+    return (series.mentor, series.mentee, series.anchor, series.minutes, series.interval_days, series.count) == (
         draft.mentor,
         draft.mentee,
+        draft.start,
         minutes,
         interval,
         count,

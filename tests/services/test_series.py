@@ -130,9 +130,10 @@ def test_start_with_a_key_twice_is_one_series_and_another_body_is_409(world: dic
     again = start(world, idempotency_key="k1")
     assert (again.series.id, again.session.id, again.created) == (first.series.id, first.session.id, False)
     assert len(series_sessions(world)) == 1
-    with pytest.raises(Conflict) as err:
-        start(world, idempotency_key="k1", count=6)
-    assert err.value.field == "Idempotency-Key"
+    for changed in ({"count": 6}, {"start": FIRST + timedelta(hours=1)}):
+        with pytest.raises(Conflict) as err:
+            start(world, idempotency_key="k1", **changed)
+        assert err.value.field == "Idempotency-Key"
 
 
 def test_start_refuses_a_length_outside_15_20_30_naming_the_field(world: dict[str, Any]) -> None:
