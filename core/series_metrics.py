@@ -11,7 +11,7 @@ Over the series started (`created_at`) in the period `[from, to)`:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,9 +19,14 @@ from typing import Any
 from core.model import Session, SessionState
 from core.series import Series, SeriesState
 
-__all__ = ["RETENTION_AFTER", "Retention", "SeriesReport", "compute_series_report"]
+__all__ = ["CSV_COLUMNS", "RETENTION_AFTER", "Retention", "SeriesReport", "compute_series_report"]
 
 RETENTION_AFTER = (2, 4, 6)
+CSV_COLUMNS = (
+    "series_started", "series_active", "series_stopped", "series_completed", "sessions_booked_per_series",
+    "sessions_held_per_series",
+    *(f"retention_after_{n}{part}" for n in RETENTION_AFTER for part in ("", "_eligible", "_reached")),
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,23 +65,30 @@ class SeriesReport:
             ],
         }
 
-    def to_csv_rows(self) -> list[list[str]]:
-        """metric, value: one row each, retention as `retention_after_<n>` rate with its counts."""
+    def csv_cells(self) -> list[str]:
+        """The values of `CSV_COLUMNS`, in that order ("" where undefined)."""
 
         def text(value: object) -> str:
             return "" if value is None else str(value)
 
-        rows = [
-            ["series_metric", "value", "eligible", "reached"],
-            ["series_started", str(self.started), "", ""],
-            ["series_active", str(self.active), "", ""],
-            ["series_stopped", str(self.stopped), "", ""],
-            ["series_completed", str(self.completed), "", ""],
-            ["sessions_booked_per_series", text(self.booked_per_series), "", ""],
-            ["sessions_held_per_series", text(self.held_per_series), "", ""],
-        ]
-        rows += [[f"stopped_{reason}", str(n), "", ""] for reason, n in sorted(self.stop_reasons.items())]
-        rows += [[f"retention_after_{r.after}", text(r.rate), str(r.eligible), str(r.reached)] for r in self.retention]
+        cells = [
+            str(self.started), str(self.active), str(self.stopped), str(self.completed),
+            text(self.booked_per_series), text(self.held_per_series),
+        ]  # fmt: skip
+        rates = {r.after: r for r in self.retention}
+        for n in RETENTION_AFTER:
+            found = rates.get(n)
+            cells += ["", "", ""] if found is None else [text(found.rate), str(found.eligible), str(found.reached)]
+        return cells
+
+    def merged_csv_rows(self, table: Sequence[Sequence[str]]) -> list[list[str]]:
+        """The report's one CSV table (header first) with the series figures as columns at the right, on
+        the `all` row (they are figures of the whole period); every other row gets empty cells."""
+        header = list(table[0])
+        scope = header.index("scope")
+        blank = [""] * len(CSV_COLUMNS)
+        rows = [header + list(CSV_COLUMNS)]
+        rows += [list(row) + (self.csv_cells() if row[scope] == "all" else blank) for row in table[1:]]
         return rows
 
 

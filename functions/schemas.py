@@ -391,8 +391,10 @@ class NotificationsParams(_Strict):
 
 
 class AnswerForm(_Strict):
-    """POST /api/answers/{token}: the optional line of a check-in, or a mentor's next step."""
+    """POST /api/answers/{token}: the answer (one of the question's choices), with the optional line of a
+    check-in or a mentor's next step. An empty `note` clears the saved one; a missing one keeps it."""
 
+    choice: Annotated[str, Field(min_length=1, max_length=MAX_LINE)]
     note: Annotated[str, Field(max_length=MAX_LINE)] | None = None
     next_step: Annotated[str, Field(max_length=MAX_LINE)] | None = None
     success_indicator: Annotated[str, Field(max_length=MAX_LINE)] | None = None

@@ -17,8 +17,6 @@ the caller gave that makes it longer: `from` when only `from` was given, else `t
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -366,26 +364,16 @@ def _report_json(report: Report) -> dict[str, Any]:
     return data
 
 
-def _csv_table(rows: list[list[str]]) -> str:
-    """A blank record, then a table of its own (its own header), as RFC 4180 records."""
-    out = io.StringIO(newline="")
-    writer = csv.writer(out, dialect="excel", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-    writer.writerow([])
-    writer.writerows(rows)
-    return out.getvalue()
-
-
 def render(report: Report, fmt: str) -> tuple[str, str]:
     """The report as (content type, text)."""
     if fmt == "json":
         return "application/json", render_json(_report_json(report))
     if fmt == "csv":
-        text = render_csv(report)
-        if report.outcomes is not None:
-            text += _csv_table(report.outcomes.to_csv_rows())
+        # One table: the outcome and series figures are columns (core.outcomes, core.series_metrics).
+        rows = None if report.outcomes is None else report.outcomes.merged_csv_rows(report.to_csv_rows())
         if report.series is not None:
-            text += _csv_table(report.series.to_csv_rows())
-        return "text/csv; charset=utf-8", text
+            rows = report.series.merged_csv_rows(report.to_csv_rows() if rows is None else rows)
+        return "text/csv; charset=utf-8", render_csv(report, rows)
     if fmt == "html":
         return "text/html; charset=utf-8", render_html(_report_json(report))
     raise InputError("format", f"one of {', '.join(FORMATS)}")

@@ -57,7 +57,7 @@ def test_html_pages_answer_text_html_and_forms_name_their_fields() -> None:
     assert page["security"] == [] and set(page["responses"]["409"]["content"]) == {"text/html"}
     answer = doc["paths"]["/answers/{token}"]["post"]
     fields = answer["requestBody"]["content"]["application/x-www-form-urlencoded"]["schema"]["properties"]
-    assert set(fields) == {"note", "next_step", "success_indicator"}
+    assert set(fields) == {"choice", "note", "next_step", "success_indicator"}
     assert all("anyOf" not in field for field in fields.values())  # a form field is there or not, never null
     assert set(doc["paths"]["/answers/{token}"]["get"]["responses"]["410"]["content"]) == {"text/html"}
 

@@ -83,14 +83,12 @@ def test_hand_worked_series_metrics() -> None:
             {"afterSessions": 6, "eligible": 0, "reached": 0, "rate": None},
         ],
     }
-    rows = report.to_csv_rows()
-    assert rows[0] == ["series_metric", "value", "eligible", "reached"]
-    assert ["sessions_booked_per_series", "2.75", "", ""] in rows
-    assert rows[-3:] == [
-        ["retention_after_2", "0.5", "4", "2"],
-        ["retention_after_4", "0.0", "3", "0"],
-        ["retention_after_6", "", "0", "0"],
-    ]
+    assert report.csv_cells() == ["4", "1", "2", "1", "2.75", "1.75", "0.5", "4", "2", "0.0", "3", "0", "", "0", "0"]
+    table = [["scope", "sessions"], ["all", "9"], ["mentor", "3"]]
+    merged = report.merged_csv_rows(table)
+    assert merged[0][:3] == ["scope", "sessions", "series_started"] and merged[0][-1] == "retention_after_6_reached"
+    assert merged[1] == ["all", "9", *report.csv_cells()]
+    assert merged[2] == ["mentor", "3", *[""] * 15]
 
 
 def test_no_series_in_the_period() -> None:
