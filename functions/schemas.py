@@ -455,6 +455,7 @@ class SessionAnswer(_Answer):
     state_reason: str | None = Field(alias="stateReason")
     missing: list[str]
     request_id: str | None = Field(alias="requestId")
+    series_id: str | None = Field(None, alias="seriesId", description="the series it belongs to (docs/series.md)")
     created_at: DateTime = Field(alias="createdAt")
 
 

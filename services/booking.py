@@ -469,5 +469,6 @@ def session_to_json(session: Session) -> dict[str, Any]:
         "stateReason": session.state_reason,
         "missing": list(session.missing),
         "requestId": session.request_id,
+        "seriesId": session.series_id,
         "createdAt": iso_z(session.created_at),
     }

@@ -36,6 +36,7 @@ def test_start_read_and_stop(live_api: LiveApi) -> None:
     series = started.json()
     assert (series["state"], series["minutes"], series["intervalDays"], series["count"]) == ("active", 20, 14, 6)
     assert series["sessions"][0]["start"] == "2026-12-01T10:00:00Z" and series["sessions"][0]["joinUrl"]
+    assert series["sessions"][0]["seriesId"] == series["id"]
     again = call(live_api, "POST", "series", RAVI, body(), {"Idempotency-Key": "s-1"})
     assert again.status_code == 200 and again.json()["id"] == series["id"]
 
