@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import sys
 from collections.abc import Sequence
@@ -53,6 +54,8 @@ class _Parser(argparse.ArgumentParser):
     ) -> tuple[argparse.Namespace, list[str]]:
         if args is not None and self._subparsers is None:  # a subcommand: every option is its own
             self._refuse_unknown_options(args)
+        elif args is not None and " " in self.prog:  # a subcommand with actions (`series`): options before one
+            self._refuse_unknown_options(list(itertools.takewhile(lambda token: token.startswith("-"), args)))
         return super().parse_known_args(args, namespace)
 
     def _refuse_unknown_options(self, args: Sequence[str]) -> None:
