@@ -85,8 +85,8 @@ def serve_graph(ctx: Context, router: Router, request: Request) -> Response:
 
 
 def _mailbox(ctx: Context, request: Request) -> str | None:
-    """The app and mailbox a request counts against (emulator/concurrency.py): anything below
-    /users/{user}/, not the directory entry /users/{user} itself."""
+    """The app a request counts against (emulator/concurrency.py: Outlook's four requests at once are per
+    app ID, whichever mailbox): anything below /users/{user}/, not the directory entry /users/{user}."""
     try:
         segments = normalize_segments(request.path, request.claims)
     except GraphError:
@@ -95,7 +95,7 @@ def _mailbox(ctx: Context, request: Request) -> str | None:
         return None
     claims = request.claims or {}
     app = str(claims.get("appid") or claims.get("azp") or "")
-    return f"{app}|{ctx.state.user_id_of(segments[1]) or segments[1].lower()}"
+    return app or "(no app)"
 
 
 def _serve(ctx: Context, router: Router, request: Request, decision: FaultDecision, admitted: bool) -> Response:
@@ -108,7 +108,7 @@ def _serve(ctx: Context, router: Router, request: Request, decision: FaultDecisi
         route, params = router.resolve(request.method, segments)
         route_name = route.name
         if not admitted:
-            # Outlook's per app and mailbox concurrency limit (emulator/concurrency.py).
+            # Outlook's per app concurrency limit (emulator/concurrency.py).
             raise GraphError(429, "ApplicationThrottled", "Application is over its MailboxConcurrency limit.",
                              {"Retry-After": "1"})
         if decision.status is not None:

@@ -254,17 +254,17 @@ class GraphBase:
         return {str(item.get("id")): item for item in answer.get("responses") or ()}
 
     def _lane(self, mailbox: str) -> asyncio.Semaphore:
-        """The slots of one mailbox: Outlook runs at most `mailbox_concurrency` requests of an app at once
-        against a mailbox (4, DC concepts/throttling-limits.md, "Outlook service limits"); each slot is
-        one request running there. A mailbox named by its UPN and by its id is one lane once its
-        directory entry is known."""
-        known = self._users.get(mailbox.lower())
-        key = (known.id if known is not None else mailbox).lower()
+        """The app's Outlook slots: Outlook runs at most `mailbox_concurrency` requests of an app at once,
+        whichever mailboxes they target (4, DC concepts/throttling-limits.md, "Outlook service limits" ->
+        "Limits per app ID"; docs-contrib PR #9428: "Throttling is per application"); each slot is one
+        request running there. One lane per gateway (one app), shared by every mailbox; `mailbox` only
+        names who asks."""
+        del mailbox
         loop = asyncio.get_running_loop()
-        lane = self._lanes.get(key)
+        lane = self._lanes.get("app")
         if lane is None or lane[0] is not loop:
             lane = (loop, asyncio.Semaphore(max(1, self.settings.mailbox_concurrency)))
-            self._lanes[key] = lane
+            self._lanes["app"] = lane
         return lane[1]
 
     async def _batched(
@@ -273,8 +273,8 @@ class GraphBase:
         """Any number of GETs against one mailbox, kept near Graph's limits without going over them.
 
         Each `$batch` is a chain (every item `dependsOn` the one before), so Outlook runs one of its items
-        at a time and the batch holds one of the mailbox's slots (`_lane`); up to `mailbox_concurrency`
-        batches are in flight per mailbox, the documented way to run several batches against one mailbox
+        at a time and the batch holds one of the app's slots (`_lane`); up to `mailbox_concurrency`
+        batches are in flight for the app, the documented way to run several batches against one mailbox
         (DC concepts/throttling-limits.md, "Outlook service limits for JSON batching"). A throttled item
         (429/503/504) goes back into a later batch once its Retry-After has passed while the others go
         on; the items after it in its chain (424, never run) go back at once. Items throttled
