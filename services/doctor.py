@@ -57,7 +57,7 @@ DOCTOR_QUEUE = "micromentor-doctor"  # its own queue: the probe never touches sy
 # Shaped like a real join URL, so that Graph answers "not found" (404 3004), not "malformed".
 PROBE_JOIN_URL = "https://teams.microsoft.com/l/meetup-join/19%3ameeting_micromentordoctorprobe%40thread.v2/0"
 HANDSHAKE_SECONDS = 10.0  # Graph's limit for the validation answer
-MENTORS_AT_ONCE = 4  # Outlook allows 4 concurrent requests per app and mailbox; stay gentle tenant-wide too
+MENTORS_AT_ONCE = 4  # Outlook runs 4 requests of an app at once, whichever mailboxes (throttling-limits.md)
 CONSENT = (
     "in the app registration (API permissions → Microsoft Graph → Application permissions), then Grant admin consent"
 )
