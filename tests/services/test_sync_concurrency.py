@@ -4,6 +4,7 @@ twice or skipped."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -153,3 +154,25 @@ def test_a_throttled_item_waits_alone_while_the_organizers_other_work_goes_on(
     # Other sessions' reports were read while this one waited its second: the organizer was not paused.
     other_reports = [e for e in between if "/attendanceReports/" in e["path"] and e["status"] == 200]
     assert len(other_reports) >= 4
+
+
+def test_two_organizers_at_once_share_the_apps_four_slots(graph_settings: GraphSettings, admin: Any) -> None:
+    # throttling-limits.md, "Limits per app ID": Outlook runs 4 requests of an app at once whichever mailboxes
+    # they target, so the lookups of Maya's and Ravi's meetings together never hold more than 4 (per-mailbox
+    # lanes would run 4 + 4 and see 429s).
+    urls = [f"https://teams.microsoft.com/l/meetup-join/19%3ameeting_probe{i:03d}%40thread.v2/0" for i in range(40)]
+
+    async def body(graph: GraphGateway) -> list[dict[str, str | None]]:
+        organizers = [(await graph.get_user(upn)).id for upn in (MAYA, RAVI)]
+        admin.post("/config", {"latencyMs": 30})
+        admin.post("/requests/reset", {})
+        return list(await asyncio.gather(*(graph.find_meetings(o, urls) for o in organizers)))
+
+    try:
+        found = with_graph(graph_settings, body)
+    finally:
+        admin.post("/config", {"latencyMs": 0})
+    assert [set(f.values()) for f in found] == [{None}, {None}]  # none of the probe URLs is a meeting
+    counted = admin.get("/concurrency")
+    assert counted["refused"] == 0
+    assert list(counted["peak"].values()) == [4]
