@@ -98,6 +98,12 @@ def batch(ctx: Context, request: Request, params: dict[str, str]) -> Response:
         deps = item.get("dependsOn") or []
         if not isinstance(deps, list) or any(str(d).lower() not in seen for d in deps):
             raise _invalid(f"Batch request '{item['id']}' depends on an id that is not in the batch.")
+    roots = [item for item in items if not item.get("dependsOn")]
+    if len(roots) > 1 and len(roots) < len(items):
+        # concepts/json-batching.md: "Batch should be either fully sequential or fully parallel."; Graph
+        # refuses a mix with 400 and these words (Microsoft Q&A 1532547, answered by Microsoft). Strict:
+        # with any dependsOn, every item but one must wait for another.
+        raise _invalid("Batch should be either fully sequential or fully parallel.")
     from emulator.graph_routes import GRAPH_ROUTER
 
     results: dict[str, Response] = {}
