@@ -100,9 +100,9 @@ def batch(ctx: Context, request: Request, params: dict[str, str]) -> Response:
             raise _invalid(f"Batch request '{item['id']}' depends on an id that is not in the batch.")
     roots = [item for item in items if not item.get("dependsOn")]
     if len(roots) > 1 and len(roots) < len(items):
-        # concepts/json-batching.md: "Batch should be either fully sequential or fully parallel."; Graph
-        # refuses a mix with 400 and these words (Microsoft Q&A 1532547, answered by Microsoft). Strict:
-        # with any dependsOn, every item but one must wait for another.
+        # concepts/json-batching.md (tip): "Batch should be either fully sequential or fully parallel."
+        # (repeated by Microsoft in Q&A 1532547; a user reports Graph's 400 with these words,
+        # volcengine.com/article/563906). Strict: with any dependsOn, every item but one waits for another.
         raise _invalid("Batch should be either fully sequential or fully parallel.")
     from emulator.graph_routes import GRAPH_ROUTER
 
