@@ -77,7 +77,7 @@ def test_depends_on_runs_in_order_and_a_failure_gives_424(graph: httpx.Client) -
 
 def test_a_batch_half_sequential_half_parallel_is_a_400(graph: httpx.Client) -> None:
     # json-batching.md: "Batch should be either fully sequential or fully parallel."
-    mixed = [
+    mixed: list[dict[str, Any]] = [
         {"id": "1", "method": "GET", "url": f"/users/{DANA}"},
         {"id": "2", "dependsOn": ["1"], "method": "GET", "url": f"/users/{MEGAN}"},
         {"id": "3", "method": "GET", "url": f"/users/{SAMANTHA}"},

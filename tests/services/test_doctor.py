@@ -219,7 +219,7 @@ def test_roles_are_read_from_the_token_payload() -> None:
         body = base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip("=")
         return f"e30.{body}.sig"
 
-    assert token_roles(jwt({"roles": ["User.Read.All"]})) == {"User.Read.All"}
+    assert token_roles(jwt({"roles": ["User.Read.All"]})) == frozenset({"User.Read.All"})
     assert token_roles(jwt({"scp": "x"})) == frozenset()
     assert token_roles("opaque") is None
 
