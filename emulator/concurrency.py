@@ -9,10 +9,18 @@ magodo/terraform-provider-outlook#21: 429, not 503). Items of a `$batch` count o
 them to Outlook as separate requests, up to 4 at a time "irrespective of the target mailbox" (same page,
 "Outlook service limits for JSON batching").
 
-Strict where the docs are silent: every request under `/users/{user}/...` counts against the app's four,
-Teams' `onlineMeetings` included, so that a client staying inside the limit here stays inside it on
-Graph whichever service answers. The gate also records the most requests it saw at once per app, so a
-test can prove a client never went over."""
+Which requests are Outlook's: the page's "Outlook service resources" table lists event, calendar,
+calendarGroup, message, mailFolder, attachment, contact, person, photo, outlookTask... So every route the
+emulator serves below `/users/{user}/` but onlineMeetings counts against the app's four (events,
+calendarView, calendar/getSchedule, mailboxSettings, sendMail, mailFolders/messages; mailboxSettings is not
+in the table but is read from the mailbox: counted, strict), keyed "<appId>|outlook".
+
+Teams' `onlineMeetings` and their attendance reports are not Outlook resources and no doc gives them a
+concurrency limit (the page's Cloud communication limits count meetings a month, not requests at once).
+The emulator's own, strict choice: at most 4 at once per app and organizer, keyed
+"<appId>|onlineMeetings|<userId>", refused like Outlook's (429, Retry-After 1). One `limit` serves both.
+The gate also records the most requests it saw at once per key, so a test can prove a client never went
+over."""
 
 from __future__ import annotations
 
