@@ -19,8 +19,8 @@ Teams' `onlineMeetings` and their attendance reports are not Outlook resources a
 concurrency limit (the page's Cloud communication limits count meetings a month, not requests at once).
 The emulator's own, strict choice: at most 4 at once per app and organizer, keyed
 "<appId>|onlineMeetings|<userId>", refused like Outlook's (429, Retry-After 1). One `limit` serves both.
-The gate also records the most requests it saw at once per key, so a test can prove a client never went
-over."""
+The gate also records the most requests it saw at once per key, and per app over all its gates
+("appPeak"), so a test can prove a client never went over, and how many it ran at once in all."""
 
 from __future__ import annotations
 
@@ -38,16 +38,21 @@ class MailboxGate:
         self.limit = limit  # 0: not enforced (the counts are still kept)
         self._in_flight: Counter[str] = Counter()
         self._peak: Counter[str] = Counter()
+        self._app_in_flight: Counter[str] = Counter()  # every gate of an app together ("<appId>|..." keys)
+        self._app_peak: Counter[str] = Counter()
         self.refused = 0
 
     def enter(self, key: str) -> bool:
-        """Count a request in; False (and not counted) when the app already runs `limit` of them."""
+        """Count a request in; False (and not counted) when its gate already runs `limit` of them."""
+        app = key.split("|", 1)[0]
         with self._lock:
             if self.limit and self._in_flight[key] >= self.limit:
                 self.refused += 1
                 return False
             self._in_flight[key] += 1
             self._peak[key] = max(self._peak[key], self._in_flight[key])
+            self._app_in_flight[app] += 1
+            self._app_peak[app] = max(self._app_peak[app], self._app_in_flight[app])
             return True
 
     def leave(self, key: str) -> None:
@@ -55,12 +60,15 @@ class MailboxGate:
             self._in_flight[key] -= 1
             if self._in_flight[key] <= 0:
                 del self._in_flight[key]
+            self._app_in_flight[key.split("|", 1)[0]] -= 1
 
     def snapshot(self) -> dict[str, object]:
         with self._lock:
-            return {"limit": self.limit, "peak": dict(self._peak), "refused": self.refused}
+            return {"limit": self.limit, "peak": dict(self._peak), "appPeak": dict(self._app_peak),
+                    "refused": self.refused}
 
     def reset(self) -> None:
         with self._lock:
             self._peak.clear()
+            self._app_peak.clear()
             self.refused = 0
