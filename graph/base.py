@@ -7,12 +7,14 @@ import asyncio
 import json
 import logging
 import re
+import time
 from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 from urllib.parse import quote
 
+from cachetools import TTLCache
 from kiota_abstractions.base_request_configuration import RequestConfiguration
 from kiota_abstractions.request_information import RequestInformation
 from msgraph.generated.models.date_time_time_zone import DateTimeTimeZone
@@ -145,17 +147,23 @@ def _config(query: Any = None, *, prefer: Iterable[str] = ()) -> RequestConfigur
     return config
 
 
+CACHE_ENTRIES = 20_000  # people per process whose mailbox settings and directory entry are kept
+
+
 class GraphBase:
     """The client, caches and sending; the calls themselves live in the mixins of `GraphGateway`."""
 
-    def __init__(self, settings: GraphSettings) -> None:
+    def __init__(self, settings: GraphSettings, *, clock: Callable[[], float] = time.monotonic) -> None:
         self.settings = settings
         self._tokens = MsalTokenProvider(settings)
         # Outlook's slots for the app, onlineMeetings' per organizer (graph/lanes.py), held per HTTP exchange.
         self._lanes = Lanes(settings.mailbox_concurrency, settings.meeting_concurrency)
         self._client, self._http = build_graph_client(settings, self._tokens, self._lanes)
-        self._mailboxes: dict[str, Mailbox] = {}
-        self._users: dict[str, DirectoryUser] = {}
+        # Bounded in size and in age: a host lives for days, and people change their working hours,
+        # zone or language; `clock` is injectable so tests can age the entries.
+        lifetime = settings.mailbox_cache_seconds
+        self._mailboxes: TTLCache[str, Mailbox] = TTLCache(maxsize=CACHE_ENTRIES, ttl=lifetime, timer=clock)
+        self._users: TTLCache[str, DirectoryUser] = TTLCache(maxsize=CACHE_ENTRIES, ttl=lifetime, timer=clock)
         self._mailbox_fetches: dict[str, asyncio.Future[None]] = {}
 
     def _smtp(self, user: str) -> str:

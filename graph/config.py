@@ -30,6 +30,9 @@ class GraphSettings:
     # onlineMeetings requests (attendance reports included) at once per organizer. Not Outlook's: no doc
     # gives them a limit; 4 per organizer is the emulator's strict choice (graph/lanes.py).
     meeting_concurrency: int = 4
+    # How long a mailbox's settings (zone, working hours, language) and a directory entry are trusted:
+    # people change their working hours, and a host process lives for days.
+    mailbox_cache_seconds: float = 3600.0
 
     @property
     def authority_url(self) -> str:

@@ -30,7 +30,7 @@ _USER_FIELDS = ("id", "userPrincipalName", "mail", "displayName", "department", 
 
 class DirectoryCalls(GraphBase):
     async def get_user(self, user: str) -> DirectoryUser:
-        """A directory user by UPN or id; cached for the process (ids and names rarely change)."""
+        """A directory user by UPN or id; cached for `mailbox_cache_seconds`."""
         cached = self._users.get(user.lower())
         if cached is not None:
             return cached
@@ -84,7 +84,7 @@ class DirectoryCalls(GraphBase):
         upn = str(found.get("userPrincipalName") or user)
         mail = str(found.get("mail") or upn)  # mail is empty for people without a mailbox
         smtp = [str(a)[5:] for a in found.get("proxyAddresses") or () if str(a).lower().startswith("smtp:")]
-        self._users[user.lower()] = DirectoryUser(
+        entry = DirectoryUser(
             id=str(found["id"]),
             upn=upn,
             mail=mail,
@@ -94,10 +94,11 @@ class DirectoryCalls(GraphBase):
             office_location=found.get("officeLocation"),
             aliases=frozenset(a.strip().casefold() for a in (upn, mail, *smtp) if a.strip()),
         )
-        return self._users[user.lower()]
+        self._users[user.lower()] = entry
+        return entry
 
     async def get_mailboxes(self, users: Sequence[str]) -> dict[str, Mailbox]:
-        """Mailbox zone and working hours, $batch-ed 20 at a time and cached for the process; a user
+        """Mailbox zone and working hours, $batch-ed 20 at a time and cached for `mailbox_cache_seconds`; a user
         already being fetched is awaited, not fetched twice (bursts after a cold start).
 
         Unknown users are left out of the answer, so the caller can say which argument was wrong."""
@@ -115,7 +116,8 @@ class DirectoryCalls(GraphBase):
                     self._mailbox_fetches.pop(user, None)
         for pending in set(waiting.values()):
             await pending
-        return {u: self._mailboxes[u.lower()] for u in users if u.lower() in self._mailboxes}
+        # `.get` once per person: an entry can age out of the cache between a test and a read.
+        return {u: box for u in users if (box := self._mailboxes.get(u.lower())) is not None}
 
     async def _fetch_mailboxes(self, users: Sequence[str]) -> None:
         """Mailbox settings, and the directory entry of whoever is not cached yet (its SMTP address is

@@ -7,7 +7,7 @@ import asyncio
 import json
 import sys
 from collections.abc import Sequence
-from datetime import UTC
+from datetime import UTC, timedelta
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -188,7 +188,12 @@ def _cmd_send_due(args: argparse.Namespace) -> int:
     if not sender:
         raise InputError("--sender", "give the sender mailbox (or set MICROMENTOR_MAIL_SENDER)")
     policy = read_policy_file(args.policy)
-    mail = MailSettings(sender=sender, secret=settings.link_secret, public_url=settings.public_url)
+    mail = MailSettings(
+        sender=sender,
+        secret=settings.link_secret,
+        public_url=settings.public_url,
+        settle=timedelta(minutes=settings.mail_settle_minutes),
+    )
     with target(args.tenant, args.settings, settings.graph) as where:
         graph_settings = where.graph
         assert graph_settings is not None

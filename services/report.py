@@ -17,8 +17,6 @@ the caller gave that makes it longer: `from` when only `from` was given, else `t
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -355,14 +353,9 @@ def render(report: Report, fmt: str) -> tuple[str, str]:
     if fmt == "json":
         return "application/json", render_json(_report_json(report))
     if fmt == "csv":
-        text = render_csv(report)
-        if report.outcomes is not None:  # a blank record, then the outcome table (its own header)
-            out = io.StringIO(newline="")
-            writer = csv.writer(out, dialect="excel", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-            writer.writerow([])
-            writer.writerows(report.outcomes.to_csv_rows())
-            text += out.getvalue()
-        return "text/csv; charset=utf-8", text
+        # One table: the outcome figures are columns of the scope rows (core.outcomes.merged_csv_rows).
+        rows = None if report.outcomes is None else report.outcomes.merged_csv_rows(report.to_csv_rows())
+        return "text/csv; charset=utf-8", render_csv(report, rows)
     if fmt == "html":
         return "text/html; charset=utf-8", render_html(_report_json(report))
     raise InputError("format", f"one of {', '.join(FORMATS)}")

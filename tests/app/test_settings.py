@@ -60,6 +60,8 @@ def test_an_emulator_tenant_keeps_the_local_defaults() -> None:
         ({"MICROMENTOR_GRAPH_MAILBOX_CONCURRENCY": "0"}, "MICROMENTOR_GRAPH_MAILBOX_CONCURRENCY"),
         ({"MICROMENTOR_GRAPH_MEETING_CONCURRENCY": "0"}, "MICROMENTOR_GRAPH_MEETING_CONCURRENCY"),
         ({"MICROMENTOR_GRAPH_MEETING_CONCURRENCY": "four"}, "MICROMENTOR_GRAPH_MEETING_CONCURRENCY"),
+        ({"MICROMENTOR_GRAPH_MAILBOX_CACHE_SECONDS": "0"}, "MICROMENTOR_GRAPH_MAILBOX_CACHE_SECONDS"),
+        ({"MICROMENTOR_GRAPH_MAILBOX_CACHE_SECONDS": "an hour"}, "MICROMENTOR_GRAPH_MAILBOX_CACHE_SECONDS"),
         ({"MICROMENTOR_POLICY_FILE": "/nonexistent.json"}, "MICROMENTOR_POLICY_FILE"),
         ({"MICROMENTOR_NOTIFICATION_STATE": "z" * 129}, "MICROMENTOR_NOTIFICATION_STATE"),
     ],
@@ -127,3 +129,12 @@ def test_a_misconfigured_app_answers_503_without_naming_its_settings(monkeypatch
         configure(None)
     assert answer.status_code == 503 and answer.headers["Retry-After"]
     assert b"MICROMENTOR_LINK_SECRET" not in answer.get_body()  # a caller cannot fix it: the log says
+
+
+def test_the_sent_items_settle_period_is_configurable_and_checked() -> None:
+    assert load_settings({}).mail_settle_minutes == 30
+    assert load_settings({"MICROMENTOR_MAIL_SETTLE_MINUTES": "5"}).mail_settle_minutes == 5
+    for bad in ("-1", "1441", "soon"):
+        with pytest.raises(InputError) as refused:
+            load_settings({"MICROMENTOR_MAIL_SETTLE_MINUTES": bad})
+        assert refused.value.field == "MICROMENTOR_MAIL_SETTLE_MINUTES"

@@ -228,3 +228,28 @@ def test_a_refused_token_is_replaced_and_the_call_sent_again(graph_settings: Gra
     assert handed[:2] == [False, True] and handed.count(True) == 1  # one forced refresh
     statuses = [e["status"] for e in admin.requests()["requests"] if "getSchedule" in e["path"]]
     assert statuses == [401, 200]
+
+
+def test_mailbox_settings_are_read_again_once_the_cache_lifetime_has_passed(
+    graph_settings: GraphSettings, admin: Any
+) -> None:
+    # A host lives for days: someone who changes their working hours or language must not wait for a
+    # restart. Within the lifetime the cache answers; after it, Graph is asked again.
+    now = [1000.0]
+    settings = replace(graph_settings, mailbox_cache_seconds=600)
+
+    async def main() -> list[int]:
+        gateway = GraphGateway(settings, clock=lambda: now[0])
+        counts = []
+        try:
+            for advance in (0.0, 599.0, 2.0):
+                now[0] += advance
+                before = graph_requests(admin, "GET", "/mailboxSettings")
+                boxes = await gateway.get_mailboxes([ANA, MAYA])
+                assert set(boxes) == {ANA, MAYA}
+                counts.append(graph_requests(admin, "GET", "/mailboxSettings") - before)
+        finally:
+            await gateway.aclose()
+        return counts
+
+    assert asyncio.run(main()) == [2, 0, 2]
