@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import sys
 from collections.abc import Sequence
@@ -21,6 +22,7 @@ from micromentor.demo import add_demo_arguments, run_demo
 from micromentor.emulator_file import DEFAULT_SETTINGS_FILE
 from micromentor.files import read_policy_file
 from micromentor.progress import Progress
+from micromentor.series_cli import SERIES_EXAMPLE, add_series_command
 from micromentor.settings import is_local_emulator, load_settings
 from micromentor.slot_times import with_local_times
 from micromentor.targets import creatable_store, existing_store, store_url, target
@@ -52,6 +54,8 @@ class _Parser(argparse.ArgumentParser):
     ) -> tuple[argparse.Namespace, list[str]]:
         if args is not None and self._subparsers is None:  # a subcommand: every option is its own
             self._refuse_unknown_options(args)
+        elif args is not None and " " in self.prog:  # a subcommand with actions (`series`): options before one
+            self._refuse_unknown_options(list(itertools.takewhile(lambda token: token.startswith("-"), args)))
         return super().parse_known_args(args, namespace)
 
     def _refuse_unknown_options(self, args: Sequence[str]) -> None:
@@ -299,6 +303,7 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
             mentors=tuple(args.mentor or ()),
             mentors_file=settings.mentors_file,
             queues=queues,
+            mail_sender=settings.mail_sender,
         )
         return asyncio.run(run_doctor(given))
 
@@ -358,6 +363,7 @@ EXAMPLES = {
     "serve": "micromentor serve --port 7071",
     "emulator": "micromentor emulator --tenant tests/data/tenant.json &   # then book, play, sync, report",
     "demo": "micromentor demo --weeks 2",
+    "series": SERIES_EXAMPLE,
 }
 
 
@@ -496,6 +502,9 @@ def _parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="the store the other commands use (default: $MICROMENTOR_STORE, else ./.micromentor/micromentor.db)",
     )
+
+    series = _sub(sub, "series", "start, show or stop a series of sessions every N days (docs/series.md)", None)
+    add_series_command(series)
 
     demo = _sub(sub, "demo", "the one-command tour: a demo organisation, weeks of sessions, the report", run_demo)
     add_demo_arguments(demo)
