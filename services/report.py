@@ -323,11 +323,14 @@ async def build_report(
     answers = await asyncio.to_thread(outbox.answers)
     outcomes = compute_outcomes(
         sessions=sessions,
-        asked=[AskedQuestion(m.session_id, m.person, m.kind.value) for m in messages if m.state is MessageState.SENT],
+        asked=[
+            AskedQuestion(m.session_id, m.person, m.kind.value, m.sent_at)
+            for m in messages
+            if m.state is MessageState.SENT
+        ],
         answers=[GivenAnswer(a.session_id, a.person, a.question.value, a.choice, a.answered_at) for a in answers],
         period_from=period.start,
         period_to=period.end,
-        checkin_after_days=lambda mentor: policy.effective(mentor).checkin_after_days,
         segments=directory.segments or None,
         min_segment_size=options.min_segment,
     )

@@ -66,7 +66,7 @@ def run(settings: Any, body: Callable[[GraphGateway], Awaitable[T]]) -> T:
 
 def send(world: dict[str, Any], now: datetime, policy: TenantPolicy | None = None) -> SendResult:
     mail = MailSettings(sender=SENDER, secret="s" * 32, public_url="https://mm.example")
-    return run(world["settings"], lambda g: send_due(g, world["outbox"], policy or TenantPolicy(), mail, now))
+    return run(world["settings"], lambda g: send_due(g, world["outbox"], policy or TenantPolicy(), mail, now, store=world["store"]))
 
 
 def mails(admin: Admin) -> list[dict[str, Any]]:
