@@ -26,9 +26,11 @@ for the copy until the settle period has passed since the send could last have b
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from urllib.parse import quote
 
 from core.model import CalendarItem, Session, SessionState
@@ -56,6 +58,7 @@ __all__ = [
     "backoff",
     "checklist_of",
     "no_checklist",
+    "outcome_mail_health",
     "outcome_round",
     "plan_outcome_messages",
     "send_due",
@@ -175,8 +178,9 @@ class _Recipients:
         if person not in self._away:
             items = await self._items(person)
             oof = [(i.start, i.end) for i in items if not i.is_cancelled and i.show_as.lower() == "oof"]
+            # "Always on" automatic replies: away past anything `next_send_moment` searches (HOLD_WINDOW days).
             self._away[person] = away_periods(
-                oof, box.auto_replies, since=self.now - timedelta(days=1), until=self.now + HOLD_WINDOW
+                oof, box.auto_replies, since=self.now - timedelta(days=1), until=self.now + 2 * HOLD_WINDOW
             )
         return self._away[person]
 
@@ -323,7 +327,8 @@ async def _send_one(run: _Run, message: OutboxMessage) -> None:
         result.dropped += outbox.revise(current, state=MessageState.DROPPED, last_error=reason) is not None
         return
     if now >= current.due + GIVE_UP_AFTER:
-        run.give_up(current, f"not sent within {GIVE_UP_AFTER.days} days: {current.last_error or 'never allowed'}")
+        why = current.last_error or "no allowed moment came"
+        run.give_up(current, f"not sent within {GIVE_UP_AFTER.days} days: {why}")
         return
     allowed, why, box, address = await _reach(run.graph, run.recipients, policy, current, now)
     if allowed is None:
@@ -351,7 +356,7 @@ async def _send_one(run: _Run, message: OutboxMessage) -> None:
             result.uncertain += 1
         result.errors.append(str(exc))
         return
-    except GraphRequestError as exc:
+    except (GraphRequestError, GraphNotFound) as exc:  # a 4xx: Graph did not take the message
         result.refused += 1
         result.errors.append(str(exc))
         if claimed.attempts >= MAX_ATTEMPTS:  # Graph did not take it: giving up sends nothing twice
@@ -391,6 +396,40 @@ async def send_due(
             run.defer(message.key, str(exc))
     log.info("send_due: %s", result)
     return result
+
+
+_ADDRESS = re.compile(r"[^\s'\"<>()]+@[^\s'\"<>()]+")
+
+
+def outcome_mail_health(outbox: Outbox) -> dict[str, Any]:
+    """For `/api/health` (which answers anyone: counts, and the last give-up reason without addresses):
+    messages waiting (`pending`; `retrying` of them after a failure), `inDoubt` ("sending": a send may
+    have gone out, Sent Items decide), `failed` (given up), `dropped` (no longer applied), `sent`, and
+    `oldestDue` (the earliest moment a waiting message was due). Not ok while anything was given up or a
+    message in doubt cannot be looked up."""
+    messages = outbox.list_messages()
+    by_state = {state: [m for m in messages if m.state is state] for state in MessageState}
+    waiting = by_state[MessageState.PENDING] + by_state[MessageState.SENDING]
+    failed = by_state[MessageState.FAILED]
+    stuck = [m for m in by_state[MessageState.SENDING] if m.last_error]
+    check: dict[str, Any] = {
+        "ok": not failed and not stuck,
+        "pending": len(by_state[MessageState.PENDING]),
+        "retrying": sum(1 for m in by_state[MessageState.PENDING] if m.last_error),
+        "inDoubt": len(by_state[MessageState.SENDING]),
+        "failed": len(failed),
+        "dropped": len(by_state[MessageState.DROPPED]),
+        "sent": len(by_state[MessageState.SENT]),
+        "oldestDue": min((m.due for m in waiting), default=None),
+    }
+    if check["oldestDue"] is not None:
+        check["oldestDue"] = check["oldestDue"].astimezone(UTC).isoformat().replace("+00:00", "Z")
+    last = max(failed, key=lambda m: (m.due, m.key), default=None) or max(
+        (m for m in waiting if m.last_error), key=lambda m: (m.due, m.key), default=None
+    )
+    if last is not None and last.last_error:
+        check["lastError"] = _ADDRESS.sub("<someone>", last.last_error)
+    return check
 
 
 async def outcome_round(
