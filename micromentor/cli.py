@@ -197,6 +197,9 @@ def _cmd_send_due(args: argparse.Namespace) -> int:
     with target(args.tenant, args.settings, settings.graph) as where:
         graph_settings = where.graph
         assert graph_settings is not None
+        if args.now and not is_local_emulator(graph_settings):
+            # A fixed clock against real people would send at a moment that is not theirs.
+            raise InputError("--now", "only against the emulator: a real tenant's messages go out at the real time")
         store = open_store(existing_store(store_url(args.store, where.emulator)))
 
         async def run() -> dict[str, int]:

@@ -327,8 +327,8 @@ async def _send_one(run: _Run, message: OutboxMessage) -> None:
         result.dropped += outbox.revise(current, state=MessageState.DROPPED, last_error=reason) is not None
         return
     if now >= current.due + GIVE_UP_AFTER:
-        why = current.last_error or "no allowed moment came"
-        run.give_up(current, f"not sent within {GIVE_UP_AFTER.days} days: {why}")
+        last = current.last_error or "no allowed moment came"
+        run.give_up(current, f"not sent within {GIVE_UP_AFTER.days} days: {last}")
         return
     allowed, why, box, address = await _reach(run.graph, run.recipients, policy, current, now)
     if allowed is None:
