@@ -116,15 +116,9 @@ class Outbox(Protocol):
 
     def mark_sent(self, key: str, sent_at: datetime) -> None: ...
 
-    def revise(
-        self,
-        message: OutboxMessage,
-        *,
-        state: MessageState,
-        last_error: str | None,
-        send_after: datetime | None = None,
-        lease_until: datetime | None = None,
-    ) -> OutboxMessage | None:
+    def revise(self, message: OutboxMessage, *, state: MessageState, last_error: str | None,
+               send_after: datetime | None = None,
+               lease_until: datetime | None = None) -> OutboxMessage | None:  # fmt: skip
         """Compare-and-set `message` (as read) to `state` with `last_error` recorded; `send_after` when given
         (pending), `lease_until` as given (None clears it; a "sending" message keeps it as its back-off).
         None when someone else changed it meanwhile."""

@@ -130,15 +130,9 @@ class SqliteOutbox:
         }
         return self.get_message(message.key) if self._swap(message, changes) else None
 
-    def revise(
-        self,
-        message: OutboxMessage,
-        *,
-        state: MessageState,
-        last_error: str | None,
-        send_after: datetime | None = None,
-        lease_until: datetime | None = None,
-    ) -> OutboxMessage | None:
+    def revise(self, message: OutboxMessage, *, state: MessageState, last_error: str | None,
+               send_after: datetime | None = None,
+               lease_until: datetime | None = None) -> OutboxMessage | None:  # fmt: skip
         changes: dict[str, Any] = {
             "state": state.value,
             "last_error": None if last_error is None else last_error[:500],

@@ -147,15 +147,9 @@ class TableOutbox:
             message, replace(message, state=MessageState.PENDING, send_after=send_after, lease_until=None)
         )
 
-    def revise(
-        self,
-        message: OutboxMessage,
-        *,
-        state: MessageState,
-        last_error: str | None,
-        send_after: datetime | None = None,
-        lease_until: datetime | None = None,
-    ) -> OutboxMessage | None:
+    def revise(self, message: OutboxMessage, *, state: MessageState, last_error: str | None,
+               send_after: datetime | None = None,
+               lease_until: datetime | None = None) -> OutboxMessage | None:  # fmt: skip
         changed = replace(
             message,
             state=state,
