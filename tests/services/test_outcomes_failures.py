@@ -13,7 +13,7 @@ Leo (tests/data/tenant.json) has a directory entry but no Exchange Online mailbo
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -23,8 +23,8 @@ from policies import TenantPolicy
 from services.outcomes import LEASE, MAX_ATTEMPTS, outcome_mail_health, plan_outcome_messages
 from store.outbox import MessageState, Outbox, OutboxMessage
 from tests.conftest import Admin
-from tests.outcome_world import CompletedSession
-from tests.services.test_outcomes import ANA, END, MAYA, mails, make_world, run, send, utc
+from tests.outcome_world import ANA, END, MAYA, CompletedSession
+from tests.services.test_outcomes import mails, make_world, run, send, utc
 
 LEO = "leo@contoso.example"
 
@@ -178,8 +178,12 @@ def test_a_send_graph_keeps_refusing_is_given_up_after_max_attempts(world: dict[
     plan_outcome_messages(world["store"], outbox, TenantPolicy(), END)
     mail = MailSettings(sender=LEO, secret="s" * 32, public_url="https://mm.example")
     moment, rounds = utc(1, 10, 30), 0
+
+    def round_at(at: datetime) -> None:
+        run(world["settings"], lambda g: send_due(g, outbox, TenantPolicy(), mail, at, store=world["store"]))
+
     while message(outbox, f"s1|{MAYA}|mentor_followup").state is MessageState.PENDING and rounds < 40:
-        run(world["settings"], lambda g, at=moment: send_due(g, outbox, TenantPolicy(), mail, at, store=world["store"]))
+        round_at(moment)
         rounds += 1
         moment = max(moment + timedelta(minutes=1), message(outbox, f"s1|{MAYA}|mentor_followup").earliest)
     given_up = message(outbox, f"s1|{MAYA}|mentor_followup")
@@ -291,3 +295,35 @@ def test_automatic_replies_always_on_hold_the_message_with_the_reason(world: dic
     held = message(outbox, f"oo|{noor}|mentee_checkin")
     assert noor not in recipients(admin) and held.earliest == utc(8, 16, 30)
     assert held.last_error is not None and "out of office" in held.last_error
+
+
+def test_health_shows_the_outcome_outbox_when_a_sender_is_configured(
+    world: dict[str, Any], admin: Admin, completed_session: CompletedSession
+) -> None:
+    import asyncio
+
+    from micromentor.bootstrap import Runtime
+    from micromentor.settings import Settings
+    from services.health import check_health
+
+    add_session(world, "g", (LEO,))
+    plan_outcome_messages(world["store"], world["outbox"], TenantPolicy(), END)
+    send(world, utc(1, 16))  # Leo's question waits with its reason; Ana's waits for her focus hold to end
+    settings = Settings(
+        graph=world["settings"], store_url=completed_session.url, mail_sender="mentoring@contoso.example"
+    )
+    rt = Runtime(settings, clock=lambda: utc(1, 16))
+
+    async def main() -> dict[str, Any]:
+        try:
+            return await check_health(rt)
+        finally:
+            await rt.aclose()
+
+    health = asyncio.run(main())
+    check = health["checks"]["outcomeMail"]
+    # 6 planned, none sent at 16:00Z (Maya's day is over): s1's three and g's three (Maya's follow-up, Leo's
+    # usefulness question and check-in). Only Leo's usefulness question was tried, and waits with its reason.
+    assert (check["ok"], check["retrying"], check["inDoubt"], check["failed"], check["sent"]) == (True, 1, 0, 0, 0)
+    assert check["pending"] == 6 and check["oldestDue"] == "2026-12-01T10:00:00Z"
+    assert check["lastError"] == "<someone> has no Exchange Online mailbox"
