@@ -15,7 +15,18 @@ Sending, per due message:
 4. "sent". A refusal Graph answered (4xx, 429, 503) puts it back to "pending": Graph did not take it.
    A broken connection or a 504 leaves it "sending": it may have gone out.
 A message left "sending" (a crash, or an unknown outcome) is due again once its lease ends; then the
-sender's Sent Items are searched for its key first, and it is marked sent if found, sent again if not.
+sender's Sent Items are searched for its key first, and it is marked sent if found; if not, it goes on as
+a pending message does, quiet hours first (so it never goes out at night after a crash).
+
+Before a message goes, its session is read again: a session no longer completed, or a person no longer its
+mentor or one of its mentees, drops the message ("dropped", with the reason). The address written to is
+the recipient's directory `mail` (Exchange routes by SMTP address; a UPN is not always one).
+
+Each message is handled on its own: a lookup failing for one (Sent Items, directory, mailbox, calendar)
+records the error on it, backs it off (`backoff`) and the round goes on. A message is given up ("failed",
+with the reason) after `MAX_ATTEMPTS` claims that Graph refused or could not confirm, or when it is still
+not sent `GIVE_UP_AFTER` after it was due (a recipient without a mailbox, never reachable). Health shows
+the outbox (`outcome_mail_health`).
 A claim's lease is `LEASE` (the most a send may take) plus the settle period (`MailSettings.settle`,
 default `SENT_ITEMS_SETTLE`): sendMail's 202 only means "accepted", and Exchange files the Sent Items copy
 after its transport has taken the message (Graph docs: user-sendmail.md, the note on 202;
