@@ -37,6 +37,7 @@ __all__ = [
     "OutcomeCounts",
     "OutcomeReport",
     "compute_outcomes",
+    "outcome_segment_holders",
 ]
 
 ANSWER_WINDOW = timedelta(days=14)  # an answer link's lifetime (services.answer_links.ANSWER_TTL)
@@ -211,11 +212,14 @@ def compute_outcomes(
     period_to: datetime,
     segments: Mapping[str, Mapping[str, str]] | None = None,
     min_segment_size: int = DEFAULT_MIN_SEGMENT,
+    segment_labels: Mapping[str, Mapping[str, str | None]] | None = None,
 ) -> OutcomeReport:
-    """`segments[person]` is a person's directory attributes; see the module docstring for the rules."""
+    """`segments[person]` is a person's directory attributes; see the module docstring for the rules.
+    `segment_labels` (attribute -> value -> label): the folding decided once for every breakdown of the
+    report (`core.segments.fold_together` over `outcome_segment_holders` and the others); else folded here."""
     in_period = {s.id: s for s in sessions if s.state is SessionState.COMPLETED and period_from <= s.start < period_to}
     asked = [q for q in asked if q.session_id in in_period and _still_asked(in_period[q.session_id], q)]
-    shown = _shown_segments({q.person.lower() for q in asked}, segments or {}, min_segment_size)
+    shown = _shown_segments({q.person.lower() for q in asked}, segments or {}, min_segment_size, segment_labels)
     current = {(a.session_id, a.person.lower(), a.kind): a for a in answers}
     overall = OutcomeCounts()
     by_mentor: dict[str, OutcomeCounts] = {}
@@ -256,19 +260,45 @@ def _in_window(question: AskedQuestion, answer: GivenAnswer) -> bool:
     return question.sent_at <= answer.answered_at <= question.sent_at + ANSWER_WINDOW
 
 
-def _shown_segments(
-    people: set[str], segments: Mapping[str, Mapping[str, str]], minimum: int
-) -> dict[str, dict[str, str]]:
-    """Each person's segment labels as the report may show them: no segment of fewer than `minimum`."""
+def outcome_segment_holders(
+    sessions: Sequence[Session],
+    asked: Iterable[AskedQuestion],
+    period_from: datetime,
+    period_to: datetime,
+    segments: Mapping[str, Mapping[str, str]],
+) -> dict[str, dict[str, set[str]]]:
+    """Per attribute, the people asked (about a completed session of the period) holding each value:
+    what the outcomes' segment breakdown folds."""
+    in_period = {s.id: s for s in sessions if s.state is SessionState.COMPLETED and period_from <= s.start < period_to}
+    people = {q.person.lower() for q in asked if q.session_id in in_period and _still_asked(in_period[q.session_id], q)}
+    return _holders(people, segments)
+
+
+def _holders(people: set[str], segments: Mapping[str, Mapping[str, str]]) -> dict[str, dict[str, set[str]]]:
     directory = {upn.lower(): attrs for upn, attrs in segments.items()}
-    shown: dict[str, dict[str, str]] = {person: {} for person in people}
+    found: dict[str, dict[str, set[str]]] = {}
     for attribute in sorted({a for person in people for a in directory.get(person, {})}):
         holders: dict[str, set[str]] = {}
         for person in people:
             value = directory.get(person, {}).get(attribute, "").strip()
             if value:
                 holders.setdefault(value, set()).add(person)
-        labels = fold_small_segments(holders, minimum)
+        found[attribute] = holders
+    return found
+
+
+def _shown_segments(
+    people: set[str],
+    segments: Mapping[str, Mapping[str, str]],
+    minimum: int,
+    given: Mapping[str, Mapping[str, str | None]] | None = None,
+) -> dict[str, dict[str, str]]:
+    """Each person's segment labels as the report may show them: no segment of fewer than `minimum`."""
+    shown: dict[str, dict[str, str]] = {person: {} for person in people}
+    for attribute, holders in _holders(people, segments).items():
+        labels = dict(given[attribute]) if given is not None and attribute in given else None
+        if labels is None or not set(holders) <= set(labels):
+            labels = fold_small_segments(holders, minimum)
         for value, held in holders.items():
             label = labels[value]
             if label is not None:

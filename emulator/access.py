@@ -6,8 +6,16 @@
   app-only calls to a user's onlineMeetings and their attendance are refused until a policy covers that
   user, 403 `Forbidden` "No application access policy found for this app." (docs-contrib issue #470).
 - Exchange RBAC for Applications (`mailScope`): app-only mail calls (sendMail, Sent Items) for a mailbox
-  outside the app's management scope get 403 `ErrorAccessDenied` "Access to OData is disabled."
-  (`concepts/auth-limit-mailbox-access.md`, docs-contrib issue #8731).
+  outside the management scope of the app's "Application Mail.Send" / "Application Mail.Read" role
+  assignments get 403 `ErrorAccessDenied` "Access is denied. Check credentials and try again." No page
+  documents an answer for RBAC for Applications (Exchange's `permissions-exo/application-rbac.md` gives none);
+  this is Exchange's generic denial, the same as without the permission, so a client cannot tell a missing
+  scope from a missing permission by the message (strict: nothing to rely on).
+- A legacy Exchange application access policy (`mailAccessPolicy`, New-ApplicationAccessPolicy
+  -AccessRight RestrictAccess): app-only calls to any mailbox data it restricts (mail, calendars, mailbox
+  settings: the page's "Supported permissions") for a mailbox outside the policy's group get 403
+  `ErrorAccessDenied` "Access to OData is disabled.", the answer documented only for application access
+  policies (`concepts/auth-limit-mailbox-access.md`, "Handling API errors"; docs-contrib issue #8731).
 - Users without a Teams licence (events created with `isOnlineMeeting: true` come back without a Teams
   meeting, docs-contrib #4625 / #4627), and attendance records with an empty `emailAddress` (#3198).
 
@@ -83,9 +91,11 @@ ROUTE_ROLES: dict[str, tuple[tuple[str, ...], str, str]] = {
 }
 
 _POLICY_DENIED = GraphError(403, "Forbidden", "No application access policy found for this app.")
-# concepts/auth-limit-mailbox-access.md (docs-contrib issue #8731): a mailbox outside the app's Exchange
-# scope (RBAC for Applications management scope, or a legacy application access policy).
-_MAIL_SCOPE_DENIED = GraphError(403, "ErrorAccessDenied", "Access to OData is disabled.")
+# RBAC for Applications: no documented answer for a mailbox outside the role assignment's scope; Exchange's
+# generic denial (the one without the permission at all), see the module docstring.
+_MAIL_SCOPE_DENIED = GraphError(403, *_MAILBOX_DENIED)
+# concepts/auth-limit-mailbox-access.md, "Handling API errors": documented for application access policies only.
+_MAIL_POLICY_DENIED = GraphError(403, "ErrorAccessDenied", "Access to OData is disabled.")
 _MAIL_ROUTES = ("POST /users/{user}/sendMail", "GET /users/{user}/mailFolders/{folder}/messages")
 # A user without an Exchange Online mailbox (no licence, or a mailbox on premises): every mailbox route
 # (mailbox settings, calendar, events, mail) answers 404 MailboxNotEnabledForRESTAPI; the directory entry
@@ -96,6 +106,8 @@ _NO_MAILBOX = GraphError(404, "MailboxNotEnabledForRESTAPI", "REST API is not ye
 def _is_mailbox_route(route: str) -> bool:
     _, _, path = route.partition(" ")
     return path.startswith("/users/{user}/") and "/onlineMeetings" not in path
+# The Exchange mailbox routes an application access policy restricts (mail, calendars, mailbox settings).
+_EXCHANGE_ROUTES = frozenset(r for r, (_, code, _m) in ROUTE_ROLES.items() if code == _MAILBOX_DENIED[0])
 
 
 @dataclass
@@ -107,7 +119,8 @@ class AccessRules:
     without_teams: set[str] = field(default_factory=set)  # user ids
     attendance_without_email: set[str] = field(default_factory=set)  # user ids
     without_mailbox: set[str] = field(default_factory=set)  # user ids with no Exchange Online mailbox
-    mail_scope: set[str] | None = None  # user ids the app's Exchange mail scope covers; None = unscoped
+    mail_scope: set[str] | None = None  # user ids the app's RBAC for Applications mail scope covers; None = unscoped
+    mail_policy: set[str] | None = None  # user ids a legacy application access policy allows; None = no policy
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def check(self, route: str, params: Mapping[str, str], claims: Mapping[str, Any] | None,
@@ -125,8 +138,14 @@ class AccessRules:
                 raise GraphError(403, code, message)
         if "/onlineMeetings" in route and "{user}" in route and not self.covers(user_id):
             raise _POLICY_DENIED
+        if route in _EXCHANGE_ROUTES and not self.policy_allows(user_id):
+            raise _MAIL_POLICY_DENIED
         if route in _MAIL_ROUTES and not self.mail_allowed(user_id):
             raise _MAIL_SCOPE_DENIED
+
+    def policy_allows(self, user_id: str | None) -> bool:
+        with self._lock:
+            return self.mail_policy is None or (user_id is not None and user_id in self.mail_policy)
 
     def mail_allowed(self, user_id: str | None) -> bool:
         with self._lock:
@@ -155,9 +174,10 @@ class AccessRules:
             for name in ("policy_users", "without_teams", "attendance_without_email", "without_mailbox"):
                 if name in changes:
                     setattr(self, name, set(changes[name]))
-            if "mail_scope" in changes:
-                scope = changes["mail_scope"]
-                self.mail_scope = None if scope is None else set(scope)
+            for name in ("mail_scope", "mail_policy"):
+                if name in changes:
+                    scope = changes[name]
+                    setattr(self, name, None if scope is None else set(scope))
 
     def describe(self, name_of: Mapping[str, str]) -> dict[str, Any]:
         with self._lock:
@@ -170,6 +190,7 @@ class AccessRules:
                 "attendanceWithoutEmail": names(self.attendance_without_email),
                 "withoutMailbox": names(self.without_mailbox),
                 "mailScope": None if self.mail_scope is None else names(self.mail_scope),
+                "mailAccessPolicy": None if self.mail_policy is None else names(self.mail_policy),
             }
 
 
@@ -180,7 +201,8 @@ def parse_access_rules(value: Any, path: str, resolve: Any) -> dict[str, Any]:
     maps a UPN, mail or id to a user id or None. Raises ValueError("path: message")."""
     if not isinstance(value, Mapping):
         raise ValueError(f"{path}: expected an object")
-    known = {"teamsAccessPolicy", "withoutTeams", "attendanceWithoutEmail", "withoutMailbox", "mailScope"}
+    known = {"teamsAccessPolicy", "withoutTeams", "attendanceWithoutEmail", "withoutMailbox", "mailScope",
+             "mailAccessPolicy"}
     unknown = set(value) - known
     if unknown:
         raise ValueError(f"{path}.{sorted(unknown)[0]}: unknown field")
@@ -216,4 +238,7 @@ def parse_access_rules(value: Any, path: str, resolve: Any) -> dict[str, Any]:
     if "mailScope" in value:  # the mailboxes Exchange RBAC for Applications lets the app reach; null = all
         raw = value["mailScope"]
         changes["mail_scope"] = None if raw is None else users(raw, f"{path}.mailScope")
+    if "mailAccessPolicy" in value:  # a legacy application access policy's group members; null = no policy
+        raw = value["mailAccessPolicy"]
+        changes["mail_policy"] = None if raw is None else users(raw, f"{path}.mailAccessPolicy")
     return changes

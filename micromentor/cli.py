@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import sys
 from collections.abc import Sequence
@@ -21,6 +22,7 @@ from micromentor.demo import add_demo_arguments, run_demo
 from micromentor.emulator_file import DEFAULT_SETTINGS_FILE
 from micromentor.files import read_policy_file
 from micromentor.progress import Progress
+from micromentor.series_cli import SERIES_EXAMPLE, add_series_command
 from micromentor.settings import is_local_emulator, load_settings
 from micromentor.slot_times import with_local_times
 from micromentor.targets import creatable_store, existing_store, store_url, target
@@ -46,6 +48,31 @@ class UsageError(Exception):
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{self.prog}: {message}")
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        if args is not None and self._subparsers is None:  # a subcommand: every option is its own
+            self._refuse_unknown_options(args)
+        elif args is not None and " " in self.prog:  # a subcommand with actions (`series`): options before one
+            self._refuse_unknown_options(list(itertools.takewhile(lambda token: token.startswith("-"), args)))
+        return super().parse_known_args(args, namespace)
+
+    def _refuse_unknown_options(self, args: Sequence[str]) -> None:
+        """argparse reports missing required options before unknown ones, so `play --bogus` would blame
+        `--session`: the unknown option is named first, as the one thing to fix."""
+        known = self._option_string_actions
+        for token in args:
+            if token == "--":
+                return
+            if not token.startswith("-") or token == "-" or self._negative_number_matcher.match(token):
+                continue
+            name = token.split("=", 1)[0]
+            if name in known or (not name.startswith("--") and name[:2] in known):
+                continue
+            if self.allow_abbrev and name.startswith("--") and any(option.startswith(name) for option in known):
+                continue  # an abbreviation: argparse itself says whether it is ambiguous
+            self.error(f"unrecognized arguments: {name}")
 
 
 def _print_json(body: Any) -> None:
@@ -279,6 +306,7 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
             mentors=tuple(args.mentor or ()),
             mentors_file=settings.mentors_file,
             queues=queues,
+            mail_sender=settings.mail_sender,
         )
         return asyncio.run(run_doctor(given))
 
@@ -332,12 +360,13 @@ EXAMPLES = {
     "--start 2026-12-01T09:00:00Z --now 2026-11-30T00:00:00Z --question 'How do I run a retro?'",
     "play": "micromentor play --session SESSION_ID --absent ravi@contoso.example",
     "sync": "micromentor sync --now 2026-12-02T00:00:00Z",
-    "send-due": "micromentor send-due --sender mentoring@contoso.example --now 2026-12-09T09:00:00Z",
+    "send-due": "micromentor send-due --sender mentoring-desk@contoso.example --now 2026-12-09T09:00:00Z",
     "report": "micromentor report --from 2026-11-30T00:00:00Z --to 2026-12-07T00:00:00Z --format csv",
     "doctor": "micromentor doctor --tenant tests/data/tenant.json --mentor maya@contoso.example",
     "serve": "micromentor serve --port 7071",
     "emulator": "micromentor emulator --tenant tests/data/tenant.json &   # then book, play, sync, report",
     "demo": "micromentor demo --weeks 2",
+    "series": SERIES_EXAMPLE,
 }
 
 
@@ -476,6 +505,9 @@ def _parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="the store the other commands use (default: $MICROMENTOR_STORE, else ./.micromentor/micromentor.db)",
     )
+
+    series = _sub(sub, "series", "start, show or stop a series of sessions every N days (docs/series.md)", None)
+    add_series_command(series)
 
     demo = _sub(sub, "demo", "the one-command tour: a demo organisation, weeks of sessions, the report", run_demo)
     add_demo_arguments(demo)

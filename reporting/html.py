@@ -24,6 +24,7 @@ from reporting.formatting import (
     when,
 )
 from reporting.outcomes_html import outcomes_section
+from reporting.series_html import series_section
 
 __all__ = ["EMPTY_SESSIONS", "render_html"]
 
@@ -113,6 +114,7 @@ def render_html(report_json: Mapping[str, Any], *, title: str = "Micro mentoring
         _comparison(report_json),
         _trends(report_json),
         outcomes_section(report_json),
+        series_section(report_json),
         _load(report_json),
         _mentor_table(report_json),
         _no_show_table(report_json),
@@ -338,7 +340,8 @@ def _comparison(doc: Mapping[str, Any]) -> str:
     segments = _comparison_segments(doc, previous)
     return _panel(
         f"{label} compared with {before}",
-        "The same metrics over the quarter before; segments below the minimum size are folded as in each quarter.",
+        "The same metrics over the quarter before; segments are folded once for both quarters and the outcomes:"
+        " a value is named in every table or in none.",
         _table(f"{label} and {before}", head, rows) + segments,
         section_id="comparison",
     )

@@ -36,6 +36,7 @@ for the copy until the settle period has passed since the send could last have b
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 from collections.abc import Callable, Sequence
@@ -54,6 +55,7 @@ from graph.values import Mailbox
 from policies import Policy, TenantPolicy
 from services.answer_links import CHOICES, make_answer_token
 from services.outcome_catalogue import language_of, render_message
+from services.series_messages import series_no_slot_mail
 from store.base import Store
 from store.outbox import MessageKind, MessageState, Outbox, OutboxMessage
 
@@ -257,7 +259,10 @@ async def _compose(
 
 
 def _no_longer_applies(store: Store, message: OutboxMessage) -> str | None:
-    """Why `message` should not go out any more (the session read now), or None."""
+    """Why `message` should not go out any more (the session read now), or None. A series' "no slot"
+    message is about an occurrence that was never booked: there is no session to re-read."""
+    if message.kind is MessageKind.SERIES_NO_SLOT:
+        return None
     session = store.get_session(message.session_id)
     if session is None:
         return "the session no longer exists"
@@ -355,7 +360,14 @@ async def _send_one(run: _Run, message: OutboxMessage) -> None:
             result.lost_race += 1
             return
     language = language_of(box.language if box is not None else None)
-    mail = await _compose(run.graph, claimed, policy, settings, now, language, run.checklist, outbox, address)
+    if claimed.kind is MessageKind.SERIES_NO_SLOT:  # no question to answer: the alternatives of a series
+        mail = series_no_slot_mail(
+            claimed, zone=box.tz if box else None, language=language, secret=settings.secret,
+            public_url=settings.public_url, now=now,
+        )  # fmt: skip
+        mail = dataclasses.replace(mail, to=address)
+    else:
+        mail = await _compose(run.graph, claimed, policy, settings, now, language, run.checklist, outbox, address)
     try:
         await run.graph.send_mail(settings.sender, mail)
     except GraphUnavailable as exc:

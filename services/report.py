@@ -18,16 +18,18 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.errors import InputError, Misconfigured, OutOfRange
-from core.metrics import CapLimits, Report, compute_report
-from core.outcomes import AskedQuestion, GivenAnswer, compute_outcomes
-from core.segments import DEFAULT_MIN_SEGMENT, work_mode
+from core.metrics import CapLimits, Labels, Report, compute_report, segment_holders
+from core.model import Session
+from core.outcomes import AskedQuestion, GivenAnswer, compute_outcomes, outcome_segment_holders
+from core.segments import DEFAULT_MIN_SEGMENT, fold_together, work_mode
+from core.series_metrics import SeriesReport, compute_series_report
 from core.timefmt import parse_aware
 from graph.errors import GraphError, GraphRequestError
 from graph.gateway import GraphGateway
@@ -35,6 +37,7 @@ from policies import TenantPolicy
 from reporting import render_csv, render_html, render_json
 from store.base import Store
 from store.outbox import MessageState, Outbox, open_outbox
+from store.series import open_series_store
 
 __all__ = [
     "DEFAULT_SPAN",
@@ -298,43 +301,80 @@ async def build_report(
             effective.max_sessions_per_day, effective.max_sessions_per_week, effective.max_sessions_per_month
         )
 
-    def over(start: datetime, end: datetime, label: str | None) -> Report:
+    segments = directory.segments or None
+    outbox = _outbox_of(store)
+    asked: list[AskedQuestion] = []
+    given: list[GivenAnswer] = []
+    if outbox is not None:
+        messages = await asyncio.to_thread(outbox.list_messages)
+        answers = await asyncio.to_thread(outbox.answers)
+        sent = [m for m in messages if m.state is MessageState.SENT]
+        asked = [AskedQuestion(m.session_id, m.person, m.kind.value, m.sent_at) for m in sent]
+        given = [GivenAnswer(a.session_id, a.person, a.question.value, a.choice, a.answered_at) for a in answers]
+    periods = [(period.start, period.end), *([period.previous] if period.previous is not None else [])]
+    breakdowns = [segment_holders(sessions, start, end, segments or {}) for start, end in periods]
+    if outbox is not None:
+        breakdowns.append(outcome_segment_holders(sessions, asked, period.start, period.end, segments or {}))
+    labels = _fold_once(breakdowns, options.min_segment)
+
+    def over(start: datetime, end: datetime, label: str | None, folded: Labels) -> Report:
         return compute_report(
             sessions=sessions,
             requests=requests,
             period_from=start,
             period_to=end,
             caps=caps,
-            segments=directory.segments or None,
+            segments=segments,
             mentor_tz=lambda mentor: directory.zones.get(mentor.lower(), UTC),
             zone=period.zone,
             names=directory.names,
             min_segment_size=options.min_segment,
             label=label,
+            segment_labels=folded,
         )
 
-    report = over(period.start, period.end, period.label)
+    report = over(period.start, period.end, period.label, labels[0])
     if period.previous is not None:
-        report = replace(report, comparison=over(*period.previous, period.previous_label))
-    outbox = _outbox_of(store)
+        report = replace(report, comparison=over(*period.previous, period.previous_label, labels[1]))
+    report = replace(report, series=await _series_report(store, sessions, period))
     if outbox is None:
         return report
-    messages = await asyncio.to_thread(outbox.list_messages)
-    answers = await asyncio.to_thread(outbox.answers)
     outcomes = compute_outcomes(
         sessions=sessions,
-        asked=[
-            AskedQuestion(m.session_id, m.person, m.kind.value, m.sent_at)
-            for m in messages
-            if m.state is MessageState.SENT
-        ],
-        answers=[GivenAnswer(a.session_id, a.person, a.question.value, a.choice, a.answered_at) for a in answers],
+        asked=asked,
+        answers=given,
         period_from=period.start,
         period_to=period.end,
-        segments=directory.segments or None,
+        segments=segments,
         min_segment_size=options.min_segment,
+        segment_labels=labels[-1],
     )
     return replace(report, outcomes=outcomes)
+
+
+async def _series_report(store: Store, sessions: list[Session], period: ReportPeriod) -> SeriesReport | None:
+    try:
+        series_store = open_series_store(store)
+    except TypeError:  # a store without series beside it (test doubles)
+        return None
+    found = await asyncio.to_thread(series_store.list_series)
+    by_id = {s.id: s for s in sessions}
+    return compute_series_report(found, by_id, period_from=period.start, period_to=period.end)
+
+
+def _fold_once(
+    breakdowns: Sequence[Mapping[str, Mapping[str, set[str]]]], minimum: int
+) -> list[dict[str, dict[str, str | None]]]:
+    """Every segment breakdown the report shows (this period, the period before, outcomes), folded
+    together per attribute: a value is named in all of them or folded in all of them, so comparing two
+    tables never isolates a small segment (`core.segments.fold_together`)."""
+    labels: list[dict[str, dict[str, str | None]]] = [{} for _ in breakdowns]
+    for attribute in sorted({a for breakdown in breakdowns for a in breakdown}):
+        tables = [breakdown.get(attribute, {}) for breakdown in breakdowns]
+        for i, folded in enumerate(fold_together(tables, minimum)):
+            if attribute in breakdowns[i]:
+                labels[i][attribute] = folded
+    return labels
 
 
 def _outbox_of(store: Store) -> Outbox | None:
@@ -348,6 +388,8 @@ def _report_json(report: Report) -> dict[str, Any]:
     data = report.to_json()
     if report.outcomes is not None:
         data.update(report.outcomes.to_json())
+    if report.series is not None:
+        data["series"] = report.series.to_json()
     return data
 
 
@@ -356,8 +398,10 @@ def render(report: Report, fmt: str) -> tuple[str, str]:
     if fmt == "json":
         return "application/json", render_json(_report_json(report))
     if fmt == "csv":
-        # One table: the outcome figures are columns of the scope rows (core.outcomes.merged_csv_rows).
+        # One table: the outcome and series figures are columns (core.outcomes, core.series_metrics).
         rows = None if report.outcomes is None else report.outcomes.merged_csv_rows(report.to_csv_rows())
+        if report.series is not None:
+            rows = report.series.merged_csv_rows(report.to_csv_rows() if rows is None else rows)
         return "text/csv; charset=utf-8", render_csv(report, rows)
     if fmt == "html":
         return "text/html; charset=utf-8", render_html(_report_json(report))
