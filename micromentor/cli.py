@@ -23,7 +23,7 @@ from micromentor.files import read_policy_file
 from micromentor.progress import Progress
 from micromentor.settings import is_local_emulator, load_settings
 from micromentor.slot_times import with_local_times
-from micromentor.targets import creatable_store, existing_store, store_url, target
+from micromentor.targets import creatable_store, existing_store, open_tenant_store, store_url, target
 from services.booking import BookingRequest, book_session, session_to_json
 from services.learning import log_learning_records
 from services.report import FORMATS, ReportOptions, ReportQuery, parse_zone, report_for, resolve_period
@@ -97,7 +97,7 @@ def _cmd_book(args: argparse.Namespace) -> int:
     with target(args.tenant, args.settings, settings.graph) as where:
         graph_settings = where.graph
         assert graph_settings is not None
-        store = open_store(creatable_store(store_url(args.store, where.emulator)))
+        store = open_tenant_store(creatable_store(store_url(args.store, where.emulator)), where.graph)
 
         async def run() -> dict[str, Any]:
             graph = GraphGateway(graph_settings)
@@ -120,7 +120,7 @@ def _cmd_play(args: argparse.Namespace) -> int:
     with target(None, args.settings, None) as where:
         if where.emulator is None:
             raise InputError("--settings", "play needs a running `micromentor emulator` (docs/cli.md)")
-        store = open_store(existing_store(store_url(args.store, where.emulator)))
+        store = open_tenant_store(existing_store(store_url(args.store, where.emulator)), where.emulator.graph)
         session = store.get_session(args.session)
         if session is None:
             raise NotFound("--session", f"no session {args.session} in {store_url(args.store, where.emulator)}")
@@ -135,7 +135,7 @@ def _cmd_sync(args: argparse.Namespace) -> int:
     with target(args.tenant, args.settings, settings.graph) as where:
         graph_settings = where.graph
         assert graph_settings is not None
-        store = open_store(existing_store(store_url(args.store, where.emulator)))
+        store = open_tenant_store(existing_store(store_url(args.store, where.emulator)), where.graph)
         organizers = find_sync_work(store)
 
         async def run() -> dict[str, Any]:
@@ -192,7 +192,7 @@ def _cmd_send_due(args: argparse.Namespace) -> int:
     with target(args.tenant, args.settings, settings.graph) as where:
         graph_settings = where.graph
         assert graph_settings is not None
-        store = open_store(existing_store(store_url(args.store, where.emulator)))
+        store = open_tenant_store(existing_store(store_url(args.store, where.emulator)), where.graph)
 
         async def run() -> dict[str, int]:
             graph = GraphGateway(graph_settings)
@@ -238,7 +238,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
                 await graph.aclose()
 
     with target(args.tenant, args.settings, settings.graph, required=False) as where:
-        store = open_store(existing_store(store_url(args.store, where.emulator)))
+        store = open_tenant_store(existing_store(store_url(args.store, where.emulator)), where.graph)
         _, text = asyncio.run(run(store, where.graph))
     if args.out:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)

@@ -29,8 +29,12 @@ from micromentor.emulator_file import (
 )
 from micromentor.settings import load_settings
 from micromentor.tenant import emulator_settings, start_local_tenant
+from store import Store, open_store
+from store.tenant_mark import claim_store_tenant
 
-__all__ = ["Target", "creatable_store", "existing_store", "sqlite_path", "store_url", "target"]
+__all__ = [
+    "Target", "creatable_store", "existing_store", "open_tenant_store", "sqlite_path", "store_url", "target"
+]
 
 _SQLITE = "sqlite:///"
 
@@ -121,3 +125,13 @@ def creatable_store(url: str) -> str:
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
     return url
+
+
+def open_tenant_store(url: str, graph: GraphSettings | None) -> Store:
+    """Open the store at `url` for a command run against `graph`'s tenant: the store records the first
+    tenant it is used with, and refuses another (exit 2 naming `--store`; store/tenant_mark.py)."""
+    store = open_store(url)
+    if graph is not None:
+        path = sqlite_path(url)
+        claim_store_tenant(store, graph.tenant_id, f"the store {path if path is not None else 'of --store'}")
+    return store
