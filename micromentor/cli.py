@@ -8,7 +8,6 @@ import json
 import sys
 from collections.abc import Sequence
 from datetime import UTC
-from pathlib import Path
 from typing import Any, NoReturn
 
 from core.errors import InputError, MicromentorError, NotFound
@@ -20,6 +19,7 @@ from micromentor.bootstrap import utc_now
 from micromentor.demo import add_demo_arguments, run_demo
 from micromentor.emulator_file import DEFAULT_SETTINGS_FILE
 from micromentor.files import read_policy_file
+from micromentor.option_errors import cli_message, writable_file, write_text
 from micromentor.progress import Progress
 from micromentor.settings import is_local_emulator, load_settings
 from micromentor.slot_times import with_local_times
@@ -223,6 +223,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         zone=parse_zone("--tz", args.tz) or UTC,
         flag="--",
     )
+    out = writable_file("--out", args.out) if args.out else None  # a folder or /proc: exit 2 before the work
     policy = read_policy_file(args.policy)
     settings = load_settings()
     options = ReportOptions(settings.report_min_segment, settings.report_work_mode_attribute)
@@ -240,9 +241,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
     with target(args.tenant, args.settings, settings.graph, required=False) as where:
         store = open_tenant_store(existing_store(store_url(args.store, where.emulator)), where.graph)
         _, text = asyncio.run(run(store, where.graph))
-    if args.out:
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text(text, encoding="utf-8")
+    if out is not None:
+        write_text("--out", out, text)
         sys.stderr.write(f"wrote {args.out}\n")
     else:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
@@ -482,7 +482,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         sys.stderr.write(f"{exc}\n")
     except MicromentorError as exc:  # one line, and the exit code of the one error table
-        sys.stderr.write(f"micromentor: {exc}\n")
+        sys.stderr.write(f"micromentor: {cli_message(exc)}\n")
         answer = answer_for(exc)
         return 1 if answer is None else answer.exit_code
     except OSError as exc:  # a file or folder we were told to use: one line, not a traceback

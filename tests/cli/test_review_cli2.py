@@ -60,3 +60,53 @@ def test_serve_refuses_a_store_of_another_tenant(capsys: pytest.CaptureFixture[s
     assert done.returncode == 2 and done.stdout == ""
     refusals = [line for line in done.stderr.splitlines() if "--store" in line]
     assert len(refusals) == 1 and CONTOSO_ID in refusals[0], done.stderr
+
+
+SLOTS = ["slots", "--tenant", str(TENANT_SEED), "--mentor", MAYA, "--mentee", RAVI, "--now", NOW]
+
+
+@pytest.mark.parametrize(
+    ("argv", "option"),
+    [
+        ([*SLOTS, "--limit", "0"], "--limit"),
+        ([*SLOTS, "--minutes", "25"], "--minutes"),
+        ([*SLOTS, "--mentee", "ghost@contoso.example"], "--mentee"),
+        (["slots", "--tenant", str(TENANT_SEED), "--mentor", "ghost@contoso.example", "--mentee", RAVI], "--mentor"),
+        ([*BOOK, "--minutes", "25"], "--minutes"),
+        ([*BOOK, "--question", " "], "--question"),
+        ([*BOOK, "--topic", "x" * 121], "--topic"),
+        ([*BOOK, "--idempotency-key", ""], "--idempotency-key"),
+    ],
+)
+def test_errors_name_the_option_not_the_service_field(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, argv: list[str], option: str
+) -> None:
+    store = ["--store", str(tmp_path / "mm.db")] if argv[0] == "book" else []
+    code, body, err = cli(capsys, *argv, *store)
+    assert code == 2 and body is None
+    [line] = err.strip().splitlines()
+    assert line.startswith(f"micromentor: {option}: "), line
+
+
+def test_report_out_that_is_a_folder_or_unwritable_is_exit_2_naming_out(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    store = str(tmp_path / "mm.db")
+    open_store(f"sqlite:///{store}")
+    folder = tmp_path / "somefolder"
+    folder.mkdir()
+    for out in (str(folder), "/proc/x.json"):
+        code, _, err = cli(capsys, "report", "--store", store, "--out", out)
+        assert code == 2, err
+        [line] = err.strip().splitlines()
+        assert line.startswith("micromentor: --out: ") and out in line
+
+
+@pytest.mark.parametrize("store", ["/proc/nope/x.db", "/proc/x.db"])
+def test_book_with_a_store_that_cannot_be_made_is_exit_2_naming_store(
+    capsys: pytest.CaptureFixture[str], store: str
+) -> None:
+    code, _, err = cli(capsys, *BOOK, "--store", store)
+    assert code == 2
+    [line] = err.strip().splitlines()
+    assert line.startswith("micromentor: --store: ")
