@@ -14,6 +14,7 @@ import azure.functions as func
 from core.errors import InputError
 from functions.auth import respond_as_caller
 from functions.http import json_body, json_response
+from functions.query import single_params
 from functions.requests import mentors_file
 from identity import ADMIN_ROLE, Caller
 from micromentor.bootstrap import Runtime, runtime
@@ -64,12 +65,13 @@ async def tenant_policy_history(req: func.HttpRequest) -> func.HttpResponse:
 async def metrics_report(req: func.HttpRequest) -> func.HttpResponse:
     async def handle(caller: Caller) -> func.HttpResponse:
         rt = runtime()
+        params = single_params(req, "format", "from", "to", "quarter", "tz")
         query = ReportQuery(
-            format=req.params.get("format", "json"),
-            period_from=req.params.get("from"),
-            period_to=req.params.get("to"),
-            quarter=req.params.get("quarter"),
-            tz=req.params.get("tz"),
+            format=params["format"] or "json",
+            period_from=params["from"],
+            period_to=params["to"],
+            quarter=params["quarter"],
+            tz=params["tz"],
             viewer=caller.upn or None,
         )
         graph = rt.graph if rt.settings.graph is not None else None

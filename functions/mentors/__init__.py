@@ -14,6 +14,7 @@ from core.model import Checklist
 from core.timefmt import iso_z
 from functions.auth import respond_as_caller
 from functions.http import json_body, json_response
+from functions.query import single_params
 from functions.requests import mentors_file
 from identity import Caller, require_participant
 from micromentor.bootstrap import runtime
@@ -36,7 +37,7 @@ async def find_mentors(req: func.HttpRequest) -> func.HttpResponse:
             rt.graph,
             load_catalogue(mentors_file(rt)),
             rt.tenant_policy(),
-            req.params.get("skill") or "",
+            single_params(req, "skill")["skill"] or "",
             exclude=caller.upn,
         )
         return json_response({"mentors": [match_to_json(m) for m in found]})

@@ -110,3 +110,16 @@ def test_book_with_a_store_that_cannot_be_made_is_exit_2_naming_store(
     assert code == 2
     [line] = err.strip().splitlines()
     assert line.startswith("micromentor: --store: ")
+
+
+@pytest.mark.parametrize(
+    ("argv", "option"), [(["--tz", "localtime"], "--tz"), (["--quarter", "\uff12\uff10\uff12\uff16Q4"], "--quarter")]
+)
+def test_report_refuses_a_server_zone_and_full_width_digits(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, argv: list[str], option: str
+) -> None:
+    store = str(tmp_path / "mm.db")
+    open_store(f"sqlite:///{store}")
+    code, _, err = cli(capsys, "report", "--store", store, *argv)
+    assert code == 2
+    assert err.startswith(f"micromentor: {option}: ")
