@@ -27,6 +27,7 @@ from micromentor.targets import creatable_store, existing_store, open_tenant_sto
 from services.booking import BookingRequest, book_session, session_to_json
 from services.learning import log_learning_records
 from services.report import FORMATS, ReportOptions, ReportQuery, parse_zone, report_for, resolve_period
+from services.session_links import session_page_links
 from services.slots import SlotQuery, search_slots, slots_to_json
 from services.sync import SyncResult, find_sync_work, sync_organizer
 from store import Store, open_store
@@ -106,7 +107,9 @@ def _cmd_book(args: argparse.Namespace) -> int:
                     graph, store, policy, request, now=now, public_url=settings.public_url,
                     link_secret=settings.link_secret,
                 )
-                return session_to_json(result.session)
+                # Each attendee's session page, as the invitation links it (served by `serve` at this URL).
+                pages = session_page_links(result.session, settings.public_url, settings.link_secret)
+                return {**session_to_json(result.session), "sessionPages": dict(pages)}
             finally:
                 await graph.aclose()
 

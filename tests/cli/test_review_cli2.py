@@ -123,3 +123,25 @@ def test_report_refuses_a_server_zone_and_full_width_digits(
     code, _, err = cli(capsys, "report", "--store", store, *argv)
     assert code == 2
     assert err.startswith(f"micromentor: {option}: ")
+
+
+def test_book_prints_each_attendees_session_page_link(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import UTC, datetime
+
+    from services.session_links import read_session_link
+
+    monkeypatch.setenv("MICROMENTOR_PUBLIC_URL", "http://127.0.0.1:8080")
+    code, body, err = cli(capsys, *BOOK, "--store", str(tmp_path / "mm.db"))
+    assert code == 0, err
+    pages = body["sessionPages"]
+    assert list(pages) == [MAYA, RAVI]
+    for person, url in pages.items():
+        prefix = "http://127.0.0.1:8080/api/session-page/"
+        assert url.startswith(prefix)
+        # Signed with the development secret (MICROMENTOR_LINK_SECRET unset), for this person and session;
+        # valid 30 days after the end (09:15Z on 30 Nov).
+        claims = read_session_link(url[len(prefix) :], secret="change-me", now=datetime(2026, 12, 1, tzinfo=UTC))
+        assert (claims.session_id, claims.person) == (body["id"], person)
+        assert claims.expires == datetime(2026, 12, 30, 9, 15, tzinfo=UTC)
