@@ -3,7 +3,6 @@ host keeps differs), full-width digits are not a quarter, and a zone that means 
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any
 
@@ -11,16 +10,16 @@ import azure.functions as func
 import pytest
 
 from functions.mentors import bp as mentors_bp
-from micromentor.bootstrap import Runtime, configure
 from micromentor.localhost import starlette_path
 from tests.functions import test_admin_and_requests_http as base
-from tests.functions.test_admin_and_requests_http import NOW, Api
+from tests.functions.test_admin_and_requests_http import Api
 
 running, api, mint, admin_token = base.running, base.api, base.mint, base.admin_token
 
 
 def get(api: Api, route: str, query: str, token: str) -> tuple[int, dict[str, Any]]:
-    """GET `route?query` as the host passes it: the raw query in the URL, `params` one value a name."""
+    """GET `route?query` as the host passes it: the raw query in the URL, `params` one value a name (the
+    last, as a dict keeps it)."""
     if ("GET", route) not in api.routes:  # the mentors blueprint beside the admin and request ones
         app = func.FunctionApp()
         app.register_functions(mentors_bp)
@@ -29,29 +28,8 @@ def get(api: Api, route: str, query: str, token: str) -> tuple[int, dict[str, An
             for method in trigger["methods"]:
                 api.routes[(str(method).upper(), starlette_path(trigger["route"]))] = function.get_user_function()
     pairs = [part.split("=", 1) for part in query.split("&")]
-    request = func.HttpRequest(
-        "GET",
-        f"http://127.0.0.1:7071/api/{route}?{query}",
-        headers={"Authorization": f"Bearer {token}"},
-        params={k: v for k, v in pairs},
-        body=b"",
-    )
-    handler = api.routes[("GET", route)]
-    rt = Runtime(api.settings, clock=lambda: NOW)
-
-    async def call() -> func.HttpResponse:
-        try:
-            response: func.HttpResponse = await handler(request)
-            return response
-        finally:
-            await rt.aclose()
-
-    configure(rt)
-    try:
-        response = asyncio.run(call())
-    finally:
-        configure(None)
-    return response.status_code, json.loads(response.get_body() or b"{}")
+    answer = api("GET", route, token=token, params={k: v for k, v in pairs}, query=query)
+    return answer.status, json.loads(answer.text or "{}")
 
 
 @pytest.mark.parametrize(
