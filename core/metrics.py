@@ -53,6 +53,7 @@ __all__ = [
     "UNKNOWN_SEGMENT",
     "CapLimits",
     "GroupCounts",
+    "Labels",
     "MentorLoad",
     "MentorStats",
     "NoShow",
@@ -66,6 +67,7 @@ __all__ = [
     "WeekWait",
     "compute_report",
     "local_iso",
+    "segment_holders",
     "zone_name",
 ]
 
@@ -616,9 +618,11 @@ def compute_report(
     names: Mapping[str, str] | None = None,
     min_segment_size: int = DEFAULT_MIN_SEGMENT,
     label: str | None = None,
+    segment_labels: Labels | None = None,
 ) -> Report:
     """The metrics of `metrics.md` for `[period_from, period_to)`; see the module docstring for the rules.
-    `zone` is the viewer's (weeks, times), `names` display names by UPN (any case)."""
+    `zone` is the viewer's (weeks, times), `names` display names by UPN (any case). `segment_labels`: the
+    folding decided once for every breakdown the caller shows (else folded here, for this period alone)."""
     start, end = _period(period_from, period_to)
     in_period = sorted((s for s in sessions if start <= s.start < end), key=lambda s: (s.start, s.id))
     live = [s for s in in_period if s.state is not SessionState.CANCELLED]
@@ -632,7 +636,7 @@ def compute_report(
     weeks = _weeks(start, end, zone)
     sessions_by_week = _group(in_period, lambda s: _week(s.start, zone)[0])
     waits_by_week = _group(waits, lambda w: _week(w.created_at, zone)[0])
-    segment_stats, withheld = _segment_stats(in_period, segments or {}, min_segment_size)
+    segment_stats, withheld = _segment_stats(in_period, segments or {}, min_segment_size, segment_labels)
     return Report(
         period_from=start,
         period_to=end,
@@ -747,8 +751,32 @@ def _load_by_week(
     )
 
 
+Labels = Mapping[str, Mapping[str, str | None]]  # attribute -> value -> shown label (None: withheld)
+
+
+def segment_holders(
+    sessions: Sequence[Session], period_from: datetime, period_to: datetime, segments: Mapping[str, Mapping[str, str]]
+) -> dict[str, dict[str, set[str]]]:
+    """Per attribute, the people holding each value among everyone in a session of the period (any
+    state; "(unknown)" for a person without it): what the segment table of that period folds."""
+    start, end = _period(period_from, period_to)
+    directory = {_who(upn): attrs for upn, attrs in segments.items()}
+    in_period = [s for s in sessions if start <= s.start < end]
+    found: dict[str, dict[str, set[str]]] = {}
+    for attribute in sorted({a for attrs in directory.values() for a in attrs}):
+        holders: dict[str, set[str]] = defaultdict(set)
+        for s in in_period:
+            for person in (_who(s.mentor), *_mentees(s)):
+                holders[directory.get(person, {}).get(attribute, "").strip() or UNKNOWN_SEGMENT].add(person)
+        found[attribute] = dict(holders)
+    return found
+
+
 def _segment_stats(
-    in_period: Sequence[Session], segments: Mapping[str, Mapping[str, str]], minimum: int
+    in_period: Sequence[Session],
+    segments: Mapping[str, Mapping[str, str]],
+    minimum: int,
+    labels: Labels | None = None,
 ) -> tuple[tuple[SegmentStats, ...], tuple[str, ...]]:
     directory = {_who(upn): attrs for upn, attrs in segments.items()}
     attributes = sorted({a for attrs in directory.values() for a in attrs})
@@ -764,7 +792,10 @@ def _segment_stats(
         for s in in_period:
             for person in (_who(s.mentor), *_mentees(s)):
                 holders[raw_value(person)].add(person)
-        shown = fold_small_segments(holders, minimum)
+        # Folded once for the whole report when the caller decided it (`core.segments.fold_together`).
+        shown = dict(labels[attribute]) if labels is not None and attribute in labels else None
+        if shown is None or set(shown) != set(holders):
+            shown = fold_small_segments(holders, minimum)
         if holders and all(label is None for label in shown.values()):
             withheld.append(attribute)
             continue

@@ -23,7 +23,15 @@ from typing import Any
 from core.model import Session, SessionState
 from core.segments import DEFAULT_MIN_SEGMENT, fold_small_segments
 
-__all__ = ["AskedQuestion", "GivenAnswer", "OutcomeCounts", "OutcomeReport", "compute_outcomes"]
+__all__ = [
+    "OUTCOME_CSV_COLUMNS",
+    "AskedQuestion",
+    "GivenAnswer",
+    "OutcomeCounts",
+    "OutcomeReport",
+    "compute_outcomes",
+    "outcome_segment_holders",
+]
 
 ANSWER_GRACE = timedelta(days=7)
 
@@ -117,36 +125,69 @@ class OutcomeReport:
             },
         }
 
-    def to_csv_rows(self) -> list[list[str]]:
-        """scope, key, then the counts: one row overall, per mentor, per segment and per week."""
-        header = [
-            "scope", "key", "checkin_asked", "checkin_answered", "applied", "partly", "skill_application_rate",
-            "followup_asked", "repeat_yes", "repeat_maybe", "repeat_no", "mentor_repeat_rate", "usefulness_n",
-            "usefulness_mean", "asked", "answered", "response_rate",
-        ]  # fmt: skip
+    def merged_csv_rows(self, table: Sequence[Sequence[str]]) -> list[list[str]]:
+        """The report's one CSV table (`core.metrics.Report.to_csv_rows`, header first) with the outcome
+        figures as columns added at the right: on the `all` row, on each `mentor` row (by UPN), `segment` row
+        (by attribute and value) and `week` row (by ISO week label). Outcome figures for a mentor, segment or
+        week the table has no row for get a row of their own (the table's other columns empty); rows with
+        no outcome figures (`previous`, `no_show`, ...) get empty outcome cells. One table for a spreadsheet."""
+        header = list(table[0])
+        at = {name: header.index(name) for name in ("scope", "mentor", "attribute", "value", "week")}
+        wanted: dict[tuple[str, str], OutcomeCounts] = {("all", ""): self.overall}
+        wanted.update({("mentor", m.lower()): c for m, c in self.by_mentor.items()})
+        wanted.update({("segment", f"{a}={_guard(v)}"): c for (a, v), c in self.by_segment.items()})
+        wanted.update({("week", w): c for w, c in self.by_week.items()})
 
-        def row(scope: str, key: str, counts: OutcomeCounts) -> list[str]:
-            data = counts.to_json()
-            skill, repeat, useful, response = (
-                data["skillApplication"], data["mentorRepeat"], data["usefulness"], data["responseRate"],
-            )  # fmt: skip
-            values = [
-                skill["asked"], skill["answered"], skill["applied"], skill["partly"], skill["rate"],
-                repeat["asked"], repeat["yes"], repeat["maybe"], repeat["no"], repeat["rate"],
-                useful["n"], useful["mean"], response["asked"], response["answered"], response["rate"],
-            ]  # fmt: skip
-            return [scope, _guard(key), *("" if v is None else str(v) for v in values)]
+        def key(row: Sequence[str]) -> tuple[str, str]:
+            scope = row[at["scope"]]
+            if scope == "mentor":
+                return scope, row[at["mentor"]].lower()
+            if scope == "segment":
+                return scope, f"{row[at['attribute']]}={row[at['value']]}"
+            return scope, row[at["week"]] if scope == "week" else ""
 
-        rows = [header, row("all", "", self.overall)]
-        rows += [row("mentor", m, c) for m, c in sorted(self.by_mentor.items())]
-        rows += [row("segment", f"{a}={v}", c) for (a, v), c in sorted(self.by_segment.items())]
-        rows += [row("week", w, c) for w, c in sorted(self.by_week.items())]
+        rows = [header + list(OUTCOME_CSV_COLUMNS)]
+        blank = [""] * len(OUTCOME_CSV_COLUMNS)
+        for row in table[1:]:
+            counts = wanted.pop(key(row), None)
+            rows.append(list(row) + (blank if counts is None else _outcome_cells(counts)))
+        for (scope, name), counts in wanted.items():  # outcome figures the table has no row for
+            row = [""] * len(header)
+            row[at["scope"]] = scope
+            if scope == "mentor":
+                row[at["mentor"]] = _guard(name)
+            elif scope == "segment":
+                row[at["attribute"]], row[at["value"]] = name.split("=", 1)
+            elif scope == "week":
+                row[at["week"]] = name
+            rows.append(row + _outcome_cells(counts))
         return rows
+
+
+# The outcome columns of the report's CSV table (docs/outcomes.md).
+OUTCOME_CSV_COLUMNS = (
+    "checkin_asked", "checkin_answered", "applied", "partly", "skill_application_rate",
+    "followup_asked", "repeat_yes", "repeat_maybe", "repeat_no", "mentor_repeat_rate", "usefulness_n",
+    "usefulness_mean", "questions_asked", "questions_answered", "response_rate",
+)  # fmt: skip
+
+
+def _outcome_cells(counts: OutcomeCounts) -> list[str]:
+    data = counts.to_json()
+    skill, repeat, useful, response = (
+        data["skillApplication"], data["mentorRepeat"], data["usefulness"], data["responseRate"],
+    )  # fmt: skip
+    values = [
+        skill["asked"], skill["answered"], skill["applied"], skill["partly"], skill["rate"],
+        repeat["asked"], repeat["yes"], repeat["maybe"], repeat["no"], repeat["rate"],
+        useful["n"], useful["mean"], response["asked"], response["answered"], response["rate"],
+    ]  # fmt: skip
+    return ["" if v is None else str(v) for v in values]
 
 
 def _guard(text: str) -> str:
     """Spreadsheet formula injection: a cell starting with = + - @ is read as text."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text  # as core.metrics._cell
 
 
 def _week(moment: datetime) -> str:
@@ -164,11 +205,14 @@ def compute_outcomes(
     checkin_after_days: Callable[[str], int],
     segments: Mapping[str, Mapping[str, str]] | None = None,
     min_segment_size: int = DEFAULT_MIN_SEGMENT,
+    segment_labels: Mapping[str, Mapping[str, str | None]] | None = None,
 ) -> OutcomeReport:
-    """`checkin_after_days(mentor)` is the mentor's policy value; `segments[person]` their attributes."""
+    """`checkin_after_days(mentor)` is the mentor's policy value; `segments[person]` their attributes.
+    `segment_labels` (attribute -> value -> label): the folding decided once for every breakdown of the
+    report (`core.segments.fold_together` over `outcome_segment_holders` and the others); else folded here."""
     in_period = {s.id: s for s in sessions if s.state is SessionState.COMPLETED and period_from <= s.start < period_to}
     asked = [q for q in asked if q.session_id in in_period]
-    shown = _shown_segments({q.person.lower() for q in asked}, segments or {}, min_segment_size)
+    shown = _shown_segments({q.person.lower() for q in asked}, segments or {}, min_segment_size, segment_labels)
     current = {(a.session_id, a.person.lower(), a.kind): a for a in answers}
     overall = OutcomeCounts()
     by_mentor: dict[str, OutcomeCounts] = {}
@@ -193,19 +237,44 @@ def compute_outcomes(
     return OutcomeReport(overall, by_mentor, by_segment, by_week)
 
 
-def _shown_segments(
-    people: set[str], segments: Mapping[str, Mapping[str, str]], minimum: int
-) -> dict[str, dict[str, str]]:
-    """Each person's segment labels as the report may show them: no segment of fewer than `minimum`."""
+def outcome_segment_holders(
+    sessions: Sequence[Session],
+    asked: Iterable[AskedQuestion],
+    period_from: datetime,
+    period_to: datetime,
+    segments: Mapping[str, Mapping[str, str]],
+) -> dict[str, dict[str, set[str]]]:
+    """Per attribute, the people asked (about a completed session of the period) holding each value:
+    what the outcomes' segment breakdown folds."""
+    in_period = {s.id for s in sessions if s.state is SessionState.COMPLETED and period_from <= s.start < period_to}
+    return _holders({q.person.lower() for q in asked if q.session_id in in_period}, segments)
+
+
+def _holders(people: set[str], segments: Mapping[str, Mapping[str, str]]) -> dict[str, dict[str, set[str]]]:
     directory = {upn.lower(): attrs for upn, attrs in segments.items()}
-    shown: dict[str, dict[str, str]] = {person: {} for person in people}
+    found: dict[str, dict[str, set[str]]] = {}
     for attribute in sorted({a for person in people for a in directory.get(person, {})}):
         holders: dict[str, set[str]] = {}
         for person in people:
             value = directory.get(person, {}).get(attribute, "").strip()
             if value:
                 holders.setdefault(value, set()).add(person)
-        labels = fold_small_segments(holders, minimum)
+        found[attribute] = holders
+    return found
+
+
+def _shown_segments(
+    people: set[str],
+    segments: Mapping[str, Mapping[str, str]],
+    minimum: int,
+    given: Mapping[str, Mapping[str, str | None]] | None = None,
+) -> dict[str, dict[str, str]]:
+    """Each person's segment labels as the report may show them: no segment of fewer than `minimum`."""
+    shown: dict[str, dict[str, str]] = {person: {} for person in people}
+    for attribute, holders in _holders(people, segments).items():
+        labels = dict(given[attribute]) if given is not None and attribute in given else None
+        if labels is None or not set(holders) <= set(labels):
+            labels = fold_small_segments(holders, minimum)
         for value, held in holders.items():
             label = labels[value]
             if label is not None:

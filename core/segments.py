@@ -12,13 +12,16 @@ that label. The rule:
 3. If even everyone together is fewer than `minimum`, the breakdown is withheld: every value maps to
    None and the caller shows no row at all (the report's totals already cover those people).
 
+One report shows several breakdowns of one attribute (the period, the period before, outcomes): they
+are folded together by `fold_together`, so a value is named in all of them or folded in all of them.
+
 Work mode: a directory attribute read as remote / hybrid / office (`work_mode`).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Set
+from collections.abc import Mapping, Sequence, Set
 
 from core.errors import InputError
 
@@ -31,6 +34,7 @@ __all__ = [
     "check_attribute_path",
     "check_min_segment",
     "fold_small_segments",
+    "fold_together",
     "work_mode",
 ]
 
@@ -65,22 +69,49 @@ def fold_small_segments(
 ) -> dict[str, str | None]:
     """For each segment value (mapped to the people holding it), the label it is shown under: itself,
     `other`, or None when the whole breakdown is withheld. See the module docstring for the rule."""
+    return fold_together([members], minimum, other=other)[0]
+
+
+def fold_together(
+    breakdowns: Sequence[Mapping[str, Set[str]]], minimum: int, *, other: str = OTHER_SEGMENT
+) -> list[dict[str, str | None]]:
+    """Fold once for every breakdown one report shows of one attribute (this period, the period before,
+    outcomes, …): the labels of each breakdown, as `fold_small_segments` gives them for one, with one
+    decision for all. A value is shown under its name only where it is large enough in every breakdown
+    that holds it, and a value folded in one breakdown is folded in all of them; rule 2 runs over all
+    breakdowns until each one's "other" is empty or large enough. Otherwise one table naming a value
+    that another table folds lets a reader subtract it out of that table's "other". A breakdown of
+    fewer than `minimum` people in all is withheld (all None) and has no say in the others."""
     if minimum < 1:
         raise InputError("minSegmentSize", f"must be at least 1, got {minimum}")
-    people = {value: frozenset(held) for value, held in members.items()}
-    kept = {value for value, held in people.items() if len(held) >= minimum and value != other}
-    folded = set(people) - kept
+    tables = [{value: frozenset(held) for value, held in members.items()} for members in breakdowns]
+    # A breakdown of fewer than `minimum` people in all is withheld whatever is folded (rule 3): it
+    # shows nothing, so it has no say in what the others show.
+    large = [len(frozenset().union(*t.values())) >= minimum for t in tables]
+    shown = [t for t, big in zip(tables, large, strict=True) if big]
+    values = {value for table in shown for value in table}
+    kept = {v for v in values if v != other and all(len(t[v]) >= minimum for t in shown if v in t)}
 
-    def other_size() -> int:
-        return len(frozenset().union(*(people[v] for v in folded))) if folded else 0
+    def other_size(table: Mapping[str, frozenset[str]]) -> int:
+        folded = [held for value, held in table.items() if value not in kept]
+        return len(frozenset().union(*folded)) if folded else 0
 
-    while kept and 0 < other_size() < minimum:
-        smallest = min(kept, key=lambda v: (len(people[v]), v))
-        kept.discard(smallest)
-        folded.add(smallest)
-    if not kept and other_size() < minimum:
-        return dict.fromkeys(people)
-    return {value: value if value in kept else other for value in people}
+    changed = True
+    while changed:
+        changed = False
+        for table in shown:
+            mine = kept & set(table)
+            if mine and 0 < other_size(table) < minimum:
+                sizes = {v: (len(table[v]), v) for v in mine}
+                kept.discard(min(mine, key=sizes.__getitem__))  # the smallest here; ties: first by name
+                changed = True
+    labels: list[dict[str, str | None]] = []
+    for table, big in zip(tables, large, strict=True):
+        if not big:
+            labels.append(dict.fromkeys(table))
+        else:
+            labels.append({value: value if value in kept else other for value in table})
+    return labels
 
 
 def work_mode(raw: object) -> str:

@@ -14,14 +14,22 @@ Sources (microsoftgraph/microsoft-graph-docs-contrib):
   scoped (Exchange RBAC for Applications / application access policy) gets 403 `ErrorAccessDenied`
   "Access to OData is disabled." for a mailbox outside its scope.
 
+- user-sendmail.md ("A `202 Accepted` response code indicates that the request has been accepted; however,
+  it does not indicate that the request processing has completed") and concepts/outlook-things-to-know-
+  about-send-mail.md (steps 2-7 "take place after the method response is returned"; step 4, the move from
+  Drafts to Sent Items, comes only after transport has copied the message): the Sent Items copy can appear
+  a while after the 202. `sentItemsDelaySeconds` (`POST /_emulator/mail/sentItems`, default 0) holds each
+  copy back that long (wall clock); `{"fileNow": true}` files every held copy at once (transport caught up).
+
 What the emulator does not model: delivery to recipients' inboxes, attachments, MIME bodies (refused with
-400 here rather than accepted half-read) and Exchange's delay before the Sent Items copy appears.
+400 here rather than accepted half-read), and the Drafts folder where a message waits before it is filed.
 """
 
 from __future__ import annotations
 
 import re
 import threading
+import time
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -164,7 +172,9 @@ class MailFolders:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._sent_items: dict[str, list[dict[str, Any]]] = {}
+        self._held: list[tuple[float, str, dict[str, Any]]] = []  # (filed at, monotonic), mailbox, item
         self.accepted: list[dict[str, Any]] = []
+        self.sent_items_delay = 0.0  # seconds before a Sent Items copy appears (see the module docstring)
 
     def record(self, sender_id: str, sender_address: str, message: dict[str, Any], save: bool) -> dict[str, Any]:
         now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -178,13 +188,38 @@ class MailFolders:
             **message,
         }
         with self._lock:
-            if save:
+            if save and self.sent_items_delay > 0:
+                self._held.append((time.monotonic() + self.sent_items_delay, sender_id, item))
+            elif save:
                 self._sent_items.setdefault(sender_id, []).append(item)
             self.accepted.append({**item, "mailboxId": sender_id, "mailbox": sender_address, "savedToSentItems": save})
         return item
 
+    def _file(self, until: float) -> None:
+        """Move the held copies whose time has come into Sent Items (caller holds the lock)."""
+        keep = []
+        for filed_at, sender_id, item in self._held:
+            if filed_at <= until:
+                self._sent_items.setdefault(sender_id, []).append(item)
+            else:
+                keep.append((filed_at, sender_id, item))
+        self._held = keep
+
+    def file_now(self) -> int:
+        """File every held copy at once; how many there were."""
+        with self._lock:
+            held = len(self._held)
+            self._file(float("inf"))
+        return held
+
+    def held(self) -> int:
+        with self._lock:
+            self._file(time.monotonic())
+            return len(self._held)
+
     def find(self, sender_id: str, property_id: str, value: str) -> list[dict[str, Any]]:
         with self._lock:
+            self._file(time.monotonic())
             items = list(self._sent_items.get(sender_id, ()))
         found = []
         for item in items:
@@ -201,4 +236,5 @@ class MailFolders:
     def clear(self) -> None:
         with self._lock:
             self._sent_items.clear()
+            self._held.clear()
             self.accepted.clear()

@@ -41,7 +41,8 @@ def index(ctx: Context, request: Request, params: dict[str, str]) -> Response:
         "tenantId": ctx.state.tenant_id,
         "endpoints": ["state", "requests", "requests/reset", "concurrency", "faults", "faults/{id}", "config", "token",
                       "meetings/attendance", "users", "users/{upn}/events", "notifications", "access",
-                      "apps/{clientId}/roles", "delta/expire", "subscriptions/{id}/lifecycle", "mail"],
+                      "apps/{clientId}/roles", "delta/expire", "subscriptions/{id}/lifecycle", "mail",
+                      "mail/sentItems"],
     })
 
 
@@ -327,6 +328,27 @@ def mail(ctx: Context, request: Request, params: dict[str, str]) -> Response:
     return json_response({"value": ctx.state.mail.snapshot()})
 
 
+def sent_items(ctx: Context, request: Request, params: dict[str, str]) -> Response:
+    """`{"delaySeconds"?: n >= 0, "fileNow"?: true}`: how long each Sent Items copy waits after sendMail's 202
+    (Exchange files it only after transport took the message: emulator/mail.py), or file the held ones now."""
+    body = _body(request)
+    unknown = set(body) - {"delaySeconds", "fileNow"}
+    if unknown:
+        raise GraphError(400, "BadConfig", f"{sorted(unknown)[0]}: unknown setting")
+    if "delaySeconds" in body:
+        value = body["delaySeconds"]
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 86400:
+            raise GraphError(400, "BadConfig", "delaySeconds: expected a number of seconds from 0 to 86400")
+        ctx.state.mail.sent_items_delay = float(value)
+    filed = 0
+    if "fileNow" in body:
+        if body["fileNow"] is not True:
+            raise GraphError(400, "BadConfig", "fileNow: expected true")
+        filed = ctx.state.mail.file_now()
+    mail = ctx.state.mail
+    return json_response({"delaySeconds": mail.sent_items_delay, "held": mail.held(), "filed": filed})
+
+
 def _build() -> Router:
     router = Router()
     router.add("GET", "/", index)
@@ -352,6 +374,7 @@ def _build() -> Router:
     router.add("POST", "/subscriptions/{id}/lifecycle", lifecycle)
     router.add("GET", "/mail", mail)
     router.add("DELETE", "/mail", mail)
+    router.add("POST", "/mail/sentItems", sent_items)
     routes_learning.register_admin(router)  # Viva Learning providers (emulator/routes_learning.py)
     return router
 

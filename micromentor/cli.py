@@ -7,7 +7,7 @@ import asyncio
 import json
 import sys
 from collections.abc import Sequence
-from datetime import UTC
+from datetime import UTC, timedelta
 from typing import Any, NoReturn
 
 from core.errors import InputError, MicromentorError, NotFound
@@ -47,6 +47,29 @@ class UsageError(Exception):
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{self.prog}: {message}")
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        if args is not None and self._subparsers is None:  # a subcommand: every option is its own
+            self._refuse_unknown_options(args)
+        return super().parse_known_args(args, namespace)
+
+    def _refuse_unknown_options(self, args: Sequence[str]) -> None:
+        """argparse reports missing required options before unknown ones, so `play --bogus` would blame
+        `--session`: the unknown option is named first, as the one thing to fix."""
+        known = self._option_string_actions
+        for token in args:
+            if token == "--":
+                return
+            if not token.startswith("-") or token == "-" or self._negative_number_matcher.match(token):
+                continue
+            name = token.split("=", 1)[0]
+            if name in known or (not name.startswith("--") and name[:2] in known):
+                continue
+            if self.allow_abbrev and name.startswith("--") and any(option.startswith(name) for option in known):
+                continue  # an abbreviation: argparse itself says whether it is ambiguous
+            self.error(f"unrecognized arguments: {name}")
 
 
 def _print_json(body: Any) -> None:
@@ -191,7 +214,12 @@ def _cmd_send_due(args: argparse.Namespace) -> int:
     if not sender:
         raise InputError("--sender", "give the sender mailbox (or set MICROMENTOR_MAIL_SENDER)")
     policy = read_policy_file(args.policy)
-    mail = MailSettings(sender=sender, secret=settings.link_secret, public_url=settings.public_url)
+    mail = MailSettings(
+        sender=sender,
+        secret=settings.link_secret,
+        public_url=settings.public_url,
+        settle=timedelta(minutes=settings.mail_settle_minutes),
+    )
     with target(args.tenant, args.settings, settings.graph) as where:
         graph_settings = where.graph
         assert graph_settings is not None
@@ -327,7 +355,7 @@ EXAMPLES = {
     "--start 2026-12-01T09:00:00Z --now 2026-11-30T00:00:00Z --question 'How do I run a retro?'",
     "play": "micromentor play --session SESSION_ID --absent ravi@contoso.example",
     "sync": "micromentor sync --now 2026-12-02T00:00:00Z",
-    "send-due": "micromentor send-due --sender mentoring@contoso.example --now 2026-12-09T09:00:00Z",
+    "send-due": "micromentor send-due --sender mentoring-desk@contoso.example --now 2026-12-09T09:00:00Z",
     "report": "micromentor report --from 2026-11-30T00:00:00Z --to 2026-12-07T00:00:00Z --format csv",
     "doctor": "micromentor doctor --tenant tests/data/tenant.json --mentor maya@contoso.example",
     "serve": "micromentor serve --port 7071",

@@ -53,7 +53,7 @@ from graph.config import GraphSettings
 from graph.gateway import GraphGateway
 from micromentor.demo_defaults import write_demo_pointer
 from micromentor.demo_org import WEEKDAYS, DemoOrg, DemoPerson, build_demo_org, overlap_minutes
-from micromentor.demo_outcomes import play_outcomes
+from micromentor.demo_outcomes import describe_outcomes, play_outcomes
 from micromentor.files import read_policy_file
 from micromentor.progress import Progress
 from micromentor.settings import load_settings
@@ -814,7 +814,8 @@ def _summary(report: Report, org: DemoOrg, later: int) -> str:
             f"{skill['answered']} of {skill['asked']} check-ins answered), would mentor again "
             f"{percent(repeat['rate'])} ({repeat['yes']} yes, {repeat['maybe']} maybe, {repeat['no']} no of "
             f"{repeat['asked']} asked), usefulness {mean} ({useful['n']} of {useful['asked']}), "
-            f"response rate {percent(o['responseRate']['rate'])}"
+            f"response rate {percent(o['responseRate']['rate'])} "
+            f"({o['responseRate']['answered']} of {o['responseRate']['asked']} answered)"
         )
     if later:
         lines.append(f"booked beyond the demo's last day: {later} more sessions (not in these numbers)")
@@ -957,11 +958,12 @@ async def _simulate(
         if learning is not None:  # an LRS (MICROMENTOR_LRS_URL) or Viva Learning is configured: log what completed
             logged = await log_learning_records(store, learning, end, graph=graph)
             say(f"learning records: {logged['queued']} queued, {logged['sent']} sent, {logged['retrying']} retrying")
-        await play_outcomes(
+        played = await play_outcomes(
             graph, admin, store, policy, start=start, end=end, secret=load_settings().link_secret,
-            public_url=load_settings().public_url, rng=random.Random(seed + 1), say=say,
+            public_url=load_settings().public_url, rng=random.Random(seed + 1),
         )  # fmt: skip
         report = await build_report(store, policy, period_from=start, period_to=end, graph=graph)
+        say(describe_outcomes(played, report.outcomes.to_json() if report.outcomes is not None else None))
         later = len(await asyncio.to_thread(store.list_sessions, start_from=end))
         log = (await admin.get("/requests")).json()
         return report, later, int(log.get("total") or 0), idempotent

@@ -2,13 +2,20 @@
 (every three hours, until the last check-ins are due), and the simulated people answer some of the
 messages through their signed links: most within a day or two, some late (a few after the links expired,
 which the link refuses), some never. Everything goes through the real services (outbox, quiet hours,
-sendMail on the emulator, answer links)."""
+sendMail on the emulator, answer links).
+
+What the demo says it did is told from the report (`describe_outcomes`): "answered" is the report's
+`responseRate.answered`, one source. An answer the people gave is not always one the report counts: a
+check-in answered after `checkin_after_days` + 7 days (its window) is recorded but not counted; the line says
+how many.
+"""
 
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Mapping
 from datetime import datetime, timedelta
+from typing import Any
 
 import httpx
 
@@ -21,7 +28,7 @@ from services.outcomes import MailSettings, outcome_round
 from store.base import Store
 from store.outbox import MessageKind, MessageState, open_outbox
 
-__all__ = ["play_outcomes"]
+__all__ = ["describe_outcomes", "play_outcomes"]
 
 ROUND = timedelta(hours=3)
 _WEIGHTS: dict[MessageKind, tuple[int, ...]] = {
@@ -42,8 +49,9 @@ async def play_outcomes(
     secret: str,
     public_url: str,
     rng: random.Random,
-    say: Callable[[str], None],
-) -> dict[str, int]:
+) -> dict[str, int | str]:
+    """Run the outcome timer on the simulated clock and let people answer; what happened, for
+    `describe_outcomes` (given = answers recorded through the links)."""
     domain = store.list_sessions()[0].mentor.split("@", 1)[1] if store.list_sessions() else "fabrikam.example"
     sender = f"mentoring@{domain}"
     made = await admin.post("/users", json={"userPrincipalName": sender, "displayName": "Micro mentoring",
@@ -80,9 +88,20 @@ async def play_outcomes(
             continue
         answered += 1
         late += delay > timedelta(days=2)
-    say(
-        f"outcomes: {totals['sent']} check-ins and follow-ups sent from {sender} in working hours "
-        f"({totals['postponed']} waited for quiet hours to end); {answered} answered ({late} late), "
-        f"{expired} answered after their link expired, {never} never answered"
+    return {
+        "sender": sender, "sent": totals["sent"], "postponed": totals["postponed"], "given": answered,
+        "late": late, "expired": expired, "never": never,
+    }  # fmt: skip
+
+
+def describe_outcomes(played: Mapping[str, int | str], outcomes: Mapping[str, Any] | None) -> str:
+    """The demo's line about the outcome loop; its "answered" is the report's (`responseRate.answered`)."""
+    counted = int(outcomes["responseRate"]["answered"]) if outcomes is not None else 0
+    outside = int(played["given"]) - counted
+    window = f", {outside} more after their check-in window (recorded, not counted)" if outside > 0 else ""
+    return (
+        f"outcomes: {played['sent']} check-ins and follow-ups sent from {played['sender']} in working hours "
+        f"({played['postponed']} waited for quiet hours to end); {counted} answered{window} "
+        f"({played['late']} answers came late), {played['expired']} answered after their link expired, "
+        f"{played['never']} never answered"
     )
-    return {"sent": totals["sent"], "answered": answered, "expired": expired, "never": never}

@@ -30,7 +30,7 @@ from starlette.routing import Route
 from micromentor.singleton import TimerSingleton
 from store.queues import MAX_DEQUEUE_COUNT, InProcessQueues, Queues, Received
 
-__all__ = ["LocalHost", "RegisteredFunction"]
+__all__ = ["LocalHost", "RegisteredFunction", "http_routes"]
 
 log = logging.getLogger(__name__)
 # One line per HTTP request, timer run and queue delivery; `serve` shows it on stderr.
@@ -108,6 +108,20 @@ def starlette_path(route: str) -> str:
         return literal.group("word") if literal else "{" + match.group("name") + "}"
 
     return _PARAMETER.sub(convert, route)
+
+
+def http_routes(app: func.FunctionApp) -> list[tuple[str, tuple[str, ...]]]:
+    """Every HTTP route the app registers, as (Starlette path under the prefix, methods): what `serve`
+    serves and `micromentor.openapi` describes."""
+    return [
+        (starlette_path(str(f.trigger.get("route") or f.name)), tuple(_methods(f)))
+        for f in _discover(app)
+        if f.kind == "httpTrigger"
+    ]
+
+
+def _methods(function: RegisteredFunction) -> list[str]:
+    return [str(m).upper() for m in function.trigger.get("methods") or ("GET", "POST")]
 
 
 def _as_bytes(value: Any) -> bytes:
@@ -257,12 +271,26 @@ class LocalHost:
 
         return endpoint
 
+    def _by_method(self, functions: Mapping[str, RegisteredFunction]) -> Callable[[Request], Awaitable[Response]]:
+        endpoints = {method: self._endpoint(function) for method, function in functions.items()}
+
+        async def endpoint(request: Request) -> Response:
+            return await endpoints.get(request.method, endpoints.get("GET") or next(iter(endpoints.values())))(request)
+
+        return endpoint
+
     def asgi(self, *, run_background: bool = True) -> Starlette:
-        routes = []
+        # One route per path, whatever the number of functions on it (GET and POST of /answers/{token} are
+        # two): a 405's Allow then names every method of the path, not those of the first function.
+        by_path: dict[str, dict[str, RegisteredFunction]] = {}
         for function in self.by_kind("httpTrigger"):
             path = f"/{self.route_prefix}/{starlette_path(str(function.trigger.get('route') or function.name))}"
-            methods = [str(m).upper() for m in function.trigger.get("methods") or ("GET", "POST")]
-            routes.append(Route(path, self._endpoint(function), methods=methods, name=function.name))
+            for method in _methods(function):
+                by_path.setdefault(path, {})[method] = function
+        routes = [
+            Route(path, self._by_method(functions), methods=list(functions), name=next(iter(functions.values())).name)
+            for path, functions in by_path.items()
+        ]
 
         @contextlib.asynccontextmanager
         async def lifespan(_: Starlette) -> AsyncIterator[None]:

@@ -34,6 +34,7 @@ class Settings:
     link_secret: str = "change-me"  # DEV_LINK_SECRET; refused against a real tenant
     notification_state: str = "micromentor-local-state"  # Graph clientState (≤ 128); DEV_CLIENT_STATE
     mail_sender: str | None = None  # MICROMENTOR_MAIL_SENDER: the outcome messages' sender mailbox
+    mail_settle_minutes: int = 30  # MICROMENTOR_MAIL_SETTLE_MINUTES: wait before Sent Items decide (docs/outcomes.md)
     extra: Mapping[str, str] = field(default_factory=dict)
     learning: LearningSettings | None = None  # learning records (xAPI to an LRS, Viva Learning): learning/settings.py
     # The report: the smallest segment shown on its own, and the directory attribute read as work mode.
@@ -133,9 +134,17 @@ def load_settings(env: Mapping[str, str] | None = None, *, refuse_local_defaults
         link_secret=link_secret,
         notification_state=notification_state,
         mail_sender=(env.get("MICROMENTOR_MAIL_SENDER") or "").strip().lower() or None,
+        mail_settle_minutes=_settle_minutes(env),
         report_min_segment=_report_min_segment(env),
         report_work_mode_attribute=_work_mode_attribute(env),
     )
+
+
+def _settle_minutes(env: Mapping[str, str]) -> int:
+    minutes = _int(env, "MICROMENTOR_MAIL_SETTLE_MINUTES", 30)
+    if not 0 <= minutes <= 1440:
+        raise InputError("MICROMENTOR_MAIL_SETTLE_MINUTES", f"expected 0 to 1440 minutes, got {minutes}")
+    return minutes
 
 
 def _report_min_segment(env: Mapping[str, str]) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from core.metrics import Report
@@ -13,12 +13,12 @@ from core.metrics import Report
 __all__ = ["render_csv", "render_json"]
 
 
-def render_csv(report: Report) -> str:
-    """`Report.to_csv_rows()` written by `csv`: comma-separated, fields quoted only when needed (quotes
-    doubled), every record ended by CRLF, as RFC 4180 says."""
+def render_csv(report: Report, rows: Sequence[Sequence[str]] | None = None) -> str:
+    """`Report.to_csv_rows()` (or `rows`, that table with more columns) written by `csv`: comma-separated,
+    fields quoted only when needed (quotes doubled), every record ended by CRLF, as RFC 4180 says."""
     out = io.StringIO(newline="")
     writer = csv.writer(out, dialect="excel", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-    writer.writerows(report.to_csv_rows())
+    writer.writerows(report.to_csv_rows() if rows is None else rows)
     return out.getvalue()
 
 

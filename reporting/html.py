@@ -357,7 +357,8 @@ def _comparison(doc: Mapping[str, Any]) -> str:
     segments = _comparison_segments(doc, previous)
     return _panel(
         f"{label} compared with {before}",
-        "The same metrics over the quarter before; segments below the minimum size are folded as in each quarter.",
+        "The same metrics over the quarter before; segments are folded once for both quarters and the outcomes:"
+        " a value is named in every table or in none.",
         _table(f"{label} and {before}", head, rows) + segments,
         section_id="comparison",
     )

@@ -1,22 +1,19 @@
 """Signed one-click answer links for the outcome messages: bound to a session, a person, a question and a
 choice, valid for 14 days.
 
-Signed exactly like booking links (`services.links`: HMAC-SHA256 over "<version>.<payload>", compared as
-text in constant time), with their own version tag "a1", so a booking token can never pass as an answer
-and an answer token never as a booking link: the version is part of what is signed.
+Signed by the booking links' own code (`services.links.sign_claims` / `verified_claims`: HMAC-SHA256 over
+"<version>.<payload>", compared as text in constant time), with their own version tag "a1", so a booking
+token can never pass as an answer and an answer token never as a booking link: the version is signed.
 """
 
 from __future__ import annotations
 
-import hmac
-import json
-import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from core.errors import InputError
-from services.links import LinkError, LinkInvalid, _b64, _mac, _unb64
+from services.links import LinkError, LinkInvalid, expiry_of, sign_claims, verified_claims
 from store.outbox import Answer, MessageKind, Outbox, SessionNotes
 
 __all__ = [
@@ -24,6 +21,7 @@ __all__ = [
     "CHOICES",
     "AnswerClaims",
     "AnswerLinkExpired",
+    "current_note",
     "make_answer_token",
     "read_answer_token",
     "record_answer",
@@ -32,9 +30,6 @@ __all__ = [
 
 VERSION = "a1"
 ANSWER_TTL = timedelta(days=14)
-MAX_TOKEN_CHARS = 1024
-_SEGMENT = re.compile(r"[A-Za-z0-9_-]+")
-_MAC_CHARS = 43
 
 # The choices each question offers, in the order the message shows them.
 CHOICES: dict[MessageKind, tuple[str, ...]] = {
@@ -71,19 +66,14 @@ def make_answer_token(
         raise InputError("now", "must be an aware datetime")
     expires = int((now.astimezone(UTC) + ttl).timestamp())
     claims = {"s": session_id, "p": person.lower(), "q": question.value, "c": choice, "x": expires}
-    payload = _b64(json.dumps(claims, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
-    signed = f"{VERSION}.{payload}"
-    return f"{signed}.{_mac(secret, signed)}"
+    return sign_claims(claims, secret=secret, version=VERSION)
 
 
-def _claims(payload: str) -> AnswerClaims:
+def _claims(data: dict[str, Any]) -> AnswerClaims:
     try:
-        data: Any = json.loads(_unb64(payload).decode("utf-8"))
         question = MessageKind(data["q"])
-        claims = AnswerClaims(
-            str(data["s"]), str(data["p"]), question, str(data["c"]), datetime.fromtimestamp(int(data["x"]), UTC)
-        )
-    except (ValueError, KeyError, TypeError, OverflowError, OSError):
+        claims = AnswerClaims(str(data["s"]), str(data["p"]), question, str(data["c"]), expiry_of(data))
+    except (ValueError, KeyError, TypeError):
         raise LinkInvalid("malformed", "the link's content cannot be read") from None
     if claims.choice not in CHOICES[question]:
         raise LinkInvalid("malformed", "the link names no known answer")
@@ -92,19 +82,9 @@ def _claims(payload: str) -> AnswerClaims:
 
 def read_answer_token(token: str, *, secret: str, now: datetime) -> AnswerClaims:
     """The claims of a genuine, unexpired answer token; `LinkInvalid` (tampered/malformed) or
-    `AnswerLinkExpired`. The signature is checked before anything in the payload is believed."""
-    if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_CHARS:
-        raise LinkInvalid("malformed", "this is not an answer link")
-    parts = token.split(".")
-    if len(parts) != 3:
-        raise LinkInvalid("malformed", "this is not a complete answer link")
-    if not all(_SEGMENT.fullmatch(p) for p in parts) or len(parts[2]) != _MAC_CHARS:
-        raise LinkInvalid("tampered", "the link was changed after it was made")
-    version, payload, presented = parts
-    expected = _mac(secret, f"{version}.{payload}")
-    if not hmac.compare_digest(expected.encode("ascii"), presented.encode("ascii")) or version != VERSION:
-        raise LinkInvalid("tampered", "the link was changed after it was made")
-    claims = _claims(payload)
+    `AnswerLinkExpired`. The signature (and the "a1" tag) is checked before anything in the payload is
+    believed: `services.links.verified_claims`, the booking links' own code."""
+    claims = _claims(verified_claims(token, secret=secret, what="one-click answer link", version=VERSION))
     if now >= claims.expires:
         raise AnswerLinkExpired(claims.expires)
     return claims
@@ -124,13 +104,34 @@ def _line(field: str, value: str | None) -> str | None:
     return cleaned or None
 
 
-def record_answer(outbox: Outbox, token: str, *, secret: str, now: datetime, note: str | None = None) -> AnswerClaims:
-    """Check the link and make its choice the person's current answer (the old one stays in the history)."""
+def _note(value: str | None) -> str | None:
+    """None: the answer carries no line (the saved one stays); "" (or only spaces): the line is cleared."""
+    if value is None:
+        return None
+    return _line("note", value) or ""
+
+
+def record_answer(
+    outbox: Outbox, token: str, *, secret: str, now: datetime, choice: str | None = None, note: str | None = None
+) -> AnswerClaims:
+    """Check the link and make `choice` (default: the link's own) the person's current answer to the link's
+    question; the old one stays in the history. `note`: None keeps the saved line, "" clears it."""
     claims = read_answer_token(token, secret=secret, now=now)
-    outbox.record_answer(
-        Answer(claims.session_id, claims.person, claims.question, claims.choice, now, _line("note", note))
-    )
-    return claims
+    if choice is None:
+        choice = claims.choice
+    if choice not in CHOICES[claims.question]:
+        raise InputError("choice", f"one of {', '.join(CHOICES[claims.question])}")
+    outbox.record_answer(Answer(claims.session_id, claims.person, claims.question, choice, now, _note(note)))
+    return replace(claims, choice=choice)
+
+
+def current_note(outbox: Outbox, claims: AnswerClaims) -> str | None:
+    """The line the person's current answer to this question carries (the history folded as the store does)."""
+    note: str | None = None
+    for answer in outbox.answer_history(claims.session_id, claims.person):
+        if answer.question is claims.question and answer.note is not None:
+            note = answer.note or None
+    return note
 
 
 def record_next_step(

@@ -154,14 +154,15 @@ def make_link(
     return sign_claims(claims, secret=secret)
 
 
-def sign_claims(claims: dict[str, Any], *, secret: str) -> str:
-    """`v1.<payload>.<mac>` for a JSON object of claims: the one signing code of every link kind."""
+def sign_claims(claims: dict[str, Any], *, secret: str, version: str = VERSION) -> str:
+    """`<version>.<payload>.<mac>` for a JSON object of claims: the one signing code of every link kind.
+    A link kind with its own `version` tag (answer links: "a1") never passes as another: the tag is signed."""
     payload = _b64(json.dumps(claims, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
-    signed = f"{VERSION}.{payload}"
+    signed = f"{version}.{payload}"
     return f"{signed}.{_mac(secret, signed)}"
 
 
-def verified_claims(token: str, *, secret: str, what: str = "booking link") -> dict[str, Any]:
+def verified_claims(token: str, *, secret: str, what: str = "booking link", version: str = VERSION) -> dict[str, Any]:
     """The claims object of a token we signed; `LinkInvalid` (malformed or tampered) otherwise. The
     signature is checked before anything in the payload is read; expiry is the caller's to check."""
     if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_CHARS:
@@ -171,10 +172,10 @@ def verified_claims(token: str, *, secret: str, what: str = "booking link") -> d
         raise LinkInvalid("malformed", f"this is not a complete {what}")
     if not all(_SEGMENT.fullmatch(p) for p in parts) or len(parts[2]) != _MAC_CHARS:
         raise LinkInvalid("tampered", "the link was changed after it was made")
-    version, payload, presented = parts
-    expected = _mac(secret, f"{version}.{payload}")
+    presented_version, payload, presented = parts
+    expected = _mac(secret, f"{presented_version}.{payload}")
     # compare_digest on the ASCII text: constant time, and exact (no lenient base64 decoding of the MAC).
-    if not hmac.compare_digest(expected.encode("ascii"), presented.encode("ascii")) or version != VERSION:
+    if not hmac.compare_digest(expected.encode("ascii"), presented.encode("ascii")) or presented_version != version:
         raise LinkInvalid("tampered", "the link was changed after it was made")
     # Only reached for a token we signed: an odd payload here means a bug or an old format, not an attack.
     try:

@@ -44,6 +44,7 @@ _EN: dict[str, str] = {
     "page.success_indicator": "How success will show",
     "page.save": "Save",
     "page.saved": "Saved. Thank you.",
+    "page.confirm": "Record my answer",
 }
 
 _FR: dict[str, str] = {
@@ -77,6 +78,7 @@ _FR: dict[str, str] = {
     "page.success_indicator": "Indicateur de réussite",
     "page.save": "Enregistrer",
     "page.saved": "Enregistré. Merci.",
+    "page.confirm": "Enregistrer ma réponse",
 }
 
 CATALOGUES: dict[str, dict[str, str]] = {"en": _EN, "fr": _FR}

@@ -16,7 +16,11 @@ Sending, per due message:
    A broken connection or a 504 leaves it "sending": it may have gone out.
 A message left "sending" (a crash, or an unknown outcome) is due again once its lease ends; then the
 sender's Sent Items are searched for its key first, and it is marked sent if found, sent again if not.
-The lease (10 minutes) is what lets Exchange file the Sent Items copy before anyone looks.
+A claim's lease is `LEASE` (the most a send may take) plus the settle period (`MailSettings.settle`,
+default `SENT_ITEMS_SETTLE`): sendMail's 202 only means "accepted", and Exchange files the Sent Items copy
+after its transport has taken the message (Graph docs: user-sendmail.md, the note on 202;
+concepts/outlook-things-to-know-about-send-mail.md, steps 2-7 happen after the response), so nobody looks
+for the copy until the settle period has passed since the send could last have been made.
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ from store.outbox import MessageKind, MessageState, Outbox, OutboxMessage
 
 __all__ = [
     "LEASE",
+    "SENT_ITEMS_SETTLE",
     "STALE_AFTER",
     "ChecklistLookup",
     "MailSettings",
@@ -55,6 +60,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=10)
+SENT_ITEMS_SETTLE = timedelta(minutes=30)  # MICROMENTOR_MAIL_SETTLE_MINUTES; Exchange usually files in seconds
 STALE_AFTER = timedelta(days=14)
 HOLD_WINDOW = timedelta(days=14)  # focus holds read ahead; beyond it nobody is known to be busy
 RETRY_LATER = timedelta(hours=6)  # nobody reachable within the window, or Graph refused: look again then
@@ -84,6 +90,9 @@ class MailSettings:
     sender: str  # the mailbox messages are sent from (Mail.Send scoped to it with RBAC for Applications)
     secret: str  # signs the answer links (the booking links' secret)
     public_url: str  # where `/api/answers/{token}` is served
+    # How long after a send Exchange may take to file its Sent Items copy: a message in doubt is looked up
+    # there only this long after its lease (module docstring).
+    settle: timedelta = SENT_ITEMS_SETTLE
 
 
 @dataclass(slots=True)
@@ -210,7 +219,7 @@ async def send_due(
     for message in outbox.due_messages(now, limit):
         policy = tenant_policy.effective(message.mentor)
         if message.state is MessageState.SENDING:
-            claimed = outbox.claim(message, lease_until=now + LEASE)
+            claimed = outbox.claim(message, lease_until=now + LEASE + settings.settle)
             if claimed is None:
                 result.lost_race += 1
                 continue
@@ -224,7 +233,7 @@ async def send_due(
                 later = allowed if allowed is not None else now + RETRY_LATER
                 result.postponed += outbox.postpone(message, later) is not None
                 continue
-            claimed = outbox.claim(message, lease_until=now + LEASE)
+            claimed = outbox.claim(message, lease_until=now + LEASE + settings.settle)
             if claimed is None:
                 result.lost_race += 1
                 continue
@@ -238,7 +247,7 @@ async def send_due(
                 after = exc.retry_after if exc.retry_after is not None else 60.0
                 outbox.release(message.key, str(exc), now + timedelta(seconds=after))
                 result.refused += 1
-            else:  # no answer, or 504: it may have gone out; the lease ends, then Sent Items decide
+            else:  # no answer, or 504: it may have gone out; after the lease (and settle), Sent Items decide
                 result.uncertain += 1
             result.errors.append(str(exc))
             continue

@@ -17,19 +17,17 @@ the caller gave that makes it longer: `from` when only `from` was given, else `t
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.errors import InputError, Misconfigured, OutOfRange
-from core.metrics import CapLimits, Report, compute_report
-from core.outcomes import AskedQuestion, GivenAnswer, compute_outcomes
-from core.segments import DEFAULT_MIN_SEGMENT, work_mode
+from core.metrics import CapLimits, Labels, Report, compute_report, segment_holders
+from core.outcomes import AskedQuestion, GivenAnswer, compute_outcomes, outcome_segment_holders
+from core.segments import DEFAULT_MIN_SEGMENT, fold_together, work_mode
 from core.timefmt import parse_aware
 from graph.errors import GraphError, GraphRequestError
 from graph.gateway import GraphGateway
@@ -309,40 +307,69 @@ async def build_report(
             effective.max_sessions_per_day, effective.max_sessions_per_week, effective.max_sessions_per_month
         )
 
-    def over(start: datetime, end: datetime, label: str | None) -> Report:
+    segments = directory.segments or None
+    outbox = _outbox_of(store)
+    asked: list[AskedQuestion] = []
+    given: list[GivenAnswer] = []
+    if outbox is not None:
+        messages = await asyncio.to_thread(outbox.list_messages)
+        answers = await asyncio.to_thread(outbox.answers)
+        asked = [AskedQuestion(m.session_id, m.person, m.kind.value) for m in messages if m.state is MessageState.SENT]
+        given = [GivenAnswer(a.session_id, a.person, a.question.value, a.choice, a.answered_at) for a in answers]
+    periods = [(period.start, period.end), *([period.previous] if period.previous is not None else [])]
+    breakdowns = [segment_holders(sessions, start, end, segments or {}) for start, end in periods]
+    if outbox is not None:
+        breakdowns.append(outcome_segment_holders(sessions, asked, period.start, period.end, segments or {}))
+    labels = _fold_once(breakdowns, options.min_segment)
+
+    def over(start: datetime, end: datetime, label: str | None, folded: Labels) -> Report:
         return compute_report(
             sessions=sessions,
             requests=requests,
             period_from=start,
             period_to=end,
             caps=caps,
-            segments=directory.segments or None,
+            segments=segments,
             mentor_tz=lambda mentor: directory.zones.get(mentor.lower(), UTC),
             zone=period.zone,
             names=directory.names,
             min_segment_size=options.min_segment,
             label=label,
+            segment_labels=folded,
         )
 
-    report = over(period.start, period.end, period.label)
+    report = over(period.start, period.end, period.label, labels[0])
     if period.previous is not None:
-        report = replace(report, comparison=over(*period.previous, period.previous_label))
-    outbox = _outbox_of(store)
+        report = replace(report, comparison=over(*period.previous, period.previous_label, labels[1]))
     if outbox is None:
         return report
-    messages = await asyncio.to_thread(outbox.list_messages)
-    answers = await asyncio.to_thread(outbox.answers)
     outcomes = compute_outcomes(
         sessions=sessions,
-        asked=[AskedQuestion(m.session_id, m.person, m.kind.value) for m in messages if m.state is MessageState.SENT],
-        answers=[GivenAnswer(a.session_id, a.person, a.question.value, a.choice, a.answered_at) for a in answers],
+        asked=asked,
+        answers=given,
         period_from=period.start,
         period_to=period.end,
         checkin_after_days=lambda mentor: policy.effective(mentor).checkin_after_days,
-        segments=directory.segments or None,
+        segments=segments,
         min_segment_size=options.min_segment,
+        segment_labels=labels[-1],
     )
     return replace(report, outcomes=outcomes)
+
+
+def _fold_once(
+    breakdowns: Sequence[Mapping[str, Mapping[str, set[str]]]], minimum: int
+) -> list[dict[str, dict[str, str | None]]]:
+    """Every segment breakdown the report shows (this period, the period before, outcomes), folded
+    together per attribute: a value is named in all of them or folded in all of them, so comparing two
+    tables never isolates a small segment (`core.segments.fold_together`)."""
+    labels: list[dict[str, dict[str, str | None]]] = [{} for _ in breakdowns]
+    for attribute in sorted({a for breakdown in breakdowns for a in breakdown}):
+        tables = [breakdown.get(attribute, {}) for breakdown in breakdowns]
+        for i, folded in enumerate(fold_together(tables, minimum)):
+            if attribute in breakdowns[i]:
+                labels[i][attribute] = folded
+    return labels
 
 
 def _outbox_of(store: Store) -> Outbox | None:
@@ -364,14 +391,9 @@ def render(report: Report, fmt: str) -> tuple[str, str]:
     if fmt == "json":
         return "application/json", render_json(_report_json(report))
     if fmt == "csv":
-        text = render_csv(report)
-        if report.outcomes is not None:  # a blank record, then the outcome table (its own header)
-            out = io.StringIO(newline="")
-            writer = csv.writer(out, dialect="excel", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-            writer.writerow([])
-            writer.writerows(report.outcomes.to_csv_rows())
-            text += out.getvalue()
-        return "text/csv; charset=utf-8", text
+        # One table: the outcome figures are columns of the scope rows (core.outcomes.merged_csv_rows).
+        rows = None if report.outcomes is None else report.outcomes.merged_csv_rows(report.to_csv_rows())
+        return "text/csv; charset=utf-8", render_csv(report, rows)
     if fmt == "html":
         return "text/html; charset=utf-8", render_html(_report_json(report))
     raise InputError("format", f"one of {', '.join(FORMATS)}")

@@ -58,7 +58,6 @@ __all__ = [
     "load_catalogue",
     "outcome_to_json",
     "parse_catalogue",
-    "parse_request_body",
     "request_to_json",
     "submit_request",
 ]
@@ -69,7 +68,6 @@ MAX_CANDIDATES = 8  # catalogue mentors tried per request: each one costs a sche
 SLOT_TRIES = 3  # slots tried per mentor when the chosen one is taken between search and booking
 MAX_SKILL_LENGTH = 120  # the skill becomes the session's topic (services.booking.MAX_TOPIC_LENGTH)
 MAX_KEY_LENGTH = 200
-_FIELDS = frozenset({"mentee", "mentors", "skill", "question", "sessions", "minutes"})
 
 
 # --- the mentor catalogue ---------------------------------------------------------------------------
@@ -167,42 +165,6 @@ class RequestInput:
     sessions: int | None = None  # None: 1
     minutes: int | None = None  # None: each mentor's policy default
     idempotency_key: str | None = None
-
-
-def _text(body: Mapping[str, Any], name: str) -> str:
-    value = body.get(name)
-    if not isinstance(value, str):
-        raise InputError(name, "required, as a string" if value is None else "must be a string")
-    return value
-
-
-def _whole(body: Mapping[str, Any], name: str) -> int | None:
-    value = body.get(name)
-    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
-        raise InputError(name, "must be a whole number")
-    return value
-
-
-def parse_request_body(
-    body: Mapping[str, Any], idempotency_key: str | None = None, *, default_mentee: str | None = None
-) -> RequestInput:
-    """The JSON body of POST /api/requests; `mentee` may be left out when `default_mentee` is given."""
-    unknown = sorted(str(k) for k in body if k not in _FIELDS)
-    if unknown:
-        raise InputError(unknown[0], "unknown field")
-    mentors = body.get("mentors")
-    if mentors is not None and (not isinstance(mentors, list) or not all(isinstance(m, str) for m in mentors)):
-        raise InputError("mentors", "must be a list of user principal names")
-    mentee = default_mentee if body.get("mentee") is None and default_mentee else _text(body, "mentee")
-    return RequestInput(
-        mentee=mentee or "",
-        skill=_text(body, "skill"),
-        question=_text(body, "question"),
-        mentors=tuple(mentors or ()),
-        sessions=_whole(body, "sessions"),
-        minutes=_whole(body, "minutes"),
-        idempotency_key=idempotency_key,
-    )
 
 
 def _validated(data: RequestInput, policy: TenantPolicy) -> RequestInput:

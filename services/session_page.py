@@ -4,8 +4,9 @@ shows, and the changes it makes.
 The page's changes reuse the existing use cases: the checklist save is the store's version check (a
 save based on an old version is refused, never applied over someone else's answers), cancel is
 `services.sessions.cancel_session`, and a move books the new slot with `services.booking.book_session`
-(idempotency key from the session and the new start, so a retried move books once) before the old
-session is cancelled; the checklist travels with it.
+(idempotency key from the old session and its move claim, so a retried move books once) before the old
+session is cancelled; the checklist travels with it. Both claim the session first
+(`core.session_claims`), so of racing changes to one session exactly one wins.
 """
 
 from __future__ import annotations
@@ -14,17 +15,19 @@ import asyncio
 import contextlib
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, tzinfo
+from functools import partial
 
 from core.checklist import ChecklistFields, validate_checklist
-from core.errors import Conflict, InputError, NotFound
+from core.errors import Conflict, IdempotencyInProgress, InputError, NotFound, PolicyViolation
 from core.model import Checklist, Session, SessionState, Slot
+from core.session_claims import claim_move, finish_move, move_claim_of, release_move
 from core.timefmt import iso_z
-from graph.errors import GraphNotFound
+from graph.errors import GraphNotFound, GraphRequestError, GraphUnavailable
 from graph.gateway import GraphGateway
 from policies import TenantPolicy
 from services.booking import BookingRequest, book_session
 from services.session_links import SessionLinkClaims
-from services.sessions import cancel_session, get_session
+from services.sessions import cancel_session, end_session, get_session
 from services.slots import SlotQuery, search_slots
 from store.base import Store
 
@@ -41,6 +44,10 @@ __all__ = [
 ]
 
 MOVE_CHOICES = 6  # free slots the page offers for a move
+GROUP_NOT_MOVED = (
+    "its seats were taken for this time, so it is not moved from the page; cancel it (everyone who "
+    "joined is told) and publish a new group session at the new time"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +114,9 @@ async def session_view(
     changeable = _changeable(session, now)
     free: tuple[Slot, ...] = ()
     note: str | None = None
-    if changeable:
+    if changeable and session.is_group:
+        note = f"A group session cannot be moved: {GROUP_NOT_MOVED}."
+    elif changeable:
         try:
             answer = await search_slots(
                 graph,
@@ -167,7 +176,16 @@ async def save_checklist_of(
 async def cancel_from_page(graph: GraphGateway, store: Store, claims: SessionLinkClaims, *, now: datetime) -> Session:
     session = await _session_for(store, claims)
     comment = f"The micro mentoring session was cancelled by {claims.person}."
-    return await cancel_session(graph, store, session.id, comment, now=now)
+    return await cancel_session(graph, store, session.id, comment, now=now, field="session")
+
+
+def _booked_nothing(exc: BaseException) -> bool:
+    """True when `book_session` failed before any meeting could exist (a rule, a taken slot, a bad
+    input, or Graph refusing the meeting for good, after which booking cancels its own session). A
+    transient failure (Graph unavailable, a booking still in flight) keeps the claim: retry the move."""
+    if isinstance(exc, IdempotencyInProgress | GraphUnavailable):
+        return False
+    return isinstance(exc, InputError | PolicyViolation | NotFound | Conflict | GraphRequestError)
 
 
 async def move_from_page(
@@ -182,32 +200,52 @@ async def move_from_page(
     link_secret: str,
 ) -> Session:
     """Book the same people, question and length at `new_start` (every policy rule applies, as for any
-    booking), carry the checklist over, then cancel the old session. Booking first: a crash between
-    the two leaves the old one booked as well, and the retried move (same idempotency key) finds the new
-    session booked and finishes the cancel, so nobody is left without a session."""
+    booking), carry the checklist over, then cancel the old session.
+
+    Races: the old session is claimed first (`core.session_claims`, one conditional store update), so
+    of two moves, or a move and a cancel, of one session exactly one goes ahead and the other gets 409
+    naming the session. Crash safety: the booking's idempotency key is the old session's id and the
+    claim's number, so a retried move (same new time) resumes the same booking, whose Graph event
+    carries a fixed transactionId: one new session, one meeting. Booking comes before cancelling, so a
+    crash between the two leaves the old session claimed and booked; the retry finds the new session
+    and finishes the cancel. A booking that made nothing frees the claim for another choice.
+
+    A group session is not moved here: its seats were taken for that time (docs/addin.md, "Group
+    sessions are not moved from the page")."""
     session = await _session_for(store, claims)
-    if not _changeable(session, now):
-        raise Conflict("session", f"this session is {session.state.value} and can no longer be moved")
+    if session.is_group:
+        raise Conflict("session", f"session {session.id} is a group session: {GROUP_NOT_MOVED}")
     if new_start == session.start:
         raise InputError("start", "that is the session's current time")
-    result = await book_session(
-        graph,
-        store,
-        tenant_policy,
-        BookingRequest(
-            mentor=session.mentor,
-            mentees=session.mentees,
-            start=new_start,
-            question=session.question,
-            minutes=session.minutes,
-            topic=session.topic,
-            idempotency_key=f"move:{session.id}:{iso_z(new_start)}",
-            request_id=session.request_id,
-        ),
-        now=now,
-        public_url=public_url,
-        link_secret=link_secret,
+    claimed = await asyncio.to_thread(
+        store.update_session, session.id, partial(claim_move, target=new_start, now=now, field="session")
     )
+    claim = move_claim_of(claimed)
+    if claim is None:  # claim_move returns a claimed session or raises; sync may have rewritten the row since
+        raise Conflict("session", f"session {session.id} changed while it was being moved; reload the page")
+    try:
+        result = await book_session(
+            graph,
+            store,
+            tenant_policy,
+            BookingRequest(
+                mentor=session.mentor,
+                mentees=session.mentees,
+                start=new_start,
+                question=session.question,
+                minutes=session.minutes,
+                topic=session.topic,
+                idempotency_key=claim.idempotency_key(session.id),
+                request_id=session.request_id,
+            ),
+            now=now,
+            public_url=public_url,
+            link_secret=link_secret,
+        )
+    except Exception as exc:
+        if _booked_nothing(exc):
+            await asyncio.to_thread(store.update_session, session.id, partial(release_move, claim=claim, now=now))
+        raise
     moved = result.session
     old = await asyncio.to_thread(store.get_checklist, session.id)
     if old is not None and await asyncio.to_thread(store.get_checklist, moved.id) is None:
@@ -215,5 +253,5 @@ async def move_from_page(
         with contextlib.suppress(Conflict):
             await asyncio.to_thread(store.save_checklist, replace(old, session_id=moved.id), 0)
     comment = f"The micro mentoring session was moved to {iso_z(new_start)} by {claims.person}."
-    await cancel_session(graph, store, session.id, comment, now=now)
+    await end_session(graph, store, claimed, comment, partial(finish_move, claim=claim, now=now))
     return moved

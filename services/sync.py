@@ -23,6 +23,7 @@ from core.attendance import (
     participants_of,
 )
 from core.model import Session, SessionState
+from core.session_claims import is_claimed
 from graph.errors import GraphAuthError, GraphRequestError
 from graph.gateway import GraphGateway, chunked
 from graph.meetings import MeetingRef
@@ -194,7 +195,11 @@ async def _save(store: Store, target: Session, *, unless_decided_since: Session 
         if unless_decided_since is not None and _decision(current) != _decision(unless_decided_since):
             return current
         written = True
-        return replace(current, **{name: getattr(target, name) for name in fields})
+        synced = replace(current, **{name: getattr(target, name) for name in fields})
+        if synced.state == SessionState.SCHEDULED and is_claimed(current):
+            # A move or cancel claimed the session after sync read it: the claim stays (core.session_claims).
+            synced = replace(synced, state_reason=current.state_reason)
+        return synced
 
     await asyncio.to_thread(store.update_session, target.id, apply)
     return written

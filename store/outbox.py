@@ -80,6 +80,8 @@ class Answer:
     question: MessageKind
     choice: str
     answered_at: datetime
+    # None: this answer carries no line (a one-click answer), the current answer keeps the line saved
+    # before; "": the person emptied the line, the current answer has none. The history keeps it as given.
     note: str | None = None
 
 
@@ -119,8 +121,8 @@ class Outbox(Protocol):
     def list_messages(self, kinds: Iterable[MessageKind] | None = None) -> list[OutboxMessage]: ...
 
     def record_answer(self, answer: Answer) -> None:
-        """The current answer for (session, person, question) becomes `answer`; every answer is kept in
-        the history."""
+        """The current answer for (session, person, question) becomes `answer`, keeping the saved note
+        when `answer.note` is None and clearing it when it is ""; every answer is kept in the history."""
 
     def answers(self) -> list[Answer]:
         """Current answers, one per (session, person, question)."""

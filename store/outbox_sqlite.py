@@ -174,10 +174,11 @@ class SqliteOutbox:
                 params,
             )
             conn.execute(
+                # The note: None (a one-click answer carries none) keeps the saved one; "" clears it.
                 'INSERT INTO answers ("session_id", "person", "question", "choice", "note", "answered_at") '
-                "VALUES (:session_id, :person, :question, :choice, :note, :answered_at) "
+                "VALUES (:session_id, :person, :question, :choice, NULLIF(:note, ''), :answered_at) "
                 'ON CONFLICT ("session_id", "person", "question") DO UPDATE SET "choice" = excluded."choice", '
-                '"note" = excluded."note", "answered_at" = excluded."answered_at"',
+                '"note" = NULLIF(COALESCE(:note, "answers"."note"), \'\'), "answered_at" = excluded."answered_at"',
                 params,
             )
 

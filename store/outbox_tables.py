@@ -185,12 +185,14 @@ class TableOutbox:
             **values,
         }
         current = {"PartitionKey": partition, "RowKey": _CURRENT + answer.question.value, **values}
-        self._answers.submit_transaction([("create", history), ("upsert", current, {"mode": UpdateMode.REPLACE})])
+        # MERGE: an answer without a note (a one-click answer) leaves the saved note as it is; "" clears it
+        # (stored as "", read as None).
+        self._answers.submit_transaction([("create", history), ("upsert", current, {"mode": UpdateMode.MERGE})])
 
     def answers(self) -> list[Answer]:
         query = "RowKey ge 'current|' and RowKey lt 'current}'"
         return sorted(
-            (_answer(e) for e in self._answers.query_entities(query)),
+            (replace(a, note=a.note or None) for a in map(_answer, self._answers.query_entities(query))),
             key=lambda a: (a.answered_at, a.session_id, a.person),
         )
 

@@ -26,6 +26,7 @@ from micromentor.bootstrap import Runtime, configure
 from micromentor.localhost import LocalHost
 from micromentor.settings import Settings
 from micromentor.tenant import emulator_settings
+from tests.outcome_world import completed_session  # noqa: F401  (a fixture: the outcome tests share it)
 
 DATA = Path(__file__).parent / "data"
 TENANT_SEED = DATA / "tenant.json"

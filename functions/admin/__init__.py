@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import azure.functions as func
 
-from core.errors import InputError
 from functions.auth import respond_as_caller
 from functions.http import json_body, json_response
-from functions.query import single_params
 from functions.requests import mentors_file
+from functions.schemas import DoctorParams, ReportParams, parse_query
 from identity import ADMIN_ROLE, Caller
 from micromentor.bootstrap import Runtime, runtime
 from micromentor.settings import is_local_emulator
@@ -65,13 +64,13 @@ async def tenant_policy_history(req: func.HttpRequest) -> func.HttpResponse:
 async def metrics_report(req: func.HttpRequest) -> func.HttpResponse:
     async def handle(caller: Caller) -> func.HttpResponse:
         rt = runtime()
-        params = single_params(req, "format", "from", "to", "quarter", "tz")
+        params = parse_query(req, ReportParams)
         query = ReportQuery(
-            format=params["format"] or "json",
-            period_from=params["from"],
-            period_to=params["to"],
-            quarter=params["quarter"],
-            tz=params["tz"],
+            format=params.format,
+            period_from=params.period_from,
+            period_to=params.period_to,
+            quarter=params.quarter,
+            tz=params.tz,
             viewer=caller.upn or None,
         )
         graph = rt.graph if rt.settings.graph is not None else None
@@ -103,19 +102,13 @@ def _doctor_input(rt: Runtime, mentors: tuple[str, ...]) -> DoctorInput:
     )
 
 
-MAX_DOCTOR_MENTORS = 50
-
-
 @bp.route(route=f"{ADMIN_ROUTE}/doctor", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
 async def doctor(req: func.HttpRequest) -> func.HttpResponse:
     """200 with every check, failed ones included: the body says what is wrong, not the status."""
 
     async def handle(caller: Caller) -> func.HttpResponse:
         # ?mentor=a@x,b@x: mentors to check besides the mentors file and those of stored sessions.
-        mentors = tuple(m.strip() for m in (req.params.get("mentor") or "").split(",") if m.strip())
-        if len(mentors) > MAX_DOCTOR_MENTORS:
-            # Each mentor costs Graph requests: one call must not turn into hundreds of them.
-            raise InputError("mentor", f"at most {MAX_DOCTOR_MENTORS} mentors per call, got {len(mentors)}")
+        mentors = parse_query(req, DoctorParams).mentors()
         return json_response(checks_to_json(await run_doctor(_doctor_input(runtime(), mentors))))
 
     return await respond_as_caller(req, handle, role=ADMIN_ROLE)

@@ -14,34 +14,19 @@ import azure.functions as func
 
 from core.errors import InputError, NotFound
 from core.model import Session
-from core.timefmt import iso_z, parse_aware
+from core.timefmt import iso_z
 from functions.auth import respond_as_caller
-from functions.http import json_body, json_response
+from functions.http import json_response
+from functions.schemas import GroupRequest, SeatRequest, parse_body
 from identity import Caller, Forbidden, require_participant
 from micromentor.bootstrap import Runtime, runtime
-from services.groups import GroupDraft, group_to_json, join_group, leave_group, publish_group
+from services.groups import group_to_json, join_group, leave_group, publish_group
 from services.links import make_link, read_link
 from services.people import object_ids
 
 bp = func.Blueprint()  # type: ignore[no-untyped-call]
 
 LINK_TTL = timedelta(days=14)
-
-
-def _text(body: dict[str, Any], name: str) -> str:
-    value = body.get(name)
-    if not isinstance(value, str):
-        raise InputError(name, "required, as a string" if value is None else "must be a string")
-    return value
-
-
-def _whole(body: dict[str, Any], name: str, *, required: bool) -> int | None:
-    value = body.get(name)
-    if value is None and not required:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InputError(name, "must be a whole number")
-    return value
 
 
 def _link(rt: Runtime, session: Session) -> dict[str, str]:
@@ -62,17 +47,7 @@ def _visible(caller: Caller, session: Session, ids: frozenset[str]) -> dict[str,
 async def publish(req: func.HttpRequest) -> func.HttpResponse:
     async def handle(caller: Caller) -> func.HttpResponse:
         rt = runtime()
-        body = json_body(req)
-        unknown = set(body) - {"mentor", "topic", "start", "minutes", "seats"}
-        if unknown:
-            raise InputError(sorted(unknown)[0], "unknown field")
-        draft = GroupDraft(
-            mentor=_text(body, "mentor").strip().lower(),
-            topic=_text(body, "topic"),
-            start=parse_aware("start", body.get("start")),
-            seats=_whole(body, "seats", required=True) or 0,
-            minutes=_whole(body, "minutes", required=False),
-        )
+        draft = parse_body(req, GroupRequest).to_draft()
         if not (caller.is_admin or caller.oid.lower() in await object_ids(rt.graph, [draft.mentor])):
             raise Forbidden("only the mentor or an admin may publish this mentor's group sessions", field="mentor")
         session = await publish_group(
@@ -103,14 +78,9 @@ async def read(req: func.HttpRequest) -> func.HttpResponse:
 
 async def _mentee(req: func.HttpRequest, caller: Caller) -> str:
     """The body's `mentee` (an admin acting for someone), else the caller; proven by object id."""
-    body = json_body(req) if req.get_body() else {}
-    unknown = set(body) - {"mentee"}
-    if unknown:
-        raise InputError(sorted(unknown)[0], "unknown field")
-    mentee = body.get("mentee", caller.upn)
-    if not isinstance(mentee, str) or not mentee.strip():
+    mentee = parse_body(req, SeatRequest, optional=True).mentee or caller.upn.strip().lower()
+    if not mentee:
         raise InputError("mentee", "a user principal name is required")
-    mentee = mentee.strip().lower()
     require_participant(caller, await object_ids(runtime().graph, [mentee]))
     return mentee
 

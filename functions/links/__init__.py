@@ -13,16 +13,16 @@ from typing import Any
 
 import azure.functions as func
 
-from core.errors import InputError, NotFound
+from core.errors import NotFound
 from core.timefmt import iso_z
 from functions.auth import respond_as_caller
-from functions.http import json_body, json_response
+from functions.http import json_response
 from functions.links.page import CONTENT_SECURITY_POLICY, availability_page, book_href, refusal_page
+from functions.schemas import DEFAULT_TTL_HOURS, LinkRequest, parse_body
 from graph.errors import GraphError, GraphNotFound, GraphUnavailable
 from identity import Caller, Forbidden
 from micromentor.bootstrap import Runtime, runtime
 from services.links import (
-    MAX_TTL,
     LinkExpired,
     LinkInvalid,
     MentorAvailability,
@@ -37,8 +37,6 @@ __all__ = ["DEFAULT_TTL_HOURS", "bp"]
 bp = func.Blueprint()  # type: ignore[no-untyped-call]
 log = logging.getLogger(__name__)
 
-DEFAULT_TTL_HOURS = 7 * 24
-MAX_TTL_HOURS = int(MAX_TTL / timedelta(hours=1))
 _DEFAULT_SECRET = "change-me"
 _PAGE_HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
@@ -81,33 +79,12 @@ async def _availability(rt: Runtime, mentor: str, now: datetime) -> MentorAvaila
     return found
 
 
-def _ttl_hours(body: dict[str, Any]) -> int:
-    value = body.get("ttlHours", DEFAULT_TTL_HOURS)
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_TTL_HOURS:
-        raise InputError("ttlHours", f"must be a whole number of hours from 1 to {MAX_TTL_HOURS}")
-    return value
-
-
-def _upn(body: dict[str, Any], name: str, *, required: bool) -> str | None:
-    value = body.get(name)
-    if value is None and not required:
-        return None
-    if not isinstance(value, str) or not value.strip():
-        raise InputError(name, "required, as a user principal name")
-    return value.strip().lower()
-
-
 @bp.route(route="links", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)
 async def create_link(req: func.HttpRequest) -> func.HttpResponse:
     async def handle(caller: Caller) -> func.HttpResponse:
         rt = runtime()
-        body = json_body(req)
-        unknown = set(body) - {"mentor", "mentee", "ttlHours"}
-        if unknown:
-            raise InputError(sorted(unknown)[0], "unknown field")
-        mentor = _upn(body, "mentor", required=True) or ""
-        mentee = _upn(body, "mentee", required=False)
-        ttl = timedelta(hours=_ttl_hours(body))
+        body = parse_body(req, LinkRequest)
+        mentor, mentee, ttl = body.mentor, body.mentee, timedelta(hours=body.ttl_hours)
         now = rt.clock()
         secret = _secret(rt)
         token = make_link(mentor, secret=secret, now=now, ttl=ttl, mentee=mentee)  # validates the names

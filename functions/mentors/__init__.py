@@ -13,9 +13,9 @@ from core.errors import InputError
 from core.model import Checklist
 from core.timefmt import iso_z
 from functions.auth import respond_as_caller
-from functions.http import json_body, json_response
-from functions.query import single_params
+from functions.http import json_response
 from functions.requests import mentors_file
+from functions.schemas import ChecklistRequest, MentorsParams, parse_body, parse_query
 from identity import Caller, require_participant
 from micromentor.bootstrap import runtime
 from services.mentor_search import match_to_json, search_mentors
@@ -37,7 +37,7 @@ async def find_mentors(req: func.HttpRequest) -> func.HttpResponse:
             rt.graph,
             load_catalogue(mentors_file(rt)),
             rt.tenant_policy(),
-            single_params(req, "skill")["skill"] or "",
+            parse_query(req, MentorsParams).skill,
             exclude=caller.upn,
         )
         return json_response({"mentors": [match_to_json(m) for m in found]})
@@ -58,7 +58,6 @@ def checklist_to_json(checklist: Checklist) -> dict[str, Any]:
     }
 
 
-_FIELDS = frozenset({"question", "options", "nextStep", "successIndicator", "version"})
 _NAMES = {"next_step": "nextStep", "success_indicator": "successIndicator"}
 
 
@@ -70,24 +69,18 @@ async def session_checklist(req: func.HttpRequest) -> func.HttpResponse:
         require_participant(caller, await object_ids(rt.graph, [session.mentor, *session.mentees], session.people))
         if req.method.upper() == "GET":
             return json_response(checklist_to_json(await checklist_for(rt.store, session)))
-        body = json_body(req)
-        unknown = set(body) - _FIELDS
-        if unknown:
-            raise InputError(sorted(unknown)[0], "unknown field")
-        version = body.get("version")
-        if isinstance(version, bool) or not isinstance(version, int):
-            raise InputError("version", "required: the version the checklist was read at (0 before the first save)")
+        body = parse_body(req, ChecklistRequest)
         try:
             fields = validate_checklist(
-                question=body.get("question", ""),
-                options=body.get("options", []),
-                next_step=body.get("nextStep", ""),
-                success_indicator=body.get("successIndicator", ""),
+                question=body.question,
+                options=body.options,
+                next_step=body.next_step,
+                success_indicator=body.success_indicator,
             )
         except InputError as exc:
             raise InputError(_NAMES.get(exc.field, exc.field), exc.message) from None
         person = caller.upn or caller.oid
-        saved = await save_checklist_of(rt.store, session, person, fields, based_on=version, now=rt.clock())
+        saved = await save_checklist_of(rt.store, session, person, fields, based_on=body.version, now=rt.clock())
         return json_response(checklist_to_json(saved))
 
     return await respond_as_caller(req, handle)

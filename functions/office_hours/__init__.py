@@ -7,7 +7,8 @@ import azure.functions as func
 
 from core.errors import InputError
 from functions.auth import respond_as_caller
-from functions.http import json_body, json_response
+from functions.http import json_response
+from functions.schemas import OfficeHoursRequest, parse_body
 from identity import Caller, require_participant
 from micromentor.bootstrap import runtime
 from services.office_hours import mentor_office_hours, set_office_hours
@@ -25,15 +26,12 @@ async def office_hours(req: func.HttpRequest) -> func.HttpResponse:
             raise InputError("mentor", "a user principal name is required")
         require_participant(caller, await object_ids(rt.graph, [mentor]))
         if req.method.upper() == "PUT":
-            body = json_body(req)
-            unknown = set(body) - {"officeHours"}
-            if unknown:
-                raise InputError(sorted(unknown)[0], "unknown field")
+            body = parse_body(req, OfficeHoursRequest)
             await set_office_hours(
                 rt.store,
                 rt.tenant_policy(),
                 mentor,
-                body.get("officeHours"),
+                [window.model_dump() for window in body.office_hours],
                 changed_by=caller.principal,
                 now=rt.clock(),
             )

@@ -5,6 +5,7 @@ local host's blob lease); a second sender would lose every claim anyway."""
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 import azure.functions as func
 
@@ -24,6 +25,11 @@ async def send_outcome_messages(timer: func.TimerRequest) -> None:
     if not sender:
         log.info("send_outcome_messages: MICROMENTOR_MAIL_SENDER is not set; no outcome messages are sent")
         return
-    settings = MailSettings(sender=sender, secret=rt.settings.link_secret, public_url=rt.settings.public_url)
+    settings = MailSettings(
+        sender=sender,
+        secret=rt.settings.link_secret,
+        public_url=rt.settings.public_url,
+        settle=timedelta(minutes=rt.settings.mail_settle_minutes),
+    )
     done = await outcome_round(rt.graph, rt.store, rt.outbox, rt.tenant_policy(), settings, rt.clock())
     log.info("send_outcome_messages: %s", done)

@@ -13,11 +13,12 @@ import os
 import azure.functions as func
 
 from functions.auth import respond_as_caller
-from functions.http import json_body, json_response
+from functions.http import json_response
+from functions.schemas import MentoringRequest, parse_body
 from identity import Caller, Forbidden
 from micromentor.bootstrap import Runtime, runtime
 from services.people import object_ids
-from services.requests import load_catalogue, outcome_to_json, parse_request_body, submit_request
+from services.requests import load_catalogue, outcome_to_json, submit_request
 
 __all__ = ["MENTORS_FILE_SETTING", "bp", "mentors_file"]
 
@@ -40,7 +41,8 @@ def mentors_file(rt: Runtime) -> str | None:
 async def create_request(req: func.HttpRequest) -> func.HttpResponse:
     async def handle(caller: Caller) -> func.HttpResponse:
         rt = runtime()
-        data = parse_request_body(json_body(req), req.headers.get("Idempotency-Key"), default_mentee=caller.upn or None)
+        body = parse_body(req, MentoringRequest)
+        data = body.to_input(req.headers.get("Idempotency-Key"), default_mentee=caller.upn or None)
         # The token's upn only fills in a left-out mentee; whether it is the caller is the object id's say.
         if not caller.is_admin and caller.oid.lower() not in await object_ids(rt.graph, [data.mentee]):
             raise Forbidden("you can ask for mentoring for yourself only (others need the app role Mentoring.Admin)")

@@ -121,3 +121,28 @@ def test_nothing_points_outside_the_repository(needle: str) -> None:
         if p.name != "test_docs.py"
     ]
     assert [where for where, text in texts if needle in text] == []
+
+
+def first_hour_commands() -> list[list[str]]:
+    """The `micromentor …` commands of the README's "The first hour", in order, as argv lists (a
+    backslash-continued line is one command; `# …` comments dropped)."""
+    import shlex
+
+    section = _sections((ROOT / "README.md").read_text(encoding="utf-8"))["The first hour"]
+    commands = []
+    for block in re.findall(r"```bash\n(.*?)```", section, flags=re.DOTALL):
+        for line in block.replace("\\\n", " ").splitlines():
+            words = shlex.split(line, comments=True)
+            if words and words[0] == "micromentor":
+                commands.append(words)
+    return commands
+
+
+def test_every_first_hour_command_of_the_readme_parses() -> None:
+    commands = first_hour_commands()
+    assert [c[1] for c in commands] == ["demo", "emulator", "slots", "book", "play", "sync", "send-due", "report"]
+    for argv in commands:
+        try:
+            _parser().parse_args(argv[1:])
+        except Exception as exc:  # the CLI's own parser says what no longer parses
+            raise AssertionError(f"README: {' '.join(argv)}: {exc}") from exc

@@ -126,3 +126,12 @@ def test_a_misconfigured_app_answers_503_without_naming_its_settings(monkeypatch
         configure(None)
     assert answer.status_code == 503 and answer.headers["Retry-After"]
     assert b"MICROMENTOR_LINK_SECRET" not in answer.get_body()  # a caller cannot fix it: the log says
+
+
+def test_the_sent_items_settle_period_is_configurable_and_checked() -> None:
+    assert load_settings({}).mail_settle_minutes == 30
+    assert load_settings({"MICROMENTOR_MAIL_SETTLE_MINUTES": "5"}).mail_settle_minutes == 5
+    for bad in ("-1", "1441", "soon"):
+        with pytest.raises(InputError) as refused:
+            load_settings({"MICROMENTOR_MAIL_SETTLE_MINUTES": bad})
+        assert refused.value.field == "MICROMENTOR_MAIL_SETTLE_MINUTES"

@@ -240,3 +240,28 @@ def test_report_out_creates_its_folder(capsys: pytest.CaptureFixture[str], tmp_p
     open_store(f"sqlite:///{tmp_path / 'mm.db'}")  # report reads a store, never creates one
     assert main(["report", "--store", str(tmp_path / "mm.db"), "--out", str(out)]) == 0
     assert json.loads(out.read_text())["sessions"]["sessions"] == 0
+
+
+def _subcommands() -> list[str]:
+    import argparse
+
+    from micromentor.cli import _parser
+
+    [choices] = [a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    return sorted(choices.choices)
+
+
+@pytest.mark.parametrize("command", _subcommands())
+@pytest.mark.parametrize("bad", ["--bogus", "--bogus=1"])
+def test_an_unknown_option_is_named_before_any_missing_one(
+    capsys: pytest.CaptureFixture[str], command: str, bad: str
+) -> None:
+    # `play` and `book` have required options: argparse alone would blame `--session` / `--mentor`.
+    assert main([command, bad]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err == f"micromentor {command}: unrecognized arguments: --bogus\n"
+
+
+def test_abbreviations_and_negative_numbers_still_reach_argparse(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["slots", "--ment", "x@contoso.example"]) == 2
+    assert capsys.readouterr().err == "micromentor slots: ambiguous option: --ment could match --mentor, --mentee\n"

@@ -10,6 +10,7 @@ import argparse
 import contextlib
 import io
 import json
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
@@ -23,6 +24,7 @@ from emulator.seed import load_seed
 from graph.timezones import zone_from_graph, zone_from_name
 from micromentor.demo import DEFAULT_NOW, REPORT_FILE, SEED_FILE, add_demo_arguments, run_demo
 from micromentor.demo_org import DemoOrg, build_demo_org, overlap_minutes
+from micromentor.demo_outcomes import describe_outcomes
 from store.sqlite import SqliteStore
 
 NOW = datetime(2026, 10, 19, tzinfo=UTC)  # the demo's default clock, a Monday
@@ -285,3 +287,24 @@ def test_outcome_messages_are_sent_answered_and_reported(one_week: Run) -> None:
     assert "skill applied" in outcomes and "would mentor again" in outcomes
     html = (one_week.out_dir / REPORT_FILE).read_text(encoding="utf-8")
     assert 'id="outcomes"' in html
+
+
+def test_the_demo_says_answered_as_its_report_counts_it(one_week: Run) -> None:
+    # One source: the progress line's "answered" is the report's responseRate.answered (the summary line).
+    [said] = [line for line in one_week.err.splitlines() if "demo: outcomes:" in line]
+    [summary] = [line for line in one_week.out.splitlines() if line.startswith("outcomes:")]
+    answered = re.search(r"\((\d+) of \d+ answered\)", summary)
+    assert answered is not None
+    assert f"; {answered.group(1)} answered" in said
+
+
+def test_answers_outside_the_checkin_window_are_told_apart() -> None:
+    # 53 answers recorded, the report counts 52: the one check-in answered after its window is named, not added.
+    played: dict[str, int | str] = {
+        "sender": "m@x.example", "sent": 90, "postponed": 7, "given": 53, "late": 9, "expired": 2, "never": 20,
+    }  # fmt: skip
+    line = describe_outcomes(played, {"responseRate": {"asked": 90, "answered": 52, "rate": 0.58}})
+    assert "; 52 answered, 1 more after their check-in window (recorded, not counted) (9 answers came late)" in line
+    assert "53" not in line
+    same = describe_outcomes({**played, "given": 52}, {"responseRate": {"asked": 90, "answered": 52, "rate": 0.58}})
+    assert "; 52 answered (9 answers came late)" in same

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from core.metrics import CSV_HEADER
 from core.model import Session, SessionState
-from core.outcomes import AskedQuestion, GivenAnswer, compute_outcomes
+from core.outcomes import OUTCOME_CSV_COLUMNS, AskedQuestion, GivenAnswer, OutcomeReport, compute_outcomes
 
 MAYA, SITA, ANA, RAVI = "maya@x.example", "sita@x.example", "ana@x.example", "ravi@x.example"
 
@@ -55,8 +56,8 @@ ANSWERS = [
 ]
 
 
-def report(min_segment_size: int = 1) -> dict:  # type: ignore[type-arg]
-    result = compute_outcomes(
+def outcomes(min_segment_size: int = 1) -> OutcomeReport:
+    return compute_outcomes(
         sessions=SESSIONS,
         asked=ASKED,
         answers=ANSWERS,
@@ -66,7 +67,10 @@ def report(min_segment_size: int = 1) -> dict:  # type: ignore[type-arg]
         segments={ANA: {"department": "Sales"}, RAVI: {"department": "Ops"}},
         min_segment_size=min_segment_size,
     )
-    return result.to_json()
+
+
+def report(min_segment_size: int = 1) -> dict:  # type: ignore[type-arg]
+    return outcomes(min_segment_size).to_json()
 
 
 def test_segments_smaller_than_the_minimum_are_never_shown() -> None:
@@ -114,4 +118,58 @@ def test_answering_again_counts_the_current_answer_only() -> None:
         checkin_after_days=lambda mentor: 7,
     )
     assert result.to_json()["skillApplication"]["applied"] == 1
-    assert result.to_csv_rows()[1][:7] == ["all", "", "1", "1", "1", "0", "1.0"]
+    all_row = result.merged_csv_rows([list(CSV_HEADER)])[1]
+    assert all_row[0] == "all" and all_row[len(CSV_HEADER) :][:5] == ["1", "1", "1", "0", "1.0"]
+
+
+def test_the_csv_is_one_table_with_the_outcome_figures_as_columns() -> None:
+    # The scope table (core.metrics) as the report writes it: all, a previous quarter, Maya's row, a Sales
+    # segment row, week 49 and a no-show row. Sita has no row there, nor week 50, nor Ops.
+    width = len(CSV_HEADER)
+
+    def row(scope: str, **cells: str) -> list[str]:
+        values = [""] * width
+        values[0] = scope
+        for name, value in cells.items():
+            values[CSV_HEADER.index(name)] = value
+        return values
+
+    table = [
+        list(CSV_HEADER),
+        row("all", sessions="4"),
+        row("previous", sessions="2"),
+        row("mentor", mentor=MAYA, sessions="2"),
+        row("segment", attribute="department", value="Sales", sessions="2"),
+        row("week", week="2026-W49", sessions="3"),
+        row("no_show", session_id="s4"),
+    ]
+    rows = outcomes().merged_csv_rows(table)
+    assert rows[0] == [*CSV_HEADER, *OUTCOME_CSV_COLUMNS]
+    assert all(len(r) == width + len(OUTCOME_CSV_COLUMNS) for r in rows)
+
+    def figures(r: list[str]) -> dict[str, str]:
+        return dict(zip(OUTCOME_CSV_COLUMNS, r[width:], strict=True))
+
+    by_scope = [(r[0], r[1], r[CSV_HEADER.index("value")], r[CSV_HEADER.index("week")]) for r in rows[1:]]
+    assert by_scope == [
+        ("all", "", "", ""),
+        ("previous", "", "", ""),
+        ("mentor", MAYA, "", ""),
+        ("segment", "", "Sales", ""),
+        ("week", "", "", "2026-W49"),
+        ("no_show", "", "", ""),
+        ("mentor", SITA, "", ""),  # outcome figures without a row in the scope table get their own
+        ("segment", "", "Ops", ""),
+        ("week", "", "", "2026-W50"),
+    ]
+    # All: 9 asked, 7 answered (test_overall); the table's own cells are kept.
+    assert rows[1][CSV_HEADER.index("sessions")] == "4"
+    assert (figures(rows[1])["questions_asked"], figures(rows[1])["questions_answered"]) == ("9", "7")
+    assert set(figures(rows[2]).values()) == {""}  # the previous quarter has no outcome figures
+    assert set(figures(rows[6]).values()) == {""}
+    # Maya: s1 (applied) and s2 (partly): 2 check-ins answered, rate 1.0; follow-ups yes and maybe.
+    maya = figures(rows[3])
+    assert (maya["checkin_answered"], maya["skill_application_rate"], maya["repeat_yes"]) == ("2", "1.0", "1")
+    assert figures(rows[5])["repeat_maybe"] == "0" and figures(rows[9])["repeat_maybe"] == "1"  # W49 / W50
+    sita = rows[7]
+    assert sita[CSV_HEADER.index("sessions")] == "" and figures(sita)["repeat_no"] == "1"

@@ -14,6 +14,7 @@ from core.segments import (
     check_attribute_path,
     check_min_segment,
     fold_small_segments,
+    fold_together,
     work_mode,
 )
 
@@ -176,3 +177,29 @@ def test_a_report_with_fewer_people_than_the_minimum_withholds_its_segments() ->
     )
     assert report.segments == ()
     assert report.withheld_segments == ("department",)
+
+
+def _people(prefix: str, n: int) -> set[str]:
+    return {f"{prefix}{i}" for i in range(n)}
+
+
+def test_fold_together_folds_a_value_everywhere_once_it_is_small_anywhere() -> None:
+    # Period: A 5, B 6. Before: A 5, B 3. B is small before, so it is folded in both; then the period's
+    # "(other)" is B alone (6 people, large enough) and before's is B's 3 people: A folds in too there,
+    # and so everywhere: A 5 + B 3 = 8 before, everyone in "(other)" in both tables.
+    now = {"A": _people("a", 5), "B": _people("b", 6)}
+    before = {"A": _people("a", 5), "B": _people("b", 3)}
+    assert fold_together([now, before], 5) == [{"A": "(other)", "B": "(other)"}, {"A": "(other)", "B": "(other)"}]
+
+
+def test_fold_together_names_a_value_large_everywhere_and_ignores_a_withheld_table() -> None:
+    # Period: A 5, B 5, C 5. Outcomes: A 5, C 5 (B asked nobody). Before: 3 people in all: withheld,
+    # so its small A (2) folds nothing elsewhere.
+    now = {"A": _people("a", 5), "B": _people("b", 5), "C": _people("c", 5)}
+    outcomes = {"A": _people("a", 5), "C": _people("c", 5)}
+    before = {"A": _people("a", 2), "C": _people("c", 1)}
+    assert fold_together([now, outcomes, before], 5) == [
+        {"A": "A", "B": "B", "C": "C"},
+        {"A": "A", "C": "C"},
+        {"A": None, "C": None},
+    ]

@@ -148,3 +148,25 @@ def test_the_adapter_sends_and_finds_by_key(emu: RunningEmulator, admin: httpx.C
     (mail,) = admin.get("/mail").json()["value"]
     assert mail["singleValueExtendedProperties"] == [{"id": MESSAGE_KEY_PROPERTY, "value": "s1|p|k"}]
     assert mail["body"] == {"contentType": "html", "content": "<p>Hi</p>"}
+
+
+def test_a_delayed_sent_items_copy_is_not_found_until_filed(
+    graph: httpx.Client, admin: httpx.Client, clean: None
+) -> None:
+    # sendMail's 202 only means accepted; Exchange files the Sent Items copy after transport took the message
+    # (user-sendmail.md; concepts/outlook-things-to-know-about-send-mail.md, step 4).
+    try:
+        assert admin.post("/mail/sentItems", json={"delaySeconds": 3600}).json() == {
+            "delaySeconds": 3600.0,
+            "held": 0,
+            "filed": 0,
+        }
+        assert graph.post(f"/users/{DANA}/sendMail", json={"message": _message("late")}).status_code == 202
+        assert len(admin.get("/mail").json()["value"]) == 1  # accepted (and on its way)
+        assert _sent(graph, DANA, "late").json()["value"] == []  # but not filed yet
+        assert admin.post("/mail/sentItems", json={"fileNow": True}).json()["filed"] == 1
+        assert len(_sent(graph, DANA, "late").json()["value"]) == 1
+        for bad in ({"delaySeconds": -1}, {"delaySeconds": True}, {"fileNow": False}, {"delay": 5}):
+            assert admin.post("/mail/sentItems", json=bad).status_code == 400, bad
+    finally:
+        admin.post("/mail/sentItems", json={"delaySeconds": 0})

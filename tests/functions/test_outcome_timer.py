@@ -3,48 +3,26 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from core.model import Session, SessionState
 from micromentor.bootstrap import Runtime, configure
 from micromentor.cli import main
 from micromentor.settings import Settings
 from micromentor.tenant import emulator_settings
-from store import open_store
 from store.outbox import MessageState
 from tests.conftest import TENANT_SEED, Admin
-
-END = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
-MAYA, ANA = "maya@contoso.example", "ana@contoso.example"
+from tests.outcome_world import ANA, END, MAYA, TOPIC, CompletedSession
 
 
-def _completed(store_url: str) -> None:
-    store = open_store(store_url)
-    store.add_session(
-        Session(
-            id="s1",
-            mentor=MAYA,
-            mentees=(ANA,),
-            start=END - timedelta(minutes=15),
-            end=END,
-            question="q",
-            created_at=END - timedelta(days=1),
-            state=SessionState.COMPLETED,
-            topic="SQL",
-        )
-    )
-
-
-def test_the_timer_plans_and_sends(emulator: Any, admin: Admin, tmp_path: Path) -> None:
+def test_the_timer_plans_and_sends(emulator: Any, admin: Admin, completed_session: CompletedSession) -> None:
     import function_app
     from micromentor.localhost import LocalHost
 
-    url = f"sqlite:///{tmp_path / 'api.db'}"
-    _completed(url)
+    url = completed_session.url
     runtime = Runtime(
         Settings(graph=emulator_settings(emulator), store_url=url, mail_sender=MAYA),
         clock=lambda: END + timedelta(minutes=30),
@@ -57,7 +35,8 @@ def test_the_timer_plans_and_sends(emulator: Any, admin: Admin, tmp_path: Path) 
         # Maya's follow-up goes (London working hours); Ana's question waits for Pacific morning.
         assert states[(MAYA, "mentor_followup")] is MessageState.SENT
         assert states[(ANA, "mentee_usefulness")] is MessageState.PENDING
-        assert [m["subject"] for m in admin.get("/mail")["value"]] == ["Would you do another micro session on SQL?"]
+        subjects = [m["subject"] for m in admin.get("/mail")["value"]]
+        assert subjects == [f"Would you do another micro session on {TOPIC}?"]
         asyncio.run(host.run_timer("send_outcome_messages"))
         assert len(admin.get("/mail")["value"]) == 1
     finally:
@@ -74,9 +53,10 @@ def test_send_due_needs_a_sender(
     assert "--sender" in capsys.readouterr().err
 
 
-def test_send_due_from_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    db = tmp_path / "cli.db"
-    _completed(f"sqlite:///{db}")
+def test_send_due_from_the_command_line(
+    completed_session: CompletedSession, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = completed_session.path
     code = main(
         [
             "send-due",

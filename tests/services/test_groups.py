@@ -9,7 +9,6 @@ is Monday 30 Nov 2026 00:00Z; the groups are on Tuesday 1 Dec at 10:00Z and 11:0
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -59,25 +58,6 @@ async def attendees(g: GraphGateway, session: Session) -> set[str]:
     event = await g.get_event(session.mentor, session.event_id)
     assert event is not None
     return set(event.responses)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("tables", marks=pytest.mark.azurite)])
-def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    """SQLite (a version column) and Table Storage on Azurite (an ETag): the seat claim is one
-    conditional update on either."""
-    if request.param == "sqlite":
-        yield open_store(f"sqlite:///{tmp_path / 'mm.db'}")
-        return
-    from store.tables import TableStore
-    from tests.store.conftest import azurite_connection_string, unique_table_prefix
-
-    connection = azurite_connection_string()
-    if connection is None:
-        pytest.skip("MICROMENTOR_TEST_TABLES is not set (source .ci/azurite.sh)")
-    tables = TableStore(connection, "grp" + unique_table_prefix())
-    yield tables
-    tables.drop_tables()
-    tables.close()
 
 
 def test_of_twenty_mentees_joining_five_seats_at_once_exactly_five_get_in(

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
@@ -20,15 +19,22 @@ import pytest
 from core.model import Checklist, Session, SessionState
 from graph.gateway import GraphGateway
 from policies import TenantPolicy, parse_policy
-from services.outcomes import LEASE, MailSettings, SendResult, outcome_round, plan_outcome_messages, send_due
+from services.outcomes import (
+    LEASE,
+    SENT_ITEMS_SETTLE,
+    MailSettings,
+    SendResult,
+    outcome_round,
+    plan_outcome_messages,
+    send_due,
+)
 from store.outbox import MessageKind, MessageState, Outbox, open_outbox
-from store.sqlite import SqliteStore
 from tests.conftest import Admin
+from tests.outcome_world import ANA, END, MAYA, CompletedSession
 
 T = TypeVar("T")
-MAYA, ANA, RAVI = "maya@contoso.example", "ana@contoso.example", "ravi@contoso.example"
+RAVI = "ravi@contoso.example"
 SENDER = "mentoring@contoso.example"
-END = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
 
 
 def utc(day: int, hour: int, minute: int = 0, second: int = 0) -> datetime:
@@ -36,27 +42,15 @@ def utc(day: int, hour: int, minute: int = 0, second: int = 0) -> datetime:
 
 
 @pytest.fixture
-def world(emulator: Any, admin: Admin, graph_settings: Any, tmp_path: Path) -> Iterator[dict[str, Any]]:
+def world(
+    emulator: Any, admin: Admin, graph_settings: Any, completed_session: CompletedSession
+) -> Iterator[dict[str, Any]]:
     admin.post(
         "/users",
         {"userPrincipalName": SENDER, "displayName": "Micro mentoring", "mailboxSettings": {"timeZone": "UTC"}},
     )
-    store = SqliteStore(tmp_path / "s.db")
-    store.add_session(
-        Session(
-            id="s1",
-            mentor=MAYA,
-            mentees=(ANA,),
-            start=END - timedelta(minutes=15),
-            end=END,
-            question="How do I read a query plan?",
-            created_at=END - timedelta(days=2),
-            state=SessionState.COMPLETED,
-            topic="SQL tuning",
-        )
-    )
+    store = completed_session.store
     yield {"store": store, "outbox": open_outbox(store), "settings": graph_settings}
-    store.close()
 
 
 def run(settings: Any, body: Callable[[GraphGateway], Awaitable[T]]) -> T:
@@ -201,17 +195,29 @@ def test_french_mailbox_gets_french(world: dict[str, Any], admin: Admin) -> None
     }
 
 
-def test_a_send_killed_after_graph_took_it_is_never_sent_twice(world: dict[str, Any], admin: Admin) -> None:
+@pytest.mark.parametrize("filed_late", [False, True], ids=["copy-filed-at-once", "copy-filed-late"])
+def test_a_send_killed_after_graph_took_it_is_never_sent_twice(
+    world: dict[str, Any], admin: Admin, filed_late: bool
+) -> None:
     plan_outcome_messages(world["store"], world["outbox"], TenantPolicy(), END)
+    if filed_late:  # Exchange files the Sent Items copy late (emulator/mail.py)
+        admin.post("/mail/sentItems", {"delaySeconds": 3600})
     # The connection drops after Exchange accepted the mail: the sender cannot know it went out.
     admin.fault(method="POST", path="/sendMail$", dropAfterWrite=True, times=1)
     first = send(world, utc(1, 10, 30))
     assert (first.sent, first.uncertain) == (0, 1)
     assert len(mails(admin)) == 1
     assert state(world["outbox"], MAYA, MessageKind.MENTOR_FOLLOWUP) is MessageState.SENDING
-    # Within the lease nobody touches it; after it, Sent Items show it went out: marked, not resent.
-    assert send(world, utc(1, 10, 30) + LEASE - timedelta(seconds=1)).recovered == 0
-    again = send(world, utc(1, 10, 30) + LEASE)
+    # Within the lease and the settle period nobody looks (with the copy filed late, looking now would find
+    # nothing and send the message a second time).
+    for moment in (LEASE + timedelta(minutes=1), LEASE + SENT_ITEMS_SETTLE - timedelta(seconds=1)):
+        early = send(world, utc(1, 10, 30) + moment)
+        assert (early.sent, early.recovered) == (0, 0)
+    assert len(mails(admin)) == 1
+    if filed_late:
+        assert admin.post("/mail/sentItems", {"fileNow": True})["filed"] == 1
+    # After them, Sent Items show it went out: marked sent, not resent.
+    again = send(world, utc(1, 10, 30) + LEASE + SENT_ITEMS_SETTLE)
     assert (again.recovered, again.sent) == (1, 0)
     assert len(mails(admin)) == 1
     assert state(world["outbox"], MAYA, MessageKind.MENTOR_FOLLOWUP) is MessageState.SENT
@@ -223,7 +229,7 @@ def test_a_sender_killed_before_graph_took_it_sends_it_once_later(world: dict[st
     (due,) = [m for m in world["outbox"].due_messages(utc(1, 10, 30)) if m.person == MAYA]
     assert world["outbox"].claim(due, lease_until=utc(1, 10, 30) + LEASE) is not None
     assert send(world, utc(1, 10, 31)).sent == 0  # leased by the dead sender
-    later = send(world, utc(1, 10, 30) + LEASE)
+    later = send(world, utc(1, 10, 30) + LEASE)  # the dead sender's lease (claimed here without a settle period)
     assert (later.sent, later.recovered) == (1, 0)
     assert len(mails(admin)) == 1
     assert send(world, utc(1, 12)).sent == 0

@@ -221,3 +221,28 @@ def test_the_csv_has_segments_trend_no_shows_and_the_comparison(running: Running
     assert segments == {"remote", "(other)"}
     previous = next(r for r in rows if r["scope"] == "previous")
     assert (previous["label"], previous["sessions"], previous["completed"]) == ("2026 Q3", "1", "1")
+
+
+def test_one_folding_for_the_quarter_and_the_one_before_so_no_subtraction_isolates_anyone(
+    running: RunningEmulator, store: Store
+) -> None:
+    """Q3 gets r_i -> h_i as well (remote 5, hybrid 5: both large enough there on their own). In Q4,
+    office (o1) and unknown (n1) are 2 people: folding them alone would leave an "(other)" of 2, so
+    hybrid, the smaller-named of the two values of 5, is folded in with them: Q4 shows remote and
+    "(other)" = hybrid + office + unknown, mentees h1..h5 and n1 = 6. Were Q3 folded on its own, it
+    would name hybrid with mentees h1..h5 = 5, and 6 - 5 = 1: the one unknown/office mentee (n1), a
+    segment of one. Folded once, hybrid is folded in both tables: named in neither."""
+    for i in range(1, 6):
+        store.add_session(
+            session(10 + i, f"r{i}", f"h{i}", datetime(2026, 8, 10 + i, 9, tzinfo=UTC), SessionState.COMPLETED)
+        )
+    doc = report_json(running, store, Q4, EMPLOYEE_TYPE)
+
+    def rows(table: dict[str, Any]) -> dict[str, int]:
+        return {s["value"]: s["mentees"] for s in table["segments"] if s["attribute"] == "workMode"}
+
+    now, before = rows(doc), rows(doc["comparison"])
+    assert now == {"remote": 0, "(other)": 6}  # remote people only mentor in Q4
+    assert before == {"remote": 0, "(other)": 5}
+    named = {value for table in (now, before) for value in table if value != "(other)"}
+    assert named == {"remote"}  # hybrid is folded in both, never subtracted from "(other)"

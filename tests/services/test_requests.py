@@ -41,7 +41,6 @@ from services.requests import (
     Unmet,
     load_catalogue,
     parse_catalogue,
-    parse_request_body,
     submit_request,
 )
 from store import open_store
@@ -357,27 +356,3 @@ def test_an_unreadable_catalogue_file_is_an_error(tmp_path: Path) -> None:
     fine = tmp_path / "fine.json"
     fine.write_text(json.dumps([{"upn": BEN, "skills": ["go"]}]), encoding="utf-8")
     assert load_catalogue(fine).with_skill("go") == (BEN,)
-
-
-@pytest.mark.parametrize(
-    ("body", "field"),
-    [
-        ({"skill": "x", "question": "q?", "mentee": CAMILLE, "urgent": True}, "urgent"),
-        ({"skill": "x", "question": "q?", "mentee": CAMILLE, "mentors": BEN}, "mentors"),
-        ({"skill": "x", "question": "q?", "mentee": CAMILLE, "mentors": [1]}, "mentors"),
-        ({"skill": "x", "question": "q?", "mentee": CAMILLE, "sessions": "2"}, "sessions"),
-        ({"skill": "x", "question": "q?", "mentee": CAMILLE, "minutes": 15.0}, "minutes"),
-        ({"skill": 3, "question": "q?", "mentee": CAMILLE}, "skill"),
-        ({"skill": "x", "mentee": CAMILLE}, "question"),
-        ({"skill": "x", "question": "q?"}, "mentee"),
-    ],
-)
-def test_a_malformed_body_names_the_field(body: dict[str, Any], field: str) -> None:
-    with pytest.raises(InputError) as caught:
-        parse_request_body(body)
-    assert caught.value.field == field
-
-
-def test_the_mentee_defaults_to_the_caller() -> None:
-    parsed = parse_request_body({"skill": "x", "question": "q?"}, "key-1", default_mentee=CAMILLE)
-    assert (parsed.mentee, parsed.idempotency_key, parsed.mentors, parsed.sessions) == (CAMILLE, "key-1", (), None)

@@ -99,6 +99,27 @@ def test_answering_again_replaces_and_keeps_history(outbox: Outbox) -> None:
     ]
 
 
+def test_an_answer_without_a_note_keeps_the_saved_note(outbox: Outbox) -> None:
+    # Re-opening a one-click link carries no note: the line written before stays; the history has both answers.
+    person = "ana@contoso.example"
+    outbox.record_answer(Answer("s1", person, MessageKind.MENTEE_CHECKIN, "partly", T0, "tried it on one report"))
+    outbox.record_answer(Answer("s1", person, MessageKind.MENTEE_CHECKIN, "applied", T0 + MIN))
+    assert [(a.choice, a.note) for a in outbox.answers()] == [("applied", "tried it on one report")]
+    history = [(a.choice, a.note) for a in outbox.answer_history("s1", person)]
+    assert history == [("partly", "tried it on one report"), ("applied", None)]
+
+
+def test_an_empty_note_clears_the_saved_note(outbox: Outbox) -> None:
+    person = "ana@contoso.example"
+    outbox.record_answer(Answer("s1", person, MessageKind.MENTEE_CHECKIN, "partly", T0, "tried it"))
+    outbox.record_answer(Answer("s1", person, MessageKind.MENTEE_CHECKIN, "partly", T0 + MIN, ""))
+    assert [(a.choice, a.note) for a in outbox.answers()] == [("partly", None)]
+    outbox.record_answer(Answer("s1", person, MessageKind.MENTEE_CHECKIN, "applied", T0 + 2 * MIN))
+    assert [(a.choice, a.note) for a in outbox.answers()] == [("applied", None)]
+    history = [(a.choice, a.note) for a in outbox.answer_history("s1", person)]
+    assert history == [("partly", "tried it"), ("partly", ""), ("applied", None)]
+
+
 def test_session_notes(outbox: Outbox) -> None:
     assert outbox.get_notes("s1") is None
     outbox.save_notes(SessionNotes("s1", "Write one query", "It runs under 1 s", "maya@contoso.example", T0))
