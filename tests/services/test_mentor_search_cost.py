@@ -3,38 +3,23 @@ through the gateway's directory cache, and the sample catalogue for the README's
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
-from emulator import RunningEmulator, start_emulator
+from graph.config import GraphSettings
 from graph.gateway import GraphGateway
-from micromentor.tenant import emulator_settings
 from policies import TenantPolicy
 from services.mentor_search import MentorMatch, search_mentors
 from services.requests import load_catalogue, parse_catalogue
-from tests.conftest import DATA, TENANT_SEED, Admin, with_graph
+from tests.conftest import DATA, Admin, with_graph
 
 REAL = ["ana", "maya", "ravi", "sita"]  # the four people of tests/data/tenant.json
 GHOSTS = [f"zz-ghost-{i:02}" for i in range(11)]  # in the catalogue, gone from the directory
-
-
-@pytest.fixture
-def running() -> Iterator[RunningEmulator]:
-    emulator = start_emulator(TENANT_SEED)
-    try:
-        yield emulator
-    finally:
-        emulator.stop()
 
 
 def _user_reads(admin: Admin) -> int:
     return sum(1 for r in admin.get("/requests")["requests"] if r["path"].startswith("/users"))
 
 
-def test_matches_are_capped_before_graph_and_names_are_cached(running: RunningEmulator) -> None:
+def test_matches_are_capped_before_graph_and_names_are_cached(admin: Admin, graph_settings: GraphSettings) -> None:
     catalogue = parse_catalogue([{"upn": f"{n}@contoso.example", "skills": ["Retrospectives"]} for n in REAL + GHOSTS])
-    admin = Admin(running)
     admin.post("/requests/reset", {})
 
     async def twice(graph: GraphGateway) -> tuple[list[MentorMatch], int, list[MentorMatch]]:
@@ -43,11 +28,8 @@ def test_matches_are_capped_before_graph_and_names_are_cached(running: RunningEm
         admin.post("/requests/reset", {})
         return first, reads, await search_mentors(graph, catalogue, TenantPolicy(), "retr")
 
-    try:
-        first, first_reads, second = with_graph(emulator_settings(running), twice)
-        second_reads = _user_reads(admin)
-    finally:
-        admin.client.close()
+    first, first_reads, second = with_graph(graph_settings, twice)
+    second_reads = _user_reads(admin)
     # 15 match; the first 10 by UPN are the 4 real people and zz-ghost-00..05. Each real one is one
     # GET /users/{upn}; each ghost a 404 and then the look-up by mail (2 reads): 4 + 6 x 2 = 16, not 4 + 11 x 2.
     assert [m.upn for m in first] == [f"{n}@contoso.example" for n in REAL]
@@ -57,13 +39,13 @@ def test_matches_are_capped_before_graph_and_names_are_cached(running: RunningEm
     assert second_reads == 12
 
 
-def test_the_sample_catalogue_finds_retro_mentors_for_the_readme_tenant(running: RunningEmulator) -> None:
+def test_the_sample_catalogue_finds_retro_mentors_for_the_readme_tenant(graph_settings: GraphSettings) -> None:
     catalogue = load_catalogue(DATA / "contoso-mentors.json")
 
     async def search(graph: GraphGateway) -> list[MentorMatch]:
         return await search_mentors(graph, catalogue, TenantPolicy(), "retro", exclude="ravi@contoso.example")
 
-    found = with_graph(emulator_settings(running), search)
+    found = with_graph(graph_settings, search)
     assert [(m.upn, m.skills[0]) for m in found] == [
         ("maya@contoso.example", "retrospectives"),
         ("sita@contoso.example", "retrospectives"),
