@@ -6,8 +6,16 @@
   app-only calls to a user's onlineMeetings and their attendance are refused until a policy covers that
   user, 403 `Forbidden` "No application access policy found for this app." (docs-contrib issue #470).
 - Exchange RBAC for Applications (`mailScope`): app-only mail calls (sendMail, Sent Items) for a mailbox
-  outside the app's management scope get 403 `ErrorAccessDenied` "Access to OData is disabled."
-  (`concepts/auth-limit-mailbox-access.md`, docs-contrib issue #8731).
+  outside the management scope of the app's "Application Mail.Send" / "Application Mail.Read" role
+  assignments get 403 `ErrorAccessDenied` "Access is denied. Check credentials and try again." No page
+  documents an answer for RBAC for Applications (Exchange's `permissions-exo/application-rbac.md` gives none);
+  this is Exchange's generic denial, the same as without the permission, so a client cannot tell a missing
+  scope from a missing permission by the message (strict: nothing to rely on).
+- A legacy Exchange application access policy (`mailAccessPolicy`, New-ApplicationAccessPolicy
+  -AccessRight RestrictAccess): app-only calls to any mailbox data it restricts (mail, calendars, mailbox
+  settings: the page's "Supported permissions") for a mailbox outside the policy's group get 403
+  `ErrorAccessDenied` "Access to OData is disabled.", the answer documented only for application access
+  policies (`concepts/auth-limit-mailbox-access.md`, "Handling API errors"; docs-contrib issue #8731).
 - Users without a Teams licence (events created with `isOnlineMeeting: true` come back without a Teams
   meeting, docs-contrib #4625 / #4627), and attendance records with an empty `emailAddress` (#3198).
 
@@ -83,10 +91,14 @@ ROUTE_ROLES: dict[str, tuple[tuple[str, ...], str, str]] = {
 }
 
 _POLICY_DENIED = GraphError(403, "Forbidden", "No application access policy found for this app.")
-# concepts/auth-limit-mailbox-access.md (docs-contrib issue #8731): a mailbox outside the app's Exchange
-# scope (RBAC for Applications management scope, or a legacy application access policy).
-_MAIL_SCOPE_DENIED = GraphError(403, "ErrorAccessDenied", "Access to OData is disabled.")
+# RBAC for Applications: no documented answer for a mailbox outside the role assignment's scope; Exchange's
+# generic denial (the one without the permission at all), see the module docstring.
+_MAIL_SCOPE_DENIED = GraphError(403, *_MAILBOX_DENIED)
+# concepts/auth-limit-mailbox-access.md, "Handling API errors": documented for application access policies only.
+_MAIL_POLICY_DENIED = GraphError(403, "ErrorAccessDenied", "Access to OData is disabled.")
 _MAIL_ROUTES = ("POST /users/{user}/sendMail", "GET /users/{user}/mailFolders/{folder}/messages")
+# The Exchange mailbox routes an application access policy restricts (mail, calendars, mailbox settings).
+_EXCHANGE_ROUTES = frozenset(r for r, (_, code, _m) in ROUTE_ROLES.items() if code == _MAILBOX_DENIED[0])
 
 
 @dataclass
@@ -97,7 +109,8 @@ class AccessRules:
     policy_users: set[str] = field(default_factory=set)  # user ids the policy is granted to
     without_teams: set[str] = field(default_factory=set)  # user ids
     attendance_without_email: set[str] = field(default_factory=set)  # user ids
-    mail_scope: set[str] | None = None  # user ids the app's Exchange mail scope covers; None = unscoped
+    mail_scope: set[str] | None = None  # user ids the app's RBAC for Applications mail scope covers; None = unscoped
+    mail_policy: set[str] | None = None  # user ids a legacy application access policy allows; None = no policy
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def check(self, route: str, params: Mapping[str, str], claims: Mapping[str, Any] | None,
@@ -113,8 +126,14 @@ class AccessRules:
                 raise GraphError(403, code, message)
         if "/onlineMeetings" in route and "{user}" in route and not self.covers(user_id):
             raise _POLICY_DENIED
+        if route in _EXCHANGE_ROUTES and not self.policy_allows(user_id):
+            raise _MAIL_POLICY_DENIED
         if route in _MAIL_ROUTES and not self.mail_allowed(user_id):
             raise _MAIL_SCOPE_DENIED
+
+    def policy_allows(self, user_id: str | None) -> bool:
+        with self._lock:
+            return self.mail_policy is None or (user_id is not None and user_id in self.mail_policy)
 
     def mail_allowed(self, user_id: str | None) -> bool:
         with self._lock:
@@ -139,9 +158,10 @@ class AccessRules:
             for name in ("policy_users", "without_teams", "attendance_without_email"):
                 if name in changes:
                     setattr(self, name, set(changes[name]))
-            if "mail_scope" in changes:
-                scope = changes["mail_scope"]
-                self.mail_scope = None if scope is None else set(scope)
+            for name in ("mail_scope", "mail_policy"):
+                if name in changes:
+                    scope = changes[name]
+                    setattr(self, name, None if scope is None else set(scope))
 
     def describe(self, name_of: Mapping[str, str]) -> dict[str, Any]:
         with self._lock:
@@ -153,6 +173,7 @@ class AccessRules:
                 "withoutTeams": names(self.without_teams),
                 "attendanceWithoutEmail": names(self.attendance_without_email),
                 "mailScope": None if self.mail_scope is None else names(self.mail_scope),
+                "mailAccessPolicy": None if self.mail_policy is None else names(self.mail_policy),
             }
 
 
@@ -162,7 +183,8 @@ def parse_access_rules(value: Any, path: str, resolve: Any) -> dict[str, Any]:
     maps a UPN, mail or id to a user id or None. Raises ValueError("path: message")."""
     if not isinstance(value, Mapping):
         raise ValueError(f"{path}: expected an object")
-    unknown = set(value) - {"teamsAccessPolicy", "withoutTeams", "attendanceWithoutEmail", "mailScope"}
+    unknown = set(value) - {"teamsAccessPolicy", "withoutTeams", "attendanceWithoutEmail", "mailScope",
+                            "mailAccessPolicy"}
     if unknown:
         raise ValueError(f"{path}.{sorted(unknown)[0]}: unknown field")
 
@@ -193,4 +215,7 @@ def parse_access_rules(value: Any, path: str, resolve: Any) -> dict[str, Any]:
     if "mailScope" in value:  # the mailboxes Exchange RBAC for Applications lets the app reach; null = all
         raw = value["mailScope"]
         changes["mail_scope"] = None if raw is None else users(raw, f"{path}.mailScope")
+    if "mailAccessPolicy" in value:  # a legacy application access policy's group members; null = no policy
+        raw = value["mailAccessPolicy"]
+        changes["mail_policy"] = None if raw is None else users(raw, f"{path}.mailAccessPolicy")
     return changes

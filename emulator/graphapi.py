@@ -85,8 +85,12 @@ def serve_graph(ctx: Context, router: Router, request: Request) -> Response:
 
 
 def _mailbox(ctx: Context, request: Request) -> str | None:
-    """The app and mailbox a request counts against (emulator/concurrency.py): anything below
-    /users/{user}/, not the directory entry /users/{user} itself."""
+    """The gate a request counts against (emulator/concurrency.py), for anything below /users/{user}/ (not
+    the directory entry /users/{user} itself): Teams' onlineMeetings (and their attendance reports) count
+    per app and organizer, "<appId>|onlineMeetings|<userId>" (strict: no doc gives them a limit); every
+    other route the emulator serves there is an Outlook resource (events, calendarView, calendar,
+    getSchedule, mailboxSettings, sendMail, mailFolders/messages) and counts per app, "<appId>|outlook"
+    (throttling-limits.md, "Limits per app ID"), as would a route added later (strict by default)."""
     try:
         segments = normalize_segments(request.path, request.claims)
     except GraphError:
@@ -94,8 +98,10 @@ def _mailbox(ctx: Context, request: Request) -> str | None:
     if len(segments) < 3 or segments[0].lower() != "users":
         return None
     claims = request.claims or {}
-    app = str(claims.get("appid") or claims.get("azp") or "")
-    return f"{app}|{ctx.state.user_id_of(segments[1]) or segments[1].lower()}"
+    app = str(claims.get("appid") or claims.get("azp") or "") or "(no app)"
+    if segments[2].lower() == "onlinemeetings":
+        return f"{app}|onlineMeetings|{ctx.state.user_id_of(segments[1]) or segments[1].lower()}"
+    return f"{app}|outlook"
 
 
 def _serve(ctx: Context, router: Router, request: Request, decision: FaultDecision, admitted: bool) -> Response:
@@ -108,7 +114,8 @@ def _serve(ctx: Context, router: Router, request: Request, decision: FaultDecisi
         route, params = router.resolve(request.method, segments)
         route_name = route.name
         if not admitted:
-            # Outlook's per app and mailbox concurrency limit (emulator/concurrency.py).
+            # Outlook's per app limit, or the strict per organizer one of onlineMeetings
+            # (emulator/concurrency.py).
             raise GraphError(429, "ApplicationThrottled", "Application is over its MailboxConcurrency limit.",
                              {"Retry-After": "1"})
         if decision.status is not None:

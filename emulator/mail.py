@@ -10,9 +10,9 @@ Sources (microsoftgraph/microsoft-graph-docs-contrib):
   `$filter=singleValueExtendedProperties/Any(ep: ep/id eq '{id}' and ep/value eq '{value}')`; the name in
   the id compares case-sensitively, the value case-insensitively; the answer does not include the
   property; application permission `Mail.Read`.
-- concepts/auth-limit-mailbox-access.md (and docs-contrib issue #8731): an app whose mailbox access is
-  scoped (Exchange RBAC for Applications / application access policy) gets 403 `ErrorAccessDenied`
-  "Access to OData is disabled." for a mailbox outside its scope.
+- Scoped mailbox access (emulator/access.py): outside an application access policy 403 `ErrorAccessDenied`
+  "Access to OData is disabled." (concepts/auth-limit-mailbox-access.md); outside an RBAC for Applications
+  scope 403 `ErrorAccessDenied` "Access is denied. Check credentials and try again." (no documented text).
 
 - user-sendmail.md ("A `202 Accepted` response code indicates that the request has been accepted; however,
   it does not indicate that the request processing has completed") and concepts/outlook-things-to-know-

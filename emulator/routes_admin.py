@@ -89,8 +89,8 @@ def requests_reset(ctx: Context, request: Request, params: dict[str, str]) -> Re
 
 
 def concurrency(ctx: Context, request: Request, params: dict[str, str]) -> Response:
-    """Outlook's per app and mailbox concurrency limit: the limit, the most requests seen at once per
-    "app|mailbox" since the last reset, and how many were refused (emulator/concurrency.py)."""
+    """Outlook's per app concurrency limit: the limit, the most requests seen at once per app id since
+    the last reset, and how many were refused (emulator/concurrency.py)."""
     return json_response(ctx.mailboxes.snapshot())
 
 

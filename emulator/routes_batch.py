@@ -98,6 +98,12 @@ def batch(ctx: Context, request: Request, params: dict[str, str]) -> Response:
         deps = item.get("dependsOn") or []
         if not isinstance(deps, list) or any(str(d).lower() not in seen for d in deps):
             raise _invalid(f"Batch request '{item['id']}' depends on an id that is not in the batch.")
+    roots = [item for item in items if not item.get("dependsOn")]
+    if len(roots) > 1 and len(roots) < len(items):
+        # concepts/json-batching.md (tip): "Batch should be either fully sequential or fully parallel."
+        # (repeated by Microsoft in Q&A 1532547; a user reports Graph's 400 with these words,
+        # volcengine.com/article/563906). Strict: with any dependsOn, every item but one waits for another.
+        raise _invalid("Batch should be either fully sequential or fully parallel.")
     from emulator.graph_routes import GRAPH_ROUTER
 
     results: dict[str, Response] = {}

@@ -12,7 +12,9 @@ Sources (microsoftgraph/microsoft-graph-docs-contrib, api-reference/v1.0/):
   learnerUserId, status (notStarted, inProgress, completed); completionPercentage 0 to 100; 201 Created; a
   provider manages activities only when `isCourseActivitySyncEnabled` is true.
 - api/learningcourseactivity-get.md: `GET …/learningProviders/{registrationId}/learningCourseActivities(
-  externalCourseActivityId={id})`; errors: 400 "This provider isn't enabled for the given tenant.", 400
+  externalCourseActivityId='{externalCourseActivityId}')`, that key name and a quoted value only (docs-contrib
+  PR #9411 added the quotes the page's example lacked); another spelling or a bare value is 400; errors:
+  400 "This provider isn't enabled for the given tenant.", 400
   "…Make sure the registrationId you entered is valid or registered for your tenant", 404 "The requested
   assignment {id} doesn't exist.", 403 without the permission. Read permission: beta page of the same API
   (LearningAssignedCourse.Read.All, LearningSelfInitiatedCourse.Read.All); the ReadWrite roles also read.
@@ -49,11 +51,14 @@ _KINDS = {
 }
 _STATUSES = ("notStarted", "inProgress", "completed")
 _CONTENT_KEY = re.compile(r"^learningContents\(externalId='(?P<id>(?:[^']|'')*)'\)$", re.IGNORECASE)
-# The docs write the key bare, msgraph-sdk quotes it: both name the same activity.
-_ACTIVITY_KEY = re.compile(
-    r"^learningCourseActivities\(externalCourseActivityId=(?:'(?P<quoted>(?:[^']|'')*)'|(?P<bare>[^')]+))\)$",
-    re.IGNORECASE,
-)
+# The documented form only (api/learningcourseactivity-get.md, "HTTP request"):
+# learningCourseActivities(externalCourseActivityId='{externalCourseActivityId}'): that spelling of the key and
+# a quoted value (the page's bare key was a docs bug, fixed by docs-contrib PR #9411 "Fix missing single quotes
+# for external ID lookup"). msgraph-sdk's builder spells the key externalcourseActivityId (from the metadata);
+# graph/learning.py sends the documented spelling instead.
+_ACTIVITY_KEY = re.compile(r"^(?i:learningCourseActivities)\((?P<name>[^=()]*)=(?P<value>[^()]*)\)$")
+_ACTIVITY_KEY_NAME = "externalCourseActivityId"
+_QUOTED = re.compile(r"^'(?P<text>(?:[^']|'')*)'$")
 _CONTENT_FIELDS = ("additionalTags", "contentWebUrl", "contributors", "createdDateTime", "description", "duration",
                    "format", "isActive", "isPremium", "isSearchable", "languageTag", "lastModifiedDateTime",
                    "numberOfPages", "skillTags", "sourceName", "thumbnailWebUrl", "title")
@@ -189,10 +194,17 @@ def create_activity(ctx: Context, request: Request, params: dict[str, str]) -> R
 
 
 def get_activity(ctx: Context, request: Request, params: dict[str, str]) -> Response:
-    match = _ACTIVITY_KEY.match(params["activity"])
-    if match is None:
-        raise GraphError(400, "BadRequest", f"Resource not found for the segment '{params['activity']}'.")
-    external = match.group("quoted").replace("''", "'") if match.group("quoted") is not None else match.group("bare")
+    segment = params["activity"]
+    match = _ACTIVITY_KEY.match(segment)
+    if match is None or match.group("name") != _ACTIVITY_KEY_NAME:
+        # Another key name (msgraph-sdk's externalcourseActivityId too) is not the documented secondary key.
+        raise GraphError(400, "BadRequest", f"Resource not found for the segment '{segment}'.")
+    quoted = _QUOTED.match(match.group("value"))
+    if quoted is None:
+        # OData string keys are quoted; the page's request is externalCourseActivityId='{externalCourseActivityId}'.
+        raise GraphError(400, "BadRequest", f"The key value {match.group('value')!r} of the segment '{segment}' "
+                         "must be a quoted string: externalCourseActivityId='{id}'.")
+    external = quoted.group("text").replace("''", "'")
     learning = _learning(ctx)
     with learning.lock:
         provider = _provider(learning, params["provider"])

@@ -32,6 +32,7 @@ from graph.auth import MsalTokenProvider
 from graph.client import build_graph_client
 from graph.config import GraphSettings
 from graph.errors import GraphAuthError, GraphNotFound
+from graph.lanes import Lanes, lane_of
 from graph.retry import TRANSIENT_STATUSES, answered, call_graph, retry_after_seconds
 from graph.timezones import UnknownTimeZone, zone_from_name
 from graph.values import (
@@ -155,14 +156,15 @@ class GraphBase:
     def __init__(self, settings: GraphSettings, *, clock: Callable[[], float] = time.monotonic) -> None:
         self.settings = settings
         self._tokens = MsalTokenProvider(settings)
-        self._client, self._http = build_graph_client(settings, self._tokens)
+        # Outlook's slots for the app, onlineMeetings' per organizer (graph/lanes.py), held per HTTP exchange.
+        self._lanes = Lanes(settings.mailbox_concurrency, settings.meeting_concurrency)
+        self._client, self._http = build_graph_client(settings, self._tokens, self._lanes)
         # Bounded in size and in age: a host lives for days, and people change their working hours,
         # zone or language; `clock` is injectable so tests can age the entries.
         lifetime = settings.mailbox_cache_seconds
         self._mailboxes: TTLCache[str, Mailbox] = TTLCache(maxsize=CACHE_ENTRIES, ttl=lifetime, timer=clock)
         self._users: TTLCache[str, DirectoryUser] = TTLCache(maxsize=CACHE_ENTRIES, ttl=lifetime, timer=clock)
         self._mailbox_fetches: dict[str, asyncio.Future[None]] = {}
-        self._lanes: dict[str, tuple[asyncio.AbstractEventLoop, asyncio.Semaphore]] = {}
 
     def _smtp(self, user: str) -> str:
         """The address Graph's mail side knows a person by: getSchedule's `schedules` and attendees are
@@ -261,33 +263,26 @@ class GraphBase:
         answer = await self._json(what, info)
         return {str(item.get("id")): item for item in answer.get("responses") or ()}
 
-    def _lane(self, mailbox: str) -> asyncio.Semaphore:
-        """The slots of one mailbox: Outlook runs at most `mailbox_concurrency` requests of an app at once
-        against a mailbox (4, DC concepts/throttling-limits.md, "Outlook service limits"); each slot is
-        one request running there. A mailbox named by its UPN and by its id is one lane once its
-        directory entry is known."""
-        known = self._users.get(mailbox.lower())
-        key = (known.id if known is not None else mailbox).lower()
-        loop = asyncio.get_running_loop()
-        lane = self._lanes.get(key)
-        if lane is None or lane[0] is not loop:
-            lane = (loop, asyncio.Semaphore(max(1, self.settings.mailbox_concurrency)))
-            self._lanes[key] = lane
-        return lane[1]
+    def _lane_size(self, requests: dict[str, Any]) -> int:
+        """Slots of the lane the requests target (graph/lanes.py): Outlook's for the app (4), or one
+        organizer's onlineMeetings (4); the first request names it (a `_batched` call targets one lane)."""
+        first = next(iter(requests.values()), None)
+        url = (expand_url(first) or str(getattr(first, "url_template", "") or "")) if first is not None else ""
+        lane = lane_of(url)
+        return self._lanes.size(lane) if lane is not None else self._lanes.outlook
 
-    async def _batched(
-        self, requests: dict[str, Any], what: str, *, mailbox: str
-    ) -> dict[str, tuple[int, dict[str, Any] | None]]:
-        """Any number of GETs against one mailbox, kept near Graph's limits without going over them.
+    async def _batched(self, requests: dict[str, Any], what: str) -> dict[str, tuple[int, dict[str, Any] | None]]:
+        """Any number of GETs against one lane (graph/lanes.py), kept near its limit without going over.
 
-        Each `$batch` is a chain (every item `dependsOn` the one before), so Outlook runs one of its items
-        at a time and the batch holds one of the mailbox's slots (`_lane`); up to `mailbox_concurrency`
-        batches are in flight per mailbox, the documented way to run several batches against one mailbox
-        (DC concepts/throttling-limits.md, "Outlook service limits for JSON batching"). A throttled item
+        Each `$batch` is a chain (every item `dependsOn` the one before), so Graph runs one of its items
+        at a time and the batch holds one slot of its lane (taken by the transport, graph/lanes.py); up
+        to the lane's size batches are in flight: Outlook's 4 for the app, or 4 per organizer for
+        onlineMeetings. For Outlook that is the documented way to run several batches (DC
+        concepts/throttling-limits.md, "Outlook service limits for JSON batching"). A throttled item
         (429/503/504) goes back into a later batch once its Retry-After has passed while the others go
         on; the items after it in its chain (424, never run) go back at once. Items throttled
         `max_attempts` times are sent on their own through the one retry layer of `_json`."""
-        lane = self._lane(mailbox)
+        slots = self._lane_size(requests)
         ready: deque[str] = deque(requests)
         waiting: list[tuple[float, str]] = []  # (when it may go again, key)
         throttled: Counter[str] = Counter()
@@ -297,8 +292,7 @@ class GraphBase:
         clock = asyncio.get_running_loop().time
 
         async def send(keys: list[str]) -> tuple[list[str], dict[str, dict[str, Any]]]:
-            async with lane:
-                return keys, await self._post_batch({k: requests[k] for k in keys}, what, chain=True)
+            return keys, await self._post_batch({k: requests[k] for k in keys}, what, chain=True)
 
         try:
             while ready or waiting or in_flight:
@@ -306,7 +300,6 @@ class GraphBase:
                 waiting.sort()
                 while waiting and waiting[0][0] <= now:
                     ready.append(waiting.pop(0)[1])
-                slots = max(1, self.settings.mailbox_concurrency)
                 while ready and len(in_flight) < slots:
                     size = min(BATCH_LIMIT, -(-len(ready) // (slots - len(in_flight))))
                     keys = [ready.popleft() for _ in range(size)]
@@ -341,11 +334,10 @@ class GraphBase:
             if in_flight:
                 await asyncio.gather(*in_flight, return_exceptions=True)
         for key in give_up:  # throttled in every batch: each on its own, with its own budget
-            async with lane:
-                try:
-                    results[key] = (200, await self._json(what, requests[key]))
-                except GraphNotFound:
-                    results[key] = (404, None)
+            try:
+                results[key] = (200, await self._json(what, requests[key]))
+            except GraphNotFound:
+                results[key] = (404, None)
         return results
 
     def _item_answer(

@@ -18,18 +18,27 @@ from msgraph_core import GraphClientFactory
 
 from graph.auth import MsalTokenProvider
 from graph.config import GraphSettings
+from graph.lanes import GatedTransport, Lanes
 from telemetry import graph_response_hook
 
 __all__ = ["build_graph_client", "build_http_client"]
 
 
-def build_http_client(settings: GraphSettings) -> httpx.AsyncClient:
-    base = httpx.AsyncClient(
-        base_url=settings.graph_url,
+def build_http_client(settings: GraphSettings, lanes: Lanes | None = None) -> httpx.AsyncClient:
+    """With `lanes`, every request waits for a slot in its lane (graph/lanes.py) at the bottom of the
+    SDK's middleware, so each HTTP exchange is held, and no retry's wait is."""
+    transport: httpx.AsyncBaseTransport = httpx.AsyncHTTPTransport(
         verify=ssl.create_default_context(cafile=settings.ca_bundle) if settings.ca_bundle else True,
-        timeout=httpx.Timeout(settings.timeout_seconds),
         trust_env=False,
         limits=httpx.Limits(max_connections=32, max_keepalive_connections=16),
+    )
+    if lanes is not None:
+        transport = GatedTransport(transport, lanes)
+    base = httpx.AsyncClient(
+        base_url=settings.graph_url,
+        timeout=httpx.Timeout(settings.timeout_seconds),
+        trust_env=False,
+        transport=transport,
         event_hooks={"response": [graph_response_hook]},
     )
     options = {
@@ -43,9 +52,9 @@ def build_http_client(settings: GraphSettings) -> httpx.AsyncClient:
 
 
 def build_graph_client(
-    settings: GraphSettings, token_provider: MsalTokenProvider
+    settings: GraphSettings, token_provider: MsalTokenProvider, lanes: Lanes | None = None
 ) -> tuple[GraphServiceClient, httpx.AsyncClient]:
-    http = build_http_client(settings)
+    http = build_http_client(settings, lanes)
     adapter = GraphRequestAdapter(BaseBearerTokenAuthenticationProvider(token_provider), http)
     adapter.base_url = settings.graph_url.rstrip("/")
     return GraphServiceClient(request_adapter=adapter), http

@@ -24,9 +24,12 @@ class GraphSettings:
     max_attempts: int = 4  # per call, first try included
     max_wait_seconds: float = 30.0  # longest single Retry-After we are willing to honour
     timeout_seconds: float = 30.0
-    # Requests of this app running at once against one mailbox: Outlook's documented limit is 4 per app
-    # ID and mailbox (concepts/throttling-limits.md, "Outlook service limits"); more are refused (429).
+    # Outlook requests of this app running at once, all mailboxes together: Outlook's documented limit is
+    # 4 per app ID (concepts/throttling-limits.md, "Limits per app ID"); more are refused (429).
     mailbox_concurrency: int = 4
+    # onlineMeetings requests (attendance reports included) at once per organizer. Not Outlook's: no doc
+    # gives them a limit; 4 per organizer is the emulator's strict choice (graph/lanes.py).
+    meeting_concurrency: int = 4
     # How long a mailbox's settings (zone, working hours, language) and a directory entry are trusted:
     # people change their working hours, and a host process lives for days.
     mailbox_cache_seconds: float = 3600.0

@@ -90,7 +90,9 @@ class EventCalls(CalendarCalls):
 
         Graph replaces the collection, and a PATCH holding only `attendees` sends a meeting update to
         the attendees that changed alone (api-reference/v1.0/api/event-update.md): those added get the
-        invitation, those left out are removed; the others hear nothing."""
+        invitation, those left out are removed; the others hear nothing. So the body holds `attendees` and
+        nothing else: reports of everyone getting mail (msgraph-sdk-dotnet#1996) came from PATCHes that also
+        set location/recurrence (docs/group-sessions.md)."""
         event = Event(
             attendees=[
                 GraphAttendee(

@@ -51,8 +51,14 @@ class VivaLearning:
 
     async def _find_activity(self, external_id: str) -> bool:
         builder = self._provider().learning_course_activities_with_externalcourse_activity_id(external_id)
+        info = builder.to_get_request_information()
+        # The documented key (api/learningcourseactivity-get.md): externalCourseActivityId='{id}'; msgraph-sdk's
+        # template spells it externalcourseActivityId (from the metadata). Only the literal key name changes.
+        info.url_template = str(info.url_template).replace(
+            "(externalcourseActivityId=", "(externalCourseActivityId=", 1
+        )
         try:
-            await self.graph._json("GET learningCourseActivities by external id", builder.to_get_request_information())
+            await self.graph._json("GET learningCourseActivities by external id", info)
         except GraphNotFound:
             return False
         return True

@@ -22,6 +22,7 @@ from msgraph.generated.users.item.mail_folders.item.messages.messages_request_bu
 from msgraph.generated.users.item.send_mail.send_mail_post_request_body import SendMailPostRequestBody
 
 from graph.base import GraphBase, _config
+from graph.errors import GraphRequestError
 from graph.retry import call_graph
 from telemetry import graph_span
 
@@ -86,3 +87,27 @@ class MailCalls(GraphBase):
             f"GET /users/{sender}/mailFolders/sentitems/messages", builder.to_get_request_information(_config(query))
         )
         return bool(found.get("value"))
+
+    async def probe_send(self, sender: str) -> str | None:
+        """Whether the app may send as `sender`, without sending anything (`micromentor doctor`): sendMail
+        with a message that has no recipients and `saveToSentItems` false. Graph checks the caller's access
+        to the mailbox before the message (a mailbox the app may not use answers 403 `ErrorAccessDenied`,
+        raised here as GraphAuthError); a permitted caller gets 400 `ErrorInvalidRecipients` ("A message
+        can't be sent because it contains no recipients."), whose code is returned. None: Graph accepted a
+        message without recipients, which it does not. Tried once."""
+        body = SendMailPostRequestBody(message=Message(subject="micromentor doctor"), save_to_sent_items=False)
+        info = self._client.users.by_user_id(sender).send_mail.to_post_request_information(body)
+        what = f"POST /users/{sender}/sendMail (doctor probe, no recipients)"
+
+        async def send() -> None:
+            if info.headers.contains("Authorization"):
+                info.headers.remove("Authorization")
+            adapter: Any = self._client.request_adapter
+            await adapter.send_no_response_content_async(info, {"XXX": ODataError})
+
+        try:
+            with graph_span(what):
+                await call_graph(what, send, attempts=1, on_unauthorized=self._tokens.refresh)
+        except GraphRequestError as exc:
+            return exc.code or str(exc.status)
+        return None

@@ -50,7 +50,6 @@ class MeetingCalls(GraphBase):
                 for i, url in enumerate(join_urls)
             },
             "GET onlineMeetings by joinUrl ($batch)",
-            mailbox=organizer_id,
         )
         ids: dict[str, str | None] = {}
         for i, url in enumerate(join_urls):
@@ -88,7 +87,6 @@ class MeetingCalls(GraphBase):
                 for n, url in enumerate(found_urls)
             },
             "GET attendanceReports ($batch)",
-            mailbox=organizer_id,
         )
         unreadable: set[str] = set()
         report_keys: list[tuple[str, str]] = []  # (join url, report id)
@@ -107,7 +105,6 @@ class MeetingCalls(GraphBase):
                 for n, (url, report_id) in enumerate(report_keys)
             },
             "GET attendanceReport ($batch)",
-            mailbox=organizer_id,
         )
         collected: dict[str, list[AttendanceReport]] = {url: [] for url in found_urls}
         for n, (url, report_id) in enumerate(report_keys):

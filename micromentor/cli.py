@@ -302,6 +302,7 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
             mentors=tuple(args.mentor or ()),
             mentors_file=settings.mentors_file,
             queues=queues,
+            mail_sender=settings.mail_sender,
         )
         return asyncio.run(run_doctor(given))
 

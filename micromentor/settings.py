@@ -92,10 +92,13 @@ def load_settings(env: Mapping[str, str] | None = None, *, refuse_local_defaults
             ca_bundle=env.get("MICROMENTOR_CA_BUNDLE") or None,
             max_attempts=_int(env, "MICROMENTOR_GRAPH_ATTEMPTS", 4),
             mailbox_concurrency=_int(env, "MICROMENTOR_GRAPH_MAILBOX_CONCURRENCY", 4),
+            meeting_concurrency=_int(env, "MICROMENTOR_GRAPH_MEETING_CONCURRENCY", 4),
             mailbox_cache_seconds=_int(env, "MICROMENTOR_GRAPH_MAILBOX_CACHE_SECONDS", 3600),
         )
     if graph is not None and graph.mailbox_concurrency < 1:
         raise InputError("MICROMENTOR_GRAPH_MAILBOX_CONCURRENCY", "expected a whole number of at least 1")
+    if graph is not None and graph.meeting_concurrency < 1:
+        raise InputError("MICROMENTOR_GRAPH_MEETING_CONCURRENCY", "expected a whole number of at least 1")
     if graph is not None and graph.mailbox_cache_seconds < 1:
         raise InputError("MICROMENTOR_GRAPH_MAILBOX_CACHE_SECONDS", "expected a whole number of at least 1")
     policy_file = env.get("MICROMENTOR_POLICY_FILE") or None

@@ -37,6 +37,7 @@ __all__ = [
     "Check",
     "DoctorInput",
     "check_local_defaults",
+    "check_mail_sender",
     "check_notification_url",
     "check_queue",
     "check_roles",
@@ -56,7 +57,7 @@ DOCTOR_QUEUE = "micromentor-doctor"  # its own queue: the probe never touches sy
 # Shaped like a real join URL, so that Graph answers "not found" (404 3004), not "malformed".
 PROBE_JOIN_URL = "https://teams.microsoft.com/l/meetup-join/19%3ameeting_micromentordoctorprobe%40thread.v2/0"
 HANDSHAKE_SECONDS = 10.0  # Graph's limit for the validation answer
-MENTORS_AT_ONCE = 4  # Outlook allows 4 concurrent requests per app and mailbox; stay gentle tenant-wide too
+MENTORS_AT_ONCE = 4  # Outlook runs 4 requests of an app at once, whichever mailboxes (throttling-limits.md)
 CONSENT = (
     "in the app registration (API permissions → Microsoft Graph → Application permissions), then Grant admin consent"
 )
@@ -108,6 +109,7 @@ class DoctorInput:
     mentors: Sequence[str] = ()
     mentors_file: str | None = None
     queues: Queues | None = None
+    mail_sender: str | None = None  # MICROMENTOR_MAIL_SENDER: the outcome messages' sender mailbox
     handshake: Callable[[str], Awaitable[str | None]] = field(default=lambda url: validation_handshake(url))
 
 
@@ -382,6 +384,78 @@ async def check_mentor(graph: GraphGateway, upn: str, now: datetime) -> list[Che
     return [await check_mailbox(graph, upn, now), await check_teams_policy(graph, upn, object_id)]
 
 
+# --- the outcome messages' sender mailbox -----------------------------------------------------------
+
+_SENDER_PROBE_KEY = "micromentor-doctor-probe"  # a message key no outcome message carries
+_POLICY_DENIAL = "Access to OData is disabled."  # auth-limit-mailbox-access.md: an application access policy
+
+
+def _mail_fix(role: str, sender: str, client_id: str, denied: GraphAuthError) -> str:
+    """The fix for a refused mail call: the application access policy when Graph says so (its documented
+    message), else the permission and its RBAC for Applications scope (whose denial says no more than a
+    missing permission does)."""
+    if _POLICY_DENIAL in str(denied):
+        return (f"an Exchange application access policy leaves {sender} out: add {sender} to the policy's "
+                f"group, or move the app to RBAC for Applications (New-ManagementRoleAssignment -App {client_id} "
+                f"-Role \"Application {role}\" -CustomResourceScope <scope covering {sender}>)")
+    return (f"give the app {role} on {sender} with RBAC for Applications, in Exchange Online PowerShell: "
+            f"New-ManagementRoleAssignment -App {client_id} -Role \"Application {role}\" -CustomResourceScope "
+            f"<a management scope whose filter matches {sender}>; if the role is assigned, the scope does not "
+            f"cover {sender}: Test-ServicePrincipalAuthorization -Identity {client_id} -Resource {sender} must "
+            f"show InScope True for \"Application {role}\"")
+
+
+def _mail_denied(role: str, sender: str, roles: frozenset[str] | None, denied: GraphAuthError) -> str:
+    if _POLICY_DENIAL in str(denied):
+        why = "outside the app's Exchange application access policy"
+    elif roles is not None and role in roles:
+        why = f"the token carries {role}, so {sender} is outside the scope of the app's mail roles"
+    else:
+        why = f"{role} is neither in the token nor assigned to the app for {sender} through RBAC for Applications"
+    return f"{sender}: refused ({why}): {_without_trace(str(denied))}"
+
+
+async def check_mail_sender(
+    graph: GraphGateway, sender: str, client_id: str, roles: frozenset[str] | None
+) -> list[Check]:
+    """The outcome messages' sender mailbox (MICROMENTOR_MAIL_SENDER): it exists, the app may send as it
+    (Mail.Send) and read its Sent Items (Mail.Read, the lookup that keeps a message from going twice).
+    Nothing is sent: the send probe has no recipients (graph/mail.py `probe_send`)."""
+    name = "mail-sender"
+    try:
+        await graph.get_user(sender)
+    except GraphNotFound:
+        return [Check(name, "fail", f"{sender}: no such user in the tenant (MICROMENTOR_MAIL_SENDER)",
+                      "set MICROMENTOR_MAIL_SENDER to a licensed mailbox of the tenant, e.g. mentoring@contoso.com")]
+    except GraphError as exc:
+        return [Check(name, "fail", f"{sender}: directory lookup failed: {_without_trace(str(exc))}",
+                      f"grant User.Read.All {CONSENT}")]
+    problems: list[Check] = []
+    try:
+        await graph.was_sent(sender, _SENDER_PROBE_KEY)
+    except GraphAuthError as exc:
+        problems.append(Check(name, "fail", "Sent Items: " + _mail_denied("Mail.Read", sender, roles, exc),
+                              _mail_fix("Mail.Read", sender, client_id, exc)))
+    except GraphNotFound as exc:
+        return [Check(name, "fail", f"{sender}: no mailbox ({_without_trace(str(exc))})",
+                      f"license an Exchange Online mailbox for {sender} or choose another MICROMENTOR_MAIL_SENDER")]
+    except GraphError as exc:
+        problems.append(Check(name, "fail", f"{sender}: Sent Items: {_without_trace(str(exc))}", "retry"))
+    try:
+        accepted = await graph.probe_send(sender)
+    except GraphAuthError as exc:
+        problems.append(Check(name, "fail", "sendMail: " + _mail_denied("Mail.Send", sender, roles, exc),
+                              _mail_fix("Mail.Send", sender, client_id, exc)))
+    except GraphError as exc:
+        problems.append(Check(name, "fail", f"{sender}: sendMail probe: {_without_trace(str(exc))}", "retry"))
+    else:
+        if accepted is None:
+            problems.append(Check(name, "warn", f"{sender}: Graph accepted a message without recipients",
+                                  "nothing was addressed; report this answer"))
+    return problems or [Check(name, "ok", f"{sender}: the app may send as it and read its Sent Items (probed; "
+                                          "nothing sent)")]
+
+
 async def check_mentors(graph: GraphGateway | None, mentors: Sequence[str], now: datetime) -> list[Check]:
     if not mentors:
         return [
@@ -544,6 +618,9 @@ async def run_doctor(given: DoctorInput) -> list[Check]:
         mentors, mentor_problems = await asyncio.to_thread(gather_mentors, given.mentors, given.mentors_file, store)
         checks.extend(mentor_problems)
         checks.extend(await check_mentors(graph if token is not None else None, mentors, given.now))
+        if given.mail_sender and graph is not None and token is not None and given.graph is not None:
+            checks.extend(await check_mail_sender(graph, given.mail_sender, given.graph.client_id,
+                                                  token_roles(token)))
     finally:
         if graph is not None:
             await graph.aclose()

@@ -44,7 +44,7 @@ DELTA_RENEW_MARGIN = timedelta(days=63)
 MEETING_LOOKAHEAD = timedelta(hours=24)  # upcoming sessions whose meeting id is looked up ahead of time
 UNFINISHED_AFTER = timedelta(minutes=15)  # a booking still without its event this long after it began
 ATTENDANCE_CHUNK = 80  # sessions per round: 4 chained $batches of 20, one per mailbox slot
-CHUNKS_IN_FLIGHT = 3  # rounds of one organizer at once, sharing its mailbox's slots
+CHUNKS_IN_FLIGHT = 3  # rounds of one organizer at once, sharing its meeting slots
 
 
 @dataclass(slots=True)
@@ -240,7 +240,7 @@ async def _apply_attendance(
             await _decide_chunk(graph, store, policy, organizer_id, chunk, now, result)
             decided.update(s.id for s in chunk)
 
-        # A few chunks at once share the organizer's mailbox slots (graph/base.py `_lane`): while one
+        # A few chunks at once share the organizer's meeting slots (graph/lanes.py): while one
         # waits for a throttled item's Retry-After, the others keep the slots busy.
         await _in_parallel([partial(decide, chunk) for chunk in chunked(ended, chunk_size)], CHUNKS_IN_FLIGHT)
     except GraphAuthError as denied:

@@ -99,6 +99,7 @@ def _doctor_input(rt: Runtime, mentors: tuple[str, ...]) -> DoctorInput:
         mentors=mentors,
         mentors_file=mentors_file(rt),
         queues=queues,
+        mail_sender=rt.settings.mail_sender,
     )
 
 

@@ -75,6 +75,19 @@ def test_depends_on_runs_in_order_and_a_failure_gives_424(graph: httpx.Client) -
     assert [responses[k]["status"] for k in ("1", "2", "4", "3")] == [200, 404, 424, 424]
 
 
+def test_a_batch_half_sequential_half_parallel_is_a_400(graph: httpx.Client) -> None:
+    # json-batching.md: "Batch should be either fully sequential or fully parallel."
+    mixed: list[dict[str, Any]] = [
+        {"id": "1", "method": "GET", "url": f"/users/{DANA}"},
+        {"id": "2", "dependsOn": ["1"], "method": "GET", "url": f"/users/{MEGAN}"},
+        {"id": "3", "method": "GET", "url": f"/users/{SAMANTHA}"},
+    ]
+    refused = assert_graph_error(batch(graph, mixed), 400, "BadRequest")
+    assert refused["message"] == "Batch should be either fully sequential or fully parallel."
+    mixed[2]["dependsOn"] = ["1"]  # all after the first: sequential
+    assert batch(graph, mixed).status_code == 200
+
+
 def test_each_item_is_throttled_on_its_own(graph: httpx.Client, admin: httpx.Client) -> None:
     fault = admin.post(
         "/faults", json={"method": "GET", "path": f"^/users/{SAMANTHA}$", "status": 429, "retryAfter": 2, "times": 1}

@@ -18,6 +18,7 @@ from micromentor.tenant import emulator_settings
 
 from .conftest import DANA, SAMANTHA, app_token, assert_graph_error, verify
 
+WINDOW = {"startDateTime": "2031-05-06T00:00:00Z", "endDateTime": "2031-05-07T00:00:00Z"}
 PROP = "String {6f3c5b2e-8d4a-4e57-9a43-3c1f0d2b7e61} Name micromentorMessageKey"
 
 
@@ -42,7 +43,8 @@ def clean(admin: httpx.Client) -> Iterator[None]:
     before = admin.get("/access").json()
     yield
     admin.delete("/mail")
-    admin.patch("/access", json={"mailScope": before.get("mailScope")})
+    admin.patch("/access", json={"mailScope": before.get("mailScope"),
+                                 "mailAccessPolicy": before.get("mailAccessPolicy")})
 
 
 def test_send_mail_answers_202_with_no_body_and_saves_to_sent_items(
@@ -107,10 +109,32 @@ def test_sender_outside_the_rbac_scope_is_403(graph: httpx.Client, admin: httpx.
     denied = assert_graph_error(
         graph.post(f"/users/{SAMANTHA}/sendMail", json={"message": _message()}), 403, "ErrorAccessDenied"
     )
-    assert denied["message"] == "Access to OData is disabled."
+    # Not the application-access-policy text (auth-limit-mailbox-access.md documents it for policies only):
+    # Exchange's generic denial, the same as without Mail.Send.
+    assert denied["message"] == "Access is denied. Check credentials and try again."
     assert_graph_error(_sent(graph, SAMANTHA, "k-1"), 403, "ErrorAccessDenied")
+    # RBAC scopes the mail roles only: Samantha's calendar is still reachable with Calendars.ReadWrite.
+    assert graph.get(f"/users/{SAMANTHA}/calendarView", params=WINDOW).status_code == 200
     assert graph.post(f"/users/{DANA}/sendMail", json={"message": _message()}).status_code == 202
     assert len(admin.get("/mail").json()["value"]) == 1
+
+
+def test_mailbox_outside_an_application_access_policy_is_403_odata_disabled(
+    graph: httpx.Client, admin: httpx.Client, clean: None
+) -> None:
+    # auth-limit-mailbox-access.md: the policy restricts mail, calendars and mailbox settings alike, and its
+    # documented answer is ErrorAccessDenied "Access to OData is disabled.".
+    assert admin.patch("/access", json={"mailAccessPolicy": [DANA]}).json()["mailAccessPolicy"] == [DANA]
+    for response in (
+        graph.post(f"/users/{SAMANTHA}/sendMail", json={"message": _message()}),
+        _sent(graph, SAMANTHA, "k-1"),
+        graph.get(f"/users/{SAMANTHA}/calendarView", params=WINDOW),
+        graph.get(f"/users/{SAMANTHA}/mailboxSettings"),
+    ):
+        denied = assert_graph_error(response, 403, "ErrorAccessDenied")
+        assert denied["message"] == "Access to OData is disabled."
+    assert graph.get(f"/users/{DANA}/calendarView", params=WINDOW).status_code == 200
+    assert graph.post(f"/users/{DANA}/sendMail", json={"message": _message()}).status_code == 202
 
 
 def test_filter_other_than_the_documented_shape_is_refused(graph: httpx.Client, clean: None) -> None:

@@ -201,10 +201,14 @@ def test_the_emulator_validates_course_activities_as_the_pages_say(
         assert made.status_code == 201 and made.json()["id"].startswith(RAVI + ":")
         duplicate = graph.post(f"{base}/learningCourseActivities", json={**activity, "learningContentId": content_id})
         assert duplicate.status_code == 409
-        # The docs' bare key and msgraph-sdk's quoted key name the same activity.
-        for key in ("externalCourseActivityId=ext-1", "externalcourseActivityId='ext-1'"):
-            found = graph.get(f"{base}/learningCourseActivities({key})")
-            assert (found.status_code, found.json()["id"]) == (200, made.json()["id"])
+        # Only the documented key (learningcourseactivity-get.md, quoted since docs-contrib PR #9411) finds it;
+        # a bare value, msgraph-sdk's externalcourseActivityId spelling or another key name is a bad request.
+        found = graph.get(f"{base}/learningCourseActivities(externalCourseActivityId='ext-1')")
+        assert (found.status_code, found.json()["id"]) == (200, made.json()["id"])
+        for key in ("externalCourseActivityId=ext-1", "externalcourseActivityId='ext-1'", "courseId='ext-1'"):
+            refused = graph.get(f"{base}/learningCourseActivities({key})")
+            assert (refused.status_code, refused.json()["error"]["code"]) == (400, "BadRequest"), key
+            assert key in refused.json()["error"]["message"]
         assert graph.get(f"{base}/learningCourseActivities(externalCourseActivityId='ext-2')").status_code == 404
     with _raw(emulator, graph_settings, DEFAULT_APP_ROLES, admin) as graph:
         assert graph.get(f"{base}/learningCourseActivities(externalCourseActivityId='ext-1')").status_code == 403

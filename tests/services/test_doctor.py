@@ -219,7 +219,7 @@ def test_roles_are_read_from_the_token_payload() -> None:
         body = base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip("=")
         return f"e30.{body}.sig"
 
-    assert token_roles(jwt({"roles": ["User.Read.All"]})) == {"User.Read.All"}
+    assert token_roles(jwt({"roles": ["User.Read.All"]})) == frozenset({"User.Read.All"})
     assert token_roles(jwt({"scp": "x"})) == frozenset()
     assert token_roles("opaque") is None
 
@@ -387,3 +387,59 @@ def test_the_live_function_app_serves_the_doctor_to_admins_only(live_api: LiveAp
         "/admin/doctor", params={"mentor": many}, headers=live_api.auth(MAYA, "Mentoring.Admin")
     )
     assert capped.status_code == 400 and capped.json()["error"]["field"] == "mentor"
+
+
+# --- the outcome messages' sender mailbox ----------------------------------------------------------
+
+
+def sender_checks(tenant: Tenant, store: Store, sender: str = ANA) -> list[Check]:
+    checks = named(doctor(tenant.graph, store, MAYA, mail_sender=sender), "mail-sender")
+    assert tenant.admin.get("/mail")["value"] == []  # the probes send nothing
+    return checks
+
+
+def test_the_sender_mailbox_is_probed_without_sending(tenant: Tenant, store: Store) -> None:
+    [check] = sender_checks(tenant, store)
+    assert check.status == "ok" and check.detail.startswith(f"{ANA}: the app may send as it and read its Sent Items")
+    # No sender configured: nothing to check (outcome messages are optional).
+    assert named(doctor(tenant.graph, store, MAYA), "mail-sender") == []
+
+
+def test_a_sender_that_is_not_a_user_fails(tenant: Tenant, store: Store) -> None:
+    [check] = sender_checks(tenant, store, "nobody@contoso.example")
+    assert check.status == "fail" and "no such user" in check.detail
+    assert check.fix is not None and "MICROMENTOR_MAIL_SENDER" in check.fix
+
+
+def test_a_missing_mail_permission_names_the_permission_and_the_rbac_role(tenant: Tenant, store: Store) -> None:
+    tenant.put_roles([r for r in ALL_ROLES if r != "Mail.Read"])
+    [check] = sender_checks(tenant, store)
+    assert check.status == "fail" and check.detail.startswith("Sent Items: ")
+    assert "Mail.Read is neither in the token nor assigned to the app" in check.detail
+    assert check.fix is not None
+    assert 'New-ManagementRoleAssignment -App micromentor-local -Role "Application Mail.Read"' in check.fix
+    tenant.put_roles([r for r in ALL_ROLES if r != "Mail.Send"])
+    [check] = sender_checks(tenant, store)
+    assert check.status == "fail" and check.detail.startswith("sendMail: ")
+    assert check.fix is not None and '"Application Mail.Send"' in check.fix
+
+
+def test_a_sender_outside_the_rbac_scope_fails_both_ways_with_the_scope_fix(tenant: Tenant, store: Store) -> None:
+    tenant.patch_access({"mailScope": [MAYA]})  # RBAC for Applications scoped to Maya's mailbox, not Ana's
+    read, send = sender_checks(tenant, store)
+    assert (read.status, send.status) == ("fail", "fail")
+    assert read.detail.startswith("Sent Items: ") and send.detail.startswith("sendMail: ")
+    for check, role in ((read, "Mail.Read"), (send, "Mail.Send")):
+        assert f"the token carries {role}, so {ANA} is outside the scope" in check.detail
+        assert check.fix is not None
+        assert f"Test-ServicePrincipalAuthorization -Identity micromentor-local -Resource {ANA}" in check.fix
+    tenant.patch_access({"mailScope": [MAYA, ANA]})
+    assert [c.status for c in sender_checks(tenant, store)] == ["ok"]
+
+
+def test_a_sender_outside_an_application_access_policy_names_the_policy(tenant: Tenant, store: Store) -> None:
+    tenant.patch_access({"mailAccessPolicy": [MAYA]})
+    checks = sender_checks(tenant, store)
+    assert [c.status for c in checks] == ["fail", "fail"]
+    assert all("application access policy" in c.detail for c in checks)
+    assert all(c.fix is not None and f"add {ANA} to the policy's group" in c.fix for c in checks)

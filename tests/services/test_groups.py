@@ -221,3 +221,23 @@ def test_a_group_nobody_joined_is_cancelled_when_it_starts_not_a_no_show(
     state, reason, gone, kept_state = with_graph(graph_settings, body)
     assert (state, reason, gone) == ("cancelled", "nobody_joined", True)
     assert kept_state == "scheduled"  # Ravi's session runs; its attendance is decided after it ends
+
+
+def test_a_join_patches_only_attendees_so_the_seated_mentees_hear_nothing(
+    graph_settings: GraphSettings, store: Store
+) -> None:
+    # event-update.md: "An event update that includes only the attendees property in the request body sends
+    # a meeting update to only the attendees that have changed." Ravi's copy must stay as it was when Sita
+    # joins (same changeKey), which holds only if the join's PATCH carries `attendees` and nothing else.
+    async def body(g: GraphGateway) -> tuple[str, str, set[str]]:
+        group = await publish(g, store, seats=3)
+        await join_group(g, store, group.id, RAVI, now=NOW)
+        window = (TUESDAY_10 - timedelta(hours=1), TUESDAY_10 + timedelta(hours=1))
+        (before,) = await g.calendar_events(RAVI, *window)
+        session = await join_group(g, store, group.id, SITA, now=NOW)
+        (after,) = await g.calendar_events(RAVI, *window)
+        return before["changeKey"], after["changeKey"], await attendees(g, session)
+
+    before, after, seated = with_graph(graph_settings, body)
+    assert seated == {RAVI, SITA}
+    assert after == before

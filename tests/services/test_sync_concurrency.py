@@ -1,9 +1,11 @@
-"""Sync near Graph's limits: never more than the mailbox's concurrency limit at once, a throttled item
-waits alone for its Retry-After while the rest of the organizer's work goes on, and nothing is decided
-twice or skipped."""
+"""Sync near Graph's limits: never more Outlook requests at once than the app's limit (4, all mailboxes
+together), nor more onlineMeetings requests than the organizer's (4, the emulator's strict choice), a
+throttled item waits alone for its Retry-After while the rest of the organizer's work goes on, and
+nothing is decided twice or skipped."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -28,6 +30,13 @@ NOW = datetime(2026, 11, 30, 18, 0, tzinfo=UTC)
 @pytest.fixture
 def store(tmp_path: Path) -> Store:
     return open_store(f"sqlite:///{tmp_path / 'mm.db'}")
+
+
+def maya_id(settings: GraphSettings) -> str:
+    async def body(graph: GraphGateway) -> str:
+        return (await graph.get_user(MAYA)).id
+
+    return with_graph(settings, body)
 
 
 def ended_sessions(settings: GraphSettings, store: Store, admin: Any, count: int, *, ids_known: bool) -> list[Session]:
@@ -92,6 +101,11 @@ def ended_sessions(settings: GraphSettings, store: Store, admin: Any, count: int
     return with_graph(settings, body)
 
 
+def peaks(counted: dict[str, Any]) -> dict[str, int]:
+    """The emulator's peaks by gate, without the app id: "outlook" or "onlineMeetings|<organizer id>"."""
+    return {key.split("|", 1)[1]: n for key, n in counted["peak"].items()}
+
+
 def sync(settings: GraphSettings, store: Store, chunk_size: int) -> Any:
     return with_graph(
         settings, lambda g: sync_organizer(g, store, TenantPolicy(), MAYA, now=NOW, chunk_size=chunk_size)
@@ -109,7 +123,10 @@ def test_sync_keeps_to_four_requests_at_once_on_the_mailbox_and_uses_them(
     assert result.decided == {"completed": 24, "no_show": 6}
     counted = admin.get("/concurrency")
     assert counted["refused"] == 0  # the emulator refuses a fifth request at once, as Graph does
-    assert list(counted["peak"].values()) == [4]  # Maya's mailbox, up to the limit and never beyond
+    seen = peaks(counted)
+    # Maya's meetings: up to the limit and never beyond; Outlook (her calendar's delta): within the app's 4.
+    assert seen[f"onlineMeetings|{maya_id(graph_settings)}"] == 4
+    assert set(seen) <= {f"onlineMeetings|{maya_id(graph_settings)}", "outlook"} and seen.get("outlook", 0) <= 4
     assert find_sync_work(store) == []
 
 
@@ -117,10 +134,11 @@ def test_a_lower_configured_limit_is_kept(graph_settings: GraphSettings, store: 
     ended_sessions(graph_settings, store, admin, 12, ids_known=True)
     admin.post("/config", {"latencyMs": 30, "mailboxConcurrency": 2})
     admin.post("/requests/reset", {})
-    result = sync(replace(graph_settings, mailbox_concurrency=2), store, chunk_size=4)
+    result = sync(replace(graph_settings, mailbox_concurrency=2, meeting_concurrency=2), store, chunk_size=4)
     assert result.decided == {"completed": 9, "no_show": 3}
     counted = admin.get("/concurrency")
-    assert counted["refused"] == 0 and list(counted["peak"].values()) == [2]
+    assert counted["refused"] == 0 and peaks(counted)[f"onlineMeetings|{maya_id(graph_settings)}"] == 2
+    assert max(counted["peak"].values()) == 2
 
 
 def test_ended_sessions_with_their_meeting_id_cost_two_items_each(
@@ -153,3 +171,40 @@ def test_a_throttled_item_waits_alone_while_the_organizers_other_work_goes_on(
     # Other sessions' reports were read while this one waited its second: the organizer was not paused.
     other_reports = [e for e in between if "/attendanceReports/" in e["path"] and e["status"] == 200]
     assert len(other_reports) >= 4
+
+
+def test_two_organizers_meetings_run_eight_at_once_while_outlook_keeps_to_the_apps_four(
+    graph_settings: GraphSettings, admin: Any
+) -> None:
+    # Maya's and Ravi's meeting lookups have a lane of 4 each (onlineMeetings are not Outlook's: the
+    # emulator's strict per organizer gate), so 8 run at once; meanwhile 12 calendarView reads of both
+    # mailboxes share Outlook's 4 for the app (throttling-limits.md, "Limits per app ID"). One lane of 4
+    # for everything would show peaks of at most 4 over all three gates; lanes per mailbox, 429s on Outlook.
+    urls = [f"https://teams.microsoft.com/l/meetup-join/19%3ameeting_probe{i:03d}%40thread.v2/0" for i in range(40)]
+    day = NOW - timedelta(days=1)
+
+    async def body(graph: GraphGateway) -> tuple[list[str], list[Any]]:
+        organizers = [(await graph.get_user(upn)).id for upn in (MAYA, RAVI)]
+        admin.post("/config", {"latencyMs": 100})  # long enough that 4 chains started together overlap
+        admin.post("/requests/reset", {})
+        lookups = [graph.find_meetings(o, urls) for o in organizers]
+        reads = [graph.calendar_events(upn, day, NOW) for upn in (MAYA, RAVI) * 6]
+        return organizers, list(await asyncio.gather(*lookups, *reads))
+
+    try:
+        organizers, answers = with_graph(graph_settings, body)
+    finally:
+        admin.post("/config", {"latencyMs": 0})
+    assert [set(f.values()) for f in answers[:2]] == [{None}, {None}]  # no probe URL is a meeting
+    assert all(isinstance(a, list) for a in answers[2:])
+    counted = admin.get("/concurrency")
+    assert counted["refused"] == 0
+    seen = peaks(counted)
+    assert seen.pop("outlook") <= 4  # both mailboxes' reads together
+    # Each organizer's lane stays within its 4 (how close to 4 it gets depends on the machine's load).
+    assert set(seen) == {f"onlineMeetings|{o}" for o in organizers}
+    assert all(1 <= peak <= 4 for peak in seen.values())
+    # The organizers' lookups ran alongside each other and the Outlook reads: more than one lane of 4
+    # for the whole app could ever allow.
+    [together] = counted["appPeak"].values()  # one app
+    assert together > 4
