@@ -16,6 +16,7 @@ from functions.notifications import bp as notifications
 from functions.office_hours import bp as office_hours
 from functions.outcome_mail import bp as outcome_mail
 from functions.requests import bp as mentoring_requests
+from functions.series import bp as series
 from functions.session_page import bp as session_page
 from functions.slots import bp as slots
 from functions.sync_calendar import bp as sync_calendar
@@ -30,6 +31,7 @@ for blueprint in (
     slots,
     book_session,
     groups,
+    series,
     office_hours,
     mentoring_requests,
     admin,

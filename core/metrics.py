@@ -47,6 +47,7 @@ from core.errors import InputError
 from core.model import MentoringRequest, Session, SessionState
 from core.outcomes import OutcomeReport
 from core.segments import DEFAULT_MIN_SEGMENT, fold_small_segments
+from core.series_metrics import SeriesReport
 from core.timefmt import iso_z as _iso
 
 __all__ = [
@@ -331,6 +332,7 @@ class Report:
     comparison: Report | None = None  # the quarter before, for a quarter
     outcomes: OutcomeReport | None = None  # check-ins and follow-ups (core/outcomes.py), when measured
     groups: GroupCounts = GroupCounts()
+    series: SeriesReport | None = None  # series (core/series_metrics.py), when the store keeps series
 
     @property
     def completion_rate(self) -> float | None:

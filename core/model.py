@@ -142,6 +142,7 @@ class Session:
     people: tuple[Participant, ...] = ()  # resolved at booking; empty for sessions booked before that
     online_meeting_id: str | None = None  # found once by join URL; later syncs read reports directly
     seats: int | None = None  # a group flash session (`mentees` = who joined so far); None: a 1:1 session
+    series_id: str | None = None  # booked as part of a series (core.series); None: on its own
 
     @property
     def is_group(self) -> bool:

@@ -34,6 +34,8 @@ from core.agenda import QUESTION_MAX_CHARS
 from core.checklist import MAX_OPTIONS, NEXT_STEP_MAX_CHARS, OPTION_MAX_CHARS, SUCCESS_MAX_CHARS
 from core.errors import InputError
 from core.model import SessionState
+from core.series import DEFAULT_INTERVAL_DAYS, MAX_BOOK_AHEAD_DAYS, MAX_INTERVAL_DAYS, MIN_INTERVAL_DAYS
+from core.series import MAX_COUNT as MAX_SERIES_COUNT
 from core.timefmt import parse_aware
 from functions.http import json_body
 from services.answer_links import MAX_LINE
@@ -42,6 +44,8 @@ from services.groups import GroupDraft
 from services.links import MAX_TTL
 from services.mentor_search import MAX_QUERY
 from services.requests import MAX_NAMED_MENTORS, MAX_SESSIONS, MAX_SKILL_LENGTH, RequestInput
+from services.series import DEFAULT_MINUTES as SERIES_DEFAULT_MINUTES
+from services.series import SeriesDraft
 from services.sessions import MAX_COMMENT
 from services.slots import MAX_LIMIT, MAX_MENTEES
 
@@ -263,6 +267,41 @@ class SeatRequest(_Strict):
     mentee: Person | None = None
 
 
+class SeriesRequest(_Strict):
+    """POST /api/series: the first session's start, and the cadence (docs/series.md)."""
+
+    mentor: Person
+    mentee: Person
+    start: Instant
+    question: Annotated[str, Field(min_length=1, max_length=QUESTION_MAX_CHARS)]
+    topic: Annotated[str, Field(max_length=MAX_TOPIC_LENGTH)] | None = None
+    minutes: Annotated[int, Field(description="15, 20 or 30")] = SERIES_DEFAULT_MINUTES
+    interval_days: Annotated[int, Field(alias="intervalDays", ge=MIN_INTERVAL_DAYS, le=MAX_INTERVAL_DAYS)] = (
+        DEFAULT_INTERVAL_DAYS
+    )
+    count: Annotated[int, Field(ge=2, le=MAX_SERIES_COUNT, description="left out: open-ended")] | None = None
+    book_ahead_days: Annotated[
+        int | None,
+        Field(
+            alias="bookAheadDays", ge=1, le=MAX_BOOK_AHEAD_DAYS,
+            description="left out: book each next session once the previous one is over",
+        ),
+    ] = None  # fmt: skip
+
+    def to_draft(self, *, created_by: str, idempotency_key: str | None) -> SeriesDraft:
+        return SeriesDraft(
+            mentor=self.mentor, mentee=self.mentee, start=self.start, question=self.question, topic=self.topic,
+            minutes=self.minutes, interval_days=self.interval_days, count=self.count,
+            book_ahead_days=self.book_ahead_days, created_by=created_by, idempotency_key=idempotency_key,
+        )  # fmt: skip
+
+
+class StopSeriesRequest(_Strict):
+    """POST /api/series/{id}/stop: `by` only for an admin, naming the mentor or the mentee."""
+
+    by: Person | None = None
+
+
 class ChecklistRequest(_Strict):
     """PUT /api/sessions/{id}/checklist: `version` is the one it was read at (0 before the first save)."""
 
@@ -416,6 +455,7 @@ class SessionAnswer(_Answer):
     state_reason: str | None = Field(alias="stateReason")
     missing: list[str]
     request_id: str | None = Field(alias="requestId")
+    series_id: str | None = Field(None, alias="seriesId", description="the series it belongs to (docs/series.md)")
     created_at: DateTime = Field(alias="createdAt")
 
 
@@ -490,6 +530,29 @@ class GroupAnswer(GroupSummary):
     mentees: list[str] = Field([], description="left out for callers who are not in the session")
     join_url: str | None = Field(None, alias="joinUrl")
     link: GroupLink | None = Field(None, description="the signed link to share (on publishing only)")
+
+
+class SeriesAnswer(_Answer):
+    id: str
+    mentor: str
+    mentee: str
+    minutes: int
+    interval_days: int = Field(alias="intervalDays")
+    count: int | None
+    book_ahead_days: int | None = Field(alias="bookAheadDays")
+    topic: str | None
+    question: str
+    state: Literal["active", "stopped", "completed"]
+    stop_reason: str | None = Field(alias="stopReason")
+    stopped_by: str | None = Field(alias="stoppedBy")
+    stopped_at: DateTime | None = Field(alias="stoppedAt")
+    first_start: DateTime = Field(alias="firstStart")
+    next_occurrence: int = Field(alias="nextOccurrence")
+    skipped_occurrences: list[int] = Field(alias="skippedOccurrences")
+    session_ids: list[str] = Field(alias="sessionIds")
+    created_at: DateTime = Field(alias="createdAt")
+    created_by: str = Field(alias="createdBy")
+    sessions: list[SessionAnswer] = Field([], description="its sessions, where the route says so")
 
 
 class ChecklistAnswer(_Answer):

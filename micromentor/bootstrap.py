@@ -21,6 +21,7 @@ from policies import TenantPolicy, parse_policy
 from store import open_store
 from store.base import Store
 from store.outbox import Outbox, open_outbox
+from store.series import SeriesStore, open_series_store
 
 __all__ = ["Runtime", "configure", "runtime", "utc_now"]
 
@@ -54,6 +55,11 @@ class Runtime:
     def outbox(self) -> Outbox:
         """The outcome messages' outbox, beside the store."""
         return open_outbox(self.store)
+
+    @cached_property
+    def series(self) -> SeriesStore:
+        """The series store, beside the store (services/series.py)."""
+        return open_series_store(self.store)
 
     def tenant_policy(self) -> TenantPolicy:
         """The newest admin-saved policy, else the policy file, else the defaults of policy.md."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import sys
 from collections.abc import Sequence
@@ -21,6 +22,7 @@ from micromentor.emulator_file import DEFAULT_SETTINGS_FILE
 from micromentor.files import read_policy_file
 from micromentor.option_errors import cli_message, writable_file, write_text
 from micromentor.progress import Progress
+from micromentor.series_cli import SERIES_EXAMPLE, add_series_command
 from micromentor.settings import is_local_emulator, load_settings
 from micromentor.slot_times import with_local_times
 from micromentor.targets import creatable_store, existing_store, open_tenant_store, store_url, target
@@ -53,6 +55,8 @@ class _Parser(argparse.ArgumentParser):
     ) -> tuple[argparse.Namespace, list[str]]:
         if args is not None and self._subparsers is None:  # a subcommand: every option is its own
             self._refuse_unknown_options(args)
+        elif args is not None and " " in self.prog:  # a subcommand with actions (`series`): options before one
+            self._refuse_unknown_options(list(itertools.takewhile(lambda token: token.startswith("-"), args)))
         return super().parse_known_args(args, namespace)
 
     def _refuse_unknown_options(self, args: Sequence[str]) -> None:
@@ -362,6 +366,7 @@ EXAMPLES = {
     "serve": "micromentor serve --port 7071",
     "emulator": "micromentor emulator --tenant tests/data/tenant.json &   # then book, play, sync, report",
     "demo": "micromentor demo --weeks 2",
+    "series": SERIES_EXAMPLE,
 }
 
 
@@ -500,6 +505,9 @@ def _parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="the store the other commands use (default: $MICROMENTOR_STORE, else ./.micromentor/micromentor.db)",
     )
+
+    series = _sub(sub, "series", "start, show or stop a series of sessions every N days (docs/series.md)", None)
+    add_series_command(series)
 
     demo = _sub(sub, "demo", "the one-command tour: a demo organisation, weeks of sessions, the report", run_demo)
     add_demo_arguments(demo)

@@ -222,6 +222,34 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         body=s.GroupRequest,
         refusals=(400, 401, 403, 404, 409, 422, 429, 502, 503),
     ),
+    ("series", "POST"): Operation(
+        "startSeries",
+        "start a series: its first session is booked at once (the mentor, the mentee or an admin)",
+        {
+            201: Answer(
+                "started, with its first session",
+                s.SeriesAnswer,
+                links={"ReadSeries": {"operationId": "readSeries", "parameters": {"id": "$response.body#/id"}}},
+            ),
+            200: Answer("the same Idempotency-Key again: the series it started", s.SeriesAnswer),
+        },
+        body=s.SeriesRequest,
+        headers=(_IDEMPOTENCY_KEY,),
+        refusals=(400, 401, 403, 404, 409, 422, 429, 502, 503),
+    ),
+    ("series/{id}", "GET"): Operation(
+        "readSeries",
+        "one series and its sessions (its people or an admin)",
+        {200: Answer("the series", s.SeriesAnswer)},
+    ),
+    ("series/{id}/stop", "POST"): Operation(
+        "stopSeries",
+        "stop a series (the mentor or the mentee; an admin names whom in `by`); 409 when already ended",
+        {200: Answer("stopped", s.SeriesAnswer)},
+        body=s.StopSeriesRequest,
+        body_required=False,
+        refusals=(400, 401, 403, 404, 409, 429, 502, 503),
+    ),
     ("groups/{id}", "GET"): Operation(
         "readGroup", "one group session", {200: Answer("the group session", s.GroupAnswer)}
     ),

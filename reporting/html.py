@@ -24,6 +24,7 @@ from reporting.formatting import (
     when,
 )
 from reporting.outcomes_html import outcomes_section
+from reporting.series_html import series_section
 
 __all__ = ["EMPTY_SESSIONS", "render_html"]
 
@@ -132,6 +133,7 @@ def render_html(report_json: Mapping[str, Any], *, title: str = "Micro mentoring
         _comparison(report_json),
         _trends(report_json),
         outcomes_section(report_json),
+        series_section(report_json),
         _load(report_json),
         _mentor_table(report_json),
         _no_show_table(report_json),

@@ -36,6 +36,7 @@ CHOICES: dict[MessageKind, tuple[str, ...]] = {
     MessageKind.MENTOR_FOLLOWUP: ("yes", "maybe", "no"),
     MessageKind.MENTEE_USEFULNESS: ("1", "2", "3", "4", "5"),
     MessageKind.MENTEE_CHECKIN: ("applied", "partly", "not_yet"),
+    MessageKind.SERIES_NO_SLOT: (),  # nothing to answer: the message offers alternative times
 }
 
 

@@ -65,6 +65,7 @@ class BookingRequest:
     topic: str | None = None
     idempotency_key: str | None = None
     request_id: str | None = None
+    series_id: str | None = None  # booked for a series (services/series.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -314,6 +315,7 @@ async def _check_and_claim(
             request_id=request.request_id,
             transaction_id=session_id,
             people=people,
+            series_id=request.series_id,
         )
         written = await asyncio.to_thread(store.add_session, draft_session)
         if _unmade(written):
@@ -460,5 +462,6 @@ def session_to_json(session: Session) -> dict[str, Any]:
         "stateReason": session.state_reason,
         "missing": list(session.missing),
         "requestId": session.request_id,
+        "seriesId": session.series_id,
         "createdAt": iso_z(session.created_at),
     }

@@ -41,6 +41,7 @@ from graph.values import Mailbox
 from policies import Policy, TenantPolicy
 from services.answer_links import CHOICES, make_answer_token
 from services.outcome_catalogue import language_of, render_message
+from services.series_messages import series_no_slot_mail
 from store.base import Store
 from store.outbox import MessageKind, MessageState, Outbox, OutboxMessage
 
@@ -239,7 +240,13 @@ async def send_due(
                 continue
         box = await recipients.mailbox(message.person)
         language = language_of(box.language if box is not None else None)
-        mail = await _compose(graph, claimed, policy, settings, now, language, checklist, outbox)
+        if claimed.kind is MessageKind.SERIES_NO_SLOT:  # no question to answer: the alternatives of a series
+            mail = series_no_slot_mail(
+                claimed, zone=box.tz if box else None, language=language, secret=settings.secret,
+                public_url=settings.public_url, now=now,
+            )  # fmt: skip
+        else:
+            mail = await _compose(graph, claimed, policy, settings, now, language, checklist, outbox)
         try:
             await graph.send_mail(settings.sender, mail)
         except GraphUnavailable as exc:

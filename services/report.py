@@ -26,8 +26,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.errors import InputError, Misconfigured, OutOfRange
 from core.metrics import CapLimits, Labels, Report, compute_report, segment_holders
+from core.model import Session
 from core.outcomes import AskedQuestion, GivenAnswer, compute_outcomes, outcome_segment_holders
 from core.segments import DEFAULT_MIN_SEGMENT, fold_together, work_mode
+from core.series_metrics import SeriesReport, compute_series_report
 from core.timefmt import parse_aware
 from graph.errors import GraphError, GraphRequestError
 from graph.gateway import GraphGateway
@@ -35,6 +37,7 @@ from policies import TenantPolicy
 from reporting import render_csv, render_html, render_json
 from store.base import Store
 from store.outbox import MessageState, Outbox, open_outbox
+from store.series import open_series_store
 
 __all__ = [
     "DEFAULT_SPAN",
@@ -341,6 +344,7 @@ async def build_report(
     report = over(period.start, period.end, period.label, labels[0])
     if period.previous is not None:
         report = replace(report, comparison=over(*period.previous, period.previous_label, labels[1]))
+    report = replace(report, series=await _series_report(store, sessions, period))
     if outbox is None:
         return report
     outcomes = compute_outcomes(
@@ -355,6 +359,16 @@ async def build_report(
         segment_labels=labels[-1],
     )
     return replace(report, outcomes=outcomes)
+
+
+async def _series_report(store: Store, sessions: list[Session], period: ReportPeriod) -> SeriesReport | None:
+    try:
+        series_store = open_series_store(store)
+    except TypeError:  # a store without series beside it (test doubles)
+        return None
+    found = await asyncio.to_thread(series_store.list_series)
+    by_id = {s.id: s for s in sessions}
+    return compute_series_report(found, by_id, period_from=period.start, period_to=period.end)
 
 
 def _fold_once(
@@ -383,6 +397,8 @@ def _report_json(report: Report) -> dict[str, Any]:
     data = report.to_json()
     if report.outcomes is not None:
         data.update(report.outcomes.to_json())
+    if report.series is not None:
+        data["series"] = report.series.to_json()
     return data
 
 
@@ -391,8 +407,10 @@ def render(report: Report, fmt: str) -> tuple[str, str]:
     if fmt == "json":
         return "application/json", render_json(_report_json(report))
     if fmt == "csv":
-        # One table: the outcome figures are columns of the scope rows (core.outcomes.merged_csv_rows).
+        # One table: the outcome and series figures are columns (core.outcomes, core.series_metrics).
         rows = None if report.outcomes is None else report.outcomes.merged_csv_rows(report.to_csv_rows())
+        if report.series is not None:
+            rows = report.series.merged_csv_rows(report.to_csv_rows() if rows is None else rows)
         return "text/csv; charset=utf-8", render_csv(report, rows)
     if fmt == "html":
         return "text/html; charset=utf-8", render_html(_report_json(report))

@@ -119,6 +119,7 @@ def session_to_record(session: Session) -> Record:
         ),
         "online_meeting_id": session.online_meeting_id,
         "seats": session.seats,
+        "series_id": session.series_id,
     }
 
 
@@ -156,6 +157,7 @@ def session_from_record(row: Mapping[str, Any]) -> Session:
         people=_load_people(row.get("people")),
         online_meeting_id=_optional_str(row.get("online_meeting_id")),
         seats=_optional_int(row.get("seats")),
+        series_id=_optional_str(row.get("series_id")),
     )
 
 

@@ -11,12 +11,14 @@ message, and a sender that died mid-send leaves a "sending" message that the nex
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
+from store._codec import from_utc_iso, to_utc_iso
 from store.base import Store
 
 __all__ = [
@@ -28,6 +30,8 @@ __all__ = [
     "SessionNotes",
     "message_key",
     "open_outbox",
+    "slots_of",
+    "slots_text",
 ]
 
 
@@ -35,12 +39,22 @@ class MessageKind(StrEnum):
     MENTOR_FOLLOWUP = "mentor_followup"  # "Would you do another micro session on this skill?" yes/maybe/no
     MENTEE_USEFULNESS = "mentee_usefulness"  # how useful was the session, 1-5
     MENTEE_CHECKIN = "mentee_checkin"  # applied / partly / not yet, after checkin_after_days
+    SERIES_NO_SLOT = "series_no_slot"  # a series occurrence without a valid slot: the nearest alternatives
 
 
 class MessageState(StrEnum):
     PENDING = "pending"
     SENDING = "sending"  # claimed under a lease; the send may or may not have reached Graph
     SENT = "sent"
+
+
+def slots_text(slots: tuple[datetime, ...]) -> str | None:
+    """The alternative starts as stored (a JSON array of UTC ISO texts); None when there are none."""
+    return json.dumps([to_utc_iso(s, "slots") for s in slots]) if slots else None
+
+
+def slots_of(text: object) -> tuple[datetime, ...]:
+    return tuple(from_utc_iso(str(s)) for s in json.loads(str(text))) if text else ()
 
 
 def message_key(session_id: str, person: str, kind: MessageKind) -> str:
@@ -63,6 +77,7 @@ class OutboxMessage:
     sent_at: datetime | None = None
     last_error: str | None = None
     version: str = ""  # set by the store: what `claim` compares
+    slots: tuple[datetime, ...] = ()  # SERIES_NO_SLOT: the alternative starts offered (session_id: series|n)
 
     @property
     def key(self) -> str:

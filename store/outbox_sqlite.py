@@ -7,14 +7,14 @@ from datetime import datetime
 from typing import Any
 
 from store._codec import from_utc_iso, to_utc_iso
-from store.outbox import Answer, MessageKind, MessageState, OutboxMessage, SessionNotes
+from store.outbox import Answer, MessageKind, MessageState, OutboxMessage, SessionNotes, slots_of, slots_text
 from store.sqlite import SqliteStore
 
 __all__ = ["SqliteOutbox"]
 
 _COLUMNS = (
     "key", "session_id", "person", "kind", "mentor", "topic", "due", "send_after", "created_at", "state",
-    "attempts", "lease_until", "sent_at", "last_error",
+    "attempts", "lease_until", "sent_at", "last_error", "slots",
 )  # fmt: skip
 
 
@@ -42,6 +42,7 @@ def _record(message: OutboxMessage) -> dict[str, Any]:
         "lease_until": _iso(message.lease_until, "lease_until"),
         "sent_at": _iso(message.sent_at, "sent_at"),
         "last_error": message.last_error,
+        "slots": slots_text(message.slots),
     }
 
 
@@ -61,6 +62,7 @@ def _message(row: dict[str, Any]) -> OutboxMessage:
         sent_at=_when(row["sent_at"]),
         last_error=row["last_error"],
         version=str(row["version"]),
+        slots=slots_of(row.get("slots")),
     )
 
 

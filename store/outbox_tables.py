@@ -22,7 +22,7 @@ from azure.core.exceptions import HttpResponseError, ResourceExistsError, Resour
 from azure.data.tables import TableClient, UpdateMode
 
 from store._codec import from_utc_iso, to_utc_iso
-from store.outbox import Answer, MessageKind, MessageState, OutboxMessage, SessionNotes
+from store.outbox import Answer, MessageKind, MessageState, OutboxMessage, SessionNotes, slots_of, slots_text
 from store.tables import TableStore, escape_key
 
 __all__ = ["OUTBOX_TABLES", "TableOutbox"]
@@ -51,7 +51,8 @@ def _entity(message: OutboxMessage) -> dict[str, Any]:
         "state": message.state.value,
         "attempts": message.attempts,
     }
-    for name, value in (("topic", message.topic), ("last_error", message.last_error)):
+    extras = (("topic", message.topic), ("last_error", message.last_error), ("slots", slots_text(message.slots)))
+    for name, value in extras:
         if value is not None:
             entity[name] = value
     for name, moment in (("lease_until", message.lease_until), ("sent_at", message.sent_at)):
@@ -76,6 +77,7 @@ def _message(entity: Mapping[str, Any]) -> OutboxMessage:
         sent_at=_opt(entity, "sent_at"),
         last_error=entity.get("last_error"),
         version=str(entity.metadata["etag"]) if hasattr(entity, "metadata") else "",
+        slots=slots_of(entity.get("slots")),
     )
 
 

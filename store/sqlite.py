@@ -194,6 +194,22 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
     # Group flash sessions (issue 16): the seats offered; NULL for a 1:1 session.
     ('ALTER TABLE sessions ADD COLUMN "seats" INTEGER',),
+    # Series (issue 16, store/series_sqlite.py): one row per series, and each session's series.
+    (
+        'ALTER TABLE sessions ADD COLUMN "series_id" TEXT',
+        """CREATE TABLE series (
+            "id" TEXT PRIMARY KEY,
+            "mentor" TEXT NOT NULL,
+            "mentee" TEXT NOT NULL,
+            "state" TEXT NOT NULL,
+            "created_at" TEXT NOT NULL,
+            "record" TEXT NOT NULL,
+            "version" INTEGER NOT NULL DEFAULT 1
+        )""",
+        'CREATE INDEX series_by_state ON series ("state", "created_at")',
+        # A series occurrence without a slot mails both people the alternatives (store/outbox.py).
+        'ALTER TABLE outbox ADD COLUMN "slots" TEXT',
+    ),
 )
 
 SCHEMA_VERSION = len(_MIGRATIONS)
@@ -201,7 +217,7 @@ SCHEMA_VERSION = len(_MIGRATIONS)
 _SESSION_COLUMNS = (
     "id", "mentor", "mentees", "start", "end", "question", "created_at", "state", "topic", "request_id",
     "event_id", "join_url", "transaction_id", "missing", "state_reason", "updated_at", "people",
-    "online_meeting_id", "seats",
+    "online_meeting_id", "seats", "series_id",
 )  # fmt: skip
 _REQUEST_COLUMNS = ("id", "mentee", "skill", "question", "created_at", "mentors", "sessions_wanted")
 

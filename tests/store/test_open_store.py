@@ -129,12 +129,12 @@ def test_escape_key_removes_forbidden_characters_and_stays_injective() -> None:
 def test_sqlite_file_uses_wal_and_records_its_schema_version(tmp_path: Path) -> None:
     path = tmp_path / "store.db"
     opened = SqliteStore(path)
-    # 4: learning outbox, 5: outcome messages, 6: checklists, 7: group seats
-    assert opened.schema_version() == SCHEMA_VERSION == 7
+    # 4: learning outbox, 5: outcome messages, 6: checklists, 7: group seats, 8: series
+    assert opened.schema_version() == SCHEMA_VERSION == 8
     opened.close()
     with sqlite3.connect(path) as raw:
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert raw.execute("SELECT version FROM schema_version").fetchall() == [(n,) for n in range(1, 8)]
+        assert raw.execute("SELECT version FROM schema_version").fetchall() == [(n,) for n in range(1, 9)]
 
 
 def test_a_version_1_database_gains_people_and_meeting_ids(tmp_path: Path) -> None:

@@ -1,0 +1,103 @@
+"""Series (issue 16): POST /api/series (the mentor, the mentee or an admin starts one: its first session
+is booked at once), GET /api/series/{id} (its people or an admin), POST /api/series/{id}/stop (the mentor
+or the mentee; an admin names whom they act for in `by`), and the timer that books each next session
+(services/series.py). Bodies are read by the models of functions/schemas.py (docs/openapi.json)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import azure.functions as func
+
+from core.errors import InputError
+from functions.auth import respond_as_caller
+from functions.http import json_response
+from functions.schemas import SeriesRequest, StopSeriesRequest, parse_body
+from identity import Caller, Forbidden, require_participant
+from micromentor.bootstrap import Runtime, runtime
+from services.people import object_ids
+from services.series import (
+    get_series,
+    series_round,
+    series_to_json,
+    start_series,
+    stop_series,
+)
+from store.series import SeriesStore
+
+__all__ = ["bp"]
+
+bp = func.Blueprint()  # type: ignore[no-untyped-call]
+log = logging.getLogger(__name__)
+
+
+def _series_store(rt: Runtime) -> SeriesStore:
+    return rt.series
+
+
+@bp.route(route="series", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)
+async def start_series_route(req: func.HttpRequest) -> func.HttpResponse:
+    async def handle(caller: Caller) -> func.HttpResponse:
+        rt = runtime()
+        draft = parse_body(req, SeriesRequest).to_draft(
+            created_by=caller.upn, idempotency_key=req.headers.get("Idempotency-Key")
+        )
+        require_participant(
+            caller, await object_ids(rt.graph, [draft.mentor.strip().lower(), draft.mentee.strip().lower()])
+        )
+        started = await start_series(
+            rt.graph, rt.store, _series_store(rt), rt.tenant_policy(), draft,
+            now=rt.clock(), public_url=rt.settings.public_url, link_secret=rt.settings.link_secret,
+        )  # fmt: skip
+        body = series_to_json(started.series, [started.session])
+        return json_response(body, 201 if started.created else 200)
+
+    return await respond_as_caller(req, handle)
+
+
+@bp.route(route="series/{id}", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
+async def read_series_route(req: func.HttpRequest) -> func.HttpResponse:
+    async def handle(caller: Caller) -> func.HttpResponse:
+        rt = runtime()
+        series = await get_series(_series_store(rt), req.route_params.get("id", ""))
+        require_participant(caller, await object_ids(rt.graph, [series.mentor, series.mentee]))
+        sessions = [await asyncio.to_thread(rt.store.get_session, sid) for sid in series.session_ids]
+        return json_response(series_to_json(series, [s for s in sessions if s is not None]))
+
+    return await respond_as_caller(req, handle)
+
+
+@bp.route(route="series/{id}/stop", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)
+async def stop_series_route(req: func.HttpRequest) -> func.HttpResponse:
+    async def handle(caller: Caller) -> func.HttpResponse:
+        rt = runtime()
+        named = parse_body(req, StopSeriesRequest, optional=True).by
+        store = _series_store(rt)
+        series = await get_series(store, req.route_params.get("id", ""))
+        # Who stops is proven by object id: the caller is the mentor or the mentee; an admin says whom.
+        if caller.oid.lower() in await object_ids(rt.graph, [series.mentor]):
+            by = series.mentor
+        elif caller.oid.lower() in await object_ids(rt.graph, [series.mentee]):
+            by = series.mentee
+        elif caller.is_admin:
+            if named is None:
+                raise InputError("by", "required for an admin: the mentor or the mentee the stop is for")
+            by = named
+        else:
+            raise Forbidden("only the mentor, the mentee or an admin may stop this series", field="id")
+        stopped = await stop_series(store, series.id, by=by, now=rt.clock())
+        return json_response(series_to_json(stopped))
+
+    return await respond_as_caller(req, handle)
+
+
+@bp.timer_trigger(arg_name="timer", schedule="0 10,40 * * * *", run_on_startup=False, use_monitor=True)
+async def book_next_series_sessions(timer: func.TimerRequest) -> None:
+    """Twice an hour: book each series' next session when it is due (one host per occurrence)."""
+    rt = runtime()
+    done = await series_round(
+        rt.graph, rt.store, rt.tenant_policy(), now=rt.clock(), public_url=rt.settings.public_url,
+        link_secret=rt.settings.link_secret,
+    )  # fmt: skip
+    log.info("book_next_series_sessions: %s", done)
