@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import function_app
-from micromentor.localhost import starlette_path
+from micromentor.localhost import http_routes
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "http-api.md"
 MENTION = re.compile(r"\b(GET|POST|PUT|DELETE|PATCH) /api/([A-Za-z0-9_\-/{}.]+)")
@@ -20,14 +20,8 @@ def _shape(path: str) -> str:
 
 
 def _registered() -> set[tuple[str, str]]:
-    routes = set()
-    for function in function_app.app.get_functions():
-        trigger = function.get_trigger().get_dict_repr()  # type: ignore[union-attr]
-        if "route" not in trigger:
-            continue  # timers and queues
-        for method in trigger.get("methods") or ():
-            routes.add((str(method).upper(), _shape(starlette_path(trigger["route"]))))
-    return routes
+    # Through the host's own index: `FunctionApp.get_functions()` may run once per process.
+    return {(method, _shape(path)) for path, methods in http_routes(function_app.app) for method in methods}
 
 
 def _documented(text: str) -> set[tuple[str, str]]:
