@@ -26,6 +26,12 @@ OPTION_OF_FIELD: dict[str, str] = {
     "store": "--store",
     "now": "--now",
     "sender": "--sender",
+    # series
+    "intervalDays": "--interval-days",
+    "count": "--count",
+    "bookAheadDays": "--book-ahead-days",
+    "by": "--by",
+    "id": "--id",
 }
 
 _HEAD = re.compile(r"[^\[.]+")
