@@ -39,7 +39,7 @@ from graph.values import EventDraft, EventSnapshot
 from policies import Policy, TenantPolicy
 from services.idempotency import one_request_per_key
 from services.people import resolve_people
-from services.session_links import make_session_link, session_link_expiry
+from services.session_links import session_page_links
 from services.slots import gather_attendees, session_minutes, validate_people
 from store.base import IdempotencyRecord, SessionNotFound, Store
 
@@ -375,14 +375,7 @@ async def _answer_retry(store: Store, session_id: str, *, created: bool) -> Book
 
 
 def _session_links(session: Session, public_url: str, secret: str | None) -> list[tuple[str, str]]:
-    if secret is None:
-        return []
-    expires = session_link_expiry(session)
-    base = f"{public_url.rstrip('/')}/api/session-page/"
-    return [
-        (person, base + make_session_link(session.id, person, secret=secret, expires=expires))
-        for person in (session.mentor, *session.mentees)
-    ]
+    return session_page_links(session, public_url, secret)
 
 
 def _event_draft(

@@ -61,7 +61,10 @@ DEFAULT_WEEKS = 12
 DEFAULT_SPAN = timedelta(weeks=DEFAULT_WEEKS)
 # A year, leap day included: a longer report was an unbounded query over every stored session.
 MAX_SPAN = timedelta(days=366)
-_QUARTER = re.compile(r"^\s*(\d{4})\s*-?\s*Q([1-4])\s*$", re.IGNORECASE)
+_QUARTER = re.compile(r"^\s*(\d{4})\s*-?\s*Q([1-4])\s*$", re.IGNORECASE | re.ASCII)
+# Names zoneinfo opens whose meaning is the server's, not the viewer's: its own zone, or legacy files.
+_SERVER_ZONES = frozenset({"localtime", "posixrules", "factory"})
+_SERVER_ZONE_FOLDERS = ("posix/", "right/")
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +105,10 @@ def parse_zone(field: str, text: str | None) -> tzinfo | None:
     name = text.strip()
     if not name or len(name) > 64 or name.startswith(("/", ".")) or ".." in name:
         raise OutOfRange(field, f"expected an IANA time zone such as Europe/Paris, got {text!r}")
+    if not name.isascii():
+        raise InputError(field, f"expected an IANA time zone in ASCII letters, such as Europe/Paris, got {text!r}")
+    if name.lower() in _SERVER_ZONES or name.lower().startswith(_SERVER_ZONE_FOLDERS):
+        raise InputError(field, f"{name!r} depends on the server; name an IANA time zone such as Europe/Paris")
     try:
         return UTC if name.upper() == "UTC" else ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
@@ -114,6 +121,8 @@ def _quarter_start(year: int, quarter: int, zone: tzinfo) -> datetime:
 
 
 def _quarter(field: str, text: str, zone: tzinfo) -> ReportPeriod:
+    if not text.isascii():  # full-width digits are not a quarter, whatever `\d` would accept
+        raise InputError(field, f"expected a quarter in ASCII digits such as 2026Q4, got {text!r}")
     match = _QUARTER.match(text)
     if match is None:
         raise OutOfRange(field, f"expected a quarter such as 2026Q4, got {text!r}")
