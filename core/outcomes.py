@@ -1,8 +1,9 @@
 """Outcome metrics: did mentees apply the skill, do mentors want to do it again, how useful was it. Pure.
 
-Over the completed sessions whose start is in the period:
-- `skillApplication` {asked, answered, applied, partly, rate}: check-ins sent (asked) and answered within
-  `checkin_after_days + 7` days of the session's end (a later answer is not counted); rate =
+Over the completed sessions whose start is in the period, counting only the people the session still has
+(its mentor for the follow-up, its current mentees for the other two; someone removed from a session is
+neither asked nor answered):
+- `skillApplication` {asked, answered, applied, partly, rate}: check-ins sent (asked) and answered; rate =
   (applied + partly) / answered, null when nothing was answered.
 - `mentorRepeat` {asked, answered, yes, maybe, no, rate}: mentor follow-ups sent and answered; rate = yes /
   answered.
@@ -11,11 +12,16 @@ Over the completed sessions whose start is in the period:
 Each overall, per mentor, per segment (the asked person's directory attributes, small segments folded
 into "(other)" or withheld by `core.segments.fold_small_segments`, counting the people asked) and per ISO
 week of the session's end (UTC). The current answer counts (answering again replaces it).
+
+One answer window for all three questions: an answer counts when it was given while its link was valid,
+from the moment the message was sent until `ANSWER_WINDOW` (14 days, the links' lifetime) after it. The
+answer page refuses an expired link, so this only matters for answers recorded otherwise; a question whose
+send time is unknown (`sent_at` None) counts its answer whenever given.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -24,6 +30,7 @@ from core.model import Session, SessionState
 from core.segments import DEFAULT_MIN_SEGMENT, fold_small_segments
 
 __all__ = [
+    "ANSWER_WINDOW",
     "OUTCOME_CSV_COLUMNS",
     "AskedQuestion",
     "GivenAnswer",
@@ -33,7 +40,7 @@ __all__ = [
     "outcome_segment_holders",
 ]
 
-ANSWER_GRACE = timedelta(days=7)
+ANSWER_WINDOW = timedelta(days=14)  # an answer link's lifetime (services.answer_links.ANSWER_TTL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +48,7 @@ class AskedQuestion:
     session_id: str
     person: str
     kind: str  # mentor_followup | mentee_usefulness | mentee_checkin
+    sent_at: datetime | None = None  # when the message went out: its links are valid from then for 14 days
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,16 +210,15 @@ def compute_outcomes(
     answers: Iterable[GivenAnswer],
     period_from: datetime,
     period_to: datetime,
-    checkin_after_days: Callable[[str], int],
     segments: Mapping[str, Mapping[str, str]] | None = None,
     min_segment_size: int = DEFAULT_MIN_SEGMENT,
     segment_labels: Mapping[str, Mapping[str, str | None]] | None = None,
 ) -> OutcomeReport:
-    """`checkin_after_days(mentor)` is the mentor's policy value; `segments[person]` their attributes.
+    """`segments[person]` is a person's directory attributes; see the module docstring for the rules.
     `segment_labels` (attribute -> value -> label): the folding decided once for every breakdown of the
     report (`core.segments.fold_together` over `outcome_segment_holders` and the others); else folded here."""
     in_period = {s.id: s for s in sessions if s.state is SessionState.COMPLETED and period_from <= s.start < period_to}
-    asked = [q for q in asked if q.session_id in in_period]
+    asked = [q for q in asked if q.session_id in in_period and _still_asked(in_period[q.session_id], q)]
     shown = _shown_segments({q.person.lower() for q in asked}, segments or {}, min_segment_size, segment_labels)
     current = {(a.session_id, a.person.lower(), a.kind): a for a in answers}
     overall = OutcomeCounts()
@@ -231,10 +238,26 @@ def compute_outcomes(
         ]
         for attribute, value in sorted(shown.get(person, {}).items()):
             buckets.append(by_segment.setdefault((attribute, value), OutcomeCounts()))
-        deadline = session.end + timedelta(days=checkin_after_days(session.mentor)) + ANSWER_GRACE
+        if answer is not None and not _in_window(question, answer):
+            answer = None
         for counts in buckets:
-            _count(counts, question.kind, answer, deadline)
+            _count(counts, question.kind, answer)
     return OutcomeReport(overall, by_mentor, by_segment, by_week)
+
+
+def _still_asked(session: Session, question: AskedQuestion) -> bool:
+    """The person is still the session's mentor (follow-up) or one of its mentees (the other two)."""
+    person = question.person.lower()
+    if question.kind == "mentor_followup":
+        return session.mentor.lower() == person
+    return person in {m.lower() for m in session.mentees}
+
+
+def _in_window(question: AskedQuestion, answer: GivenAnswer) -> bool:
+    """Given while its link was valid: from the send until `ANSWER_WINDOW` after it."""
+    if question.sent_at is None:
+        return True
+    return question.sent_at <= answer.answered_at <= question.sent_at + ANSWER_WINDOW
 
 
 def outcome_segment_holders(
@@ -246,8 +269,9 @@ def outcome_segment_holders(
 ) -> dict[str, dict[str, set[str]]]:
     """Per attribute, the people asked (about a completed session of the period) holding each value:
     what the outcomes' segment breakdown folds."""
-    in_period = {s.id for s in sessions if s.state is SessionState.COMPLETED and period_from <= s.start < period_to}
-    return _holders({q.person.lower() for q in asked if q.session_id in in_period}, segments)
+    in_period = {s.id: s for s in sessions if s.state is SessionState.COMPLETED and period_from <= s.start < period_to}
+    people = {q.person.lower() for q in asked if q.session_id in in_period and _still_asked(in_period[q.session_id], q)}
+    return _holders(people, segments)
 
 
 def _holders(people: set[str], segments: Mapping[str, Mapping[str, str]]) -> dict[str, dict[str, set[str]]]:
@@ -283,10 +307,10 @@ def _shown_segments(
     return shown
 
 
-def _count(counts: OutcomeCounts, kind: str, answer: GivenAnswer | None, checkin_deadline: datetime) -> None:
+def _count(counts: OutcomeCounts, kind: str, answer: GivenAnswer | None) -> None:
     if kind == "mentee_checkin":
         counts.checkin_asked += 1
-        if answer is not None and answer.answered_at <= checkin_deadline:
+        if answer is not None:
             counts.checkin_answered += 1
             if answer.choice == "applied":
                 counts.applied += 1

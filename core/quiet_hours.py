@@ -6,6 +6,9 @@ A message may go out only when every one of these holds, each read in its own zo
 - the policy's day window (`day_start`-`day_end`) in the recipient's zone;
 - the policy's `message_window` in the recipient's zone, when one is set (else working hours alone);
 - not inside one of the recipient's focus holds;
+- not while they are out of office: an event they show as `oof`, or their automatic replies
+  (`automaticRepliesSetting`: `alwaysEnabled` is away from now on, `scheduled` between its start and end;
+  resources/automaticrepliessetting.md), see `away_periods`;
 - not on a non-working day (days the working hours leave out, plus any extra ones given).
 
 Local days are turned into UTC intervals with `zoneinfo`: a window starting at a wall time skipped by a
@@ -23,7 +26,16 @@ from core.errors import InputError
 from core.intervals import Interval, ceil_seconds, floor_seconds, from_seconds, intersect, merge, subtract
 from core.model import WorkingHours
 
-__all__ = ["SEARCH_DAYS", "QuietHours", "allowed_intervals", "holds_from", "next_send_moment", "wall_to_utc"]
+__all__ = [
+    "SEARCH_DAYS",
+    "AutoReplies",
+    "QuietHours",
+    "allowed_intervals",
+    "away_periods",
+    "holds_from",
+    "next_send_moment",
+    "wall_to_utc",
+]
 
 SEARCH_DAYS = 28  # beyond this, nobody is reachable: the caller treats None as "hold and ask again later"
 _WEEKDAYS_MON_FRI = frozenset(range(5))
@@ -39,6 +51,7 @@ class QuietHours:
     day_end: time = time(23, 59)
     message_window: tuple[time, time] | None = None
     focus_holds: tuple[tuple[datetime, datetime], ...] = ()
+    away: tuple[tuple[datetime, datetime], ...] = ()  # out of office (`away_periods`): treated as holds
     non_working_days: frozenset[int] = frozenset()  # extra days off, `datetime.weekday()` numbers
 
 
@@ -97,7 +110,7 @@ def allowed_intervals(rules: QuietHours, first: date, days: int) -> list[Interva
         allowed = intersect(allowed, _daily(first, days, start, end, rules.tz, every_day))
     # Days off are the recipient's own days (in their mailbox zone), whatever zone the hours are in.
     allowed = intersect(allowed, _whole_days(first, days, rules.tz, open_days))
-    holds = merge((floor_seconds(s), ceil_seconds(e)) for s, e in rules.focus_holds if e > s)
+    holds = merge((floor_seconds(s), ceil_seconds(e)) for s, e in (*rules.focus_holds, *rules.away) if e > s)
     return subtract(allowed, holds)
 
 
@@ -116,3 +129,36 @@ def next_send_moment(due: datetime, rules: QuietHours, *, search_days: int = SEA
 def holds_from(items: Iterable[tuple[datetime, datetime]]) -> tuple[tuple[datetime, datetime], ...]:
     """Focus holds as sorted UTC pairs (for callers building `QuietHours` from calendar items)."""
     return tuple(sorted((s.astimezone(UTC), e.astimezone(UTC)) for s, e in items))
+
+
+@dataclass(frozen=True, slots=True)
+class AutoReplies:
+    """A mailbox's `automaticRepliesSetting`: status `disabled`, `alwaysEnabled` or `scheduled`; the
+    scheduled start and end (aware) matter only when scheduled."""
+
+    status: str
+    start: datetime | None = None
+    end: datetime | None = None
+
+
+def away_periods(
+    oof_events: Iterable[tuple[datetime, datetime]],
+    replies: AutoReplies | None,
+    *,
+    since: datetime,
+    until: datetime,
+) -> tuple[tuple[datetime, datetime], ...]:
+    """When the recipient is out of office between `since` and `until`, as sorted UTC pairs: the events
+    they show as `oof`, and their automatic replies (`alwaysEnabled`: the whole span; `scheduled`: its
+    window; a scheduled setting without both ends is read as away the whole span, the strict reading)."""
+    spans = [(s.astimezone(UTC), e.astimezone(UTC)) for s, e in oof_events if e > s]
+    if replies is not None:
+        status = replies.status.strip().lower()
+        if status == "alwaysenabled":
+            spans.append((_check(since), _check(until)))
+        elif status == "scheduled":
+            if replies.start is None or replies.end is None:
+                spans.append((_check(since), _check(until)))
+            elif replies.end > replies.start:
+                spans.append((_check(replies.start), _check(replies.end)))
+    return tuple(sorted(spans))

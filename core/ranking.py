@@ -2,6 +2,10 @@
 
 Scoring (lower is better, compared as a tuple, so fully deterministic):
 
+0. `week`: soonness first. A slot in an earlier calendar week (Monday to Sunday in the mentor's zone)
+   always ranks before one in a later week, so `--limit 5` never hides the first week with a free slot
+   behind better-shaped slots of the week after (a mentee asked for help now, and time to first session
+   is a metric). Within a week, focus time decides:
 1. `loss`: how many minutes the mentor's longest free block of that local day shrinks if the slot is
    booked. A free block is a maximal stretch of the mentor's day window ∩ working hours with no blocking
    item (focus holds included, buffers not). A slot in a short block, or at the edge of the longest one,
@@ -90,7 +94,13 @@ class _Ranker:
     def _date_of(self, seconds: int) -> date:
         return from_seconds(seconds).astimezone(self.mentor.tz).date()
 
-    def score(self, slot: Slot) -> tuple[int, int, int, str]:
+    def score(self, slot: Slot) -> tuple[int, int, int, int, str]:
+        """(the local week's Monday, loss, gap, start, why): the module docstring's order."""
+        local = slot.start.astimezone(self.mentor.tz).date()
+        monday = local.toordinal() - local.weekday()
+        return (monday, *self._shape(slot))
+
+    def _shape(self, slot: Slot) -> tuple[int, int, int, str]:
         start, end = floor_seconds(slot.start), ceil_seconds(slot.end)
         local = slot.start.astimezone(self.mentor.tz).date()
         day = self.day(local)
@@ -146,4 +156,4 @@ def rank_slots(search: SlotSearch, *, mentor: Attendee, policy: Policy, limit: i
     high = ceil_seconds(max(slot.end for slot in search.slots))
     ranker = _Ranker(mentor, policy, low, high)
     scored = sorted((ranker.score(slot), slot) for slot in search.slots)
-    return tuple(replace(slot, why=score[3]) for score, slot in scored[:limit])
+    return tuple(replace(slot, why=score[4]) for score, slot in scored[:limit])

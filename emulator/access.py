@@ -97,6 +97,15 @@ _MAIL_SCOPE_DENIED = GraphError(403, *_MAILBOX_DENIED)
 # concepts/auth-limit-mailbox-access.md, "Handling API errors": documented for application access policies only.
 _MAIL_POLICY_DENIED = GraphError(403, "ErrorAccessDenied", "Access to OData is disabled.")
 _MAIL_ROUTES = ("POST /users/{user}/sendMail", "GET /users/{user}/mailFolders/{folder}/messages")
+# A user without an Exchange Online mailbox (no licence, or a mailbox on premises): every mailbox route
+# (mailbox settings, calendar, events, mail) answers 404 MailboxNotEnabledForRESTAPI; the directory entry
+# is still there. Source: docs-contrib issue #6519 (and docs issue #10745: an EXO licence is needed).
+_NO_MAILBOX = GraphError(404, "MailboxNotEnabledForRESTAPI", "REST API is not yet supported for this mailbox.")
+
+
+def _is_mailbox_route(route: str) -> bool:
+    _, _, path = route.partition(" ")
+    return path.startswith("/users/{user}/") and "/onlineMeetings" not in path
 # The Exchange mailbox routes an application access policy restricts (mail, calendars, mailbox settings).
 _EXCHANGE_ROUTES = frozenset(r for r, (_, code, _m) in ROUTE_ROLES.items() if code == _MAILBOX_DENIED[0])
 
@@ -109,6 +118,7 @@ class AccessRules:
     policy_users: set[str] = field(default_factory=set)  # user ids the policy is granted to
     without_teams: set[str] = field(default_factory=set)  # user ids
     attendance_without_email: set[str] = field(default_factory=set)  # user ids
+    without_mailbox: set[str] = field(default_factory=set)  # user ids with no Exchange Online mailbox
     mail_scope: set[str] | None = None  # user ids the app's RBAC for Applications mail scope covers; None = unscoped
     mail_policy: set[str] | None = None  # user ids a legacy application access policy allows; None = no policy
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -116,6 +126,8 @@ class AccessRules:
     def check(self, route: str, params: Mapping[str, str], claims: Mapping[str, Any] | None,
               user_id: str | None) -> None:
         """Raise the 403 Graph answers an app-only call the tenant does not allow."""
+        if user_id is not None and _is_mailbox_route(route) and self.lacks_mailbox(user_id):
+            raise _NO_MAILBOX
         if (claims or {}).get("idtyp") != "app":
             return
         needed = ROUTE_ROLES.get(route)
@@ -143,6 +155,10 @@ class AccessRules:
         with self._lock:
             return self.policy_global or (user_id is not None and user_id in self.policy_users)
 
+    def lacks_mailbox(self, user_id: str) -> bool:
+        with self._lock:
+            return user_id in self.without_mailbox
+
     def has_teams(self, user_id: str) -> bool:
         with self._lock:
             return user_id not in self.without_teams
@@ -155,7 +171,7 @@ class AccessRules:
         with self._lock:
             if "policy_global" in changes:
                 self.policy_global = bool(changes["policy_global"])
-            for name in ("policy_users", "without_teams", "attendance_without_email"):
+            for name in ("policy_users", "without_teams", "attendance_without_email", "without_mailbox"):
                 if name in changes:
                     setattr(self, name, set(changes[name]))
             for name in ("mail_scope", "mail_policy"):
@@ -172,19 +188,22 @@ class AccessRules:
                 "teamsAccessPolicy": {"global": self.policy_global, "users": names(self.policy_users)},
                 "withoutTeams": names(self.without_teams),
                 "attendanceWithoutEmail": names(self.attendance_without_email),
+                "withoutMailbox": names(self.without_mailbox),
                 "mailScope": None if self.mail_scope is None else names(self.mail_scope),
                 "mailAccessPolicy": None if self.mail_policy is None else names(self.mail_policy),
             }
 
 
 def parse_access_rules(value: Any, path: str, resolve: Any) -> dict[str, Any]:
-    """`{"teamsAccessPolicy": {"global", "users"}, "withoutTeams": [upn], "attendanceWithoutEmail": [upn]}`
+    """`{"teamsAccessPolicy": {"global", "users"}, "withoutTeams": [upn], "attendanceWithoutEmail": [upn],
+    "withoutMailbox": [upn], "mailScope": [upn] | null}`
     (the seed's `emulator` section, or an admin PATCH) → changes for `AccessRules.update`; `resolve`
     maps a UPN, mail or id to a user id or None. Raises ValueError("path: message")."""
     if not isinstance(value, Mapping):
         raise ValueError(f"{path}: expected an object")
-    unknown = set(value) - {"teamsAccessPolicy", "withoutTeams", "attendanceWithoutEmail", "mailScope",
-                            "mailAccessPolicy"}
+    known = {"teamsAccessPolicy", "withoutTeams", "attendanceWithoutEmail", "withoutMailbox", "mailScope",
+             "mailAccessPolicy"}
+    unknown = set(value) - known
     if unknown:
         raise ValueError(f"{path}.{sorted(unknown)[0]}: unknown field")
 
@@ -209,7 +228,11 @@ def parse_access_rules(value: Any, path: str, resolve: Any) -> dict[str, Any]:
             raise ValueError(f"{here}.global: expected true or false")
         changes["policy_global"] = policy.get("global", False)
         changes["policy_users"] = users(policy.get("users", []), f"{here}.users")
-    for key, name in (("withoutTeams", "without_teams"), ("attendanceWithoutEmail", "attendance_without_email")):
+    for key, name in (
+        ("withoutTeams", "without_teams"),
+        ("attendanceWithoutEmail", "attendance_without_email"),
+        ("withoutMailbox", "without_mailbox"),
+    ):
         if key in value:
             changes[name] = users(value[key], f"{path}.{key}")
     if "mailScope" in value:  # the mailboxes Exchange RBAC for Applications lets the app reach; null = all

@@ -675,11 +675,15 @@ def parse_body(req: func.HttpRequest, model: type[Model], *, optional: bool = Fa
 
 
 def parse_query(req: func.HttpRequest, model: type[Model]) -> Model:
-    """The query string as `model`: a list field takes every value of its key, any other field one."""
+    """The query string as `model`: a list field takes every value of its key, any other field one; a
+    one-value key given twice (`?quarter=2026Q4&quarter=2026Q3`) is a 400 naming it, never a silent pick
+    (which one a host keeps differs)."""
     every = parse_qs(urlsplit(req.url).query, keep_blank_values=True)
     data: dict[str, Any] = {}
     for name, field in model.model_fields.items():
         key = field.alias or name
+        if not _is_list(field.annotation) and len(every.get(key) or ()) > 1:
+            raise InputError(key, f"given {len(every[key])} times; give it once")
         if _is_list(field.annotation):
             values = every.get(key) or ([req.params[key]] if key in req.params else [])
             if values:

@@ -16,7 +16,7 @@ from graph.base import (
     chunked,
 )
 from graph.errors import GraphNotFound, GraphRequestError
-from graph.mapping import mailbox_zone, working_hours_from_json
+from graph.mapping import auto_replies_from_json, mailbox_zone, working_hours_from_json
 from graph.values import (
     DirectoryEntry,
     DirectoryUser,
@@ -146,6 +146,7 @@ class DirectoryCalls(GraphBase):
                 zone,
                 working_hours_from_json(body.get("workingHours"), zone),
                 locale if isinstance(locale, str) and locale else None,
+                auto_replies_from_json(body.get("automaticRepliesSetting")),
             )
             _, found = answers.get(f"u{i}", (0, None))
             if found is not None and found.get("id"):

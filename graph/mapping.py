@@ -13,10 +13,15 @@ from datetime import UTC, datetime, time, tzinfo
 from typing import Any
 
 from core.model import CalendarItem, WorkingHours
+from core.quiet_hours import AutoReplies
 from graph.timezones import UnknownTimeZone, parse_graph_datetime, zone_from_graph, zone_from_name
 from graph.values import EventSnapshot
 
-__all__ = ["event_snapshot", "graph_moment", "item_from_json", "mailbox_zone", "working_hours_from_json"]
+__all__ = [
+    "auto_replies_from_json",
+    "event_snapshot", "graph_moment", "item_from_json", "mailbox_zone",
+    "working_hours_from_json",
+]
 
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -38,6 +43,21 @@ def mailbox_zone(name: str | None) -> tzinfo:
         return zone_from_name(name) if name else UTC
     except UnknownTimeZone:
         return UTC
+
+
+def auto_replies_from_json(value: Any) -> AutoReplies | None:
+    """`automaticRepliesSetting` (resources/automaticrepliessetting.md): status, and the scheduled window
+    as aware UTC moments when both ends parse."""
+    if not isinstance(value, Mapping) or not isinstance(value.get("status"), str):
+        return None
+    start: datetime | None
+    end: datetime | None
+    try:
+        start = graph_moment(value.get("scheduledStartDateTime"))
+        end = graph_moment(value.get("scheduledEndDateTime"))
+    except (ValueError, UnknownTimeZone):
+        start = end = None
+    return AutoReplies(str(value["status"]), start, end)
 
 
 def working_hours_from_json(value: Mapping[str, Any] | None, default_zone: tzinfo) -> WorkingHours | None:

@@ -8,6 +8,7 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from core.model import CalendarItem, WorkingHours
+from core.quiet_hours import AutoReplies
 
 __all__ = [
     "DeltaPage",
@@ -45,6 +46,8 @@ class Mailbox:
     tz: tzinfo
     working_hours: WorkingHours | None
     language: str | None = None  # mailboxSettings.language.locale, e.g. "fr-FR"; None when Graph gives none
+    # mailboxSettings.automaticRepliesSetting (status, scheduled start, end); None when Graph gives none
+    auto_replies: AutoReplies | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,6 @@ import json
 import sys
 from collections.abc import Sequence
 from datetime import UTC, timedelta
-from pathlib import Path
 from typing import Any, NoReturn
 
 from core.errors import InputError, MicromentorError, NotFound
@@ -21,14 +20,16 @@ from micromentor.bootstrap import utc_now
 from micromentor.demo import add_demo_arguments, run_demo
 from micromentor.emulator_file import DEFAULT_SETTINGS_FILE
 from micromentor.files import read_policy_file
+from micromentor.option_errors import cli_message, writable_file, write_text
 from micromentor.progress import Progress
 from micromentor.series_cli import SERIES_EXAMPLE, add_series_command
 from micromentor.settings import is_local_emulator, load_settings
 from micromentor.slot_times import with_local_times
-from micromentor.targets import creatable_store, existing_store, store_url, target
+from micromentor.targets import creatable_store, existing_store, open_tenant_store, store_url, target
 from services.booking import BookingRequest, book_session, session_to_json
 from services.learning import log_learning_records
 from services.report import FORMATS, ReportOptions, ReportQuery, parse_zone, report_for, resolve_period
+from services.session_links import session_page_links
 from services.slots import SlotQuery, search_slots, slots_to_json
 from services.sync import SyncResult, find_sync_work, sync_organizer
 from store import Store, open_store
@@ -124,7 +125,7 @@ def _cmd_book(args: argparse.Namespace) -> int:
     with target(args.tenant, args.settings, settings.graph) as where:
         graph_settings = where.graph
         assert graph_settings is not None
-        store = open_store(creatable_store(store_url(args.store, where.emulator)))
+        store = open_tenant_store(creatable_store(store_url(args.store, where.emulator)), where.graph)
 
         async def run() -> dict[str, Any]:
             graph = GraphGateway(graph_settings)
@@ -133,7 +134,9 @@ def _cmd_book(args: argparse.Namespace) -> int:
                     graph, store, policy, request, now=now, public_url=settings.public_url,
                     link_secret=settings.link_secret,
                 )
-                return session_to_json(result.session)
+                # Each attendee's session page, as the invitation links it (served by `serve` at this URL).
+                pages = session_page_links(result.session, settings.public_url, settings.link_secret)
+                return {**session_to_json(result.session), "sessionPages": dict(pages)}
             finally:
                 await graph.aclose()
 
@@ -147,7 +150,7 @@ def _cmd_play(args: argparse.Namespace) -> int:
     with target(None, args.settings, None) as where:
         if where.emulator is None:
             raise InputError("--settings", "play needs a running `micromentor emulator` (docs/cli.md)")
-        store = open_store(existing_store(store_url(args.store, where.emulator)))
+        store = open_tenant_store(existing_store(store_url(args.store, where.emulator)), where.emulator.graph)
         session = store.get_session(args.session)
         if session is None:
             raise NotFound("--session", f"no session {args.session} in {store_url(args.store, where.emulator)}")
@@ -162,7 +165,7 @@ def _cmd_sync(args: argparse.Namespace) -> int:
     with target(args.tenant, args.settings, settings.graph) as where:
         graph_settings = where.graph
         assert graph_settings is not None
-        store = open_store(existing_store(store_url(args.store, where.emulator)))
+        store = open_tenant_store(existing_store(store_url(args.store, where.emulator)), where.graph)
         organizers = find_sync_work(store)
 
         async def run() -> dict[str, Any]:
@@ -224,7 +227,10 @@ def _cmd_send_due(args: argparse.Namespace) -> int:
     with target(args.tenant, args.settings, settings.graph) as where:
         graph_settings = where.graph
         assert graph_settings is not None
-        store = open_store(existing_store(store_url(args.store, where.emulator)))
+        if args.now and not is_local_emulator(graph_settings):
+            # A fixed clock against real people would send at a moment that is not theirs.
+            raise InputError("--now", "only against the emulator: a real tenant's messages go out at the real time")
+        store = open_tenant_store(existing_store(store_url(args.store, where.emulator)), where.graph)
 
         async def run() -> dict[str, int]:
             graph = GraphGateway(graph_settings)
@@ -255,6 +261,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         zone=parse_zone("--tz", args.tz) or UTC,
         flag="--",
     )
+    out = writable_file("--out", args.out) if args.out else None  # a folder or /proc: exit 2 before the work
     policy = read_policy_file(args.policy)
     settings = load_settings()
     options = ReportOptions(settings.report_min_segment, settings.report_work_mode_attribute)
@@ -270,11 +277,10 @@ def _cmd_report(args: argparse.Namespace) -> int:
                 await graph.aclose()
 
     with target(args.tenant, args.settings, settings.graph, required=False) as where:
-        store = open_store(existing_store(store_url(args.store, where.emulator)))
+        store = open_tenant_store(existing_store(store_url(args.store, where.emulator)), where.graph)
         _, text = asyncio.run(run(store, where.graph))
-    if args.out:
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text(text, encoding="utf-8")
+    if out is not None:
+        write_text("--out", out, text)
         sys.stderr.write(f"wrote {args.out}\n")
     else:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
@@ -519,7 +525,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         sys.stderr.write(f"{exc}\n")
     except MicromentorError as exc:  # one line, and the exit code of the one error table
-        sys.stderr.write(f"micromentor: {exc}\n")
+        sys.stderr.write(f"micromentor: {cli_message(exc)}\n")
         answer = answer_for(exc)
         return 1 if answer is None else answer.exit_code
     except OSError as exc:  # a file or folder we were told to use: one line, not a traceback

@@ -69,6 +69,7 @@ from services.sessions import cancel_session
 from services.slots import SlotQuery, search_slots
 from services.sync import SyncResult, find_sync_work, sync_organizer
 from store import Store, open_store
+from store.tenant_mark import claim_store_tenant
 
 __all__ = [
     "DEFAULT_NOW",
@@ -872,6 +873,7 @@ def run_demo(args: argparse.Namespace) -> int:
     try:
         with start_local_tenant(str(seed_path)) as running:
             settings = emulator_settings(running)
+            claim_store_tenant(store, running.tenant_id, str(store_path))  # `serve` and `sync` check it
             say(f"Graph emulator on {running.graph_url}")
             report, later, requests_total, idempotent = asyncio.run(
                 _simulate(org, settings, running.admin_url, store, policy, start, weeks, args.seed, say)

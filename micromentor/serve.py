@@ -24,7 +24,7 @@ from micromentor.demo_defaults import CONTOSO_SEED, default_seed
 from micromentor.localhost import LocalHost, runs
 from micromentor.settings import DEFAULT_PUBLIC_URL, Settings, is_local_emulator, load_settings
 from micromentor.singleton import TimerSingleton, has_blob_endpoint
-from micromentor.targets import creatable_store, store_url, target
+from micromentor.targets import creatable_store, open_tenant_store, store_url, target
 from micromentor.tenant import emulator_settings, start_local_tenant
 from store.queues import AzureQueues
 
@@ -123,6 +123,12 @@ def _clock(graph: GraphSettings) -> Callable[[], datetime]:
     return lambda: fixed
 
 
+def _close(store: object) -> None:
+    close = getattr(store, "close", None)
+    if callable(close):
+        close()
+
+
 SCHEDULES_SETTING = "MICROMENTOR_TIMER_SCHEDULES"
 
 
@@ -141,6 +147,7 @@ def serve(*, port: int, seed: str | None, store: str | None = None, settings_fil
     with _graph(seed, settings_file) as (graph_settings, urls, emulator_store):
         chosen = creatable_store(store_url(store, None) if store or emulator_store is None else emulator_store)
         sys.stderr.write(f"micromentor: store {chosen}\n")
+        _close(open_tenant_store(chosen, graph_settings))  # another tenant's store: exit 2 before serving
         settings = replace(load_settings(), graph=graph_settings, store_url=chosen)
         clock = _clock(graph_settings)
         configure(Runtime(settings, clock=clock))

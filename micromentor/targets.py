@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sqlite3
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -29,8 +30,12 @@ from micromentor.emulator_file import (
 )
 from micromentor.settings import load_settings
 from micromentor.tenant import emulator_settings, start_local_tenant
+from store import Store, open_store
+from store.tenant_mark import claim_store_tenant
 
-__all__ = ["Target", "creatable_store", "existing_store", "sqlite_path", "store_url", "target"]
+__all__ = [
+    "Target", "creatable_store", "existing_store", "open_tenant_store", "sqlite_path", "store_url", "target"
+]
 
 _SQLITE = "sqlite:///"
 
@@ -119,5 +124,23 @@ def existing_store(url: str) -> str:
 def creatable_store(url: str) -> str:
     path = sqlite_path(url)
     if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.is_dir():
+            raise InputError("--store", f"{path} is a folder; give a file name, e.g. {path / 'micromentor.db'}")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # /proc/nope/x.db: exit 2 naming --store, not an OSError's exit 1
+            raise InputError("--store", f"cannot create the folder {path.parent}: {exc.strerror or exc}") from exc
     return url
+
+
+def open_tenant_store(url: str, graph: GraphSettings | None) -> Store:
+    """Open the store at `url` for a command run against `graph`'s tenant: the store records the first
+    tenant it is used with, and refuses another (exit 2 naming `--store`; store/tenant_mark.py)."""
+    try:
+        store = open_store(url)
+    except sqlite3.Error as exc:  # /proc/x.db, a file that is not a database: exit 2 naming --store
+        raise InputError("--store", f"cannot open {sqlite_path(url) or url} as a SQLite store: {exc}") from exc
+    if graph is not None:
+        path = sqlite_path(url)
+        claim_store_tenant(store, graph.tenant_id, f"the store {path if path is not None else 'of --store'}")
+    return store

@@ -95,7 +95,7 @@ def _label_every(count: int, slot: float, min_px: float) -> int:
 # --- completion rate by week ------------------------------------------------------------------------
 
 
-def completion_chart(weeks: Sequence[Mapping[str, Any]], overall: float | None) -> str:
+def completion_chart(weeks: Sequence[Mapping[str, Any]], overall: float | None, zone: str = "UTC") -> str:
     """One bar per ISO week with a decided session, its height the completion rate, labelled with the
     percentage and "completed of decided"; weeks without one keep their slot with a dash. A dashed
     line marks the whole period's rate."""
@@ -114,8 +114,9 @@ def completion_chart(weeks: Sequence[Mapping[str, Any]], overall: float | None) 
             f"{week['week']}: {percent(rate)} ({week['completed']} of {decided})" if rate is not None
             else f"{week['week']}: no completed or missed sessions"
         )  # fmt: skip
-    desc = "Share of completed sessions among completed and no-show sessions, per ISO week (UTC). " + "; ".join(
-        parts_desc
+    desc = (
+        f"Share of completed sessions among completed and no-show sessions, per ISO week ({zone}). "
+        + "; ".join(parts_desc)
     )
     out = _open("chart-completion", width, height, "Completion rate by ISO week", desc)
 
@@ -192,7 +193,7 @@ def _in_unit(minutes: float, unit: str, per: float) -> str:
     return f"{_n(round(value, 1))} {unit}"
 
 
-def wait_chart(weeks: Sequence[Mapping[str, Any]]) -> str:
+def wait_chart(weeks: Sequence[Mapping[str, Any]], zone: str = "UTC") -> str:
     """Median and 90th percentile of time to first session for the requests created in each ISO week,
     as two lines with labelled points; a week with no served request breaks the lines. Weeks with
     requests still waiting say how many under the week label."""
@@ -220,7 +221,7 @@ def wait_chart(weeks: Sequence[Mapping[str, Any]]) -> str:
                 f"{week['week']}: median {duration(week['medianMinutes'])}, 90th percentile "
                 f"{duration(week['p90Minutes'])} ({week['served']} of {week['requests']} requests served)"
             )
-    desc = "Time from request to first session, by ISO week (UTC) of the request. " + "; ".join(parts_desc)
+    desc = f"Time from request to first session, by ISO week ({zone}) of the request. " + "; ".join(parts_desc)
     out = _open("chart-wait", width, height, "Time to first session by ISO week", desc)
 
     legend_y = 16

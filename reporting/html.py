@@ -99,11 +99,30 @@ tr{break-inside:avoid}
 """
 
 
+def _zone(doc: Mapping[str, Any]) -> str:
+    """The zone of the report's weeks and times (`--tz`, `?tz=`): charts and notes name it, never UTC alone."""
+    return str(doc.get("timeZone") or "UTC")
+
+
+def _no_segments(doc: Mapping[str, Any]) -> str:
+    """Why there is no breakdown: withheld for privacy (fewer people than the minimum in all), or no
+    directory attribute to segment by."""
+    rules = doc.get("segmentRules") or {}
+    withheld = [attribute_label(str(a)).lower() for a in rules.get("withheld") or ()]
+    if not withheld:
+        return "No directory attributes were provided for segments"
+    names = withheld[0] if len(withheld) == 1 else ", ".join(withheld[:-1]) + " and " + withheld[-1]
+    return (
+        f"Segments by {names} are withheld: fewer than {rules.get('minSize')} people (the minimum segment size) "
+        "had sessions in this period, so a breakdown could single someone out"
+    )
+
+
 def render_html(report_json: Mapping[str, Any], *, title: str = "Micro mentoring report") -> str:
     """The whole page for `report_json` (the shape of `Report.to_json()`)."""
     period = report_json["period"]
     span = period_label(period["from"], period["to"])
-    zone = str(report_json.get("timeZone") or "UTC")
+    zone = _zone(report_json)
     quarter = report_json.get("quarter")
     if quarter:
         span = f"{quarter} ({span})"
@@ -191,14 +210,14 @@ def _trends(doc: Mapping[str, Any]) -> str:
     elif all(w.get("completionRate") is None for w in weeks):
         completion = _empty("No completed or missed sessions yet in this period")
     else:
-        completion = completion_chart(weeks, doc["completionRate"])
+        completion = completion_chart(weeks, doc["completionRate"], _zone(doc))
     waits = trends["timeToFirstSessionByWeek"]
     if not doc["timeToFirstSession"]["requests"]:
         wait = _empty("No mentoring requests in this period")
     elif all(w.get("medianMinutes") is None for w in waits):
         wait = _empty("No request has had a first session yet")
     else:
-        wait = wait_chart(waits)
+        wait = wait_chart(waits, _zone(doc))
     return (
         '<div class="charts">'
         + _panel("Completion rate by week",
@@ -404,7 +423,7 @@ def _segment_tables(doc: Mapping[str, Any]) -> str:
     if not doc["sessions"]["sessions"]:
         content = _empty(EMPTY_SESSIONS)
     elif not segments:
-        content = _empty("No directory attributes were provided for segments")
+        content = _empty(_no_segments(doc))
     else:
         by_attribute: dict[str, list[Mapping[str, Any]]] = {}
         for s in segments:

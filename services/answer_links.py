@@ -122,8 +122,19 @@ def record_answer(
         choice = claims.choice
     if choice not in CHOICES[claims.question]:
         raise InputError("choice", f"one of {', '.join(CHOICES[claims.question])}")
-    outbox.record_answer(Answer(claims.session_id, claims.person, claims.question, choice, now, _note(note)))
+    given = _note(note)
+    if not _repeats_current(outbox, claims, choice, given):
+        outbox.record_answer(Answer(claims.session_id, claims.person, claims.question, choice, now, given))
     return replace(claims, choice=choice)
+
+
+def _repeats_current(outbox: Outbox, claims: AnswerClaims, choice: str, note: str | None) -> bool:
+    """The answer is the current one again (the page submitted twice, Back pressed): nothing to record, so
+    the history gets no duplicate row. `note` None keeps the saved line, so only the choice matters then."""
+    history = [a for a in outbox.answer_history(claims.session_id, claims.person) if a.question is claims.question]
+    if not history or history[-1].choice != choice:
+        return False
+    return note is None or (note or None) == current_note(outbox, claims)
 
 
 def current_note(outbox: Outbox, claims: AnswerClaims) -> str | None:

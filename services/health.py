@@ -73,6 +73,15 @@ async def check_health(rt: _Runtime) -> dict[str, Any]:
             checks["learningRecords"] = await asyncio.to_thread(lambda: learning_health(open_outbox(rt.store)))
         except Exception as exc:  # an unreadable outbox means unhealthy; report it, do not raise
             checks["learningRecords"] = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+    if getattr(rt.settings, "mail_sender", None):
+        # Outcome messages waiting, in doubt, given up or dropped, the oldest due (services/outcomes.py).
+        from services.outcomes import outcome_mail_health
+        from store.outbox import open_outbox as open_mail_outbox
+
+        try:
+            checks["outcomeMail"] = await asyncio.to_thread(lambda: outcome_mail_health(open_mail_outbox(rt.store)))
+        except Exception as exc:  # an unreadable outbox means unhealthy; report it, do not raise
+            checks["outcomeMail"] = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
     denied = await asyncio.to_thread(attendance_denied, rt.store)
     if denied:
         # Sync could not read these organizers' Teams attendance (access policy, app role). Health answers

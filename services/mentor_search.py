@@ -38,17 +38,21 @@ async def search_mentors(
     limit: int = MAX_RESULTS,
 ) -> list[MentorMatch]:
     """Mentors with a skill containing `text` (case- and space-insensitive), by name; not `exclude`
-    (the caller: nobody mentors themselves); mentors gone from the directory are left out."""
+    (the caller: nobody mentors themselves); mentors gone from the directory are left out.
+
+    Search as you type asks on every keystroke: the matches are capped at `limit` (by UPN) before any
+    Graph call, and names are read through the gateway's directory cache (`graph.directory`, bounded
+    lifetime), so a keystroke costs at most `limit` user reads, and none once they are cached."""
     wanted = " ".join(check_text("skill", text).split()).casefold()
     if not wanted:
         raise InputError("skill", "type a few letters of a skill")
     if len(wanted) > MAX_QUERY:
         raise InputError("skill", f"at most {MAX_QUERY} characters")
-    found = [
+    found = sorted(
         (m.upn, tuple(sorted(m.skills, key=lambda s: (wanted not in s, s))))
         for m in catalogue.mentors
         if m.upn != exclude.lower() and any(wanted in skill for skill in m.skills)
-    ]
+    )[:limit]
 
     async def named(upn: str, skills: tuple[str, ...]) -> MentorMatch | None:
         try:
@@ -59,7 +63,7 @@ async def search_mentors(
         return MentorMatch(upn, user.display_name or upn, skills, tuple(sorted(allowed)))
 
     matches = [m for m in await asyncio.gather(*(named(u, s) for u, s in found)) if m is not None]
-    return sorted(matches, key=lambda m: (m.display_name.casefold(), m.upn))[:limit]
+    return sorted(matches, key=lambda m: (m.display_name.casefold(), m.upn))
 
 
 def match_to_json(match: MentorMatch) -> dict[str, Any]:

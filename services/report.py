@@ -61,7 +61,10 @@ DEFAULT_WEEKS = 12
 DEFAULT_SPAN = timedelta(weeks=DEFAULT_WEEKS)
 # A year, leap day included: a longer report was an unbounded query over every stored session.
 MAX_SPAN = timedelta(days=366)
-_QUARTER = re.compile(r"^\s*(\d{4})\s*-?\s*Q([1-4])\s*$", re.IGNORECASE)
+_QUARTER = re.compile(r"^\s*(\d{4})\s*-?\s*Q([1-4])\s*$", re.IGNORECASE | re.ASCII)
+# Names zoneinfo opens whose meaning is the server's, not the viewer's: its own zone, or legacy files.
+_SERVER_ZONES = frozenset({"localtime", "posixrules", "factory"})
+_SERVER_ZONE_FOLDERS = ("posix/", "right/")
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +105,10 @@ def parse_zone(field: str, text: str | None) -> tzinfo | None:
     name = text.strip()
     if not name or len(name) > 64 or name.startswith(("/", ".")) or ".." in name:
         raise OutOfRange(field, f"expected an IANA time zone such as Europe/Paris, got {text!r}")
+    if not name.isascii():
+        raise InputError(field, f"expected an IANA time zone in ASCII letters, such as Europe/Paris, got {text!r}")
+    if name.lower() in _SERVER_ZONES or name.lower().startswith(_SERVER_ZONE_FOLDERS):
+        raise InputError(field, f"{name!r} depends on the server; name an IANA time zone such as Europe/Paris")
     try:
         return UTC if name.upper() == "UTC" else ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
@@ -114,6 +121,8 @@ def _quarter_start(year: int, quarter: int, zone: tzinfo) -> datetime:
 
 
 def _quarter(field: str, text: str, zone: tzinfo) -> ReportPeriod:
+    if not text.isascii():  # full-width digits are not a quarter, whatever `\d` would accept
+        raise InputError(field, f"expected a quarter in ASCII digits such as 2026Q4, got {text!r}")
     match = _QUARTER.match(text)
     if match is None:
         raise OutOfRange(field, f"expected a quarter such as 2026Q4, got {text!r}")
@@ -308,7 +317,8 @@ async def build_report(
     if outbox is not None:
         messages = await asyncio.to_thread(outbox.list_messages)
         answers = await asyncio.to_thread(outbox.answers)
-        asked = [AskedQuestion(m.session_id, m.person, m.kind.value) for m in messages if m.state is MessageState.SENT]
+        sent = [m for m in messages if m.state is MessageState.SENT]
+        asked = [AskedQuestion(m.session_id, m.person, m.kind.value, m.sent_at) for m in sent]
         given = [GivenAnswer(a.session_id, a.person, a.question.value, a.choice, a.answered_at) for a in answers]
     periods = [(period.start, period.end), *([period.previous] if period.previous is not None else [])]
     breakdowns = [segment_holders(sessions, start, end, segments or {}) for start, end in periods]
@@ -344,7 +354,6 @@ async def build_report(
         answers=given,
         period_from=period.start,
         period_to=period.end,
-        checkin_after_days=lambda mentor: policy.effective(mentor).checkin_after_days,
         segments=segments,
         min_segment_size=options.min_segment,
         segment_labels=labels[-1],

@@ -213,6 +213,24 @@ def _validated(data: RequestInput, policy: TenantPolicy) -> RequestInput:
     )
 
 
+def _check_length(policy: TenantPolicy, catalogue: MentorCatalogue, data: RequestInput) -> None:
+    """A length some mentor's policy refuses is the caller's input error (400 on `minutes`, as
+    POST /api/sessions answers), found before the request is stored: a named mentor must allow it; of
+    catalogue mentors, at least one with the skill must (the others are skipped as unmet)."""
+    if data.minutes is None:
+        return
+    if data.mentors:
+        for mentor in data.mentors:
+            allowed = policy.effective(mentor).allowed_session_minutes
+            if data.minutes not in allowed:
+                listed = ", ".join(str(m) for m in allowed)
+                raise InputError("minutes", f"{data.minutes} is not a session length {mentor} allows ({listed})")
+        return
+    tagged = [m for m in catalogue.with_skill(data.skill) if m != data.mentee]
+    if tagged and not any(data.minutes in policy.effective(m).allowed_session_minutes for m in tagged):
+        raise InputError("minutes", f"no mentor of {data.skill!r} allows {data.minutes}-minute sessions")
+
+
 def _body_hash(data: RequestInput) -> str:
     canonical = {
         "mentee": data.mentee,
@@ -446,6 +464,7 @@ async def submit_request(
 ) -> RequestOutcome:
     """Record the request, then book its sessions; `NoSessionBooked` (422) when not one could be."""
     data = _validated(data, policy)
+    _check_length(policy, catalogue, data)
     people = [data.mentee, *data.mentors]
     mailboxes = await graph.get_mailboxes(people)
     if data.mentee not in mailboxes:

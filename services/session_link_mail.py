@@ -64,7 +64,9 @@ async def mail_session_links(
         try:
             if await graph.was_sent(mailbox, key):
                 continue
-            await graph.send_mail(mailbox, OutgoingMail(to=person.upn, subject=title, html=html, key=key))
+            # Exchange routes by SMTP address, and a UPN is not always one (mail != UPN on real tenants).
+            address = (await graph.get_user(person.upn)).mail
+            await graph.send_mail(mailbox, OutgoingMail(to=address, subject=title, html=html, key=key))
         except GraphError as exc:
             log.warning("session %s: the session link for %s was not mailed (%s)", session.id, person.upn, exc)
             continue

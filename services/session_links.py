@@ -22,6 +22,7 @@ __all__ = [
     "make_session_link",
     "read_session_link",
     "session_link_expiry",
+    "session_page_links",
 ]
 
 KIND = "session"
@@ -38,6 +39,19 @@ class SessionLinkClaims:
 
 def session_link_expiry(session: Session) -> datetime:
     return session.end.astimezone(UTC) + timedelta(days=LINK_DAYS_AFTER_END)
+
+
+def session_page_links(session: Session, public_url: str, secret: str | None) -> list[tuple[str, str]]:
+    """(attendee, URL of their session page) for the mentor and each mentee, as their link mails carry them;
+    none without a secret. The URL starts with `public_url` (`MICROMENTOR_PUBLIC_URL`)."""
+    if secret is None:
+        return []
+    expires = session_link_expiry(session)
+    base = f"{public_url.rstrip('/')}/api/session-page/"
+    return [
+        (person, base + make_session_link(session.id, person, secret=secret, expires=expires))
+        for person in (session.mentor, *session.mentees)
+    ]
 
 
 def make_session_link(session_id: str, person: str, *, secret: str, expires: datetime) -> str:

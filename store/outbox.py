@@ -46,6 +46,8 @@ class MessageState(StrEnum):
     PENDING = "pending"
     SENDING = "sending"  # claimed under a lease; the send may or may not have reached Graph
     SENT = "sent"
+    FAILED = "failed"  # given up (unreachable recipient, refused too often); `last_error` says why
+    DROPPED = "dropped"  # no longer applies (the session is no longer completed, the person left it)
 
 
 def slots_text(slots: tuple[datetime, ...]) -> str | None:
@@ -128,6 +130,13 @@ class Outbox(Protocol):
         """A pending (or lease-expired) message waits until `send_after` (quiet hours); None if it changed."""
 
     def mark_sent(self, key: str, sent_at: datetime) -> None: ...
+
+    def revise(self, message: OutboxMessage, *, state: MessageState, last_error: str | None,
+               send_after: datetime | None = None,
+               lease_until: datetime | None = None) -> OutboxMessage | None:  # fmt: skip
+        """Compare-and-set `message` (as read) to `state` with `last_error` recorded; `send_after` when given
+        (pending), `lease_until` as given (None clears it; a "sending" message keeps it as its back-off).
+        None when someone else changed it meanwhile."""
 
     def release(self, key: str, error: str, send_after: datetime) -> None:
         """Back to pending, tried again from `send_after`, after Graph refused the send (it did not take

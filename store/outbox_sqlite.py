@@ -132,6 +132,18 @@ class SqliteOutbox:
         }
         return self.get_message(message.key) if self._swap(message, changes) else None
 
+    def revise(self, message: OutboxMessage, *, state: MessageState, last_error: str | None,
+               send_after: datetime | None = None,
+               lease_until: datetime | None = None) -> OutboxMessage | None:  # fmt: skip
+        changes: dict[str, Any] = {
+            "state": state.value,
+            "last_error": None if last_error is None else last_error[:500],
+            "lease_until": _iso(lease_until, "lease_until"),
+        }
+        if send_after is not None:
+            changes["send_after"] = to_utc_iso(send_after, "send_after")
+        return self.get_message(message.key) if self._swap(message, changes) else None
+
     def mark_sent(self, key: str, sent_at: datetime) -> None:
         with self._store._transaction() as conn:
             conn.execute(

@@ -149,6 +149,18 @@ class TableOutbox:
             message, replace(message, state=MessageState.PENDING, send_after=send_after, lease_until=None)
         )
 
+    def revise(self, message: OutboxMessage, *, state: MessageState, last_error: str | None,
+               send_after: datetime | None = None,
+               lease_until: datetime | None = None) -> OutboxMessage | None:  # fmt: skip
+        changed = replace(
+            message,
+            state=state,
+            last_error=None if last_error is None else last_error[:500],
+            lease_until=lease_until,
+            send_after=send_after if send_after is not None else message.earliest,
+        )
+        return self._replace(message, changed)
+
     def mark_sent(self, key: str, sent_at: datetime) -> None:
 
         current = self.get_message(key)

@@ -50,14 +50,14 @@ def test_start_show_stop(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> 
     assert (stopped["state"], stopped["stopReason"], stopped["stoppedBy"]) == ("stopped", "stopped_by_mentor", MAYA)
 
     code, _, err = cli(capsys, "series", "stop", "--id", series_id, "--by", RAVI, "--store", str(store))
-    assert (code, err) == (1, "micromentor: id: this series is already stopped\n")
+    assert (code, err) == (1, "micromentor: --id: this series is already stopped\n")
 
 
 def test_input_errors_are_one_line_naming_the_field(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     code, _, err = start(capsys, tmp_path / "mm.db", "--minutes", "25")
-    assert code == 2 and err.startswith("micromentor: minutes: ") and err.count("\n") == 1
+    assert code == 2 and err.startswith("micromentor: --minutes: ") and err.count("\n") == 1
     code, _, err = start(capsys, tmp_path / "mm.db", "--interval-days", "3")
-    assert code == 2 and err.startswith("micromentor: intervalDays: ")
+    assert code == 2 and err.startswith("micromentor: --interval-days: ")
     code, _, err = start(capsys, tmp_path / "mm.db", "--count", "x")
     assert code == 2 and "--count" in err and err.count("\n") == 1
 
@@ -65,6 +65,6 @@ def test_input_errors_are_one_line_naming_the_field(capsys: pytest.CaptureFixtur
     assert code == 0
     code, _, err = cli(capsys, "series", "stop", "--id", body["id"], "--by", "ana@contoso.example",
                        "--store", str(tmp_path / "mm.db"))  # fmt: skip
-    assert code == 2 and err.startswith("micromentor: by: ")
+    assert code == 2 and err.startswith("micromentor: --by: ")
     code, _, err = cli(capsys, "series", "show", "--id", "nope", "--store", str(tmp_path / "mm.db"))
-    assert (code, err) == (2, "micromentor: id: no series 'nope'\n")
+    assert (code, err) == (2, "micromentor: --id: no series 'nope'\n")

@@ -2,7 +2,8 @@
 
 Sessions (completed unless said): s1 Maya->Ana ends Tue 1 Dec 10:00Z (week 2026-W49); s2 Maya->Ravi ends
 Tue 8 Dec 10:00Z (W50); s3 Sita->Ana ends Wed 2 Dec (W49); s4 is a no-show (never counted); s5 starts
-outside the period. Check-ins count when answered within 7 + 7 = 14 days of the end.
+outside the period. Follow-ups and usefulness questions are sent at the end, check-ins 7 days later; an
+answer counts when given while its link was valid (within 14 days of its message being sent).
 """
 
 from __future__ import annotations
@@ -32,20 +33,20 @@ SESSIONS = [
     session("s5", SITA, RAVI, at(20, month=11)),
 ]
 ASKED = [
-    AskedQuestion(s, p, k)
-    for s, mentor, mentee in (
-        ("s1", MAYA, ANA),
-        ("s2", MAYA, RAVI),
-        ("s3", SITA, ANA),
-        ("s4", SITA, RAVI),
-        ("s5", SITA, RAVI),
+    AskedQuestion(s, p, k, end + timedelta(days=later))
+    for s, mentor, mentee, end in (
+        ("s1", MAYA, ANA, at(1)),
+        ("s2", MAYA, RAVI, at(8)),
+        ("s3", SITA, ANA, at(2)),
+        ("s4", SITA, RAVI, at(3)),
+        ("s5", SITA, RAVI, at(20, month=11)),
     )
-    for p, k in ((mentor, "mentor_followup"), (mentee, "mentee_usefulness"), (mentee, "mentee_checkin"))
+    for p, k, later in ((mentor, "mentor_followup", 0), (mentee, "mentee_usefulness", 0), (mentee, "mentee_checkin", 7))
 ]
 ANSWERS = [
     GivenAnswer("s1", ANA, "mentee_checkin", "applied", at(9)),
     GivenAnswer("s2", RAVI, "mentee_checkin", "partly", at(15)),
-    GivenAnswer("s3", ANA, "mentee_checkin", "not_yet", at(17)),  # 15 days after: too late, not counted
+    GivenAnswer("s3", ANA, "mentee_checkin", "not_yet", at(24)),  # sent 9 Dec: 15 days later, not counted
     GivenAnswer("s1", MAYA, "mentor_followup", "yes", at(1, 11)),
     GivenAnswer("s2", MAYA, "mentor_followup", "maybe", at(8, 11)),
     GivenAnswer("s3", SITA, "mentor_followup", "no", at(2, 12)),
@@ -63,7 +64,6 @@ def outcomes(min_segment_size: int = 1) -> OutcomeReport:
         answers=ANSWERS,
         period_from=at(1, 0),
         period_to=at(31, 0),
-        checkin_after_days=lambda mentor: 7,
         segments={ANA: {"department": "Sales"}, RAVI: {"department": "Ops"}},
         min_segment_size=min_segment_size,
     )
@@ -115,7 +115,6 @@ def test_answering_again_counts_the_current_answer_only() -> None:
         answers=answers,
         period_from=at(1, 0),
         period_to=at(31, 0),
-        checkin_after_days=lambda mentor: 7,
     )
     assert result.to_json()["skillApplication"]["applied"] == 1
     all_row = result.merged_csv_rows([list(CSV_HEADER)])[1]
@@ -173,3 +172,45 @@ def test_the_csv_is_one_table_with_the_outcome_figures_as_columns() -> None:
     assert figures(rows[5])["repeat_maybe"] == "0" and figures(rows[9])["repeat_maybe"] == "1"  # W49 / W50
     sita = rows[7]
     assert sita[CSV_HEADER.index("sessions")] == "" and figures(sita)["repeat_no"] == "1"
+
+
+def test_an_answer_counts_while_its_link_was_valid_for_all_three_questions() -> None:
+    # s1 ends Tue 1 Dec 10:00. Quiet hours held Ana's check-in until Fri 11 Dec 16:00; she answers on
+    # Sun 20 Dec (9 days later, her link still valid): counted, though it is 19 days after the end.
+    # Maya's follow-up was sent at the end: her answer 14 days and 1 hour later came on an expired link.
+    # Ana's usefulness answer at exactly 14 days after its send is the last moment the link was valid.
+    sent_checkin = datetime(2026, 12, 11, 16, tzinfo=UTC)
+    asked = [
+        AskedQuestion("s1", ANA, "mentee_checkin", sent_checkin),
+        AskedQuestion("s1", MAYA, "mentor_followup", at(1)),
+        AskedQuestion("s1", ANA, "mentee_usefulness", at(1)),
+    ]
+    answers = [
+        GivenAnswer("s1", ANA, "mentee_checkin", "applied", at(20, 9)),
+        GivenAnswer("s1", MAYA, "mentor_followup", "yes", at(15, 11)),
+        GivenAnswer("s1", ANA, "mentee_usefulness", "4", at(15, 10)),
+    ]
+    data = compute_outcomes(
+        sessions=SESSIONS[:1], asked=asked, answers=answers, period_from=at(1, 0), period_to=at(31, 0)
+    ).to_json()
+    assert data["skillApplication"]["answered"] == 1 and data["skillApplication"]["applied"] == 1
+    assert data["mentorRepeat"]["answered"] == 0
+    assert data["usefulness"] == {"asked": 1, "n": 1, "mean": 4.0}
+
+
+def test_someone_removed_from_the_session_is_neither_asked_nor_counted() -> None:
+    # Ana was asked and answered, then removed from s1 (Ravi is its mentee now; he was never asked).
+    now_ravi = [session("s1", MAYA, RAVI, at(1))]
+    data = compute_outcomes(
+        sessions=now_ravi,
+        asked=[AskedQuestion("s1", ANA, "mentee_checkin", at(8)), AskedQuestion("s1", MAYA, "mentor_followup", at(1))],
+        answers=[
+            GivenAnswer("s1", ANA, "mentee_checkin", "applied", at(9)),
+            GivenAnswer("s1", MAYA, "mentor_followup", "yes", at(1, 12)),
+        ],
+        period_from=at(1, 0),
+        period_to=at(31, 0),
+    ).to_json()
+    assert data["skillApplication"] == {"asked": 0, "answered": 0, "applied": 0, "partly": 0, "notYet": 0, "rate": None}
+    assert data["mentorRepeat"]["yes"] == 1
+    assert data["responseRate"] == {"asked": 1, "answered": 1, "rate": 1.0}

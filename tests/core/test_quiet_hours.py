@@ -132,3 +132,43 @@ def test_wall_time_in_the_spring_gap_moves_forward_by_the_gap() -> None:
     assert wall_to_utc(date(2026, 3, 29), time(2, 30), PARIS) == utc(2026, 3, 29, 1, 30)
     # 02:30 happens twice on Sun 25 Oct 2026: the first time, CEST = 00:30Z.
     assert wall_to_utc(date(2026, 10, 25), time(2, 30), PARIS) == utc(2026, 10, 25, 0, 30)
+
+
+# Out of office (core.quiet_hours.away_periods): Tue 1 Dec 2026, Maya's hours 08:00-15:30Z Mon-Thu.
+
+
+def test_an_out_of_office_event_holds_a_message_like_a_focus_hold() -> None:
+    from core.quiet_hours import away_periods
+
+    # An all-day `oof` event Tue 1 - Wed 2 Dec (London): due Tue 10:00 -> Thu 3 Dec 08:00.
+    away = away_periods([(utc(2026, 12, 1, 0), utc(2026, 12, 3, 0))], None, since=utc(2026, 12, 1, 0),
+                        until=utc(2026, 12, 29, 0))  # fmt: skip
+    assert next_send_moment(utc(2026, 12, 1, 10), maya(away=away)) == utc(2026, 12, 3, 8)
+
+
+def test_automatic_replies_scheduled_hold_until_they_end_and_disabled_ones_do_not() -> None:
+    from core.quiet_hours import AutoReplies, away_periods
+
+    since, until = utc(2026, 12, 1, 0), utc(2026, 12, 29, 0)
+    scheduled = AutoReplies("scheduled", utc(2026, 12, 1, 9), utc(2026, 12, 1, 13, 30))
+    away = away_periods([], scheduled, since=since, until=until)
+    assert away == ((utc(2026, 12, 1, 9), utc(2026, 12, 1, 13, 30)),)
+    assert next_send_moment(utc(2026, 12, 1, 10), maya(away=away)) == utc(2026, 12, 1, 13, 30)
+    # The scheduled window is ignored unless the status says "scheduled" (automaticrepliessetting.md).
+    off = AutoReplies("disabled", utc(2026, 12, 1, 9), utc(2026, 12, 1, 13, 30))
+    assert away_periods([], off, since=since, until=until) == ()
+    assert next_send_moment(utc(2026, 12, 1, 10), maya(away=away_periods([], off, since=since, until=until))) == (
+        utc(2026, 12, 1, 10)
+    )
+
+
+def test_automatic_replies_always_on_leave_no_moment_in_the_span() -> None:
+    from core.quiet_hours import AutoReplies, away_periods
+
+    away = away_periods([], AutoReplies("alwaysEnabled"), since=utc(2026, 12, 1, 0), until=utc(2027, 1, 1, 0))
+    assert away == ((utc(2026, 12, 1, 0), utc(2027, 1, 1, 0)),)
+    assert next_send_moment(utc(2026, 12, 1, 10), maya(away=away), search_days=14) is None
+    # Scheduled without both ends: read strictly, as away the whole span.
+    assert away_periods([], AutoReplies("scheduled"), since=utc(2026, 12, 1, 0), until=utc(2026, 12, 2, 0)) == (
+        (utc(2026, 12, 1, 0), utc(2026, 12, 2, 0)),
+    )

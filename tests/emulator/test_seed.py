@@ -44,6 +44,7 @@ def test_spec_example_tenant_loads_with_its_users_and_events() -> None:
         "maya@contoso.example",
         "sita@contoso.example",
         "mentoring-desk@contoso.example",  # the shared mailbox the README's send-due sends from
+        "leo@contoso.example",  # no Exchange Online mailbox (emulator.withoutMailbox)
     ]
     state = TenantState(seed)
     ana = state.find_user("ANA@contoso.example")

@@ -82,13 +82,15 @@ class Api:
         raw: bytes | None = None,
         headers: dict[str, str] | None = None,
         params: dict[str, str] | None = None,
+        query: str = "",
     ) -> Answer:
         sent = dict(headers or {})
         if token is not None:
             sent["Authorization"] = f"Bearer {token}"
         payload = raw if raw is not None else (json.dumps(body).encode() if body is not None else b"")
         request = func.HttpRequest(
-            method, f"http://127.0.0.1:7071/api/{route}", headers=sent, params=params or {}, body=payload
+            method, f"http://127.0.0.1:7071/api/{route}{'?' + query if query else ''}", headers=sent,
+            params=params or {}, body=payload,
         )
         handler = self.routes[(method, route)]
         rt = Runtime(self.settings, clock=lambda: NOW)

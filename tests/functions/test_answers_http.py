@@ -83,6 +83,21 @@ def test_post_records_and_again_replaces_keeping_history(live_api: LiveApi) -> N
     assert [a.choice for a in outbox.answers()] == ["partly"]
 
 
+def test_submitting_the_same_answer_again_adds_no_history_row(live_api: LiveApi) -> None:
+    # Back pressed on the answer page, or the page re-submitted: the same choice (and line) is no new answer.
+    tok = token(live_api, MessageKind.MENTEE_CHECKIN, "partly")
+    for _ in range(3):
+        assert post(live_api, tok, "choice=partly").status_code == 200
+    outbox = live_api.runtime.outbox
+    assert [(a.choice, a.note) for a in outbox.answer_history("s1", ANA)] == [("partly", None)]
+    assert post(live_api, tok, "choice=partly&note=Tried+it").status_code == 200  # a new line: a new answer
+    assert post(live_api, tok, "choice=partly&note=Tried+it").status_code == 200  # the same again: none
+    assert post(live_api, tok, "choice=partly").status_code == 200  # the self-submitting page: keeps the line
+    assert [(a.choice, a.note) for a in outbox.answer_history("s1", ANA)] == [("partly", None), ("partly", "Tried it")]
+    assert post(live_api, tok, "choice=applied").status_code == 200
+    assert [a.choice for a in outbox.answer_history("s1", ANA)] == ["partly", "partly", "applied"]
+
+
 def test_reopening_a_link_keeps_the_saved_line_and_an_emptied_line_clears_it(live_api: LiveApi) -> None:
     tok = token(live_api, MessageKind.MENTEE_CHECKIN, "partly")
     assert post(live_api, tok, "choice=partly&note=Tried+it+on+one+report").status_code == 200

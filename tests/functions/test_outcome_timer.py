@@ -73,3 +73,24 @@ def test_send_due_from_the_command_line(
     assert code == 0
     out = capsys.readouterr().out
     assert '"planned": 3' in out and '"sent": 1' in out and '"postponed": 1' in out
+
+
+def test_send_due_refuses_now_against_a_real_tenant(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A fixed clock is for the emulator: against real people it would send at a moment that is not theirs.
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MICROMENTOR_SETTINGS", raising=False)
+    for name, value in {
+        "MICROMENTOR_TENANT_ID": "00000000-0000-0000-0000-00000000000a",
+        "MICROMENTOR_CLIENT_ID": "00000000-0000-0000-0000-00000000000b",
+        "MICROMENTOR_CLIENT_SECRET": "not-used",
+        "MICROMENTOR_LINK_SECRET": "x" * 40,
+        "MICROMENTOR_NOTIFICATION_STATE": "a-random-client-state",
+        "MICROMENTOR_PUBLIC_URL": "https://mm.contoso.example",
+    }.items():
+        monkeypatch.setenv(name, value)
+    code = main(["send-due", "--sender", MAYA, "--store", str(tmp_path / "x.db"), "--now", "2026-12-01T10:30:00Z"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("micromentor: --now: only against the emulator") and err.count("\n") == 1

@@ -41,16 +41,21 @@ def utc(day: int, hour: int, minute: int = 0, second: int = 0) -> datetime:
     return datetime(2026, 12, day, hour, minute, second, tzinfo=UTC)
 
 
-@pytest.fixture
-def world(
-    emulator: Any, admin: Admin, graph_settings: Any, completed_session: CompletedSession
-) -> Iterator[dict[str, Any]]:
+def make_world(admin: Admin, graph_settings: Any, completed_session: CompletedSession) -> dict[str, Any]:
+    """The sender mailbox in the emulator, and the store holding s1 with its outbox."""
     admin.post(
         "/users",
         {"userPrincipalName": SENDER, "displayName": "Micro mentoring", "mailboxSettings": {"timeZone": "UTC"}},
     )
     store = completed_session.store
-    yield {"store": store, "outbox": open_outbox(store), "settings": graph_settings}
+    return {"store": store, "outbox": open_outbox(store), "settings": graph_settings}
+
+
+@pytest.fixture
+def world(
+    emulator: Any, admin: Admin, graph_settings: Any, completed_session: CompletedSession
+) -> Iterator[dict[str, Any]]:
+    yield make_world(admin, graph_settings, completed_session)
 
 
 def run(settings: Any, body: Callable[[GraphGateway], Awaitable[T]]) -> T:
@@ -66,7 +71,8 @@ def run(settings: Any, body: Callable[[GraphGateway], Awaitable[T]]) -> T:
 
 def send(world: dict[str, Any], now: datetime, policy: TenantPolicy | None = None) -> SendResult:
     mail = MailSettings(sender=SENDER, secret="s" * 32, public_url="https://mm.example")
-    return run(world["settings"], lambda g: send_due(g, world["outbox"], policy or TenantPolicy(), mail, now))
+    rules = policy or TenantPolicy()
+    return run(world["settings"], lambda g: send_due(g, world["outbox"], rules, mail, now, store=world["store"]))
 
 
 def mails(admin: Admin) -> list[dict[str, Any]]:

@@ -191,9 +191,10 @@ def test_no_slot_skips_the_occurrence_and_mails_both_the_three_nearest(world: di
     # The quiet-hours outbox sends them: not on Friday to Maya (no working day), Ravi at once (14:30 India);
     # Maya on her next working day, Monday 7 Dec.
     mail = MailSettings(sender=SENDER, secret="s" * 32, public_url=URL)
-    first = with_graph(world["graph"], lambda g: send_due(g, world["outbox"], TenantPolicy(), mail, BOOK_AT))
+    store, outbox = world["store"], world["outbox"]
+    first = with_graph(world["graph"], lambda g: send_due(g, outbox, TenantPolicy(), mail, BOOK_AT, store=store))
     assert (first.sent, first.postponed) == (1, 1)
-    later = with_graph(world["graph"], lambda g: send_due(g, world["outbox"], TenantPolicy(), mail, utc(7, 9)))
+    later = with_graph(world["graph"], lambda g: send_due(g, outbox, TenantPolicy(), mail, utc(7, 9), store=store))
     assert later.sent == 1
     mails = {m["toRecipients"][0]["emailAddress"]["address"]: m for m in admin.get("/mail")["value"]}
     maya_body = mails[MAYA]["body"]["content"]

@@ -84,6 +84,32 @@ def test_release_and_postpone(outbox: Outbox) -> None:
     assert outbox.postpone(back, T0) is None  # `back` is no longer the stored version
 
 
+def test_revise_backs_off_gives_up_and_drops_under_compare_and_set(outbox: Outbox) -> None:
+    outbox.enqueue(message())
+    outbox.enqueue(message(MessageKind.MENTEE_USEFULNESS))
+    checkin = outbox.get_message("s1|ana@contoso.example|mentee_checkin")
+    useful = outbox.get_message("s1|ana@contoso.example|mentee_usefulness")
+    assert checkin is not None and useful is not None
+    claimed = outbox.claim(checkin, lease_until=T0 + 10 * MIN)
+    assert claimed is not None
+    # A failed Sent Items lookup: still "sending", its lease pushed out as the back-off, the error kept.
+    held = outbox.revise(claimed, state=MessageState.SENDING, last_error="503", lease_until=T0 + 30 * MIN)
+    assert held is not None and held.state is MessageState.SENDING
+    assert (held.last_error, held.lease_until) == ("503", T0 + 30 * MIN)
+    assert outbox.revise(claimed, state=MessageState.FAILED, last_error="stale") is None  # not the stored version
+    assert [m.kind for m in outbox.due_messages(T0 + 29 * MIN)] == [MessageKind.MENTEE_USEFULNESS]
+    gone = outbox.revise(held, state=MessageState.FAILED, last_error="gave up")
+    assert gone is not None and gone.state is MessageState.FAILED
+    assert (gone.last_error, gone.lease_until) == ("gave up", None)
+    # A pending message waits with a reason, then is dropped; neither is ever due again.
+    waiting = outbox.revise(useful, state=MessageState.PENDING, last_error="no mailbox", send_after=T0 + 6 * 60 * MIN)
+    assert waiting is not None and waiting.earliest == T0 + 6 * 60 * MIN and waiting.last_error == "no mailbox"
+    dropped = outbox.revise(waiting, state=MessageState.DROPPED, last_error="the session is no_show now")
+    assert dropped is not None and dropped.state is MessageState.DROPPED
+    assert outbox.due_messages(T0 + timedelta(days=60)) == []
+    assert {m.state for m in outbox.list_messages()} == {MessageState.FAILED, MessageState.DROPPED}
+
+
 def test_answering_again_replaces_and_keeps_history(outbox: Outbox) -> None:
     first = Answer("s1", "Ana@contoso.example", MessageKind.MENTEE_CHECKIN, "not_yet", T0)
     outbox.record_answer(first)
