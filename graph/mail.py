@@ -9,6 +9,7 @@ key, by which `was_sent` finds its copy in the sender's Sent Items
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from msgraph.generated.models.body_type import BodyType
@@ -24,9 +25,10 @@ from msgraph.generated.users.item.send_mail.send_mail_post_request_body import S
 from graph.base import GraphBase, _config
 from graph.errors import GraphRequestError
 from graph.retry import call_graph
+from graph.timezones import parse_graph_datetime
 from telemetry import graph_span
 
-__all__ = ["MESSAGE_KEY_PROPERTY", "MailCalls", "OutgoingMail"]
+__all__ = ["MESSAGE_KEY_PROPERTY", "MailCalls", "OutgoingMail", "SentCopy"]
 
 # A named string MAPI property in micromentor's own property set (extended-properties-overview.md: the
 # "String {GUID} Name name" form). The GUID is fixed: it names micromentor's namespace, not a message.
@@ -40,6 +42,13 @@ class OutgoingMail:
     html: str
     key: str  # unique per message: stamped on it, so a copy in Sent Items proves it went out
     language: str = "en"
+
+
+@dataclass(frozen=True, slots=True)
+class SentCopy:
+    """A message found in Sent Items; `sent_at` is its `sentDateTime` (None if Graph left it out)."""
+
+    sent_at: datetime | None
 
 
 def _quoted(text: str) -> str:
@@ -74,19 +83,28 @@ class MailCalls(GraphBase):
 
     async def was_sent(self, sender: str, key: str) -> bool:
         """Whether a message stamped with `key` is in the sender's Sent Items (needs Mail.Read)."""
+        return await self.sent_copy(sender, key) is not None
+
+    async def sent_copy(self, sender: str, key: str) -> SentCopy | None:
+        """The sender's Sent Items copy of the message stamped with `key` (needs Mail.Read), None when
+        there is none (yet: Exchange files it after transport took the message)."""
         query = MessagesRequestBuilder.MessagesRequestBuilderGetQueryParameters(
             filter=(
                 f"singleValueExtendedProperties/Any(ep: ep/id eq '{_quoted(MESSAGE_KEY_PROPERTY)}' "
                 f"and ep/value eq '{_quoted(key)}')"
             ),
-            select=["id"],
+            select=["id", "sentDateTime"],
             top=1,
         )
         builder = self._client.users.by_user_id(sender).mail_folders.by_mail_folder_id("sentitems").messages
         found = await self._json(
             f"GET /users/{sender}/mailFolders/sentitems/messages", builder.to_get_request_information(_config(query))
         )
-        return bool(found.get("value"))
+        copies = found.get("value") or []
+        if not copies:
+            return None
+        stamp = copies[0].get("sentDateTime")
+        return SentCopy(parse_graph_datetime(stamp, UTC) if isinstance(stamp, str) and stamp else None)
 
     async def probe_send(self, sender: str) -> str | None:
         """Whether the app may send as `sender`, without sending anything (`micromentor doctor`): sendMail

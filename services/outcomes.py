@@ -333,8 +333,10 @@ async def _send_one(run: _Run, message: OutboxMessage) -> None:
         if claimed is None:
             result.lost_race += 1
             return
-        if await run.graph.was_sent(settings.sender, message.key):
-            outbox.mark_sent(message.key, now)
+        copy = await run.graph.sent_copy(settings.sender, message.key)
+        if copy is not None:
+            # When it really went out, not when we found out: answers given in between count (one window).
+            outbox.mark_sent(message.key, min(copy.sent_at or now, now))
             result.recovered += 1
             return
         current = claimed  # not sent: from here on it goes as a pending message does, quiet hours first

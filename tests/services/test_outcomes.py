@@ -19,6 +19,7 @@ import pytest
 from core.model import Checklist, Session, SessionState
 from graph.gateway import GraphGateway
 from policies import TenantPolicy, parse_policy
+from services.answer_links import make_answer_token, record_answer
 from services.outcomes import (
     LEASE,
     SENT_ITEMS_SETTLE,
@@ -28,6 +29,7 @@ from services.outcomes import (
     plan_outcome_messages,
     send_due,
 )
+from services.report import build_report
 from store.outbox import MessageKind, MessageState, Outbox, open_outbox
 from tests.conftest import Admin
 from tests.outcome_world import ANA, END, MAYA, CompletedSession
@@ -227,6 +229,27 @@ def test_a_send_killed_after_graph_took_it_is_never_sent_twice(
     assert (again.recovered, again.sent) == (1, 0)
     assert len(mails(admin)) == 1
     assert state(world["outbox"], MAYA, MessageKind.MENTOR_FOLLOWUP) is MessageState.SENT
+
+
+def test_a_recovered_message_keeps_its_real_send_time_so_a_quick_answer_counts(
+    world: dict[str, Any], admin: Admin
+) -> None:
+    # Graph took Maya's follow-up at 10:30 but the connection dropped; she answers at 10:32. The round
+    # that finds the Sent Items copy 40 minutes later must record when the mail went out (the copy's
+    # sentDateTime), not when we found out, or her answer falls before "sent" and is not counted.
+    plan_outcome_messages(world["store"], world["outbox"], TenantPolicy(), END)
+    admin.fault(method="POST", path="/sendMail$", dropAfterWrite=True, times=1)
+    sent = utc(1, 10, 30)
+    assert send(world, sent).uncertain == 1
+    token = make_answer_token("s1", MAYA, MessageKind.MENTOR_FOLLOWUP, "yes", secret="s" * 32, now=sent)
+    record_answer(world["outbox"], token, secret="s" * 32, now=sent + timedelta(minutes=2))
+    found = sent + LEASE + SENT_ITEMS_SETTLE
+    assert send(world, found).recovered == 1
+    message = world["outbox"].get_message(f"s1|{MAYA}|mentor_followup")
+    assert message.state is MessageState.SENT and message.sent_at is not None
+    assert message.sent_at <= sent + timedelta(minutes=2) < found
+    report = asyncio.run(build_report(world["store"], TenantPolicy(), period_from=utc(1, 0), period_to=utc(8, 0)))
+    assert report.outcomes is not None and report.outcomes.overall.followup_answered == 1
 
 
 def test_a_sender_killed_before_graph_took_it_sends_it_once_later(world: dict[str, Any], admin: Admin) -> None:
