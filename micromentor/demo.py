@@ -818,7 +818,8 @@ def _summary(report: Report, org: DemoOrg, later: int) -> str:
             f"({o['responseRate']['answered']} of {o['responseRate']['asked']} answered)"
         )
     if later:
-        lines.append(f"booked beyond the demo's last day: {later} more sessions (not in these numbers)")
+        noun = "session" if later == 1 else "sessions"
+        lines.append(f"booked beyond the demo's last day: {later} more {noun} (not in these numbers)")
     return "\n".join(lines)
 
 

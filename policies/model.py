@@ -20,7 +20,8 @@
 | `completion_min_ratio` | real number in (0, 1] |
 | `checkin_after_days` | int 1..60: days after a completed session that the mentee's check-in is due |
 | `message_window` | null (messages follow the recipient's working hours alone) or a (start, end) pair of |
-| | whole-minute times, start < end, read in the recipient's zone (errors: `message_window.start`/`.end`) |
+| | whole-minute times, start < end, overlapping `day_start`-`day_end`, read in the recipient's zone |
+| | (errors: `message_window.start`/`.end`; `message_window` when it misses the day window) |
 | `office_hours` | up to 50 `OfficeWindow`s (weekday, start < end, whole minutes) inside `day_start`-`day_end`, |
 | | not overlapping on one weekday; empty = the whole day window (see docs/office-hours.md) |
 | `max_group_size` | int 2..19: most seats of a group flash session (docs/group-sessions.md) |
@@ -143,6 +144,12 @@ class Policy:
         _whole_minute("message_window.end", window[1])
         if window[1] <= window[0]:
             raise InputError("message_window.end", "must be later than message_window.start")
+        if window[1] <= self.day_start or window[0] >= self.day_end:
+            # Both windows are read in the recipient's zone: with no overlap no message could ever go out.
+            raise InputError(
+                "message_window",
+                f"must overlap the day window {self.day_start:%H:%M}-{self.day_end:%H:%M}, or no message could go out",
+            )
 
     def _check_lengths(self) -> None:
         allowed = self.allowed_session_minutes

@@ -43,7 +43,7 @@ _EN: dict[str, str] = {
     "page.next_step": "Next step",
     "page.success_indicator": "How success will show",
     "page.save": "Save",
-    "page.saved": "Saved. Thank you.",
+    "page.saved": "Saved.",
     "page.confirm": "Record my answer",
 }
 
@@ -77,7 +77,7 @@ _FR: dict[str, str] = {
     "page.next_step": "Prochaine étape",
     "page.success_indicator": "Indicateur de réussite",
     "page.save": "Enregistrer",
-    "page.saved": "Enregistré. Merci.",
+    "page.saved": "Enregistré.",
     "page.confirm": "Enregistrer ma réponse",
 }
 

@@ -151,6 +151,8 @@ def _record(rt: Runtime, token: str, form: dict[str, str]) -> tuple[AnswerClaims
     claims, choice = read_answer_token(token, secret=secret, now=now), form["choice"].strip()
     if choice not in CHOICES[claims.question]:
         raise InputError("choice", f"one of {', '.join(CHOICES[claims.question])}")
+    if "note" in form and claims.question is not MessageKind.MENTEE_CHECKIN:
+        raise InputError("note", "only a check-in answer carries a line")
     if "next_step" in form or "success_indicator" in form:  # checked (and refused) before anything is written
         record_next_step(
             rt.outbox, token, secret=secret, now=now,

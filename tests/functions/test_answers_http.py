@@ -126,6 +126,9 @@ def test_an_empty_or_missing_choice_and_a_repeated_field_are_400_pages_naming_th
     assert other.status_code == 400 and "choice: one of applied, partly, not_yet" in other.text
     unknown = post(live_api, tok, "choice=applied&colour=red")
     assert unknown.status_code == 400 and "colour: unknown field" in unknown.text
+    # Only a check-in carries a line: a usefulness or follow-up answer with one is refused, not stored.
+    usefulness = post(live_api, token(live_api, MessageKind.MENTEE_USEFULNESS, "5"), "choice=5&note=secret")
+    assert usefulness.status_code == 400 and "note: only a check-in answer carries a line" in usefulness.text
     assert live_api.runtime.outbox.answers() == []
 
 
@@ -164,7 +167,7 @@ def test_the_optional_line_and_the_mentors_next_step(live_api: LiveApi) -> None:
     saved = httpx.post(
         f"{live_api.url}/answers/{checkin}", data={"choice": "partly", "note": "  Tried it   on one report  "}
     )
-    assert saved.status_code == 200 and "Saved. Thank you." in saved.text
+    assert saved.status_code == 200 and "Saved. Thank you, your answer is recorded" in saved.text
     (current,) = live_api.runtime.outbox.answers()
     assert (current.choice, current.note) == ("partly", "Tried it on one report")
     followup = token(live_api, MessageKind.MENTOR_FOLLOWUP, "yes", person=MAYA)

@@ -311,6 +311,10 @@ def test_outcome_message_fields_round_trip() -> None:
         ({"message_window": {"start": "17:00", "end": "09:00"}}, "message_window.end"),
         ({"message_window": {"start": "09:00", "end": "09:00"}}, "message_window.end"),
         ({"message_window": {"start": "09:00", "end": "17:00", "tz": "UTC"}}, "message_window.tz"),
+        # The day window is 08:00-18:00 by default: a message window after it (or before it) lets nothing out.
+        ({"message_window": {"start": "18:00", "end": "20:00"}}, "message_window"),
+        ({"day_start": "10:00", "day_end": "12:00", "message_window": {"start": "13:00", "end": "14:00"}},
+         "message_window"),
         ({"overrides": {"ana@contoso.example": {"checkin_after_days": 0}}},
          "overrides.ana@contoso.example.checkin_after_days"),
     ],
