@@ -14,6 +14,7 @@ from typing import Any, NoReturn
 from core.errors import InputError, MicromentorError, NotFound
 from core.timefmt import parse_aware
 from graph.config import GraphSettings
+from graph.errors import GraphNotFound
 from graph.gateway import GraphGateway
 from micromentor.answers import answer_for
 from micromentor.bootstrap import utc_now
@@ -235,6 +236,10 @@ def _cmd_send_due(args: argparse.Namespace) -> int:
         async def run() -> dict[str, int]:
             graph = GraphGateway(graph_settings)
             try:
+                try:  # a typo here would hold every message back for hours with nothing said
+                    await graph.get_user(sender)
+                except GraphNotFound:
+                    raise InputError("--sender", f"no user or mailbox {sender} in this tenant") from None
                 return await outcome_round(graph, store, open_outbox(store), policy, mail, now)
             finally:
                 await graph.aclose()

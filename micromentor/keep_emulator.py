@@ -40,11 +40,26 @@ def _remove_if_ours(path: Path) -> None:
         path.unlink(missing_ok=True)
 
 
+def _refuse_a_running_one(path: Path) -> None:
+    """A second emulator writing the same settings file would orphan the first and, when it stops, delete
+    the file the first one's commands read."""
+    try:
+        running = read_emulator_file(str(path), "--settings-out")
+    except InputError:
+        return  # no file, or not one of ours: nothing runs there
+    if running.alive() and running.pid != os.getpid():
+        raise InputError(
+            "--settings-out",
+            f"an emulator already runs for {path} (pid {running.pid}); stop it first, or give another --settings-out",
+        )
+
+
 def keep_emulator(*, tenant: str | None, port: int, settings_out: str, store_url: str) -> int:
     if tenant is None:
         tenant, said = default_seed()
         sys.stderr.write(f"micromentor: {said}\n")
     store = _absolute(store_url)
+    _refuse_a_running_one(Path(settings_out))
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:

@@ -170,6 +170,9 @@ async def save_checklist_of(
 ) -> Checklist:
     if isinstance(based_on, bool) or not isinstance(based_on, int) or based_on < 0:
         raise InputError("version", "must be the whole-number version the form was loaded with")
+    went = moved_to(session)
+    if went is not None:  # the checklist moved with it: a save here would be lost to the new session
+        raise Conflict("session", f"this session was moved to {iso_z(went)}; write on the new session's page")
     current = await checklist_for(store, session)
     if based_on > current.version:  # no form was ever loaded at a version not yet saved: not a conflict
         raise InputError("version", f"{based_on} is ahead of the saved version {current.version}; reload the page")
@@ -187,6 +190,8 @@ async def save_checklist_of(
 
 async def cancel_from_page(graph: GraphGateway, store: Store, claims: SessionLinkClaims, *, now: datetime) -> Session:
     session = await _session_for(store, claims)
+    if session.is_group and claims.person != session.mentor:
+        raise Conflict("session", "only the mentor cancels a group session; to give your seat back, leave it instead")
     comment = f"The micro mentoring session was cancelled by {claims.person}."
     return await cancel_session(graph, store, session.id, comment, now=now, field="session")
 

@@ -70,7 +70,9 @@ async def cancel(req: func.HttpRequest) -> func.HttpResponse:
         rt = runtime()
         comment = parse_body(req, CancelRequest, optional=True).comment
         session = await get_session(rt.store, req.route_params.get("id", ""))
-        require_participant(caller, await _session_ids(rt.graph, session))
+        # A group session is the mentor's: a mentee leaves it (gives the seat back) but cannot cancel it.
+        cancellers = await object_ids(rt.graph, [session.mentor], session.people) if session.is_group else None
+        require_participant(caller, cancellers or await _session_ids(rt.graph, session))
         cancelled = await cancel_session(rt.graph, rt.store, session.id, comment, now=rt.clock())
         return json_response(session_to_json(cancelled))
 

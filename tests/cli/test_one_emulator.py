@@ -325,3 +325,15 @@ def test_play_refuses_a_cancelled_session_and_a_replay_adds_no_second_report(
     store.update_session(other["id"], cancel)
     code, _, err = run(capsys, "play", "--session", other["id"])
     assert code == 2 and "--session:" in err and "cancelled" in err
+
+
+def test_a_second_emulator_for_the_same_settings_file_is_refused(
+    running_emulator: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # It would overwrite the first one's settings file, then delete it when it stops: the first one's
+    # commands would lose their emulator.
+    before = (running_emulator["dir"] / ".micromentor" / "emulator.json").read_text(encoding="utf-8")
+    code, _, err = run(capsys, "emulator", "--tenant", str(TENANT_SEED))
+    assert code == 2 and err.count("\n") == 1 and "--settings-out: an emulator already runs" in err
+    assert (running_emulator["dir"] / ".micromentor" / "emulator.json").read_text(encoding="utf-8") == before
+    assert running_emulator["process"].poll() is None

@@ -75,6 +75,17 @@ def test_send_due_from_the_command_line(
     assert '"planned": 3' in out and '"sent": 1' in out and '"postponed": 1' in out
 
 
+def test_send_due_names_a_sender_the_tenant_does_not_have(
+    completed_session: CompletedSession, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A typo in --sender: every sendMail would be refused and held back for hours, with exit 0 and nothing said.
+    db = completed_session.path
+    argv = ["send-due", "--tenant", str(TENANT_SEED), "--store", str(db), "--now", "2026-12-01T10:30:00Z"]
+    code = main([*argv, "--sender", "nobdy@contoso.example"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "--sender: no user or mailbox nobdy@contoso.example" in err
+
+
 def test_send_due_refuses_now_against_a_real_tenant(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

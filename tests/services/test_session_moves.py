@@ -221,3 +221,39 @@ def test_a_one_step_move_is_not_refused_by_the_sessions_own_meeting(
     assert moved.start == to and moved.id != old.id
     assert [s.id for s in live(store)] == [moved.id]
     assert [m["id"] for m in meetings] == [moved.event_id]
+
+
+def test_a_checklist_saved_on_the_old_page_after_a_move_is_refused_not_lost(graph_settings: GraphSettings) -> None:
+    """A tab left open on the old session's page: its save would land on the cancelled session, which no
+    page or check-in reads any more. Refused (409 naming the session and where it went), nothing written."""
+    store = open_store("sqlite:///:memory:")
+
+    async def body(g: GraphGateway) -> tuple[Session, Conflict]:
+        old = await book(g, store)
+        await move(g, store, old, TEN)
+        with pytest.raises(Conflict) as refused:
+            await session_page.save_checklist(
+                store, link(old), question="Edited in a stale tab", options=["a", "b"], next_step="",
+                success_indicator="", based_on=0, now=NOW,
+            )  # fmt: skip
+        return old, refused.value
+
+    old, refused = with_graph(graph_settings, body)
+    assert refused.field == "session" and "moved to 2026-12-01T10:00:00Z" in str(refused)
+    assert store.get_checklist(old.id) is None
+
+
+def test_only_the_mentor_cancels_a_group_session_a_mentee_leaves_it(graph_settings: GraphSettings) -> None:
+    store = open_store("sqlite:///:memory:")
+
+    async def body(g: GraphGateway) -> tuple[Session, Conflict, Session]:
+        draft = GroupDraft(mentor=MAYA, topic="Writing a good design doc", start=TEN, seats=5)
+        group = await publish_group(g, store, TenantPolicy(), draft, now=NOW, public_url=URL)
+        group = await join_group(g, store, group.id, RAVI, now=NOW)
+        with pytest.raises(Conflict) as refused:
+            await cancel_from_page(g, store, link(group, RAVI), now=NOW)
+        return group, refused.value, await cancel_from_page(g, store, link(group, MAYA), now=NOW)
+
+    group, refused, cancelled = with_graph(graph_settings, body)
+    assert refused.field == "session" and "only the mentor" in str(refused)
+    assert cancelled.state == SessionState.CANCELLED and cancelled.id == group.id
