@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from kiota_abstractions.request_information import RequestInformation
 from msgraph.generated.models.body_type import BodyType
 from msgraph.generated.models.email_address import EmailAddress
 from msgraph.generated.models.item_body import ItemBody
@@ -69,17 +70,8 @@ class MailCalls(GraphBase):
         )
         body = SendMailPostRequestBody(message=message, save_to_sent_items=True)
         info = self._client.users.by_user_id(sender).send_mail.to_post_request_information(body)
-        what = f"POST /users/{sender}/sendMail"
-
-        async def send() -> None:
-            if info.headers.contains("Authorization"):
-                info.headers.remove("Authorization")
-            adapter: Any = self._client.request_adapter
-            await adapter.send_no_response_content_async(info, {"XXX": ODataError})
-
-        with graph_span(what):
-            # attempts=1: never resent by the retry layer; the outbox decides after a lookup.
-            await call_graph(what, send, attempts=1, on_unauthorized=self._tokens.refresh)
+        # Tried once: never resent by the retry layer; the outbox decides after a lookup.
+        await self._post_once(f"POST /users/{sender}/sendMail", info)
 
     async def was_sent(self, sender: str, key: str) -> bool:
         """Whether a message stamped with `key` is in the sender's Sent Items (needs Mail.Read)."""
@@ -115,7 +107,14 @@ class MailCalls(GraphBase):
         message without recipients, which it does not. Tried once."""
         body = SendMailPostRequestBody(message=Message(subject="micromentor doctor"), save_to_sent_items=False)
         info = self._client.users.by_user_id(sender).send_mail.to_post_request_information(body)
-        what = f"POST /users/{sender}/sendMail (doctor probe, no recipients)"
+        try:
+            await self._post_once(f"POST /users/{sender}/sendMail (doctor probe, no recipients)", info)
+        except GraphRequestError as exc:
+            return exc.code or str(exc.status)
+        return None
+
+    async def _post_once(self, what: str, info: RequestInformation) -> None:
+        """Send a request with no answer body once, through the SDK's pipeline (a 401 refreshes the token)."""
 
         async def send() -> None:
             if info.headers.contains("Authorization"):
@@ -123,9 +122,5 @@ class MailCalls(GraphBase):
             adapter: Any = self._client.request_adapter
             await adapter.send_no_response_content_async(info, {"XXX": ODataError})
 
-        try:
-            with graph_span(what):
-                await call_graph(what, send, attempts=1, on_unauthorized=self._tokens.refresh)
-        except GraphRequestError as exc:
-            return exc.code or str(exc.status)
-        return None
+        with graph_span(what):
+            await call_graph(what, send, attempts=1, on_unauthorized=self._tokens.refresh)

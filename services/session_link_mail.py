@@ -24,20 +24,15 @@ from core.model import Session
 from graph.errors import GraphError
 from graph.gateway import GraphGateway
 from graph.mail import OutgoingMail
-from services.session_links import make_session_link, session_link_expiry
+from services.session_links import session_page_url
 
-__all__ = ["link_mail_key", "mail_session_links", "session_page_url"]
+__all__ = ["link_mail_key", "mail_session_links"]
 
 log = logging.getLogger(__name__)
 
 
 def link_mail_key(session_id: str, person: str) -> str:
     return f"session-link:{session_id}:{person.strip().lower()}"
-
-
-def session_page_url(public_url: str, session: Session, person: str, *, secret: str) -> str:
-    token = make_session_link(session.id, person, secret=secret, expires=session_link_expiry(session))
-    return f"{public_url.rstrip('/')}/api/session-page/{token}"
 
 
 async def mail_session_links(

@@ -23,6 +23,7 @@ __all__ = [
     "read_session_link",
     "session_link_expiry",
     "session_page_links",
+    "session_page_url",
 ]
 
 KIND = "session"
@@ -41,17 +42,19 @@ def session_link_expiry(session: Session) -> datetime:
     return session.end.astimezone(UTC) + timedelta(days=LINK_DAYS_AFTER_END)
 
 
+def session_page_url(public_url: str, session: Session, person: str, *, secret: str) -> str:
+    """The address of `person`'s page of `session`, starting with `public_url` (`MICROMENTOR_PUBLIC_URL`)."""
+    token = make_session_link(session.id, person, secret=secret, expires=session_link_expiry(session))
+    return f"{public_url.rstrip('/')}/api/session-page/{token}"
+
+
 def session_page_links(session: Session, public_url: str, secret: str | None) -> list[tuple[str, str]]:
     """(attendee, URL of their session page) for the mentor and each mentee, as their link mails carry them;
     none without a secret. The URL starts with `public_url` (`MICROMENTOR_PUBLIC_URL`)."""
     if secret is None:
         return []
-    expires = session_link_expiry(session)
-    base = f"{public_url.rstrip('/')}/api/session-page/"
-    return [
-        (person, base + make_session_link(session.id, person, secret=secret, expires=expires))
-        for person in (session.mentor, *session.mentees)
-    ]
+    people = (session.mentor, *session.mentees)
+    return [(person, session_page_url(public_url, session, person, secret=secret)) for person in people]
 
 
 def make_session_link(session_id: str, person: str, *, secret: str, expires: datetime) -> str:
