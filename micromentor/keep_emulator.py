@@ -40,18 +40,15 @@ def _remove_if_ours(path: Path) -> None:
         path.unlink(missing_ok=True)
 
 
-def _refuse_a_running_one(path: Path) -> None:
-    """A second emulator writing the same settings file would orphan the first and, when it stops, delete
-    the file the first one's commands read."""
+def _owner(path: Path) -> int | None:
+    """The pid of another running emulator that wrote `path`, if one does: a second emulator writing the
+    same settings file would orphan the first and, when it stops, delete the file the first one's commands
+    read."""
     try:
         running = read_emulator_file(str(path), "--settings-out")
     except InputError:
-        return  # no file, or not one of ours: nothing runs there
-    if running.alive() and running.pid != os.getpid():
-        raise InputError(
-            "--settings-out",
-            f"an emulator already runs for {path} (pid {running.pid}); stop it first, or give another --settings-out",
-        )
+        return None  # no file, or not one of ours: nothing runs there
+    return running.pid if running.alive() and running.pid != os.getpid() else None
 
 
 def keep_emulator(*, tenant: str | None, port: int, settings_out: str, store_url: str) -> int:
@@ -59,7 +56,7 @@ def keep_emulator(*, tenant: str | None, port: int, settings_out: str, store_url
         tenant, said = default_seed()
         sys.stderr.write(f"micromentor: {said}\n")
     store = _absolute(store_url)
-    _refuse_a_running_one(Path(settings_out))
+    owner = _owner(Path(settings_out))
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -67,16 +64,23 @@ def keep_emulator(*, tenant: str | None, port: int, settings_out: str, store_url
 
     with start_local_tenant(tenant, port=port) as running:
         ready = running.ready_line()
-        write_emulator_file(
-            settings_out, ready, tenant_id=running.tenant_id, store_url=store, seed=str(Path(tenant).resolve())
-        )
+        if owner is None:
+            write_emulator_file(
+                settings_out, ready, tenant_id=running.tenant_id, store_url=store, seed=str(Path(tenant).resolve())
+            )
+        else:  # it still serves Graph (other clients use the ready line), but the file stays the first one's
+            sys.stderr.write(
+                f"micromentor: {settings_out} belongs to the emulator of pid {owner}, which still runs; this one "
+                "writes no settings file (give another --settings-out for commands to use it)\n"
+            )
+        written = settings_out if owner is None else None
         previous = (signal.signal(signal.SIGTERM, on_signal), signal.signal(signal.SIGINT, on_signal))
         try:
-            sys.stdout.write(json.dumps({**ready, "settings": settings_out, "store": store}) + "\n")
+            sys.stdout.write(json.dumps({**ready, "settings": written, "store": store}) + "\n")
             sys.stdout.flush()
             sys.stderr.write(
                 f"trust this certificate: {running.ca_cert_path}\n"
-                f"micromentor: emulator for tenant {running.tenant_id} (seed {tenant}); settings in {settings_out}, "
+                f"micromentor: emulator for tenant {running.tenant_id} (seed {tenant}); settings in {written}, "
                 f"store {store}. Commands run in this folder use them "
                 f"(elsewhere: --settings {Path(settings_out).resolve()}); "
                 "Ctrl-C stops it and its state ends.\n"

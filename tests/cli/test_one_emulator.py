@@ -327,13 +327,23 @@ def test_play_refuses_a_cancelled_session_and_a_replay_adds_no_second_report(
     assert code == 2 and "--session:" in err and "cancelled" in err
 
 
-def test_a_second_emulator_for_the_same_settings_file_is_refused(
-    running_emulator: dict[str, Any], capsys: pytest.CaptureFixture[str]
-) -> None:
-    # It would overwrite the first one's settings file, then delete it when it stops: the first one's
-    # commands would lose their emulator.
-    before = (running_emulator["dir"] / ".micromentor" / "emulator.json").read_text(encoding="utf-8")
-    code, _, err = run(capsys, "emulator", "--tenant", str(TENANT_SEED))
-    assert code == 2 and err.count("\n") == 1 and "--settings-out: an emulator already runs" in err
-    assert (running_emulator["dir"] / ".micromentor" / "emulator.json").read_text(encoding="utf-8") == before
+def test_a_second_emulator_leaves_the_first_ones_settings_file_alone(running_emulator: dict[str, Any]) -> None:
+    # Writing it would orphan the first emulator, and deleting it on stop would leave the first one's
+    # commands without Graph. The second still serves (its ready line), but writes no settings file.
+    settings = running_emulator["dir"] / ".micromentor" / "emulator.json"
+    before = settings.read_text(encoding="utf-8")
+    second = subprocess.Popen(
+        [sys.executable, "-m", "micromentor", "emulator", "--tenant", str(TENANT_SEED)],
+        cwd=running_emulator["dir"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert second.stdout is not None
+        ready = json.loads(second.stdout.readline())
+        assert ready["settings"] is None and ready["graph"] != running_emulator["ready"]["graph"]
+        assert settings.read_text(encoding="utf-8") == before
+    finally:
+        second.send_signal(signal.SIGTERM)
+        _, err = second.communicate(timeout=20)
+    assert second.returncode == 0 and "writes no settings file" in err
+    assert settings.read_text(encoding="utf-8") == before
     assert running_emulator["process"].poll() is None
