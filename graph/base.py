@@ -165,6 +165,7 @@ class GraphBase:
         self._mailboxes: TTLCache[str, Mailbox] = TTLCache(maxsize=CACHE_ENTRIES, ttl=lifetime, timer=clock)
         self._users: TTLCache[str, DirectoryUser] = TTLCache(maxsize=CACHE_ENTRIES, ttl=lifetime, timer=clock)
         self._mailbox_fetches: dict[str, asyncio.Future[None]] = {}
+        self._user_fetches: dict[str, asyncio.Future[DirectoryUser]] = {}
 
     def _smtp(self, user: str) -> str:
         """The address Graph's mail side knows a person by: getSchedule's `schedules` and attendees are

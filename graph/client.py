@@ -30,7 +30,7 @@ def build_http_client(settings: GraphSettings, lanes: Lanes | None = None) -> ht
     transport: httpx.AsyncBaseTransport = httpx.AsyncHTTPTransport(
         verify=ssl.create_default_context(cafile=settings.ca_bundle) if settings.ca_bundle else True,
         trust_env=False,
-        limits=httpx.Limits(max_connections=32, max_keepalive_connections=16),
+        limits=httpx.Limits(max_connections=32, max_keepalive_connections=32),
     )
     if lanes is not None:
         transport = GatedTransport(transport, lanes)

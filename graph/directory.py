@@ -30,10 +30,25 @@ _USER_FIELDS = ("id", "userPrincipalName", "mail", "displayName", "department", 
 
 class DirectoryCalls(GraphBase):
     async def get_user(self, user: str) -> DirectoryUser:
-        """A directory user by UPN or id; cached for `mailbox_cache_seconds`."""
-        cached = self._users.get(user.lower())
+        """A directory user by UPN or id; cached for `mailbox_cache_seconds`. A user already being fetched
+        is awaited, not fetched again (sync decides many sessions of the same people at once)."""
+        key = user.lower()
+        cached = self._users.get(key)
         if cached is not None:
             return cached
+        fetch = self._user_fetches.get(key)
+        if fetch is None:
+            fetch = self._user_fetches[key] = asyncio.ensure_future(self._fetch_user(user))
+
+            def done(task: asyncio.Future[DirectoryUser]) -> None:
+                self._user_fetches.pop(key, None)
+                if not task.cancelled():
+                    task.exception()  # retrieved here too: every caller may have gone
+
+            fetch.add_done_callback(done)
+        return await asyncio.shield(fetch)  # one caller cancelled does not cancel the others' fetch
+
+    async def _fetch_user(self, user: str) -> DirectoryUser:
         try:
             found = await self._json(f"GET /users/{user}", self._user_request(user))
         except GraphNotFound:

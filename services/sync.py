@@ -25,8 +25,8 @@ from core.attendance import (
 from core.model import Session, SessionState
 from core.session_claims import is_claimed
 from graph.errors import GraphAuthError, GraphRequestError
-from graph.gateway import GraphGateway, chunked
-from graph.meetings import MeetingRef
+from graph.gateway import GraphGateway
+from graph.meetings import MeetingAttendance, MeetingRef
 from graph.values import EventSnapshot
 from policies import TenantPolicy
 from services.booking import NO_TEAMS_COMMENT
@@ -43,8 +43,10 @@ DELTA_FUTURE = timedelta(days=70)  # beyond the longest horizon policy.md allows
 DELTA_RENEW_MARGIN = timedelta(days=63)
 MEETING_LOOKAHEAD = timedelta(hours=24)  # upcoming sessions whose meeting id is looked up ahead of time
 UNFINISHED_AFTER = timedelta(minutes=15)  # a booking still without its event this long after it began
-ATTENDANCE_CHUNK = 80  # sessions per round: 4 chained $batches of 20, one per mailbox slot
-CHUNKS_IN_FLIGHT = 3  # rounds of one organizer at once, sharing its meeting slots
+# Ended sessions of one organizer whose attendance is read at once. Their items share chained $batches
+# of 20 in the organizer's lane of 4 (graph/batching.py): 80 items in flight, as many waiting to fill the
+# next batches while a throttled item waits out its Retry-After; each session is saved as soon as read.
+ATTENDANCE_WINDOW = 160
 
 
 @dataclass(slots=True)
@@ -216,11 +218,11 @@ async def _apply_attendance(
     organizer: str,
     sessions: Iterable[Session],
     now: datetime,
-    chunk_size: int,
+    window: int,
 ) -> SyncResult:
-    """Decide ended sessions chunk by chunk, saving each chunk before fetching the next, so a worker
-    that dies midway keeps what it finished and the next run picks up the rest. Meetings about to
-    happen get their online meeting id now, so that once they end two requests read their attendance."""
+    """Decide ended sessions, at most `window` read at once, each saved as soon as it is read. Meetings
+    about to happen get their online meeting id now, so that once they end two requests read their
+    attendance."""
     result = SyncResult(organizer)
     open_sessions = [s for s in sessions if s.state in ACTIVE_STATES and s.join_url]
     ended = [s for s in open_sessions if s.end <= now]
@@ -234,15 +236,17 @@ async def _apply_attendance(
         organizer_id = (await graph.get_user(organizer)).id  # refused without User.Read.All: named below
         if upcoming:
             await _remember_meetings(graph, store, organizer_id, upcoming)
+        async with graph.meeting_reader(organizer_id) as reader:
 
+            async def decide(session: Session) -> None:
+                if session.join_url:
+                    found = await reader.attendance(MeetingRef(session.join_url, session.online_meeting_id))
+                    await _decide_one(graph, store, policy, session, found, now, result)
+                decided.add(session.id)
 
-        async def decide(chunk: Sequence[Session]) -> None:
-            await _decide_chunk(graph, store, policy, organizer_id, chunk, now, result)
-            decided.update(s.id for s in chunk)
-
-        # A few chunks at once share the organizer's meeting slots (graph/lanes.py): while one
-        # waits for a throttled item's Retry-After, the others keep the slots busy.
-        await _in_parallel([partial(decide, chunk) for chunk in chunked(ended, chunk_size)], CHUNKS_IN_FLIGHT)
+            # Each session is decided and saved as soon as its reports are read, so a worker that dies
+            # midway keeps what it finished and the next run picks up the rest.
+            await _in_parallel([partial(decide, session) for session in ended], window)
     except GraphAuthError as denied:
         # Graph refuses this organizer's meetings (Teams application access policy, app role): no
         # session can be decided, and none may be called a no-show for it. Say who and what.
@@ -251,7 +255,7 @@ async def _apply_attendance(
         for session in ended:
             if session.id in decided or session.state_reason == ATTENDANCE_UNAVAILABLE:
                 continue
-            # Unless a chunk still running when the refusal came decided it meanwhile.
+            # Unless a read still running when the refusal came decided it meanwhile.
             if await _save(
                 store,
                 replace(
@@ -308,53 +312,48 @@ def _with_meeting_id(session: Session, *, meeting_id: str) -> Session:
     return replace(session, online_meeting_id=meeting_id)
 
 
-async def _decide_chunk(
+async def _decide_one(
     graph: GraphGateway,
     store: Store,
     policy: TenantPolicy,
-    organizer_id: str,
-    chunk: Sequence[Session],
+    stored: Session,
+    attendance: MeetingAttendance | None,
     now: datetime,
     result: SyncResult,
 ) -> None:
-    found = await graph.attendance(
-        organizer_id, [MeetingRef(s.join_url, s.online_meeting_id) for s in chunk if s.join_url]
+    if attendance is None:
+        # Its attendance could not all be read this time: decide it on a later run; meanwhile it is
+        # ended without a report read, and past the grace period Graph is named as the reason.
+        await _unread(store, stored, now)
+        return
+    session = stored
+    if not all(p.object_id for p in participants_of(session)):
+        # Booked before people were resolved, or the directory did not answer then.
+        session = replace(session, people=await resolve_people(graph, (session.mentor, *session.mentees)))
+    if awaits_identity(session, attendance.reports or (), now):
+        await _unread(store, stored, now)
+        return
+    decision = decide_state(
+        session=session,
+        reports=attendance.reports or None,
+        now=now,
+        ratio=policy.effective(session.mentor).completion_min_ratio,
     )
-    for stored in chunk:
-        attendance = found.get(stored.join_url or "")
-        if attendance is None:
-            # Its attendance could not all be read this time: decide it on a later run; meanwhile it is
-            # ended without a report read, and past the grace period Graph is named as the reason.
-            await _unread(store, stored, now)
-            continue
-        session = stored
-        if not all(p.object_id for p in participants_of(session)):
-            # Booked before people were resolved, or the directory did not answer then.
-            session = replace(session, people=await resolve_people(graph, (session.mentor, *session.mentees)))
-        if awaits_identity(session, attendance.reports or (), now):
-            await _unread(store, stored, now)
-            continue
-        decision = decide_state(
-            session=session,
-            reports=attendance.reports or None,
-            now=now,
-            ratio=policy.effective(session.mentor).completion_min_ratio,
-        )
-        decided = replace(
-            session,
-            state=decision.state,
-            missing=decision.missing,
-            state_reason=decision.reason,
-            online_meeting_id=attendance.meeting_id,
-            updated_at=now,
-        )
-        if _decision(decided) != _decision(stored):
-            # Counted only by the worker whose write made the decision: attendance is counted once
-            # however many workers read the same ended session.
-            if await _save(store, decided, unless_decided_since=stored):
-                result.decided[decided.state.value] = result.decided.get(decided.state.value, 0) + 1
-        elif (decided.online_meeting_id, decided.people) != (stored.online_meeting_id, stored.people):
-            await _save(store, decided)
+    decided = replace(
+        session,
+        state=decision.state,
+        missing=decision.missing,
+        state_reason=decision.reason,
+        online_meeting_id=attendance.meeting_id,
+        updated_at=now,
+    )
+    if _decision(decided) != _decision(stored):
+        # Counted only by the worker whose write made the decision: attendance is counted once
+        # however many workers read the same ended session.
+        if await _save(store, decided, unless_decided_since=stored):
+            result.decided[decided.state.value] = result.decided.get(decided.state.value, 0) + 1
+    elif (decided.online_meeting_id, decided.people) != (stored.online_meeting_id, stored.people):
+        await _save(store, decided)
 
 
 async def _unread(store: Store, session: Session, now: datetime) -> None:
@@ -419,7 +418,7 @@ async def sync_organizer(
     *,
     now: datetime,
     progress: Callable[[str], None] | None = None,
-    chunk_size: int = ATTENDANCE_CHUNK,
+    window: int = ATTENDANCE_WINDOW,
 ) -> SyncResult:
     """One organizer's unfinished bookings, calendar changes, then attendance of their ended sessions."""
     result = await _settle_unfinished_bookings(graph, store, organizer, now)
@@ -429,7 +428,7 @@ async def sync_organizer(
     active = [s for s in await asyncio.to_thread(store.list_sessions, mentor=organizer, states=ACTIVE_STATES)]
     result.merge(await _apply_calendar_changes(graph, store, organizer, active, now))
     fresh = await asyncio.to_thread(store.list_sessions, mentor=organizer, states=ACTIVE_STATES)
-    result.merge(await _apply_attendance(graph, store, policy, organizer, fresh, now, chunk_size))
+    result.merge(await _apply_attendance(graph, store, policy, organizer, fresh, now, window))
     if progress is not None:
         progress(f"{organizer}: {result.moved} moved, {result.cancelled} cancelled, decided {result.decided}")
         if result.attendance_denied:

@@ -54,8 +54,8 @@ def book_at(settings: GraphSettings, store: Store, *starts: datetime) -> list[Se
     return with_graph(settings, body)
 
 
-def sync(settings: GraphSettings, store: Store, now: datetime, chunk_size: int = 20) -> Any:
-    return with_graph(settings, lambda g: sync_organizer(g, store, POLICY, MAYA, now=now, chunk_size=chunk_size))
+def sync(settings: GraphSettings, store: Store, now: datetime, window: int = 20) -> Any:
+    return with_graph(settings, lambda g: sync_organizer(g, store, POLICY, MAYA, now=now, window=window))
 
 
 def play(admin: Any, session: Session, minutes: dict[str, float]) -> None:
@@ -197,7 +197,7 @@ def test_a_sync_killed_halfway_loses_and_double_counts_nothing(
 
     async def killed(g: GraphGateway) -> None:
         # One session per attendance round; the worker dies as soon as the first is saved.
-        worker = asyncio.create_task(sync_organizer(g, store, POLICY, MAYA, now=now, chunk_size=1))
+        worker = asyncio.create_task(sync_organizer(g, store, POLICY, MAYA, now=now, window=1))
         while not worker.done() and not any(s.state == SessionState.COMPLETED for s in store.list_sessions()):
             await asyncio.sleep(0.005)
         worker.cancel()

@@ -106,9 +106,9 @@ def peaks(counted: dict[str, Any]) -> dict[str, int]:
     return {key.split("|", 1)[1]: n for key, n in counted["peak"].items()}
 
 
-def sync(settings: GraphSettings, store: Store, chunk_size: int) -> Any:
+def sync(settings: GraphSettings, store: Store, window: int) -> Any:
     return with_graph(
-        settings, lambda g: sync_organizer(g, store, TenantPolicy(), MAYA, now=NOW, chunk_size=chunk_size)
+        settings, lambda g: sync_organizer(g, store, TenantPolicy(), MAYA, now=NOW, window=window)
     )
 
 
@@ -118,7 +118,7 @@ def test_sync_keeps_to_four_requests_at_once_on_the_mailbox_and_uses_them(
     ended_sessions(graph_settings, store, admin, 30, ids_known=False)
     admin.post("/config", {"latencyMs": 30})
     admin.post("/requests/reset", {})
-    result = sync(graph_settings, store, chunk_size=10)
+    result = sync(graph_settings, store, window=10)
     # 30 sessions, every fifth a no-show: 6 no-shows, 24 completed, each decided once.
     assert result.decided == {"completed": 24, "no_show": 6}
     counted = admin.get("/concurrency")
@@ -134,7 +134,7 @@ def test_a_lower_configured_limit_is_kept(graph_settings: GraphSettings, store: 
     ended_sessions(graph_settings, store, admin, 12, ids_known=True)
     admin.post("/config", {"latencyMs": 30, "mailboxConcurrency": 2})
     admin.post("/requests/reset", {})
-    result = sync(replace(graph_settings, mailbox_concurrency=2, meeting_concurrency=2), store, chunk_size=4)
+    result = sync(replace(graph_settings, mailbox_concurrency=2, meeting_concurrency=2), store, window=4)
     assert result.decided == {"completed": 9, "no_show": 3}
     counted = admin.get("/concurrency")
     assert counted["refused"] == 0 and peaks(counted)[f"onlineMeetings|{maya_id(graph_settings)}"] == 2
@@ -146,7 +146,7 @@ def test_ended_sessions_with_their_meeting_id_cost_two_items_each(
 ) -> None:
     ended_sessions(graph_settings, store, admin, 10, ids_known=True)
     admin.post("/requests/reset", {})
-    sync(graph_settings, store, chunk_size=100)
+    sync(graph_settings, store, window=100)
     counts = admin.get("/requests")["counts"]
     items = admin.get("/requests")["batchItems"]
     assert items == 20  # the reports of each meeting, and its one report with its records
@@ -161,7 +161,7 @@ def test_a_throttled_item_waits_alone_while_the_organizers_other_work_goes_on(
     listing = f"{slow.online_meeting_id}/attendanceReports$"
     admin.post("/faults", {"path": listing, "status": 429, "retryAfter": 1, "times": 1})
     admin.post("/requests/reset", {})
-    result = sync(graph_settings, store, chunk_size=2)
+    result = sync(graph_settings, store, window=2)
     assert result.decided == {"completed": 6, "no_show": 2}
     assert [s.state for s in store.list_sessions()].count(SessionState.COMPLETED) == 6
     log = [e for e in admin.get("/requests")["requests"] if e.get("batch")]
