@@ -19,6 +19,7 @@ from msgraph_core import GraphClientFactory
 from graph.auth import MsalTokenProvider
 from graph.config import GraphSettings
 from graph.lanes import GatedTransport, Lanes
+from graph.pools import LanePools
 from telemetry import graph_response_hook
 
 __all__ = ["build_graph_client", "build_http_client"]
@@ -27,13 +28,16 @@ __all__ = ["build_graph_client", "build_http_client"]
 def build_http_client(settings: GraphSettings, lanes: Lanes | None = None) -> httpx.AsyncClient:
     """With `lanes`, every request waits for a slot in its lane (graph/lanes.py) at the bottom of the
     SDK's middleware, so each HTTP exchange is held, and no retry's wait is."""
-    transport: httpx.AsyncBaseTransport = httpx.AsyncHTTPTransport(
-        verify=ssl.create_default_context(cafile=settings.ca_bundle) if settings.ca_bundle else True,
-        trust_env=False,
-        limits=httpx.Limits(max_connections=32, max_keepalive_connections=32),
-    )
-    if lanes is not None:
-        transport = GatedTransport(transport, lanes)
+    verify = ssl.create_default_context(cafile=settings.ca_bundle) if settings.ca_bundle else True
+
+    def pool(connections: int) -> httpx.AsyncBaseTransport:
+        # As many kept alive as may be open: a pool that closes idle connections opens (and TLS-handshakes)
+        # new ones on the next burst.
+        limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+        return httpx.AsyncHTTPTransport(verify=verify, trust_env=False, limits=limits)
+
+    # With lanes, a small pool per lane (graph/pools.py) below the lanes' slots (graph/lanes.py).
+    transport = pool(32) if lanes is None else GatedTransport(LanePools(pool, lanes.size), lanes)
     base = httpx.AsyncClient(
         base_url=settings.graph_url,
         timeout=httpx.Timeout(settings.timeout_seconds),

@@ -29,6 +29,8 @@ from urllib.parse import unquote, urlsplit
 
 import httpx
 
+from graph.pools import LANE_EXTENSION
+
 __all__ = ["BATCH_PARALLEL", "GatedTransport", "Lanes", "lane_of"]
 
 BATCH_PARALLEL = 4  # items of a parallel $batch Graph runs at once (concepts/json-batching.md)
@@ -158,6 +160,8 @@ class GatedTransport(httpx.AsyncBaseTransport):
         needs = needs_of(request)
         if not needs:
             return await self.inner.handle_async_request(request)
+        # Which lane's connections to use, for a transport below that keeps a pool per lane (graph/pools.py).
+        request.extensions[LANE_EXTENSION] = min(needs)
         held = await self.lanes.hold(needs)
         try:
             response = await self.inner.handle_async_request(request)
