@@ -16,7 +16,9 @@ batches. Here every item of a lane goes into one queue:
   fewer are waiting (a batch of n holds its slot for n + 1 latencies).
 - A throttled item (429/503/504, or missing from the answer) goes back into a later batch once its
   Retry-After has passed, while the others go on; the items after it in its chain (424, never run) go
-  back at once. An item throttled `max_attempts` times is sent on its own through the one retry layer.
+  back at once. An item throttled `max_attempts` times is sent on its own through the one retry layer,
+  once the batches in flight have come back and before any new one goes: a lane throttled that hard
+  gets one request at a time.
 - A refusal (401/403) is raised to that item's caller as GraphAuthError; a `$batch` that fails as a
   whole raises its error to each of its items' callers.
 """
@@ -63,7 +65,7 @@ class BatchStream:
         self._waiting: list[tuple[float, int, _Item]] = []  # (when it may go again, tie-break, item)
         self._order = itertools.count()
         self._in_flight: set[asyncio.Task[None]] = set()
-        self._alone: set[asyncio.Task[None]] = set()
+        self._given_up: deque[_Item] = deque()  # throttled in every batch: each to go on its own
         self._wakeup: asyncio.Future[None] | None = None
         self._pump: asyncio.Task[None] | None = None
         self.requests = 0  # $batch requests sent (for benches and tests)
@@ -73,12 +75,12 @@ class BatchStream:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        tasks = [t for t in (self._pump, *self._in_flight, *self._alone) if t is not None]
+        tasks = [t for t in (self._pump, *self._in_flight) if t is not None]
         for task in tasks:
             task.cancel()
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
-        for item in (*self._ready, *(entry[2] for entry in self._waiting)):
+        for item in (*self._ready, *self._given_up, *(entry[2] for entry in self._waiting)):
             if not item.answer.done():
                 item.answer.cancel()
 
@@ -101,7 +103,7 @@ class BatchStream:
         except asyncio.CancelledError:
             raise
         except BaseException as bug:  # never leave a caller waiting for an answer that cannot come
-            for item in (*self._ready, *(entry[2] for entry in self._waiting)):
+            for item in (*self._ready, *self._given_up, *(entry[2] for entry in self._waiting)):
                 if not item.answer.done():
                     item.answer.set_exception(bug)
             raise
@@ -112,7 +114,11 @@ class BatchStream:
             now = loop.time()
             while self._waiting and self._waiting[0][0] <= now:
                 self._ready.append(heapq.heappop(self._waiting)[2])
-            if self._ready and len(self._in_flight) < self._slots:
+            if self._given_up:
+                if not self._in_flight:
+                    await self._send_alone(self._given_up.popleft())
+                    continue
+            elif self._ready and len(self._in_flight) < self._slots:
                 # Callers resumed by the last answers ask for their next items over the next loop
                 # turns: let them, so they share a batch instead of each taking a slot with a small one.
                 queued = -1
@@ -175,9 +181,7 @@ class BatchStream:
             elif status in TRANSIENT_STATUSES or not answer:
                 item.throttled += 1
                 if item.throttled >= self._graph.settings.max_attempts:
-                    alone = asyncio.ensure_future(self._send_alone(item))
-                    self._alone.add(alone)
-                    alone.add_done_callback(self._alone.discard)
+                    self._given_up.append(item)
                     continue
                 headers = {str(k).lower(): v for k, v in (answer.get("headers") or {}).items()}
                 after = retry_after_seconds(headers.get("retry-after"))
