@@ -425,8 +425,9 @@ async def sync_organizer(
     # Group sessions: seats claimed by a join that died before its PATCH reach the meeting now.
     await reconcile_groups(graph, store, now=now, mentor=organizer)
     await close_empty_groups(graph, store, now=now, mentor=organizer)
-    active = [s for s in await asyncio.to_thread(store.list_sessions, mentor=organizer, states=ACTIVE_STATES)]
+    active = await asyncio.to_thread(store.list_sessions, mentor=organizer, states=ACTIVE_STATES)
     result.merge(await _apply_calendar_changes(graph, store, organizer, active, now))
+    del active  # one organizer's sessions held once, not twice, while attendance runs (bench/sync.py RSS)
     fresh = await asyncio.to_thread(store.list_sessions, mentor=organizer, states=ACTIVE_STATES)
     result.merge(await _apply_attendance(graph, store, policy, organizer, fresh, now, window))
     if progress is not None:
