@@ -14,6 +14,7 @@ import logging
 import math
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
+from datetime import UTC
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
@@ -28,6 +29,7 @@ from functions.session_page.page import CONTENT_SECURITY_POLICY, refusal_page, s
 from graph.errors import GraphError, GraphUnavailable
 from micromentor.bootstrap import Runtime, runtime
 from services.links import LinkExpired, LinkInvalid
+from services.series_page import repeat_from_page, series_panel, stop_series_from_page
 from services.session_links import SessionLinkClaims, make_session_link, read_session_link, session_link_expiry
 from services.session_page import SessionView, cancel_from_page, move_from_page, save_checklist, session_view
 from services.sessions import get_session
@@ -40,7 +42,7 @@ log = logging.getLogger(__name__)
 MAX_FORM_BYTES = 16 * 1024
 _HEADERS = {**_PAGE_HEADERS, "Content-Security-Policy": CONTENT_SECURITY_POLICY}
 _FORM_FIELDS = frozenset({"do", "version", "question", "option1", "option2", "option3", "next_step"})
-_FORM_FIELDS |= {"success_indicator", "confirm", "start"}
+_FORM_FIELDS |= {"success_indicator", "confirm", "start", "interval_days"}
 
 
 def _html(text: str, status: int = 200, extra: dict[str, str] | None = None) -> func.HttpResponse:
@@ -89,7 +91,11 @@ def _claims(req: func.HttpRequest, rt: Runtime) -> SessionLinkClaims:
 
 
 async def _view(rt: Runtime, claims: SessionLinkClaims) -> SessionView:
-    view = await session_view(rt.graph, rt.store, rt.tenant_policy(), claims, now=rt.clock())
+    now = rt.clock()
+    view = await session_view(rt.graph, rt.store, rt.tenant_policy(), claims, now=now)
+    mentor_tz = next((p.tz for p in view.people if p.role == "mentor"), UTC)
+    panel = await series_panel(rt.store, rt.series, rt.outbox, view.session, claims.person, mentor_tz, now=now)
+    view = replace(view, series=panel)
     if view.successor is None:
         return view
     # Relative to /api/session-page/{this token}: this person's page of the session it was moved to.
@@ -235,7 +241,44 @@ async def _move(rt: Runtime, claims: SessionLinkClaims, fields: dict[str, str]) 
     return func.HttpResponse(status_code=303, headers={**_HEADERS, "Location": token})
 
 
-_ACTIONS = {"checklist": _save, "cancel": _cancel, "move": _move}
+async def _stop_series(rt: Runtime, claims: SessionLinkClaims, fields: dict[str, str]) -> func.HttpResponse:
+    if fields.get("confirm") != "yes":
+        problem = "confirm: tick “Yes, stop the series for both of us” to stop it."
+        return _html(session_page(await _view(rt, claims), problem=problem), 400)
+    session = await get_session(rt.store, claims.session_id)
+    try:
+        await stop_series_from_page(rt.series, session, claims.person, now=rt.clock())
+    except (InputError, Conflict) as exc:
+        status = 409 if isinstance(exc, Conflict) else 400
+        problem = f"Not stopped ({exc.field}): {exc.message}."
+        return _html(session_page(await _view(rt, claims), problem=problem), status)
+    notice = "The series is stopped: no further session is booked. Sessions already booked stay booked."
+    return _html(session_page(await _view(rt, claims), notice=notice))
+
+
+async def _repeat(rt: Runtime, claims: SessionLinkClaims, fields: dict[str, str]) -> func.HttpResponse:
+    session = await get_session(rt.store, claims.session_id)
+    given = fields.get("interval_days", "")
+    try:
+        series = await repeat_from_page(rt.store, rt.series, session, claims.person, given, now=rt.clock())
+    except (InputError, Conflict) as exc:
+        status = 409 if isinstance(exc, Conflict) else 400
+        problem = f"Not repeated ({exc.field}): {exc.message}."
+        return _html(session_page(await _view(rt, claims), problem=problem, interval_value=given), status)
+    notice = (
+        f"This session now repeats every {series.interval_days} days: each next one is booked once the "
+        "previous one is over."
+    )
+    return _html(session_page(await _view(rt, claims), notice=notice))
+
+
+_ACTIONS = {
+    "checklist": _save,
+    "cancel": _cancel,
+    "move": _move,
+    "stop-series": _stop_series,
+    "repeat": _repeat,
+}
 
 
 @bp.route(route="session-page/{token}", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)
@@ -247,7 +290,7 @@ async def session_page_change(req: func.HttpRequest) -> func.HttpResponse:
             fields = form_fields(req)
             action = _ACTIONS.get(fields.get("do", ""))
             if action is None:
-                raise InputError("do", "must be checklist, cancel or move")
+                raise InputError("do", "must be checklist, cancel, move, stop-series or repeat")
         except InputError as exc:
             view = await _view(rt, claims)
             return _html(session_page(view, problem=f"{exc.field}: {exc.message}."), 400)

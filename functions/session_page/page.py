@@ -18,6 +18,7 @@ from core.checklist import MAX_OPTIONS, NEXT_STEP_MAX_CHARS, OPTION_MAX_CHARS, S
 from core.model import Checklist, SessionState
 from core.timefmt import iso_z
 from functions.links.page import PAGE_SCRIPT, PAGE_STYLE, csp_hash, refusal_page
+from functions.session_page.series_section import series_section
 from services.session_page import PagePerson, SessionView
 
 __all__ = ["CONTENT_SECURITY_POLICY", "FormValues", "refusal_page", "session_page"]
@@ -209,9 +210,11 @@ def session_page(
     errors: Mapping[str, str] | None = None,
     theirs: Checklist | None = None,
     problem: str | None = None,
+    interval_value: str | None = None,
 ) -> str:
     """The page of `view.viewer`'s link. `values`/`errors` refill a refused checklist form; `theirs` is
-    the checklist someone else saved meanwhile (a version conflict); `problem` a refused move or cancel."""
+    the checklist someone else saved meanwhile (a version conflict); `problem` a refused move or cancel;
+    `interval_value` refills a refused "repeat every N days" form."""
     session = view.session
     title = session.topic or session.question
     state = {
@@ -252,6 +255,7 @@ def session_page(
         f"{_agenda(view)}"
         + (_theirs(theirs) if theirs is not None else "")
         + _checklist_form(view.checklist, values or {}, errors or {}, theirs)
+        + series_section(view, interval_value=interval_value)
         + _changes(view)
     )
     return _document(f"Micro mentoring: {title}", body)

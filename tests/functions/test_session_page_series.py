@@ -1,0 +1,171 @@
+"""The session page's series section (issue 16) through the local host, against the emulator.
+
+Maya (mentor, Europe/London = UTC in winter) and Ravi (mentee, India) share Mon-Thu 08:00-12:30Z; the
+API's clock is Monday 30 Nov 2026 00:00Z. A series started for Tue 1 Dec 10:00Z every 14 days targets
+its next session at Tue 15 Dec 10:00 London = 10:00Z. A plain session booked Tue 1 Dec 09:00Z and
+repeated every 14 days from its page targets Tue 15 Dec 09:00Z.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+
+from core.series import SeriesState, StopReason
+from services.series_page import series_id_for_session
+from services.session_links import make_session_link
+from store.outbox import MessageKind, OutboxMessage, message_key
+from tests.conftest import API_NOW, LiveApi
+
+MAYA, RAVI = "maya@contoso.example", "ravi@contoso.example"
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+def page_url(live_api: LiveApi, session_id: str, person: str) -> str:
+    secret = live_api.runtime.settings.link_secret
+    token = make_session_link(session_id, person, secret=secret, expires=API_NOW + timedelta(days=60))
+    return f"{live_api.url}/session-page/{token}"
+
+
+def get(url: str) -> httpx.Response:
+    return httpx.get(url, timeout=60)
+
+
+def post(url: str, form: dict[str, str]) -> httpx.Response:
+    return httpx.post(url, data=form, headers=FORM, timeout=60, follow_redirects=False)
+
+
+def text_of(answer: httpx.Response) -> str:
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", "", answer.text)).split())
+
+
+def start_series(live_api: LiveApi) -> dict[str, Any]:
+    body = {
+        "mentor": MAYA, "mentee": RAVI, "start": "2026-12-01T10:00:00Z", "question": "How do I review a design?",
+        "topic": "design reviews",
+    }  # fmt: skip
+    answer = live_api.client.post("/series", json=body, headers=live_api.auth(RAVI))
+    assert answer.status_code == 201, answer.text
+    series: dict[str, Any] = answer.json()
+    return series
+
+
+def test_a_series_session_shows_its_series_get_writes_nothing_and_a_stop_shows_to_the_other(
+    live_api: LiveApi,
+) -> None:
+    series = start_series(live_api)
+    first = series["sessions"][0]["id"]
+    store = live_api.runtime.series
+    before = store.get_series(series["id"])
+    outbox_before = live_api.runtime.outbox.list_messages()
+
+    ravi, maya = page_url(live_api, first, RAVI), page_url(live_api, first, MAYA)
+    shown = get(ravi)
+    assert shown.status_code == 200
+    text = text_of(shown)
+    assert "Every 14 days, 20 minutes, open-ended." in text
+    assert "This series is running." in text
+    assert "Sessions so far: 1 booked, 0 held." in text
+    assert "1. Tue 01 Dec 2026 10:00 UTC: booked (this one)" in text
+    # Only this session is booked: the next one's target, 14 days later at the same London time.
+    assert "Next session: around Tue 15 Dec 2026 10:00 UTC" in text
+    assert 'data-form="stop-series"' in shown.text and 'data-form="repeat"' not in shown.text
+    assert get(maya).status_code == 200
+    # GET never writes: the series (its version too) and the outbox are as they were.
+    assert store.get_series(series["id"]) == before
+    assert live_api.runtime.outbox.list_messages() == outbox_before
+
+    unconfirmed = post(ravi, {"do": "stop-series"})
+    assert unconfirmed.status_code == 400 and "confirm:" in text_of(unconfirmed)
+    assert store.get_series(series["id"]) == before
+
+    stopped = post(ravi, {"do": "stop-series", "confirm": "yes"})
+    assert stopped.status_code == 200, stopped.text
+    assert "The series is stopped" in text_of(stopped)
+    now = store.get_series(series["id"])
+    assert now is not None and now.state is SeriesState.STOPPED
+    assert (now.stop_reason, now.stopped_by, now.stopped_at) == (StopReason.STOPPED_BY_MENTEE, RAVI, API_NOW)
+    # The booked session stays booked.
+    assert live_api.runtime.store.get_session(first).state.value == "scheduled"  # type: ignore[union-attr]
+
+    theirs = get(maya)
+    text = text_of(theirs)
+    assert f"This series was stopped on Mon 30 Nov 2026 00:00 UTC: {RAVI}, the mentee, stopped it." in text
+    assert 'data-form="stop-series"' not in theirs.text and "Next session" not in text
+    again = post(maya, {"do": "stop-series", "confirm": "yes"})  # a page loaded before the stop
+    assert again.status_code == 409 and "Not stopped (id): this series is already stopped" in text_of(again)
+
+
+def test_a_session_in_no_series_repeats_every_n_days_from_its_page(live_api: LiveApi) -> None:
+    body = {
+        "mentor": MAYA, "mentees": [RAVI], "start": "2026-12-01T09:00:00Z", "question": "How do I pace a retro?",
+    }  # fmt: skip
+    booked = live_api.client.post("/sessions", json=body, headers=live_api.auth(RAVI))
+    assert booked.status_code == 201, booked.text
+    session_id = booked.json()["id"]
+    maya, ravi = page_url(live_api, session_id, MAYA), page_url(live_api, session_id, RAVI)
+    offered = get(maya)
+    assert 'data-form="repeat"' in offered.text and 'name="interval_days" maxlength="3" value="14"' in offered.text
+
+    refused = post(maya, {"do": "repeat", "interval_days": "3"})
+    assert refused.status_code == 400
+    assert "Not repeated (intervalDays): must be between 7 and 56." in text_of(refused)
+    assert 'value="3"' in refused.text  # the reader's value stays in the form
+    assert live_api.runtime.series.list_series() == []
+
+    repeated = post(maya, {"do": "repeat", "interval_days": "14"})
+    assert repeated.status_code == 200, repeated.text
+    assert "This session now repeats every 14 days" in text_of(repeated)
+    [series] = live_api.runtime.series.list_series()
+    assert series.id == series_id_for_session(session_id)
+    assert (series.mentor, series.mentee, series.anchor, series.interval_days, series.minutes, series.count) == (
+        MAYA, RAVI, datetime(2026, 12, 1, 9, tzinfo=UTC), 14, 15, None,
+    )  # fmt: skip
+    assert series.session_ids == (session_id,) and series.created_by == MAYA
+    assert live_api.runtime.store.get_session(session_id).series_id == series.id  # type: ignore[union-attr]
+
+    twice = post(ravi, {"do": "repeat", "interval_days": "7"})  # Ravi's page was loaded before Maya's POST
+    assert twice.status_code == 409 and "already part of a series" in text_of(twice)
+    assert len(live_api.runtime.series.list_series()) == 1
+
+    text = text_of(get(ravi))
+    assert "Every 14 days, 15 minutes, open-ended." in text
+    assert "Next session: around Tue 15 Dec 2026 09:00 UTC" in text
+
+
+def test_the_alternatives_of_a_skipped_occurrence_show_on_the_page_before_the_mail(live_api: LiveApi) -> None:
+    """What services.series stores when an occurrence has no slot in its window: the occurrence in
+    `skipped`, and per person a SERIES_NO_SLOT message (`{series}|{occurrence}`) with the alternatives."""
+    series = start_series(live_api)
+    first = series["sessions"][0]["id"]
+    offered = (
+        datetime(2026, 12, 10, 9, tzinfo=UTC),
+        datetime(2026, 12, 21, 8, 30, tzinfo=UTC),
+        datetime(2026, 12, 22, 11, tzinfo=UTC),
+    )
+    outbox = live_api.runtime.outbox
+    for person in (MAYA, RAVI):
+        outbox.enqueue(
+            OutboxMessage(
+                session_id=f"{series['id']}|1", person=person, kind=MessageKind.SERIES_NO_SLOT, mentor=MAYA,
+                due=API_NOW, created_at=API_NOW, topic="design reviews", slots=offered,
+            )
+        )  # fmt: skip
+    live_api.runtime.series.update_series(series["id"], lambda s: replace(s, skipped=(1,), next_occurrence=2))
+    ravi = page_url(live_api, first, RAVI)
+    text = text_of(get(ravi))
+    assert "so it was skipped. The nearest times that do: Thu 10 Dec 2026 09:00 UTC Mon 21 Dec 2026 08:30 UTC" in text
+    assert "Tue 22 Dec 2026 11:00 UTC" in text
+    assert "An e-mail with these times follows in your working hours." in text
+    # The next occurrence after the skipped one: 28 days after the first session.
+    assert "Next session: around Tue 29 Dec 2026 10:00 UTC" in text
+
+    outbox.mark_sent(message_key(f"{series['id']}|1", RAVI, MessageKind.SERIES_NO_SLOT), API_NOW)
+    assert "These were also sent to you by e-mail." in text_of(get(ravi))
+    # Maya's own message is still waiting: her page says so.
+    assert "follows in your working hours" in text_of(get(page_url(live_api, first, MAYA)))
