@@ -169,3 +169,40 @@ def test_the_alternatives_of_a_skipped_occurrence_show_on_the_page_before_the_ma
     assert "These were also sent to you by e-mail." in text_of(get(ravi))
     # Maya's own message is still waiting: her page says so.
     assert "follows in your working hours" in text_of(get(page_url(live_api, first, MAYA)))
+
+
+def test_a_series_started_from_a_page_gets_its_next_session_from_the_series_timer(live_api: LiveApi) -> None:
+    """Repeated every 14 days from the page, the Tue 1 Dec 09:00Z session is occurrence 0; once it is over
+    (completed) and the whole window of occurrence 1 is inside the 14-day horizon, the timer books it.
+    Target Tue 15 Dec 09:00Z; window: two shared working days (Mon-Thu, Maya's) either side, Thu 10 Dec
+    to the end of Thu 17 Dec, which is within 14 days from Fri 4 Dec 00:00Z. Both are free at 09:00Z
+    (Maya from 08:00Z, Ravi's day window to 12:30Z), so the target itself is booked."""
+    from core.model import SessionState
+    from services.series import series_round
+    from tests.conftest import with_graph
+
+    body = {
+        "mentor": MAYA, "mentees": [RAVI], "start": "2026-12-01T09:00:00Z", "question": "How do I pace a retro?",
+    }  # fmt: skip
+    session_id = live_api.client.post("/sessions", json=body, headers=live_api.auth(RAVI)).json()["id"]
+    assert post(page_url(live_api, session_id, RAVI), {"do": "repeat", "interval_days": "14"}).status_code == 200
+    rt = live_api.runtime
+    rt.store.update_session(session_id, lambda s: replace(s, state=SessionState.COMPLETED))  # as sync decides it
+    assert rt.settings.graph is not None
+
+    def tick(now: datetime) -> dict[str, int]:
+        return with_graph(
+            rt.settings.graph,  # type: ignore[arg-type]
+            lambda graph: series_round(graph, rt.store, rt.tenant_policy(), now=now, public_url=rt.settings.public_url),
+        )
+
+    assert tick(datetime(2026, 12, 3, 23, 0, tzinfo=UTC)) == {"not_due": 1}  # the window's end is 14 d 1 h away
+    assert tick(datetime(2026, 12, 4, 0, 0, tzinfo=UTC)) == {"booked": 1}
+    [series] = rt.series.list_series()
+    first, second = series.session_ids
+    booked = rt.store.get_session(second)
+    assert first == session_id and booked is not None and booked.series_id == series.id
+    assert booked.start == datetime(2026, 12, 15, 9, 0, tzinfo=UTC) and booked.minutes == 15
+    text = text_of(get(page_url(live_api, session_id, MAYA)))
+    assert "Sessions so far: 2 booked, 1 held." in text
+    assert "Next session: Tue 15 Dec 2026 09:00 UTC." in text
