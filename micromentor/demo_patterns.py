@@ -42,6 +42,7 @@ from services.groups import GroupDraft, GroupFull, join_group, publish_group
 from services.office_hours import set_office_hours
 from services.series import SeriesDraft, series_round, start_series
 from services.series_page import stop_series_from_page
+from services.session_links import SessionLinkClaims, session_link_expiry
 from services.slots import SlotQuery, search_slots
 from store.base import Store
 from store.outbox import MessageKind, open_outbox
@@ -256,7 +257,8 @@ class DemoPatterns:
         await self._attendance(session, (session.mentor, *present))
         ending = self.endings.get(session.series_id or "")
         if ending == "mentee_stops":
-            await stop_series_from_page(open_series_store(self.store), session, session.mentees[0], now=at)
+            link = SessionLinkClaims(session.id, session.mentees[0], expires=session_link_expiry(session))
+            await stop_series_from_page(self.store, open_series_store(self.store), link, now=at)
             self.say(f"series: {session.mentees[0]} stopped their series from the session page at {iso_z(at)}")
         elif ending == "mentor_no":
             token = make_answer_token(session.id, session.mentor, MessageKind.MENTOR_FOLLOWUP, "no",

@@ -9,9 +9,8 @@ the person sees first).
 
 Starting a series from a page makes the page's session occurrence 0 of a new series (nothing is booked
 now; the series timer books the next one when it is due, `services.series.series_round`). The series id
-comes from the session's id, so a retried or doubled POST finds the same series: the series is written
-first (an insert that returns the stored one when it exists), then the session is tagged with its id; a
-crash in between is finished by the retry.
+comes from the session's id, so a retried or doubled POST finds the same series (`repeat_from_page`
+says in which order it writes).
 """
 
 from __future__ import annotations
@@ -21,11 +20,13 @@ import hashlib
 from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 
-from core.errors import Conflict, InputError
+from core.errors import Conflict, InputError, NotFound
 from core.model import Session, SessionState
 from core.series import Series, SeriesState, target_start, validate_terms
 from core.session_claims import moved_to
-from services.series import get_series, stop_series
+from services.series import stop_series
+from services.session_links import SessionLinkClaims
+from services.sessions import get_session
 from store.base import Store
 from store.outbox import MessageKind, Outbox, message_key
 from store.series import SeriesStore
@@ -110,11 +111,25 @@ async def series_panel(
     )
 
 
-async def stop_series_from_page(series_store: SeriesStore, session: Session, person: str, *, now: datetime) -> Series:
-    """`person` (the link's owner: the mentor or the mentee) stops the series of `session`."""
+async def _page_session(store: Store, claims: SessionLinkClaims) -> Session:
+    """The link's session, when the link's owner is still in it (as the page's other changes check)."""
+    try:
+        session = await get_session(store, claims.session_id)
+    except NotFound:
+        raise NotFound("session", "this session is not known (it may have been removed)") from None
+    if claims.person not in (session.mentor, *session.mentees):
+        raise NotFound("session", "the person this link was made for is not in this session")
+    return session
+
+
+async def stop_series_from_page(
+    store: Store, series_store: SeriesStore, claims: SessionLinkClaims, *, now: datetime
+) -> Series:
+    """The link's owner (the mentor or the mentee) stops the series of the link's session."""
+    session = await _page_session(store, claims)
     if session.series_id is None:
         raise InputError("do", "this session is not part of a series")
-    return await stop_series(series_store, session.series_id, by=person, now=now)
+    return await stop_series(series_store, session.series_id, by=claims.person, now=now)
 
 
 def _interval(text: str) -> int:
@@ -124,11 +139,20 @@ def _interval(text: str) -> int:
 
 
 async def repeat_from_page(
-    store: Store, series_store: SeriesStore, session: Session, person: str, interval_days: str, *, now: datetime
+    store: Store, series_store: SeriesStore, claims: SessionLinkClaims, interval_days: str, *, now: datetime
 ) -> Series:
-    """Start an open-ended series with `session` as its first occurrence, every `interval_days` days at
-    the same local time; the next session is booked by the series timer once this one is over."""
-    if session.series_id is not None:
+    """Start an open-ended series with the link's session as its first occurrence, every `interval_days`
+    days at the same local time; the series timer books the next session once this one is over.
+
+    The session is tagged with the series id first (a conditional update), then the series is written
+    (an insert that keeps an existing one): a crash in between leaves a tagged session and no series,
+    which nothing books from, and a retry finds its own tag and writes the series. Never a series
+    without its session tagged (which the timer would book from while the page offers "repeat" again)."""
+    session = await _page_session(store, claims)
+    ours = series_id_for_session(session.id)
+    if session.series_id is not None and (
+        session.series_id != ours or await asyncio.to_thread(series_store.get_series, ours) is not None
+    ):
         raise Conflict("do", "this session is already part of a series")
     if session.is_group or len(session.mentees) != 1:
         raise InputError("do", "a series is one mentor and one mentee: a group session cannot be repeated")
@@ -137,16 +161,22 @@ async def repeat_from_page(
     minutes, interval, count, ahead = validate_terms(
         minutes=session.minutes, interval_days=_interval(interval_days), count=None, book_ahead_days=None
     )
-    series_id = series_id_for_session(session.id)
+
+    def tag(s: Session) -> Session:
+        if s.series_id not in (None, ours):
+            raise Conflict("do", "this session joined another series meanwhile")
+        return s if s.series_id == ours else replace(s, series_id=ours, updated_at=now)
+
+    await asyncio.to_thread(store.update_session, session.id, tag)
     series = Series(
-        id=series_id,
+        id=ours,
         mentor=session.mentor,
         mentee=session.mentees[0],
         minutes=minutes,
         anchor=session.start,
         question=session.question,
         created_at=now,
-        created_by=person,
+        created_by=claims.person,
         interval_days=interval,
         count=count,
         topic=session.topic,
@@ -154,12 +184,4 @@ async def repeat_from_page(
         session_ids=(session.id,),
         updated_at=now,
     )
-    stored = await asyncio.to_thread(series_store.add_series, series)  # the stored one if a retry made it
-
-    def tag(s: Session) -> Session:
-        if s.series_id is not None and s.series_id != series_id:
-            raise Conflict("do", "this session joined another series meanwhile")
-        return s if s.series_id == series_id else replace(s, series_id=series_id, updated_at=now)
-
-    await asyncio.to_thread(store.update_session, session.id, tag)
-    return await get_series(series_store, stored.id)
+    return await asyncio.to_thread(series_store.add_series, series)  # the stored one when a retry made it

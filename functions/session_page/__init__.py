@@ -245,9 +245,8 @@ async def _stop_series(rt: Runtime, claims: SessionLinkClaims, fields: dict[str,
     if fields.get("confirm") != "yes":
         problem = "confirm: tick “Yes, stop the series for both of us” to stop it."
         return _html(session_page(await _view(rt, claims), problem=problem), 400)
-    session = await get_session(rt.store, claims.session_id)
     try:
-        await stop_series_from_page(rt.series, session, claims.person, now=rt.clock())
+        await stop_series_from_page(rt.store, rt.series, claims, now=rt.clock())
     except (InputError, Conflict) as exc:
         status = 409 if isinstance(exc, Conflict) else 400
         problem = f"Not stopped ({exc.field}): {exc.message}."
@@ -257,10 +256,9 @@ async def _stop_series(rt: Runtime, claims: SessionLinkClaims, fields: dict[str,
 
 
 async def _repeat(rt: Runtime, claims: SessionLinkClaims, fields: dict[str, str]) -> func.HttpResponse:
-    session = await get_session(rt.store, claims.session_id)
     given = fields.get("interval_days", "")
     try:
-        series = await repeat_from_page(rt.store, rt.series, session, claims.person, given, now=rt.clock())
+        series = await repeat_from_page(rt.store, rt.series, claims, given, now=rt.clock())
     except (InputError, Conflict) as exc:
         status = 409 if isinstance(exc, Conflict) else 400
         problem = f"Not repeated ({exc.field}): {exc.message}."

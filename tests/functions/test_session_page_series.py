@@ -206,3 +206,21 @@ def test_a_series_started_from_a_page_gets_its_next_session_from_the_series_time
     text = text_of(get(page_url(live_api, session_id, MAYA)))
     assert "Sessions so far: 2 booked, 1 held." in text
     assert "Next session: Tue 15 Dec 2026 09:00 UTC." in text
+
+
+def test_a_repeat_that_died_after_tagging_the_session_is_finished_by_the_retry(live_api: LiveApi) -> None:
+    """`repeat_from_page` tags the session, then writes the series: a crash in between leaves the session
+    tagged with its own series id and no series (nothing for the timer to book from); posting again
+    writes the series instead of refusing the session as already in one."""
+    body = {
+        "mentor": MAYA, "mentees": [RAVI], "start": "2026-12-01T09:00:00Z", "question": "How do I pace a retro?",
+    }  # fmt: skip
+    session_id = live_api.client.post("/sessions", json=body, headers=live_api.auth(RAVI)).json()["id"]
+    ours = series_id_for_session(session_id)
+    live_api.runtime.store.update_session(session_id, lambda s: replace(s, series_id=ours))  # the crash's trace
+    ravi = page_url(live_api, session_id, RAVI)
+    assert 'data-form="repeat"' in get(ravi).text  # no series to show: the page offers the repeat again
+    again = post(ravi, {"do": "repeat", "interval_days": "21"})
+    assert again.status_code == 200, again.text
+    [series] = live_api.runtime.series.list_series()
+    assert (series.id, series.interval_days, series.created_by, series.session_ids) == (ours, 21, RAVI, (session_id,))
