@@ -224,3 +224,18 @@ def test_a_repeat_that_died_after_tagging_the_session_is_finished_by_the_retry(l
     assert again.status_code == 200, again.text
     [series] = live_api.runtime.series.list_series()
     assert (series.id, series.interval_days, series.created_by, series.session_ids) == (ours, 21, RAVI, (session_id,))
+
+
+def test_a_group_session_page_offers_no_repeat_and_refuses_one(live_api: LiveApi) -> None:
+    """A series is one mentor and one mentee: a group session with one seat taken is still a group."""
+    body = {"mentor": MAYA, "topic": "Estimating honestly", "start": "2026-12-01T10:00:00Z", "seats": 2}
+    group = httpx.post(f"{live_api.url}/groups", json=body, headers=live_api.auth(MAYA), timeout=60)
+    assert group.status_code == 201, group.text
+    gid = group.json()["id"]
+    assert httpx.post(f"{live_api.url}/groups/{gid}/join", headers=live_api.auth(RAVI), timeout=60).status_code == 200
+    ravi = page_url(live_api, gid, RAVI)
+    assert 'data-form="repeat"' not in get(ravi).text
+    refused = post(ravi, {"do": "repeat", "interval_days": "14"})
+    assert refused.status_code == 400 and "Not repeated (do): a series is one mentor and one mentee" in text_of(refused)
+    assert live_api.runtime.series.list_series() == []
+    assert post(ravi, {"do": "stop-series", "confirm": "yes"}).status_code == 400  # not in a series: nothing to stop
