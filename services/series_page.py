@@ -62,6 +62,7 @@ class SeriesPanel:
     next_session: Session | None  # the next scheduled session of the series still to come
     next_target: datetime | None  # the next occurrence's target, when the series goes on and none is booked
     alternatives: tuple[SeriesAlternatives, ...]  # skipped occurrences with a time still to come
+    booking_link: str | None = None  # the mentee's signed booking link to the mentor (set by the handler)
 
     @property
     def active(self) -> bool:

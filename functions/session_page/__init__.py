@@ -28,7 +28,7 @@ from functions.links import _PAGE_HEADERS
 from functions.session_page.page import CONTENT_SECURITY_POLICY, refusal_page, session_page
 from graph.errors import GraphError, GraphUnavailable
 from micromentor.bootstrap import Runtime, runtime
-from services.links import LinkExpired, LinkInvalid
+from services.links import LinkExpired, LinkInvalid, make_link
 from services.series_page import repeat_from_page, series_panel, stop_series_from_page
 from services.session_links import SessionLinkClaims, make_session_link, read_session_link, session_link_expiry
 from services.session_page import SessionView, cancel_from_page, move_from_page, save_checklist, session_view
@@ -95,6 +95,10 @@ async def _view(rt: Runtime, claims: SessionLinkClaims) -> SessionView:
     view = await session_view(rt.graph, rt.store, rt.tenant_policy(), claims, now=now)
     mentor_tz = next((p.tz for p in view.people if p.role == "mentor"), UTC)
     panel = await series_panel(rt.store, rt.series, rt.outbox, view.session, claims.person, mentor_tz, now=now)
+    if panel is not None and panel.alternatives and claims.person == panel.series.mentee:
+        # As in the "no slot" mail: the mentee may book one of the alternatives on the mentor's link page.
+        token = make_link(panel.series.mentor, secret=rt.settings.link_secret, now=now, mentee=claims.person)
+        panel = replace(panel, booking_link=f"../links/{token}")  # relative to /api/session-page/{token}
     view = replace(view, series=panel)
     if view.successor is None:
         return view

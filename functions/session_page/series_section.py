@@ -84,6 +84,11 @@ def _alternatives(view: SessionView) -> str:
     panel = view.series
     assert panel is not None
     parts = []
+    book = (
+        f' <a class="series-book" href="{escape(panel.booking_link)}">Book one of them on your mentor\'s page</a>.'
+        if panel.booking_link
+        else ""
+    )
     for offer in panel.alternatives:
         times = "".join(f"<li>{_moment(start)}</li>\n" for start in offer.starts)
         mail = (
@@ -94,8 +99,8 @@ def _alternatives(view: SessionView) -> str:
         parts.append(
             f'<div class="notice" id="series-alternatives-{offer.occurrence}">\n'
             "<p>No time suited you both within two working days of a session's usual date, so it was "
-            f"skipped. The nearest times that do:</p>\n<ul>{times}</ul>\n<p>{mail} The series goes on as "
-            "usual.</p>\n</div>\n"
+            f"skipped. The nearest times that do:</p>\n<ul>{times}</ul>\n<p>{mail}{book} The series goes on "
+            "as usual.</p>\n</div>\n"
         )
     return "".join(parts)
 

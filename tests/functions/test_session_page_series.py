@@ -165,6 +165,13 @@ def test_the_alternatives_of_a_skipped_occurrence_show_on_the_page_before_the_ma
     # The next occurrence after the skipped one: 28 days after the first session.
     assert "Next session: around Tue 29 Dec 2026 10:00 UTC" in text
 
+    # Ravi, the mentee, can book one of them on Maya's link page, as his mail offers; Maya's page has no link.
+    shown = get(ravi)
+    [href] = re.findall(r'class="series-book" href="([^"]+)"', shown.text)
+    booking = httpx.get(str(httpx.URL(ravi).join(html.unescape(href))), timeout=60)
+    assert booking.status_code == 200 and "/api/links/" in str(booking.url)
+    assert 'class="series-book"' not in get(page_url(live_api, first, MAYA)).text
+
     outbox.mark_sent(message_key(f"{series['id']}|1", RAVI, MessageKind.SERIES_NO_SLOT), API_NOW)
     assert "These were also sent to you by e-mail." in text_of(get(ravi))
     # Maya's own message is still waiting: her page says so.
