@@ -43,6 +43,7 @@ ul.people { padding-left: 1.1rem; }
 ul.people li { margin: .35rem 0; overflow-wrap: anywhere; }
 .check { display: flex; gap: .5rem; align-items: baseline; font-weight: 400; }
 .theirs { border-left: 3px solid var(--line); padding-left: .6rem; margin: .5rem 0; }
+ul.series-sessions { list-style: none; padding-left: 0; }
 """
 _STYLE = PAGE_STYLE + _FORM_STYLE
 

@@ -64,7 +64,7 @@ def _sessions(view: SessionView) -> str:
         items.append(
             f'<li data-series-session="{escape(session.id)}">{number}. {_moment(session.start)}: {state}{this}</li>\n'
         )
-    return f'<ol class="series-sessions" id="series-sessions">\n{"".join(items)}</ol>\n'
+    return f'<ul class="series-sessions" id="series-sessions">\n{"".join(items)}</ul>\n'
 
 
 def _next(view: SessionView) -> str:
