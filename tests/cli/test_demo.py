@@ -398,3 +398,14 @@ def test_mentors_with_office_hours_are_booked_only_inside_them(one_week: Run) ->
         f"office hours: Jonas Weber Tue, Thu 14:00\u201316:00 (Europe/Berlin): {told[0]} sessions, {told[0]} inside; "
         f"Marcus Johnson Mon, Wed 10:00\u201312:00 (America/New_York): {told[1]} sessions, {told[1]} inside"
     )
+
+
+def test_a_tenant_without_the_patterns_people_runs_without_the_patterns() -> None:
+    from micromentor.demo_patterns import DemoPatterns
+
+    org = build_demo_org(NOW, weeks=1)
+    kwargs: dict[str, Any] = {"graph": None, "store": None, "admin": None, "names": {}, "public_url": "", "secret": "",
+                              "say": print}  # fmt: skip
+    assert DemoPatterns.for_people([p.upn for p in org.people], **kwargs) is not None
+    without_jonas = [p.upn for p in org.people if p.upn != "jonas.weber@fabrikam.example"]
+    assert DemoPatterns.for_people(without_jonas, **kwargs) is None
