@@ -1,8 +1,8 @@
 """GET and POST /api/session-page/{token}: the page an attendee's invitation link opens (no bearer token:
 the signed link, bound to the session and the attendee, is the authority; services.session_links).
 
-POST takes the page's forms (`application/x-www-form-urlencoded`, field `do` = checklist, cancel or
-move) and answers with the page again (a move: 303 to the new session's page). Refusals are pages
+POST takes the page's forms (`application/x-www-form-urlencoded`, field `do` = checklist, cancel, move,
+stop-series or repeat) and answers with the page again (a move: 303 to the new session's page). Refusals are pages
 too: a tampered link 400, an expired one 410, an unknown session 404; a form field that fails 400
 naming the field beside it, a checklist saved meanwhile by someone else 409 with both texts, a move
 the policy forbids 422.
