@@ -4,8 +4,7 @@ checklist form, the series section (functions/session_page/series_section.py), a
 Like the booking link's page (functions/links/page.py, whose style and script it reuses): self-contained,
 one inline style sheet and one inline script allowed by their SHA-256, every outside value escaped.
 Forms post to this page's own URL (`form-action 'self'`) with `do` = checklist, cancel, move, stop-series or
-repeat, so the
-page works without script; the script only rewrites UTC `<time>` texts in the reader's zone.
+repeat, so the page works without script; the script only rewrites UTC `<time>` texts in the reader's zone.
 """
 
 from __future__ import annotations
