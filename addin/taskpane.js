@@ -16,6 +16,8 @@
   var API = new URL("../", window.location.href);
   var MAX_QUESTION = 300;
   var REMEMBERED = "micromentor.mentors";
+  var SERIES_REMEMBERED = "micromentor.series";  // the series started in this pane, newest first
+  var MAX_SERIES_SHOWN = 5;
   var LENGTHS = [15, 20, 30];
   var MAX_SET = 3;
   var state = {
@@ -173,6 +175,7 @@
     $("account").title = $("account").textContent;
     $("find").disabled = false;
     showError("");
+    loadMySeries().catch(function () { /* the list is a convenience: booking works without it */ });
   }
 
   // ---- the API ---------------------------------------------------------------------------------
@@ -448,6 +451,7 @@
     api("POST", "series", body, { "Idempotency-Key": state.pending.key }).then(function (answer) {
       state.pending = null;
       var series = answer.data;
+      rememberSeries(series.id);
       showBooked(series.sessions[0]);
       showSeries(series);
     }).catch(function (error) {
@@ -510,10 +514,54 @@
       var stopped = answer.data;
       stopped.sessions = series.sessions;  // the stop answers the series without its sessions
       showSeries(stopped);
+      return loadMySeries();
     }).catch(function (error) {
       note.textContent = (error.field ? error.field + ": " : "") + describe(error);
       note.hidden = false;
     }).then(function () { busy(""); $("stop-series").disabled = false; });
+  }
+
+  // The series started here are remembered on this device and shown again, fresh from the API, at sign-in.
+  function rememberedSeries() {
+    try { return JSON.parse(window.localStorage.getItem(SERIES_REMEMBERED) || "[]").filter(function (id) {
+      return typeof id === "string" && /^[0-9a-f]{32}$/.test(id); }); } catch (e) { return []; }
+  }
+
+  function rememberSeries(id, forget) {
+    var list = rememberedSeries().filter(function (known) { return known !== id; });
+    if (!forget) { list.unshift(id); }
+    try { window.localStorage.setItem(SERIES_REMEMBERED, JSON.stringify(list.slice(0, MAX_SERIES_SHOWN))); }
+    catch (e) { /* private mode */ }
+  }
+
+  function loadMySeries() {
+    var ids = rememberedSeries();
+    if (!ids.length) { return Promise.resolve(); }
+    return Promise.all(ids.map(function (id) {
+      return api("GET", "series/" + encodeURIComponent(id)).then(function (answer) { return answer.data; },
+        function (error) {
+          if (error.status === 404 || error.status === 403) { rememberSeries(id, true); }  // gone, or not ours
+          return null;
+        });
+    })).then(function (found) { showMySeries(found.filter(Boolean)); });
+  }
+
+  function showMySeries(all) {
+    var list = $("my-series-list");
+    list.textContent = "";
+    all.forEach(function (series) {
+      var item = document.createElement("li");
+      item.textContent = "Every " + series.intervalDays + " days with " + series.mentor + ": " +
+        (series.state === "active" ? "running" : series.state) + " ";
+      var open = document.createElement("button");
+      open.type = "button";
+      open.className = "secondary";
+      open.textContent = "Open";
+      open.addEventListener("click", function () { showSeries(series); $("series-panel").focus(); });
+      item.appendChild(open);
+      list.appendChild(item);
+    });
+    $("my-series").hidden = !all.length;
   }
 
   function toggleSeries() {
@@ -710,6 +758,7 @@
 
   function again() {
     $("done").hidden = true;
+    $("series-panel").hidden = true;
     $("question").value = "";
     $("times").hidden = true;
     $("mentor").focus();

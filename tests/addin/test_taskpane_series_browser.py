@@ -119,3 +119,27 @@ def test_taskpane_names_the_field_the_series_api_refused_then_starts_a_counted_s
     [series] = live_api.runtime.series.list_series()
     assert (series.interval_days, series.count) == (7, 4)
     assert errors == []
+
+
+def test_taskpane_shows_its_series_again_at_sign_in_as_they_are_now(live_api: LiveApi, context: Any) -> None:
+    """The pane remembers the series it started (on this device) and reads them again at sign-in: Maya
+    stopped this one meanwhile, so it comes back stopped, by the mentor, with nothing left to stop."""
+    page, _network, errors = open_pane(live_api, context)
+    page.check("label.slot >> nth=0")
+    page.check("#series-on")
+    page.click("#book")
+    page.wait_for_selector("#series-panel:not([hidden])", timeout=WAIT_MS)
+    [series] = live_api.runtime.series.list_series()
+    stopped = httpx.post(f"{live_api.url}/series/{series.id}/stop", headers=live_api.auth(MAYA), timeout=60)
+    assert stopped.status_code == 200, stopped.text
+
+    again = context.new_page()  # the pane opened again later: same device, same origin's storage
+    again.on("pageerror", lambda error: errors.append(str(error)))
+    again.goto(f"{live_api.url}/addin/taskpane.html")
+    again.wait_for_selector("#my-series:not([hidden])", timeout=WAIT_MS)
+    assert again.text_content("#my-series-list li") == f"Every 14 days with {MAYA}: stopped Open"
+    assert again.is_hidden("#series-panel")
+    again.click("#my-series-list button")
+    assert again.text_content("#series-state") == "Stopped (by the mentor): no further session is booked."
+    assert again.is_hidden("#series-stop") and again.locator("#series-sessions li").count() == 1
+    assert errors == []
