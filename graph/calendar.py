@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from msgraph.generated.users.item.calendar.get_schedule.get_schedule_post_request_body import (
@@ -68,7 +68,9 @@ class CalendarCalls(GraphBase):
                     schedules.append(Schedule(upn, (), None, error=message))
                     continue
                 items = tuple(item_from_json(i) for i in entry.get("scheduleItems") or ())
-                schedules.append(Schedule(upn, items, working_hours_from_json(entry.get("workingHours"), UTC)))
+                # scheduleInformation.workingHours are the mailbox's (resources/scheduleinformation.md) but
+                # may be missing (docs-contrib #4239, #4377) or in a zone no table knows: then None.
+                schedules.append(Schedule(upn, items, working_hours_from_json(entry.get("workingHours"), None)))
             return schedules
 
         unique = list(dict.fromkeys(users))
