@@ -150,7 +150,8 @@ def main() -> None:
             print(
                 table(
                     f"First slot search in a fresh process, Graph latency {args.first_search_latency_ms} ms "
-                    f"(median of {args.runs}; `import function_app`, the app token, one search_slots)",
+                    f"(median of {args.runs}; `import function_app`, the app token, one search_slots; "
+                    f"load average {', '.join(f'{n:.2f}' for n in os.getloadavg())})",
                     ["mentees", "import ms", "token ms", "search ms", "total ms", "limit ms", "ratio"],
                     first_search(env, args.runs, args.first_search_latency_ms),
                 )
