@@ -142,3 +142,40 @@ def test_unknown_people_and_people_without_a_mailbox_are_named(
     with pytest.raises(NotFound) as raised:
         asyncio.run(search())
     assert raised.value.field == field
+
+
+def test_working_hours_in_a_zone_no_table_knows_are_read_with_the_mailbox_zone(
+    graph_settings: GraphSettings, admin: Any
+) -> None:
+    # Real mailboxes carry "tzone://Microsoft/Custom" (graph/mapping.py): getSchedule's copy cannot be read
+    # without a zone, so the search reads this mentee's mailbox settings and takes the mailbox zone.
+    admin.post("/users", {
+        "userPrincipalName": "noor@contoso.example",
+        "mail": "noor@contoso.example",
+        "displayName": "Noor",
+        "mailboxSettings": {
+            "timeZone": "India Standard Time",
+            "workingHours": {"daysOfWeek": ["monday", "tuesday", "wednesday", "thursday", "friday"],
+                             "startTime": "10:00:00.0000000", "endTime": "18:00:00.0000000",
+                             "timeZone": {"name": "tzone://Microsoft/Custom"}},
+        },
+    })  # fmt: skip
+
+    async def gather() -> tuple[Any, Counter[str]]:
+        graph = GraphGateway(graph_settings)
+        try:
+            await graph.token()
+            reset(admin)
+            _, (noor,) = await gather_attendees(graph, POLICY.effective(MAYA), MAYA, ("noor@contoso.example",), NOW)
+            return noor, routes(admin)
+        finally:
+            await graph.aclose()
+
+    noor, used = asyncio.run(gather())
+    assert used["GET /users/{user}/mailboxSettings"] == 2  # the mentor's, then Noor's
+    monday = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+    assert monday.astimezone(noor.tz).utcoffset() == timedelta(hours=5, minutes=30)
+    hours = noor.working_hours
+    assert hours is not None and hours.start.hour == 10
+    # 10:00 India time on a Monday is 04:30Z: the hours are read in the mailbox zone, not in UTC.
+    assert datetime(2026, 11, 30, 10, 0, tzinfo=hours.tz).astimezone(UTC) == datetime(2026, 11, 30, 4, 30, tzinfo=UTC)
