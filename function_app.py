@@ -1,14 +1,6 @@
 """The Azure Functions app (Python v2 programming model): registers every blueprint and, with Application
 Insights configured, its OpenTelemetry exporter."""
 
-import sys
-
-# httpx imports its command-line client (httpx._main: click, rich, pygments, about 85 modules) whenever
-# those are installed, as in a development venv; the app never runs it. Refused here, before anything
-# imports httpx, httpx falls back to its stub (httpx/__init__.py) and the first request comes sooner.
-sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
-# ruff: noqa: E402  (the imports below come after that line on purpose)
-
 import azure.functions as func
 
 from functions.addin import bp as addin

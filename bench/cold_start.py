@@ -37,7 +37,12 @@ CASES = (
     ("import azure.functions", "import azure.functions"),
     ("import function_app", "import function_app"),
 )
-CHILD = """
+# A development venv has click and rich (test tools need them), so `import httpx` also loads its
+# command-line client (httpx/__init__.py: `from ._main import main`, about 85 modules); the deployed app
+# (requirements.txt) has neither and skips it. Refusing that import makes the child load what production does.
+PRODUCTION_IMPORTS = "import sys; sys.modules.setdefault('httpx._main', None)\n"
+
+CHILD = PRODUCTION_IMPORTS + """
 import json, resource, sys, time
 began = time.perf_counter()
 {statement}
@@ -163,7 +168,7 @@ def main() -> None:
             )
 
 
-FIRST_SEARCH = """
+FIRST_SEARCH = PRODUCTION_IMPORTS + """
 import json, os, time
 began = time.perf_counter()
 import asyncio
