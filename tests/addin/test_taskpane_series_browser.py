@@ -76,6 +76,7 @@ def test_taskpane_starts_a_series_shows_it_and_stops_it(live_api: LiveApi, conte
     )  # fmt: skip
     assert series.anchor == datetime.fromisoformat(first.replace("Z", "+00:00")) and series.topic == "Design reviews"
     assert page.evaluate("document.documentElement.scrollWidth") <= 320  # nothing scrolls sideways
+    page.screenshot(path="/tmp/taskpane-series.png", full_page=True)  # for a person to look at after the run
 
     page.click("#stop-series")  # not confirmed: nothing is sent
     assert page.text_content("#series-stop-error") == "Tick \u201cYes, stop the series for both of us\u201d to stop it."
