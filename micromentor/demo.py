@@ -16,6 +16,8 @@ few weeks of micro mentoring forward on a simulated clock, one event at a time i
   no-shows, a few mentor no-shows, late joins, early leaves, dropped connections; a few attendance reports
   come late (after the next sync), now and then none at all. The first bookings and meetings follow a
   short script, so that even a one-week tour shows every case; after that chance decides (seeded).
+- The programme patterns (`micromentor.demo_patterns`, scripted): two mentors' office hours, three series
+  run by the series timer after each daily sync, and two group sessions of one mentor, one of them full.
 - `services.sync` runs once a simulated day for every organizer with open sessions, as the timer would:
   a weekly run would fall outside metrics.md's 48-hour grace and turn every late report into a no-show.
 
