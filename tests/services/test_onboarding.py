@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+import services.booking as booking_module
 import services.onboarding as onboarding_module
 from core.errors import InputError
 from emulator import RunningEmulator, start_emulator
@@ -183,7 +184,7 @@ def test_a_crash_mid_run_then_a_rerun_books_each_planned_session_once(
     emu_admin: Admin,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    real = onboarding_module.book_session
+    real = booking_module.book_session
     calls = {"n": 0}
 
     async def dies_on_the_fifth(*args: Any, **kwargs: Any) -> Any:
