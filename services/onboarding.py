@@ -492,7 +492,7 @@ async def onboard_cohort(
     why_not = await _unknown(graph, [u for u in people if u not in mailboxes])
     state = {j.upn: _Joiner(j, reason=why_not.get(j.upn)) for j in joiners}
     say(
-        f"{len(joiners)} joiners, {len(mentor_upns)} mentors in the catalogue; {len(why_not)} joiners without a mailbox"
+        f"{len(joiners)} joiners, {len(mentor_upns)} mentors in the catalogue; {len(why_not)} joiners unknown or without a mailbox"
     )
 
     # 1. Resume what earlier runs planned: the same keys book the same sessions.
