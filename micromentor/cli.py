@@ -21,9 +21,9 @@ from micromentor.bootstrap import utc_now
 from micromentor.demo import add_demo_arguments, run_demo
 from micromentor.emulator_file import DEFAULT_SETTINGS_FILE
 from micromentor.files import read_policy_file
+from micromentor.onboard_cli import ONBOARD_EXAMPLE, add_onboard_arguments
 from micromentor.option_errors import cli_message, writable_file, write_text
 from micromentor.progress import Progress
-from micromentor.onboard_cli import ONBOARD_EXAMPLE, add_onboard_arguments
 from micromentor.series_cli import SERIES_EXAMPLE, add_series_command
 from micromentor.settings import is_local_emulator, load_settings
 from micromentor.slot_times import with_local_times
