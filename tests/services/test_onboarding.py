@@ -13,6 +13,8 @@ Default policy: 15-minute sessions, 5-minute buffer, caps 3 a day, 5 a week.
 
 from __future__ import annotations
 
+import asyncio
+import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -23,6 +25,7 @@ import pytest
 import services.booking as booking_module
 import services.onboarding as onboarding_module
 from core.errors import InputError
+from core.onboarding_metrics import OnboardingCohort
 from emulator import RunningEmulator, start_emulator
 from graph.config import GraphSettings
 from graph.gateway import GraphGateway
@@ -35,6 +38,7 @@ from services.onboarding import (
     onboarding_to_json,
     parse_joiners_csv,
 )
+from services.report import build_report, render
 from services.requests import MentorCatalogue, load_catalogue
 from store import open_store
 from store.base import Store
@@ -157,6 +161,14 @@ def test_a_cohort_is_placed_with_different_mentors_and_the_rest_get_reasons(
     body = onboarding_to_json(result)
     assert (body["placed"], body["unplaced"], body["sessions"]) == (3, 3, 9)
     assert any(line.startswith(f"{ANA}: 3 session(s) booked") for line in lines)
+
+    # The report finds the cohort by the sessions' request id: 3 joiners, 9 sessions, 3 mentors.
+    report = asyncio.run(build_report(store, TenantPolicy(), period_from=at(0, 0), period_to=at(14, 0)))
+    assert report.onboarding == OnboardingCohort(
+        joiners=3, placed=3, sessions=9, held=0, no_shows=0, cancelled=0, mentors=3
+    )
+    assert 'id="onboarding"' in render(report, "html")[1]
+    assert json.loads(render(report, "json")[1])["onboarding"]["sessions"] == 9
 
 
 def test_a_rerun_books_nothing_twice(
