@@ -491,7 +491,7 @@ async def onboard_cohort(
     mailboxes = await graph.get_mailboxes([*people, *mentor_upns])
     why_not = await _unknown(graph, [u for u in people if u not in mailboxes])
     state = {j.upn: _Joiner(j, reason=why_not.get(j.upn)) for j in joiners}
-    say(f"{len(joiners)} joiners, {len(mentor_upns)} mentors; {len(why_not)} joiners unknown or without a mailbox")
+    say(f"{len(joiners)} joiners, {len(mentor_upns)} mentors; unknown or without a mailbox: {len(why_not)}")
 
     # 1. Resume what earlier runs planned: the same keys book the same sessions.
     for joiner in state.values():
