@@ -31,6 +31,7 @@ from graph.config import GraphSettings
 from graph.gateway import GraphGateway
 from micromentor.tenant import emulator_settings
 from policies import TenantPolicy, parse_policy
+from services.booking import BookingRequest
 from services.onboarding import (
     JoinerRow,
     OnboardingResult,
@@ -102,10 +103,12 @@ def run(
     policy: TenantPolicy | None = None,
     dry_run: bool = False,
     lines: list[str] | None = None,
+    joiners: tuple[JoinerRow, ...] | None = None,
 ) -> OnboardingResult:
     async def body(graph: GraphGateway) -> OnboardingResult:
         return await onboard_cohort(
-            graph, store, policy or TenantPolicy(), catalogue, cohort(), now=NOW, public_url=URL, dry_run=dry_run,
+            graph, store, policy or TenantPolicy(), catalogue, joiners or cohort(), now=NOW, public_url=URL,
+            dry_run=dry_run,
             progress=None if lines is None else lines.append,
         )  # fmt: skip
 
@@ -223,6 +226,53 @@ def test_a_crash_mid_run_then_a_rerun_books_each_planned_session_once(
     assert len(store.list_sessions()) == 9
     for joiner in (ANA, BEN, NIA):
         assert len(mentoring_events(emu_admin, joiner)) == 3
+
+
+def test_a_planned_slot_taken_meanwhile_is_dropped_and_the_rest_booked(
+    settings: GraphSettings,
+    store: Store,
+    catalogue: MentorCatalogue,
+    emu_admin: Admin,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ana = (JoinerRow(ANA, date(2026, 11, 30), ("python",)),)
+    real = booking_module.book_session
+
+    async def dies_at_once(*args: Any, **kwargs: Any) -> Any:
+        raise Crash
+
+    # Ana alone: Maya Mon 09:00, Sita Tue 09:00, Omar Wed 09:00, planned; the run dies before booking any.
+    monkeypatch.setattr(onboarding_module, "book_session", dies_at_once)
+    with pytest.raises(Crash):
+        run(settings, store, catalogue, joiners=ana)
+    monkeypatch.setattr(onboarding_module, "book_session", real)
+
+    async def take_mayas_monday(graph: GraphGateway) -> None:
+        request = BookingRequest(mentor=MAYA, mentees=(BEN,), start=at(0, 9), question="How do I start?")
+        await real(graph, store, TenantPolicy(), request, now=NOW, public_url=URL)
+
+    with_graph(settings, take_mayas_monday)
+    result = run(settings, store, catalogue, joiners=ana)
+    # Session 1's slot is Ben's now: dropped (its key is never used for another slot); 2 and 3 are booked.
+    assert placed(result) == {ANA: [(SITA, at(1, 9)), (OMAR, at(2, 9))]}
+    assert result.unplaced == ()
+    assert [s.n for s in result.joiners[0].sessions] == [2, 3]
+    plan = json.loads(store.read_checkpoint(f"onboard:{ANA}").value)  # type: ignore[union-attr]
+    assert [(e["n"], e["dropped"] is not None) for e in plan] == [(1, True), (2, False), (3, False)]
+    assert len(mentoring_events(emu_admin, ANA)) == 2
+
+
+def test_a_joiner_starting_after_the_horizon_is_told_when_to_run_again(
+    settings: GraphSettings, store: Store, catalogue: MentorCatalogue
+) -> None:
+    later = (JoinerRow(ANA, date(2027, 1, 4), ("python",)), JoinerRow(BEN, date(2026, 11, 30), ("sales",)))
+    result = run(settings, store, catalogue, joiners=later, dry_run=True)
+    assert reasons(result) == {
+        ANA: "no mentor with a free slot in the first two weeks: they start after the booking horizon (14 days); "
+        "run again within 14 days of 2027-01-04",
+    }
+    # Ben alone: Omar (sales) Mon, then Maya, then Sita.
+    assert placed(result) == {BEN: [(OMAR, at(0, 9)), (MAYA, at(1, 9)), (SITA, at(2, 9))]}
 
 
 def test_caps_hold_across_joiners(settings: GraphSettings, store: Store, catalogue: MentorCatalogue) -> None:
