@@ -87,6 +87,7 @@ PREFIX = "onboard:"  # the plan's checkpoint, the sessions' request id and the b
 ONBOARDING_QUESTION = "I have just joined: what should I learn first to be useful here?"
 ONBOARDING_TOPIC = "Onboarding"
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+EARLIEST_START, LATEST_START = date(2000, 1, 1), date(2100, 12, 31)  # a date, not a typo of one
 _PLAN_WRITES = 5  # compare-and-set tries when another run writes the same plan at the same time
 
 
@@ -101,15 +102,18 @@ class JoinerRow:
 
 
 def _date(text: object, where: str) -> date:
-    if isinstance(text, date):
-        return text
+    found: date | None = text if isinstance(text, date) else None
     raw = text.strip() if isinstance(text, str) else ""
     try:
-        if _DATE.match(raw):
-            return date.fromisoformat(raw)
+        if found is None and _DATE.match(raw):
+            found = date.fromisoformat(raw)
     except ValueError:
         pass
-    raise InputError(where, f"expected a date as YYYY-MM-DD, got {str(text)[:40]!r}")
+    if found is None:
+        raise InputError(where, f"expected a date as YYYY-MM-DD, got {str(text)[:40]!r}")
+    if not EARLIEST_START <= found <= LATEST_START:
+        raise InputError(where, f"{found.isoformat()} is not between {EARLIEST_START} and {LATEST_START}")
+    return found
 
 
 def validate_joiners(rows: Sequence[Mapping[str, Any]], where: Callable[[int, str], str]) -> tuple[JoinerRow, ...]:

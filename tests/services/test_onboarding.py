@@ -312,6 +312,7 @@ def test_a_dry_run_plans_and_books_nothing(
         ("upn,start_date,skills\na@x,2026-12-01,\n,2026-12-01,\n", "f line 3, column upn", "required"),
         ("upn,start_date,skills\na@x,2026-12-32,\n", "f line 2, column start_date", "expected a date as YYYY-MM-DD"),
         ("upn,start_date,skills\na@x,1/12/2026,\n", "f line 2, column start_date", "expected a date as YYYY-MM-DD"),
+        ("upn,start_date,skills\na@x,9999-12-31,\n", "f line 2, column start_date", "is not between 2000-01-01 and"),
         ("upn,start_date,skills\na@x,2026-12-01,\n\nA@X,2026-12-02,\n", "f line 4, column upn", "a@x is listed twice"),
         ("upn,start_date,skills\na@x,2026-12-01\n", "f line 2", "2 cells where the header has 3"),
         ("upn,start_date,skills\n", "f", "no joiners after the header"),
