@@ -50,6 +50,7 @@ from core.onboarding import (
     plan_onboarding,
     skill_key,
 )
+from core.session_claims import successor_of
 from core.slots import find_slots, is_session
 from core.text import check_text
 from core.timefmt import iso_z, parse_aware
@@ -371,6 +372,17 @@ async def _book_entry(
     return result.session
 
 
+async def _followed(store: Store, session: Session) -> Session:
+    """The session as it stands: one moved since (session page, Outlook) is its successor, at its new time."""
+    for _ in range(10):  # a chain of moves, bounded
+        successor = successor_of(session)
+        found = await asyncio.to_thread(store.get_session, successor) if successor else None
+        if found is None:
+            return session
+        session = found
+    return session
+
+
 async def _book_plan(
     graph: GraphGateway,
     store: Store,
@@ -387,11 +399,17 @@ async def _book_plan(
             graph, store, policy, joiner, entry, now=now, public_url=public_url, link_secret=link_secret
         )
         if isinstance(booked, Session):
+            booked = await _followed(store, booked)
+        if isinstance(booked, Session) and booked.state is not SessionState.CANCELLED:
             joiner.booked[entry.n] = booked
             continue
-        joiner.notes.append(booked)
+        if isinstance(booked, Session):  # booked by an earlier run, cancelled since: it no longer counts
+            why = f"{entry.mentor} at {iso_z(entry.start)}: cancelled ({booked.state_reason or 'no reason given'})"
+        else:
+            why = booked
+        joiner.notes.append(why)
 
-        def drop(plan: _Plan, n: int = entry.n, why: str = booked) -> _Plan:
+        def drop(plan: _Plan, n: int = entry.n, why: str = why) -> _Plan:
             return replace(plan, entries=tuple(replace(e, dropped=why) if e.n == n else e for e in plan.entries))
 
         joiner.plan = await _write_plan(store, joiner.row.upn, drop)
@@ -527,9 +545,7 @@ async def onboard_cohort(
                 start_date=j.row.start_date,
                 zone=zones[j.row.upn],
                 skills=frozenset(skill_key(s) for s in j.row.skills),
-                booked=tuple(
-                    Placement(j.row.upn, e.mentor, e.start, e.start + timedelta(minutes=e.minutes)) for e in j.plan.live
-                ),
+                booked=tuple(_placement(j, e) for e in j.plan.live),
             )
             for j in todo
         ]
@@ -578,11 +594,19 @@ async def onboard_cohort(
     return OnboardingResult(tuple(_outcome(state[j.upn], dry_run) for j in joiners), dry_run)
 
 
+def _placement(joiner: _Joiner, entry: _Entry) -> Placement:
+    """Where a live entry of the plan stands: its booked session's time (moved or not), else the plan's."""
+    session = joiner.booked.get(entry.n)
+    if session is not None:
+        return Placement(joiner.row.upn, session.mentor, session.start, session.end)
+    return Placement(joiner.row.upn, entry.mentor, entry.start, entry.start + timedelta(minutes=entry.minutes))
+
+
 def _outcome(joiner: _Joiner, dry_run: bool) -> JoinerOutcome:
+    placed = [(e.n, _placement(joiner, e)) for e in joiner.plan.live if dry_run or e.n in joiner.booked]
     sessions = tuple(
-        PlannedSession(e.n, e.mentor, e.start, e.start + timedelta(minutes=e.minutes), joiner.booked.get(e.n))
-        for e in sorted(joiner.plan.live, key=lambda e: e.start)
-        if dry_run or e.n in joiner.booked
+        PlannedSession(n, p.mentor, p.start, p.end, joiner.booked.get(n))
+        for n, p in sorted(placed, key=lambda item: item[1].start)
     )
     reason = joiner.reason
     if reason is None and len(sessions) < MINIMUM_SESSIONS:

@@ -25,6 +25,7 @@ import pytest
 import services.booking as booking_module
 import services.onboarding as onboarding_module
 from core.errors import InputError
+from core.model import SessionState
 from core.onboarding_metrics import OnboardingCohort
 from emulator import RunningEmulator, start_emulator
 from graph.config import GraphSettings
@@ -41,6 +42,7 @@ from services.onboarding import (
 )
 from services.report import build_report, render
 from services.requests import MentorCatalogue, load_catalogue
+from services.sessions import cancel_session
 from store import open_store
 from store.base import Store
 from tests.conftest import DATA, Admin, with_graph
@@ -260,6 +262,29 @@ def test_a_planned_slot_taken_meanwhile_is_dropped_and_the_rest_booked(
     plan = json.loads(store.read_checkpoint(f"onboard:{ANA}").value)  # type: ignore[union-attr]
     assert [(e["n"], e["dropped"] is not None) for e in plan] == [(1, True), (2, False), (3, False)]
     assert len(mentoring_events(emu_admin, ANA)) == 2
+
+
+def test_cancelled_sessions_no_longer_count_and_a_rerun_tops_the_joiner_up(
+    settings: GraphSettings, store: Store, catalogue: MentorCatalogue, emu_admin: Admin
+) -> None:
+    ana = (JoinerRow(ANA, date(2026, 11, 30), ("python",)),)
+    first = run(settings, store, catalogue, joiners=ana)
+    assert placed(first) == {ANA: [(MAYA, at(0, 9)), (SITA, at(1, 9)), (OMAR, at(2, 9))]}
+    maya_id, sita_id = (s.session.id for s in first.joiners[0].sessions[:2] if s.session)
+
+    async def cancel_two(graph: GraphGateway) -> None:
+        for session_id in (maya_id, sita_id):
+            await cancel_session(graph, store, session_id, "Sorry, I am off sick", now=NOW)
+
+    with_graph(settings, cancel_two)
+    again = run(settings, store, catalogue, joiners=ana)
+    # Only Omar's is left: Ana is planned again with Omar's session booked. Maya and Sita (load 0, python)
+    # are free once more: Maya on a fresh day, Monday 09:00; Sita Tuesday 09:00; as sessions 4 and 5.
+    assert placed(again) == {ANA: [(MAYA, at(0, 9)), (SITA, at(1, 9)), (OMAR, at(2, 9))]}
+    assert [s.n for s in again.joiners[0].sessions] == [4, 5, 3]
+    assert {s.session.id for s in again.joiners[0].sessions if s.session}.isdisjoint({maya_id, sita_id})
+    live = [s for s in store.list_sessions() if s.state is not SessionState.CANCELLED]
+    assert len(live) == 3
 
 
 def test_a_joiner_starting_after_the_horizon_is_told_when_to_run_again(
