@@ -16,7 +16,9 @@ Crash safety, per joiner, as a series does it (services/series.py):
 3. a planned session the booking refuses (taken meanwhile, a cap) is marked dropped in the plan; a later
    run tops the joiner up with new numbers (a key is never reused for another slot).
 A joiner whose plan holds at least 2 live sessions is only resumed by a rerun, never planned again; one
-that was not placed is planned again (a rerun finds what was freed meanwhile).
+that was not placed is planned again (a rerun finds what was freed meanwhile). A resumed session that was
+moved since counts at its new time (its successor); one cancelled since is dropped, so a joiner left with
+fewer than 2 is topped up.
 
 Sessions carry `request_id` `onboard:{upn}` (no stored request: the "time to first session" metric is
 about people who asked), which is how the report finds the cohort.
