@@ -130,19 +130,34 @@ class _State:
     mentors: dict[str, MentorLoad]
     assigned: dict[str, list[Placement]] = field(default_factory=dict)  # by mentor: this plan's sessions
     busy: dict[str, list[Placement]] = field(default_factory=dict)  # by person, either role
+    # mentor -> local day -> one more session that day breaks a cap; dropped when the mentor's sessions change
+    full: dict[str, dict[date, bool]] = field(default_factory=dict)
 
     def load(self, mentor: str) -> int:
         return self.mentors[mentor].load + len(self.assigned.get(mentor, ()))
 
     def add(self, placement: Placement) -> None:
         self.assigned.setdefault(placement.mentor, []).append(placement)
+        self.full.pop(placement.mentor, None)
         for person in (placement.joiner, placement.mentor):
             self.busy.setdefault(person, []).append(placement)
 
     def remove(self, placement: Placement) -> None:
         self.assigned[placement.mentor].remove(placement)
+        self.full.pop(placement.mentor, None)
         for person in (placement.joiner, placement.mentor):
             self.busy[person].remove(placement)
+
+    def _capped(self, mentor: MentorLoad, start: datetime) -> bool:
+        """Caps count by the mentor's local day, ISO week and month: one answer per local day."""
+        day = start.astimezone(mentor.zone).date()
+        known = self.full.setdefault(mentor.upn, {})
+        if day not in known:
+            planned = [p.start for p in self.assigned.get(mentor.upn, ())]
+            known[day] = bool(
+                caps_broken([*mentor.sessions, *planned], start=start, mentor_tz=mentor.zone, policy=mentor.policy)
+            )
+        return known[day]
 
     def fits(self, joiner: str, mentor: MentorLoad, slot: Slot) -> bool:
         gap = timedelta(minutes=mentor.policy.buffer_minutes)
@@ -150,10 +165,7 @@ class _State:
             for b in self.busy.get(person, ()):
                 if slot.start < b.end + gap and b.start - gap < slot.end:
                     return False
-        planned = [p.start for p in self.assigned.get(mentor.upn, ())]
-        return not caps_broken(
-            [*mentor.sessions, *planned], start=slot.start, mentor_tz=mentor.zone, policy=mentor.policy
-        )
+        return not self._capped(mentor, slot.start)
 
 
 def _window_slots(
@@ -183,12 +195,15 @@ def _pick(joiner: NewJoiner, state: _State, slots: Mapping[str, tuple[Slot, ...]
     days = {p.start.astimezone(joiner.zone).date() for p in (*joiner.booked, *state.busy.get(joiner.upn, ()))}
     for upn in sorted((m for m in slots if m not in met), key=rank):
         mentor = state.mentors[upn]
-        fitting = [s for s in slots[upn] if state.fits(joiner.upn, mentor, s)]
-        if not fitting:
-            continue
-        fresh = [s for s in fitting if s.start.astimezone(joiner.zone).date() not in days]
-        slot = (fresh or fitting)[0]
-        return Placement(joiner.upn, upn, slot.start, slot.end)
+        fallback: Slot | None = None
+        for slot in slots[upn]:  # ascending: the first fitting slot on a fresh day wins, else the first fitting
+            fresh = slot.start.astimezone(joiner.zone).date() not in days
+            if (fresh or fallback is None) and state.fits(joiner.upn, mentor, slot):
+                if fresh:
+                    return Placement(joiner.upn, upn, slot.start, slot.end)
+                fallback = slot
+        if fallback is not None:
+            return Placement(joiner.upn, upn, fallback.start, fallback.end)
     return None
 
 
