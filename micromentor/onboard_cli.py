@@ -19,7 +19,7 @@ from micromentor.files import read_policy_file
 from micromentor.settings import load_settings
 from micromentor.targets import creatable_store, store_url, target
 from services.onboarding import OnboardingResult, onboard_cohort, onboarding_to_json, parse_joiners_csv
-from services.requests import load_catalogue
+from services.requests import CatalogueError, load_catalogue
 from store import open_store
 
 __all__ = ["ONBOARD_EXAMPLE", "add_onboard_arguments", "format_text"]
@@ -67,7 +67,12 @@ def _run(args: argparse.Namespace) -> int:
     catalogue_path = args.mentors or settings.mentors_file
     if not catalogue_path:
         raise InputError("--mentors", "no mentor catalogue: give --mentors FILE.json or set MICROMENTOR_MENTORS_FILE")
-    catalogue = load_catalogue(catalogue_path)
+    try:
+        catalogue = load_catalogue(catalogue_path)
+    except CatalogueError as exc:
+        if not args.mentors:
+            raise  # the setting's fault: named as MICROMENTOR_MENTORS_FILE
+        raise InputError("--mentors", exc.message) from None
     if not catalogue.mentors:
         raise InputError("--mentors", f"{catalogue_path} lists no mentor")
 

@@ -95,3 +95,5 @@ def test_a_missing_file_or_option_is_exit_2(capsys: pytest.CaptureFixture[str], 
     assert code == 2 and err.startswith("micromentor: --joiners: cannot read ") and err.count("\n") == 1
     code, _, err = onboard(capsys, "--mentors", str(MENTORS))
     assert code == 2 and "--joiners" in err and err.count("\n") == 1
+    code, _, err = onboard(capsys, "--joiners", str(COHORT), "--mentors", str(tmp_path / "none.json"))
+    assert code == 2 and err.startswith("micromentor: --mentors: mentor catalogue ") and err.count("\n") == 1
