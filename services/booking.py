@@ -419,7 +419,8 @@ async def _mail_links(
         return
     upns = [session.mentor, *session.mentees]
     mailboxes = await graph.get_mailboxes(upns)
-    people = [AgendaPerson(u, u, mailboxes[u].tz if u in mailboxes else UTC) for u in upns]
+    # No display name: the link mail takes the directory's (services.session_link_mail).
+    people = [AgendaPerson(u, "", mailboxes[u].tz if u in mailboxes else UTC) for u in upns]
     subject = invitation_subject(session.question, session.topic)
     await mail_session_links(graph, session, subject, people, secret=secret, public_url=public_url, sender=sender)
 
