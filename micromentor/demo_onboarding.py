@@ -6,6 +6,7 @@ and the daily sync settles them."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -61,6 +62,7 @@ async def onboard_demo_cohort(
     public_url: str,
     say: Callable[[str], None],
 ) -> OnboardingResult:
+    began = time.perf_counter()
     joiners = parse_joiners_csv(cohort_csv(org, now), "demo joiners")
     catalogue = parse_catalogue(
         [{"upn": m.upn, "skills": list(m.skills)} for m in org.mentors if m.skills], "demo organisation"
@@ -69,10 +71,14 @@ async def onboard_demo_cohort(
         graph, store, policy, catalogue, joiners, now=now, public_url=public_url,
         progress=lambda line: say(f"onboarding: {line}"),
     )  # fmt: skip
+    seconds = time.perf_counter() - began
     await _attend(admin, result)
     placed = [j for j in result.joiners if j.placed]
     sessions = sum(len(j.sessions) for j in result.joiners)
-    say(f"onboarding: {len(placed)} of {len(result.joiners)} joiners placed, {sessions} flash sessions booked")
+    say(
+        f"onboarding: {len(placed)} of {len(result.joiners)} joiners placed, {sessions} flash sessions booked "
+        f"with {len({s.mentor for j in result.joiners for s in j.sessions})} mentors in {seconds:.1f} s"
+    )
     for joiner in result.unplaced:
         say(f"onboarding: not placed: {joiner.upn}: {joiner.reason}")
     return result
