@@ -24,7 +24,8 @@ from common import NOW, ZONES, busy_calendar, seed_user, start_emulator_process,
 
 from graph.gateway import GraphGateway
 from policies import TenantPolicy
-from services.onboarding import JoinerRow, OnboardingResult, onboard_cohort
+from services.joiners import JoinerRow
+from services.onboarding import OnboardingResult, onboard_cohort
 from services.requests import parse_catalogue
 from store import open_store
 

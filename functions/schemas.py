@@ -12,8 +12,8 @@ Limits come from the services and the core (one number each), never typed again 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 import re
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal, TypeVar
 from urllib.parse import parse_qs, urlsplit
@@ -42,9 +42,9 @@ from functions.http import json_body
 from services.answer_links import MAX_LINE
 from services.booking import MAX_TOPIC_LENGTH, BookingRequest
 from services.groups import GroupDraft
+from services.joiners import MAX_JOINERS, MAX_SKILLS, JoinerRow, validate_joiners
 from services.links import MAX_TTL
 from services.mentor_search import MAX_QUERY
-from services.onboarding import MAX_JOINERS, MAX_SKILLS, JoinerRow, validate_joiners
 from services.requests import MAX_NAMED_MENTORS, MAX_SESSIONS, MAX_SKILL_LENGTH, RequestInput
 from services.series import DEFAULT_MINUTES as SERIES_DEFAULT_MINUTES
 from services.series import SeriesDraft
@@ -78,14 +78,14 @@ __all__ = [
     "MentorsAnswer",
     "MentorsParams",
     "NotificationsParams",
+    "OfficeHoursAnswer",
+    "OfficeHoursRequest",
+    "OfficeHoursWindow",
     "OnboardedJoiner",
     "OnboardingAnswer",
     "OnboardingJoiner",
     "OnboardingRequest",
     "OnboardingSession",
-    "OfficeHoursAnswer",
-    "OfficeHoursRequest",
-    "OfficeHoursWindow",
     "PolicyHistoryAnswer",
     "PolicyStateAnswer",
     "QueuedAnswer",

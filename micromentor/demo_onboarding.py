@@ -16,7 +16,8 @@ from core.timefmt import iso_z
 from graph.gateway import GraphGateway
 from micromentor.demo_org import DemoOrg
 from policies import TenantPolicy
-from services.onboarding import OnboardingResult, onboard_cohort, parse_joiners_csv
+from services.joiners import parse_joiners_csv
+from services.onboarding import OnboardingResult, onboard_cohort
 from services.requests import parse_catalogue
 from store.base import Store
 

@@ -18,7 +18,8 @@ from micromentor.bootstrap import utc_now
 from micromentor.files import read_policy_file
 from micromentor.settings import load_settings
 from micromentor.targets import creatable_store, store_url, target
-from services.onboarding import OnboardingResult, onboard_cohort, onboarding_to_json, parse_joiners_csv
+from services.joiners import parse_joiners_csv
+from services.onboarding import OnboardingResult, onboard_cohort, onboarding_to_json
 from services.requests import CatalogueError, load_catalogue
 from store import open_store
 

@@ -15,7 +15,7 @@ from tests.conftest import DATA, Admin
 from tests.functions.test_admin_and_requests_http import Api
 
 MAYA, ANA = "maya@contoso.example", "ana@contoso.example"
-COHORT = [
+COHORT: list[dict[str, Any]] = [
     {"upn": "ana@contoso.example", "start_date": "2026-11-30", "skills": ["python"]},
     {"upn": "ben@contoso.example", "start_date": "2026-11-30", "skills": ["sales"]},
     {"upn": "nia@contoso.example", "start_date": "2026-12-07", "skills": ["python", "design"]},

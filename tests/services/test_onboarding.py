@@ -33,13 +33,8 @@ from graph.gateway import GraphGateway
 from micromentor.tenant import emulator_settings
 from policies import TenantPolicy, parse_policy
 from services.booking import BookingRequest
-from services.onboarding import (
-    JoinerRow,
-    OnboardingResult,
-    onboard_cohort,
-    onboarding_to_json,
-    parse_joiners_csv,
-)
+from services.joiners import JoinerRow, parse_joiners_csv
+from services.onboarding import OnboardingResult, onboard_cohort, onboarding_to_json
 from services.report import build_report, render
 from services.requests import MentorCatalogue, load_catalogue
 from services.sessions import cancel_session
