@@ -96,7 +96,8 @@ def _cmd_slots(args: argparse.Namespace) -> int:
             graph = GraphGateway(settings)
             try:
                 answer = await search_slots(graph, policy, query)
-                people = await graph.get_mailboxes([query.mentor, *query.mentees])  # cached by the search
+                # Display zones: the mentor's mailbox is cached by the search; the mentees' are read here.
+                people = await graph.get_mailboxes([query.mentor, *query.mentees])
                 zones = {upn: box.tz for upn, box in people.items()}
                 return with_local_times(slots_to_json(answer), zones, query.mentor)
             finally:
