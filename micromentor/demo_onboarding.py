@@ -1,8 +1,9 @@
-"""The demo's onboarding cohort (docs/onboarding.md): on the tour's first morning an admin onboards a list of
-four joiners (`services.onboarding`, the path of `micromentor onboard`): three of the organisation's
-mentees and one new starter whose account is not in the directory yet, who is reported, not placed. The
-cohort's meetings take place like the tour's others: their attendance reports are posted to the emulator,
-and the daily sync settles them."""
+"""The demo's onboarding cohort (docs/onboarding.md): on the tour's first morning an admin onboards the list of
+next week's four joiners (`services.onboarding`, the path of `micromentor onboard`): three of the
+organisation's mentees and one new starter whose account is not in the directory yet, who is reported, not
+placed. Their first two weeks start next Monday, so the cohort's sessions land in the tour's second week
+(beyond a one-week tour) and leave the first week's story as it was. The cohort's meetings take place like
+the tour's others: their attendance reports are posted to the emulator, and the daily sync settles them."""
 
 from __future__ import annotations
 
@@ -27,12 +28,14 @@ JOINERS = 3  # of the organisation's mentees; a fourth joiner is not in the dire
 
 
 def cohort_csv(org: DemoOrg, now: datetime) -> str:
-    """The HR list: the three mentees before the tour's own newcomer, and a new starter without an account."""
+    """The HR list: the three mentees before the tour's own newcomer, and a new starter without an account,
+    all starting on the Monday a week after `now`."""
     picked = org.mentees[-1 - JOINERS : -1]
     domain = picked[0].upn.split("@", 1)[1]
+    monday = (now.date() + timedelta(days=7 - now.weekday())).isoformat()
     lines = ["upn,start_date,skills"]
-    lines += [f"{p.upn},{now.astimezone(p.tz).date().isoformat()},{';'.join(p.skills)}" for p in picked]
-    lines.append(f"new.starter@{domain},{now.date().isoformat()},")
+    lines += [f"{p.upn},{monday},{';'.join(p.skills)}" for p in picked]
+    lines.append(f"new.starter@{domain},{monday},")
     return "\n".join(lines) + "\n"
 
 
