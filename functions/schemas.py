@@ -257,13 +257,17 @@ class MentoringRequest(_Strict):
 
 
 class OnboardingJoiner(_Strict):
-    """One joiner of POST /api/admin/onboarding: the columns of the CSV `micromentor onboard` reads."""
+    """One joiner of POST /api/admin/onboarding: the CSV's columns, named as the rest of the API names
+    fields (`startDate` for the CSV's `start_date`)."""
 
     upn: Person
-    start_date: CalendarDate
+    start_date: Annotated[CalendarDate, Field(alias="startDate")]
     skills: Annotated[
         list[Annotated[str, Field(min_length=1, max_length=MAX_SKILL_LENGTH)]], Field(max_length=MAX_SKILLS)
     ] = []
+
+
+_API_NAME = {"start_date": "startDate"}  # a CSV column -> the body's field
 
 
 class OnboardingRequest(_Strict):
@@ -277,8 +281,8 @@ class OnboardingRequest(_Strict):
             "examples": [
                 {
                     "joiners": [
-                        {"upn": "ana@contoso.example", "start_date": "2026-11-30", "skills": ["python"]},
-                        {"upn": "ben@contoso.example", "start_date": "2026-12-07", "skills": []},
+                        {"upn": "ana@contoso.example", "startDate": "2026-11-30", "skills": ["python"]},
+                        {"upn": "ben@contoso.example", "startDate": "2026-12-07", "skills": []},
                     ],
                     "dryRun": False,
                 }
@@ -289,7 +293,7 @@ class OnboardingRequest(_Strict):
     def to_rows(self) -> tuple[JoinerRow, ...]:
         """The service's own checks (a UPN listed twice, ...) with the body's paths: `joiners[2].upn`."""
         rows = [{"upn": j.upn, "start_date": j.start_date, "skills": j.skills} for j in self.joiners]
-        return validate_joiners(rows, lambda i, column: f"joiners[{i}].{column}")
+        return validate_joiners(rows, lambda i, column: f"joiners[{i}].{_API_NAME.get(column, column)}")
 
 
 class LinkRequest(_Strict):

@@ -16,10 +16,10 @@ from tests.functions.test_admin_and_requests_http import Api
 
 MAYA, ANA = "maya@contoso.example", "ana@contoso.example"
 COHORT: list[dict[str, Any]] = [
-    {"upn": "ana@contoso.example", "start_date": "2026-11-30", "skills": ["python"]},
-    {"upn": "ben@contoso.example", "start_date": "2026-11-30", "skills": ["sales"]},
-    {"upn": "nia@contoso.example", "start_date": "2026-12-07", "skills": ["python", "design"]},
-    {"upn": "tom@contoso.example", "start_date": "2026-11-30"},
+    {"upn": "ana@contoso.example", "startDate": "2026-11-30", "skills": ["python"]},
+    {"upn": "ben@contoso.example", "startDate": "2026-11-30", "skills": ["sales"]},
+    {"upn": "nia@contoso.example", "startDate": "2026-12-07", "skills": ["python", "design"]},
+    {"upn": "tom@contoso.example", "startDate": "2026-11-30"},
 ]
 
 
@@ -80,16 +80,16 @@ def test_onboarding_needs_the_admin_role(api: Api, mint: Callable[..., str]) -> 
 @pytest.mark.parametrize(
     ("body", "field", "message"),
     [
-        ({"joiners": [COHORT[0], COHORT[1], {**COHORT[2], "start_date": "2026-12-32"}]}, "joiners[2].start_date",
+        ({"joiners": [COHORT[0], COHORT[1], {**COHORT[2], "startDate": "2026-12-32"}]}, "joiners[2].startDate",
          "expected a date as YYYY-MM-DD"),
-        ({"joiners": [{**COHORT[0], "start_date": "20261130"}]}, "joiners[0].start_date", "YYYY-MM-DD"),
-        ({"joiners": [{**COHORT[0], "start_date": "9999-12-31"}]}, "joiners[0].start_date", "is not between"),
+        ({"joiners": [{**COHORT[0], "startDate": "20261130"}]}, "joiners[0].startDate", "YYYY-MM-DD"),
+        ({"joiners": [{**COHORT[0], "startDate": "9999-12-31"}]}, "joiners[0].startDate", "is not between"),
         ({"joiners": [COHORT[0], {**COHORT[1], "upn": " "}]}, "joiners[1].upn", "required"),
         ({"joiners": [{**COHORT[0], "upn": "ana"}]}, "joiners[0].upn", "not a user principal name"),
         ({"joiners": [COHORT[0], {**COHORT[1], "upn": "ANA@contoso.example"}]}, "joiners[1].upn", "listed twice"),
         ({"joiners": [{**COHORT[0], "team": "x"}]}, "joiners[0].team", "unknown field"),
         ({"joiners": [{**COHORT[0], "skills": "python"}]}, "joiners[0].skills", "must be a list"),
-        ({"joiners": [{"upn": ANA}]}, "joiners[0].start_date", "required"),
+        ({"joiners": [{"upn": ANA}]}, "joiners[0].startDate", "required"),
         ({"joiners": []}, "joiners", "needs at least 1"),
         ({"joiners": COHORT, "dryRun": "yes"}, "dryRun", "must be true or false"),
     ],
