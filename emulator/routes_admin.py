@@ -147,7 +147,9 @@ def config(ctx: Context, request: Request, params: dict[str, str]) -> Response:
                 isinstance(v, dict) and isinstance(v.get("responseCode"), str) and isinstance(v.get("message"), str)
                 for v in errors.values()
             ):
-                raise GraphError(400, "BadConfig", 'freeBusyErrors: expected {"<address>": {"responseCode", "message"}}')
+                raise GraphError(
+                    400, "BadConfig", 'freeBusyErrors: expected {"<address>": {"responseCode", "message"}}'
+                )
             ctx.state.free_busy_errors = {
                 str(k).strip().lower(): {"message": v["message"], "responseCode": v["responseCode"]}
                 for k, v in errors.items()

@@ -69,7 +69,7 @@ def _schedule_error(upn: str, error: Any) -> str:
     body = error if isinstance(error, dict) else {}
     code = str(body.get("responseCode") or "").strip()
     message = str(body.get("message") or "unknown error")
-    if code.lower() in _NO_SUCH_MAILBOX or not code and "unable to resolve" in message.lower():
+    if code.lower() in _NO_SUCH_MAILBOX or (not code and "unable to resolve" in message.lower()):
         return message
     text = f"getSchedule could not read the free/busy of {upn}: {message} (responseCode {code or 'none'})"
     if code.lower() in _TRANSIENT:

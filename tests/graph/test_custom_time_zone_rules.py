@@ -37,16 +37,27 @@ def test_the_documented_pacific_custom_zone_matches_los_angeles() -> None:
     assert _mismatches(CustomTimeZone.from_graph(DOC_PACIFIC), ZoneInfo("America/Los_Angeles"), 2026) == []
 
 
-@pytest.mark.parametrize("name,iana", [
-    ("Pacific Standard Time", "America/Los_Angeles"), ("W. Europe Standard Time", "Europe/Berlin"),
-    ("GMT Standard Time", "Europe/London"), ("AUS Eastern Standard Time", "Australia/Sydney"),
-    ("Pacific SA Standard Time", "America/Santiago"), ("New Zealand Standard Time", "Pacific/Auckland"),
-    ("India Standard Time", "Asia/Kolkata"), ("Europe/Dublin", "Europe/Dublin"),
-    ("Lord Howe Standard Time", "Australia/Lord_Howe"),
-])
+@pytest.mark.parametrize(
+    "name,iana",
+    [
+        ("Pacific Standard Time", "America/Los_Angeles"),
+        ("W. Europe Standard Time", "Europe/Berlin"),
+        ("GMT Standard Time", "Europe/London"),
+        ("AUS Eastern Standard Time", "Australia/Sydney"),
+        ("Pacific SA Standard Time", "America/Santiago"),
+        ("New Zealand Standard Time", "Pacific/Auckland"),
+        ("India Standard Time", "Asia/Kolkata"),
+        ("Europe/Dublin", "Europe/Dublin"),
+        ("Lord Howe Standard Time", "Australia/Lord_Howe"),
+    ],
+)
 def test_emulator_custom_form_read_back_matches_iana(name: str, iana: str) -> None:
-    hours = {"daysOfWeek": ["monday"], "startTime": "09:00:00.0000000", "endTime": "17:00:00.0000000",
-             "timeZone": {"name": name}}
+    hours = {
+        "daysOfWeek": ["monday"],
+        "startTime": "09:00:00.0000000",
+        "endTime": "17:00:00.0000000",
+        "timeZone": {"name": name},
+    }
     written = schedule_working_hours(hours, "customTimeZone", 2026)
     assert written is not None
     read = working_hours_from_json(written, None)
@@ -55,8 +66,12 @@ def test_emulator_custom_form_read_back_matches_iana(name: str, iana: str) -> No
 
 
 def test_emulator_writes_dublin_as_graph_would_bias_0_daylight_minus_60() -> None:
-    hours = {"daysOfWeek": ["monday"], "startTime": "09:00:00.0000000", "endTime": "17:00:00.0000000",
-             "timeZone": {"name": "Europe/Dublin"}}
+    hours = {
+        "daysOfWeek": ["monday"],
+        "startTime": "09:00:00.0000000",
+        "endTime": "17:00:00.0000000",
+        "timeZone": {"name": "Europe/Dublin"},
+    }
     tz = schedule_working_hours(hours, "customTimeZone", 2026)["timeZone"]  # type: ignore[index]
     # Windows "GMT Standard Time" (Dublin's Windows zone): Bias 0, DaylightBias -60, daylight from March.
     assert (tz["bias"], tz["daylightOffset"]["daylightBias"], tz["daylightOffset"]["month"]) == (0, -60, 3)

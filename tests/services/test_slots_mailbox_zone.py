@@ -44,8 +44,14 @@ async def _run(settings: GraphSettings, mentee: str, now: datetime) -> tuple[Any
 def test_a_travelling_mentees_day_is_where_their_mailbox_says_they_are(
     graph_settings: GraphSettings, admin: Any
 ) -> None:
-    _add(admin, "tomo@contoso.example", "Tokyo Standard Time", "GMT Standard Time",
-         "09:00:00.0000000", "17:00:00.0000000")
+    _add(
+        admin,
+        "tomo@contoso.example",
+        "Tokyo Standard Time",
+        "GMT Standard Time",
+        "09:00:00.0000000",
+        "17:00:00.0000000",
+    )
     now = datetime(2026, 11, 30, tzinfo=UTC)
     answer, tomo = asyncio.run(_run(graph_settings, "tomo@contoso.example", now))
     tokyo = ZoneInfo("Asia/Tokyo")
@@ -99,12 +105,17 @@ def test_invitation_names_the_mentees_zone_whatever_form_getschedule_sends(
     mentor, (ravi,) = asyncio.run(gather())
     start = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
     agenda = build_agenda(
-        question="How do I plan a sprint?", topic=None, start=start, end=start + timedelta(minutes=30),
-        mentor=AgendaPerson(MAYA, MAYA, mentor.tz), mentees=[AgendaPerson(ravi.upn, ravi.upn, ravi.tz)],
+        question="How do I plan a sprint?",
+        topic=None,
+        start=start,
+        end=start + timedelta(minutes=30),
+        mentor=AgendaPerson(MAYA, MAYA, mentor.tz),
+        mentees=[AgendaPerson(ravi.upn, ravi.upn, ravi.tz)],
         session_url=None,
     )
     import re
 
     # "(Tue 1 Dec 2026, Asia/Calcutta, UTC+05:30)" in both forms
-    assert re.search(r"<strong>ravi@contoso.example</strong> \(Tue 1 Dec 2026, Asia/\w+, UTC\+05:30\)",
-                     agenda.body_html), [line for line in agenda.body_html.splitlines() if "ravi" in line]
+    assert re.search(
+        r"<strong>ravi@contoso.example</strong> \(Tue 1 Dec 2026, Asia/\w+, UTC\+05:30\)", agenda.body_html
+    ), [line for line in agenda.body_html.splitlines() if "ravi" in line]
