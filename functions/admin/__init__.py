@@ -1,5 +1,5 @@
 """Admin routes (app role `Mentoring.Admin`): GET/PUT /api/admin/policy, GET /api/admin/policy/history,
-GET /api/admin/report, GET /api/admin/doctor.
+GET /api/admin/report, GET /api/admin/doctor, POST /api/admin/onboarding.
 
 The Azure Functions host reserves route templates that start with `admin` for its own admin API and
 refuses to register them ("The specified route conflicts with one or more built in routes"), whatever
@@ -14,11 +14,12 @@ import azure.functions as func
 from functions.auth import respond_as_caller
 from functions.http import json_body, json_response
 from functions.requests import mentors_file
-from functions.schemas import DoctorParams, ReportParams, parse_query
+from functions.schemas import DoctorParams, OnboardingRequest, ReportParams, parse_body, parse_query
 from identity import ADMIN_ROLE, Caller
 from micromentor.bootstrap import Runtime, runtime
 from micromentor.settings import is_local_emulator
 from services.doctor import DoctorInput, checks_to_json, run_doctor
+from services.onboarding import onboard_cohort, onboarding_to_json
 from services.policy_admin import (
     parse_if_match,
     policy_history,
@@ -27,6 +28,7 @@ from services.policy_admin import (
     replace_policy,
 )
 from services.report import ReportOptions, ReportQuery, report_for
+from services.requests import load_catalogue
 
 __all__ = ["ADMIN_ROUTE", "bp"]
 
@@ -111,5 +113,22 @@ async def doctor(req: func.HttpRequest) -> func.HttpResponse:
         # ?mentor=a@x,b@x: mentors to check besides the mentors file and those of stored sessions.
         mentors = parse_query(req, DoctorParams).mentors()
         return json_response(checks_to_json(await run_doctor(_doctor_input(runtime(), mentors))))
+
+    return await respond_as_caller(req, handle, role=ADMIN_ROLE)
+
+
+@bp.route(route=f"{ADMIN_ROUTE}/onboarding", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)
+async def onboarding(req: func.HttpRequest) -> func.HttpResponse:
+    """200 with every joiner: placed ones with their sessions, the others with the reason (docs/onboarding.md)."""
+
+    async def handle(caller: Caller) -> func.HttpResponse:
+        rt = runtime()
+        body = parse_body(req, OnboardingRequest)
+        rows = body.to_rows()
+        result = await onboard_cohort(
+            rt.graph, rt.store, rt.tenant_policy(), load_catalogue(mentors_file(rt)), rows, now=rt.clock(),
+            public_url=rt.settings.public_url, link_secret=rt.settings.link_secret, dry_run=body.dry_run,
+        )  # fmt: skip
+        return json_response(onboarding_to_json(result))
 
     return await respond_as_caller(req, handle, role=ADMIN_ROLE)
