@@ -5,8 +5,9 @@
 "One round" is measured, not assumed: a single GET mailboxSettings on a warm gateway (the latency plus
 the client's own per-request cost). Then, each on a fresh gateway whose token is already held:
 - cold search: the first `search_slots` (mailbox settings and directory entries not cached yet); limit
-  2 rounds (it takes one: the mentor's mailbox settings, getSchedule, the mentor's calendarView and the
-  mentees' directory entries all at once, services/slots.py);
+  2 rounds (the mailbox settings of the mentor and the mentees, getSchedule, the mentor's calendarView
+  and the directory entries all at once, services/slots.py: 1 mentee is 4 Outlook requests, one wave of
+  the app's 4; 5 mentees are 8, two waves);
 - warm search: the next one (cached); limit 1.1 rounds;
 - booking: `book_session` on a warm gateway (the re-check, then the create); limit 2 rounds.
 Medians over `--reps`; HTTP requests and $batch items per call from the emulator's log.

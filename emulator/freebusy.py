@@ -55,21 +55,27 @@ def _custom(zone: tzinfo, year: int) -> dict[str, Any]:
 
 @lru_cache(maxsize=256)
 def _custom_cached(zone: tzinfo, year: int) -> dict[str, Any]:
-    """The zone's rules in `year` as a Graph customTimeZone: UTC = local + bias (+ daylightBias)."""
+    """The zone's rules in `year` as a Graph customTimeZone: UTC = local + bias (+ daylightBias).
+
+    Daylight time is the period with the larger UTC offset, whatever the IANA rules call it: Europe/Dublin
+    names its summer time (UTC+1) standard and its winter (UTC+0) a negative "DST", while Windows writes
+    Dublin's zone ("GMT Standard Time") with Bias 0 and DaylightBias -60 from March to October:
+    the larger offset is daylight time."""
     changes = _changes(zone, year)
     standard = _offset_minutes(zone, datetime(year, 1, 1, tzinfo=UTC))
     daylight_minutes = 0
     standard_change = dict(_NO_CHANGE)
     daylight_change = dict(_NO_CHANGE)
     for at, before, after in changes:
-        shift = after.dst() or timedelta(0)
-        local = at + (before.utcoffset() or timedelta(0))
-        if shift:
+        before_offset = before.utcoffset() or timedelta(0)
+        after_offset = after.utcoffset() or timedelta(0)
+        local = at + before_offset
+        if after_offset > before_offset:
             # Into daylight time: Windows names the local standard time at which clocks move.
-            daylight_minutes = int(shift.total_seconds() // 60)
+            daylight_minutes = int((after_offset - before_offset).total_seconds() // 60)
             daylight_change = _change(local)
         else:
-            standard = int((after.utcoffset() or timedelta(0)).total_seconds() // 60)
+            standard = int(after_offset.total_seconds() // 60)
             standard_change = _change(local)  # back to standard: the local daylight time it happens at
     return {
         "@odata.type": "#microsoft.graph.customTimeZone",

@@ -15,8 +15,11 @@ from emulator.timeutil import dtz_json, utc_stamp
 
 __all__ = [
     "DEFAULT_USER_KEYS",
+    "EVENT_PROPERTIES",
+    "UnknownEventProperty",
     "UnknownUserProperty",
     "View",
+    "check_event_select",
     "event_json",
     "meeting_json",
     "report_json",
@@ -132,6 +135,30 @@ _EXTENSION_ATTRIBUTES = tuple(f"extensionAttribute{i}" for i in range(1, 16))
 
 class UnknownUserProperty(ValueError):
     """A $select naming something that is not a user property (Graph: 400 "Could not find a property …")."""
+
+
+class UnknownEventProperty(ValueError):
+    """A $select naming something that is not an event property (Graph: 400 "Could not find a property …")."""
+
+
+# resources/event.md: the properties and relationships of microsoft.graph.event (v1.0), and `transactionId`
+# and `uid`, which the emulator renders too. A $select naming anything else is refused, as for users.
+EVENT_PROPERTIES = frozenset(k.lower() for k in (
+    "allowNewTimeProposals", "attendees", "body", "bodyPreview", "categories", "changeKey", "createdDateTime", "end",
+    "hasAttachments", "hideAttendees", "iCalUId", "id", "importance", "isAllDay", "isCancelled", "isDraft",
+    "isOnlineMeeting", "isOrganizer", "isReminderOn", "lastModifiedDateTime", "location", "locations",
+    "onlineMeeting", "onlineMeetingProvider", "onlineMeetingUrl", "organizer", "originalEndTimeZone",
+    "originalStart", "originalStartTimeZone", "recurrence", "reminderMinutesBeforeStart", "responseRequested",
+    "responseStatus", "sensitivity", "seriesMasterId", "showAs", "start", "subject", "type", "webLink",
+    "transactionId", "uid", "attachments", "calendar", "extensions", "instances", "multiValueExtendedProperties",
+    "singleValueExtendedProperties",
+))  # fmt: skip
+
+
+def check_event_select(select: tuple[str, ...] | None) -> None:
+    for key in select or ():
+        if key.lower() not in EVENT_PROPERTIES:
+            raise UnknownEventProperty(key)
 
 
 def _extension_attributes(user: User) -> dict[str, Any]:

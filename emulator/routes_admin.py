@@ -141,10 +141,24 @@ def config(ctx: Context, request: Request, params: dict[str, str]) -> Response:
                 forms = ", ".join(FREE_BUSY_FORMS)
                 raise GraphError(400, "BadConfig", f"freeBusyWorkingHours: expected one of {forms}")
             ctx.state.free_busy_working_hours = body["freeBusyWorkingHours"]
+        if "freeBusyErrors" in body:
+            errors = body["freeBusyErrors"]
+            if not isinstance(errors, dict) or not all(
+                isinstance(v, dict) and isinstance(v.get("responseCode"), str) and isinstance(v.get("message"), str)
+                for v in errors.values()
+            ):
+                raise GraphError(
+                    400, "BadConfig", 'freeBusyErrors: expected {"<address>": {"responseCode", "message"}}'
+                )
+            ctx.state.free_busy_errors = {
+                str(k).strip().lower(): {"message": v["message"], "responseCode": v["responseCode"]}
+                for k, v in errors.items()
+            }
     return json_response({"tokenLifetimeSeconds": ctx.state.token_lifetime, "latencyMs": ctx.state.latency_ms,
                           "transactionResendReturnsEvent": ctx.state.resend_returns_event,
                           "mailboxConcurrency": ctx.mailboxes.limit,
-                          "freeBusyWorkingHours": ctx.state.free_busy_working_hours})
+                          "freeBusyWorkingHours": ctx.state.free_busy_working_hours,
+                          "freeBusyErrors": ctx.state.free_busy_errors})
 
 
 def token(ctx: Context, request: Request, params: dict[str, str]) -> Response:

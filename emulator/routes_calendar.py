@@ -249,8 +249,10 @@ def get_schedule(ctx: Context, request: Request, params: dict[str, str]) -> Resp
     if end <= start:
         raise GraphError(400, "ErrorInvalidTimeInterval",
                          "The time duration specified for FreeBusyViewOptions.TimeWindow is invalid.")
+    # concepts/outlook-get-free-busy-schedule.md: "The time period to look up must be less than 62 days":
+    # exactly 62 days is refused too.
     days = math.ceil((end - start) / timedelta(days=1))
-    if days > MAX_DAYS:
+    if end - start >= timedelta(days=MAX_DAYS):
         raise GraphError(400, "ErrorTimeIntervalTooBig",
                          "The requested time duration specified for FreeBusyViewOptions.TimeWindow is too long. "
                          f"The allowed limit = {MAX_DAYS} days; the actual limit = {days} days.")
@@ -258,6 +260,12 @@ def get_schedule(ctx: Context, request: Request, params: dict[str, str]) -> Resp
     view = view_for(request, allow_select=False)
     value = []
     for address in schedules:
+        injected = ctx.state.free_busy_errors.get(address.strip().lower())
+        if injected is not None:
+            # A freeBusyError set with POST /_emulator/config {"freeBusyErrors"} (resources/freebusyerror.md:
+            # "The response code from querying for the availability of the user"; codes besides 5009 exist).
+            value.append({"scheduleId": address, "error": dict(injected)})
+            continue
         user = ctx.state.find_mailbox(address)
         # Someone with a directory entry but no Exchange Online mailbox has no free/busy either: the same
         # error as an unknown address (tenants report it for such users, microsoft-graph-docs #11225).

@@ -7,7 +7,7 @@ from urllib.parse import quote, unquote
 from emulator.context import Context
 from emulator.errors import GraphError, directory_not_found, invalid_user
 from emulator.model import User
-from emulator.render import View, select_keys
+from emulator.render import UnknownEventProperty, View, check_event_select, select_keys
 from emulator.timeutil import zone_for_output
 from emulator.wire import Request
 
@@ -31,6 +31,14 @@ def directory_user(ctx: Context, key: str) -> User:
 def view_for(request: Request, allow_select: bool = True) -> View:
     zone, name = zone_for_output(request.prefer().get("outlook.timezone"))
     select = select_keys(request.query.get("$select")) if allow_select else None
+    try:
+        check_event_select(select)
+    except UnknownEventProperty as exc:
+        # As Graph words it for any type (the OData query validation; microsoft-graph-docs issue #2117 for
+        # users): the query is refused, not trimmed.
+        raise GraphError(
+            400, "RequestBroker--ParseUri", f"Could not find a property named '{exc}' on type 'microsoft.graph.event'."
+        ) from exc
     return View(zone, name, select)
 
 

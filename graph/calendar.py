@@ -29,7 +29,7 @@ from graph.base import (
     _split_range,
     chunked,
 )
-from graph.errors import GraphRequestError
+from graph.errors import GraphRequestError, GraphUnavailable
 from graph.mapping import event_snapshot, item_from_json, working_hours_from_json
 from graph.values import (
     DeltaPage,
@@ -42,6 +42,41 @@ __all__ = ["CalendarCalls"]
 _ITEM_FIELDS = ("start", "end", "showAs", "subject", "categories", "isAllDay", "isCancelled")  # see item_from_json
 
 
+# freeBusyError.responseCode values that mean "no such mailbox": 5009 "Unable to resolve e-mail address … to
+# an Active Directory object." (microsoft-graph-docs #11225; concepts/outlook-get-free-busy-schedule.md: an
+# entity getSchedule "cannot identify" comes back as an error item), and Exchange's recipient-not-found code.
+_NO_SUCH_MAILBOX = frozenset({"5009", "errormailrecipientnotfound"})
+# Exchange availability codes that say "try again later" (EWS ResponseCodeType): the search may be retried.
+_TRANSIENT = frozenset({
+    "errorserverbusy", "errortimeoutexpired", "errormailboxstoreunavailable", "errormailboxmoveinprogress",
+    "errorproxyrequestprocessingfailed", "errorinternalservertransienterror", "errorfreebusygenerationfailed",
+})  # fmt: skip
+
+
+def _whose(entry: dict[str, Any], position: int, asked: Sequence[str], by_address: dict[str, str]) -> str:
+    """Whom one scheduleInformation is about: by its scheduleId (case-insensitive: addresses are), else by
+    its position, since getSchedule answers one item per address in `schedules`, in order
+    (api/calendar-getschedule.md)."""
+    schedule_id = str(entry.get("scheduleId") or "").strip().lower()
+    if schedule_id in by_address:
+        return by_address[schedule_id]
+    return asked[position] if position < len(asked) else schedule_id
+
+
+def _schedule_error(upn: str, error: Any) -> str:
+    """A per-schedule error: the mentee has no mailbox (returned, for the caller to name them), or any
+    other failure (raised: a Graph error carrying the responseCode, retryable when Exchange says transient)."""
+    body = error if isinstance(error, dict) else {}
+    code = str(body.get("responseCode") or "").strip()
+    message = str(body.get("message") or "unknown error")
+    if code.lower() in _NO_SUCH_MAILBOX or (not code and "unable to resolve" in message.lower()):
+        return message
+    text = f"getSchedule could not read the free/busy of {upn}: {message} (responseCode {code or 'none'})"
+    if code.lower() in _TRANSIENT:
+        raise GraphUnavailable(text, code=code)
+    raise GraphRequestError(text, code=code)
+
+
 class CalendarCalls(GraphBase):
     async def get_schedules(
         self, organizer: str, users: Sequence[str], start: datetime, end: datetime, interval_minutes: int
@@ -49,7 +84,7 @@ class CalendarCalls(GraphBase):
         """getSchedule for everyone: 20 schedules per request and under 62 days per range (Graph's
         limits); the requests run in parallel and an item spanning two ranges is kept once."""
 
-        by_address = {self._smtp(u).lower(): u for u in users}
+        by_address = {**{u.lower(): u for u in users}, **{self._smtp(u).lower(): u for u in users}}
 
         async def one_request(group: Sequence[str], since: datetime, until: datetime) -> list[Schedule]:
             body = GetSchedulePostRequestBody(
@@ -61,13 +96,13 @@ class CalendarCalls(GraphBase):
             builder = self._client.users.by_user_id(organizer).calendar.get_schedule
             info = builder.to_post_request_information(body, _config(prefer=[_UTC_PREFER]))
             answer = await self._json("POST getSchedule", info)
+            entries = list(answer.get("value") or ())
             schedules = []
-            for entry in answer.get("value") or ():
-                upn = str(entry.get("scheduleId"))
-                upn = by_address.get(upn.lower(), upn)
-                if entry.get("error"):
-                    message = str((entry["error"] or {}).get("message") or "unknown")
-                    schedules.append(Schedule(upn, (), None, error=message))
+            for position, entry in enumerate(entries):
+                upn = _whose(entry, position, group, by_address)
+                error = entry.get("error")
+                if error:
+                    schedules.append(Schedule(upn, (), None, error=_schedule_error(upn, error)))
                     continue
                 items = tuple(item_from_json(i) for i in entry.get("scheduleItems") or ())
                 # scheduleInformation.workingHours are the mailbox's (resources/scheduleinformation.md) but

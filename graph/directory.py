@@ -157,16 +157,18 @@ class DirectoryCalls(GraphBase):
         found = await asyncio.gather(*(one(u) for u in wanted))
         return {u: entry for u, entry in zip(wanted, found, strict=True) if entry is not None}
 
-    async def get_mailboxes(self, users: Sequence[str]) -> dict[str, Mailbox]:
+    async def get_mailboxes(self, users: Sequence[str], *, each: bool = False) -> dict[str, Mailbox]:
         """Mailbox zone and working hours, $batch-ed 20 at a time and cached for `mailbox_cache_seconds`; a user
-        already being fetched is awaited, not fetched twice (bursts after a cold start).
+        already being fetched is awaited, not fetched twice (bursts after a cold start). `each`: one GET per
+        read whatever their number (a caller that wants them in as few rounds as the app's Outlook lane
+        allows: a $batch adds its own trip before its items run 4 at a time).
 
         Unknown users are left out of the answer, so the caller can say which argument was wrong."""
         wanted = [u for u in dict.fromkeys(u.lower() for u in users) if u not in self._mailboxes]
         waiting = {u: self._mailbox_fetches[u] for u in wanted if u in self._mailbox_fetches}
         fresh = [u for u in wanted if u not in waiting]
         if fresh:
-            fetch = asyncio.ensure_future(self._fetch_mailboxes(fresh))
+            fetch = asyncio.ensure_future(self._fetch_mailboxes(fresh, each=each))
             for user in fresh:
                 self._mailbox_fetches[user] = fetch
             try:
@@ -179,7 +181,7 @@ class DirectoryCalls(GraphBase):
         # `.get` once per person: an entry can age out of the cache between a test and a read.
         return {u: box for u in users if (box := self._mailboxes.get(u.lower())) is not None}
 
-    async def _fetch_mailboxes(self, users: Sequence[str]) -> None:
+    async def _fetch_mailboxes(self, users: Sequence[str], *, each: bool = False) -> None:
         """Mailbox settings, and the directory entry of whoever is not cached yet (its SMTP address is
         what getSchedule and invitations need), in the same $batches."""
         requests: dict[str, Any] = {}
@@ -188,7 +190,7 @@ class DirectoryCalls(GraphBase):
             if user.lower() not in self._users:
                 requests[f"u{i}"] = self._user_request(user)
         answers: dict[str, tuple[int, dict[str, Any] | None]] = {}
-        if len(users) <= self._lanes.outlook:
+        if each or len(users) <= self._lanes.outlook:
             # A few people: one GET each, all at once. Outlook runs the app's mailboxSettings reads 4 at a
             # time whether they come alone or in a $batch (concepts/throttling-limits.md), and a $batch
             # adds its own trip before its items run: alone they answer in one round instead of two.

@@ -16,7 +16,7 @@ from core.slots import SlotSearch, cap_window, find_slots
 from core.text import check_text
 from core.timefmt import iso_z
 from graph.gateway import GraphGateway
-from graph.values import Schedule
+from graph.values import Mailbox, Schedule
 from policies import Policy, TenantPolicy
 
 __all__ = ["SlotQuery", "gather_attendees", "search_slots", "slots_to_json", "validate_people"]
@@ -75,15 +75,20 @@ async def gather_attendees(
     graph: GraphGateway, policy: Policy, mentor: str, mentees: Sequence[str], now: datetime
 ) -> tuple[Attendee, tuple[Attendee, ...]]:
     """Everything the core needs from Graph, in one round even when nothing is cached (token held):
-    the mentor's mailbox settings (zone, working hours), getSchedule for the mentees (one request per
-    20 people), the mentor's calendarView over the search and the cap periods, and the mentees'
-    directory entries, all at once. That is at most 3 Outlook requests (the app's lane holds 4,
-    graph/lanes.py); directory reads are not Outlook's.
+    the mailbox settings of the mentor and of every mentee not cached (zone, working hours), getSchedule
+    for the mentees (one request per 20 people), the mentor's calendarView over the search and the cap
+    periods, and the directory entries of whoever is not cached, all at once. The app's Outlook lane holds
+    4 requests (graph/lanes.py): 1 mentee is 4 Outlook requests (one wave), 5 mentees 8 (two waves);
+    directory reads are not Outlook's. Mailbox settings go one GET each, not in a $batch, for that reason.
 
-    - Mentees' working hours and zone come from getSchedule's `workingHours`, which are their mailbox
-      settings' (resources/scheduleinformation.md), so their mailbox settings are not read. Where
-      getSchedule leaves them out (docs-contrib #4239, #4377) or names a zone no table knows, those
-      mentees' mailbox settings are read in a second round.
+    - A person's local day (policy day_start/day_end, no_meeting_days) is their MAILBOX time zone
+      (policies/model.py), as for booking requests (services/requests.py) and the link mails. Working
+      hours may be kept in another zone (resources/workinghours.md: a traveller sets Outlook to where they
+      are while their working hours stay in the home zone), so getSchedule's `workingHours` cannot give
+      the day. Working hours come from the same mailbox read, not from getSchedule: one source for zone
+      and hours, read as the mentor's are; the mailbox zone reads hours kept in "tzone://Microsoft/Custom";
+      and nothing depends on the form getSchedule sends them in (named, customTimeZone, left out: docs-contrib
+      #4239, #4377), while they are the same hours (resources/scheduleinformation.md).
     - getSchedule wants SMTP addresses (api/calendar-getschedule.md); a mentee not in the directory
       cache is asked for by the name given. If that is not one of their SMTP addresses (mail or smtp
       proxy address, which the directory entry read alongside says), the answer is not trusted and
@@ -101,9 +106,12 @@ async def gather_attendees(
         east = _calendar_span(now, policy, _EASTMOST, window_from, window_to)
         view_from, view_to = min(west[0], east[0]), max(west[1], east[1])
     asked = {m: graph.smtp_address(m) for m in mentees}
+    unboxed = [m for m in mentees if graph.cached_mailbox(m) is None]
+    # Reading a mailbox reads its owner's directory entry too (graph/directory.py); the others' here.
+    unlisted = [m for m in mentees if not graph.is_known_user(m) and m not in unboxed]
     answers = await asyncio.gather(
-        graph.get_mailboxes([mentor]),
-        graph.find_users([m for m in mentees if not graph.is_known_user(m)]),
+        graph.get_mailboxes([mentor, *unboxed], each=True),
+        graph.find_users(unlisted),
         graph.get_schedules(mentor, list(mentees), window_from, window_to, policy.slot_step_minutes)
         if mentees
         else _no_schedules(),
@@ -118,11 +126,15 @@ async def gather_attendees(
     for answer in (directory, schedules, items):
         if isinstance(answer, BaseException):
             raise answer
-    assert isinstance(directory, dict) and isinstance(schedules, dict) and isinstance(items, list)
+    assert isinstance(boxes, dict) and isinstance(schedules, dict) and isinstance(items, list)
     mentor_box = boxes[mentor]
+    mentee_boxes: dict[str, Mailbox] = {}
     for mentee in mentees:
-        if mentee.lower() not in directory and not graph.is_known_user(mentee):
-            raise NotFound("mentee", f"unknown user {mentee}")
+        box = boxes.get(mentee) or graph.cached_mailbox(mentee)
+        if box is None or not graph.is_known_user(mentee):
+            # Not in the directory, or in it without an Exchange mailbox (mailboxSettings 404).
+            raise NotFound("mentee", f"unknown user {mentee} (or no mailbox)")
+        mentee_boxes[mentee] = box
     # Asked for by a name that is not one of their SMTP addresses: the answer may not be theirs. Ask
     # again by their mail; someone with no other address has no mailbox to ask about.
     again = [m for m in mentees if not graph.is_smtp_address(m, asked[m])]
@@ -137,19 +149,12 @@ async def gather_attendees(
         if schedule is None or schedule.error:
             why = schedule.error if schedule is not None else "no free/busy answer"
             raise NotFound("mentee", f"{mentee}: {why}")
-    unhoured = [m for m in mentees if schedules[m].working_hours is None]
-    mailboxes = await graph.get_mailboxes(unhoured) if unhoured else {}
     view_needed = _calendar_span(now, policy, mentor_box.tz, window_from, window_to)
     if view_needed[0] < view_from or view_needed[1] > view_to:  # cannot happen for a real zone: checked anyway
         items = await graph.calendar_items(mentor, *view_needed)
 
     def mentee_attendee(upn: str) -> Attendee:
-        hours = schedules[upn].working_hours
-        if hours is not None:
-            return Attendee(upn=upn, tz=hours.tz, working_hours=hours, items=schedules[upn].items)
-        box = mailboxes.get(upn)
-        if box is None:
-            raise NotFound("mentee", f"unknown user {upn}")
+        box = mentee_boxes[upn]
         return Attendee(upn=upn, tz=box.tz, working_hours=box.working_hours, items=schedules[upn].items)
 
     mentor_attendee = Attendee(upn=mentor, tz=mentor_box.tz, working_hours=mentor_box.working_hours, items=tuple(items))

@@ -92,10 +92,13 @@ def test_more_than_20_schedules_is_refused(graph: httpx.Client) -> None:
     assert schedule(graph, dict(DOC_REQUEST, schedules=addresses[:20])).status_code == 200
 
 
-def test_window_longer_than_62_days_is_refused(graph: httpx.Client) -> None:
+def test_window_of_62_days_or_more_is_refused(graph: httpx.Client) -> None:
+    # concepts/outlook-get-free-busy-schedule.md: "The time period to look up must be less than 62 days."
     body = dict(DOC_REQUEST, endTime={"dateTime": "2019-05-16T09:00:01", "timeZone": PST})
     assert_graph_error(schedule(graph, body), 400, "ErrorTimeIntervalTooBig")
     body = dict(DOC_REQUEST, endTime={"dateTime": "2019-05-16T09:00:00", "timeZone": PST})  # exactly 62 days
+    assert_graph_error(schedule(graph, body), 400, "ErrorTimeIntervalTooBig")
+    body = dict(DOC_REQUEST, endTime={"dateTime": "2019-05-16T08:59:59", "timeZone": PST})  # a second less
     assert schedule(graph, body).status_code == 200
 
 

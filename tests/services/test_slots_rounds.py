@@ -13,6 +13,7 @@ import pytest
 
 from core.errors import NotFound
 from graph.config import GraphSettings
+from graph.errors import GraphError, GraphRequestError, GraphUnavailable
 from graph.gateway import GraphGateway
 from policies import parse_policy
 from services.slots import SlotAnswer, SlotQuery, gather_attendees, search_slots
@@ -55,22 +56,33 @@ async def searches(
         await graph.aclose()
 
 
-def test_a_cold_search_sends_everything_at_once_and_reads_no_mentee_mailbox(
-    graph_settings: GraphSettings, admin: Any
+EXTRA = tuple(f"mentee{n}@contoso.example" for n in range(1, 4))
+
+
+@pytest.mark.parametrize("mentees", [(RAVI,), (RAVI, SITA), (RAVI, SITA, *EXTRA)])
+def test_a_cold_search_sends_everything_at_once_within_the_apps_four(
+    graph_settings: GraphSettings, admin: Any, mentees: tuple[str, ...]
 ) -> None:
+    for upn in EXTRA:
+        admin.post("/users", {
+            "userPrincipalName": upn, "mail": upn, "displayName": upn.split("@")[0],
+            "mailboxSettings": {"timeZone": "W. Europe Standard Time"},
+        })  # fmt: skip
     admin.post("/config", {"latencyMs": 400})  # long enough that requests sent together overlap
-    (cold, cold_routes, peak), (warm, warm_routes, _) = asyncio.run(searches(graph_settings, (RAVI, SITA), admin))
+    (cold, cold_routes, peak), (warm, warm_routes, _) = asyncio.run(searches(graph_settings, mentees, admin))
     assert starts(cold) and starts(cold) == starts(warm)
-    # The mentor's mailbox settings, getSchedule for both mentees and the mentor's calendar, plus the
-    # directory entries of all three: no $batch, and no mentee's mailbox settings.
+    # The mailbox settings of the mentor and of each mentee (their local day is their mailbox zone),
+    # getSchedule for the mentees and the mentor's calendar, plus the directory entries of all: no $batch.
+    people = 1 + len(mentees)
     assert cold_routes == Counter({
-        "GET /users/{user}/mailboxSettings": 1,
-        "GET /users/{user}": 3,
+        "GET /users/{user}/mailboxSettings": people,
+        "GET /users/{user}": people,
         "POST /users/{user}/calendar/getSchedule": 1,
         "GET /users/{user}/calendarView": 1,
     })  # fmt: skip
-    # The three Outlook requests were in flight together: one round, within the app's 4.
-    assert peak == 3
+    # Outlook requests: 4 with one mentee, all in flight together (one round); 5 with two and 8 with five,
+    # of which the app's lane lets 4 run at once (two waves). Never more than 4.
+    assert peak == 4
     assert warm_routes == Counter({"POST /users/{user}/calendar/getSchedule": 1, "GET /users/{user}/calendarView": 1})
 
 
@@ -96,12 +108,12 @@ def test_working_hours_as_a_custom_time_zone_give_the_same_slots(graph_settings:
     assert ravi.working_hours is not None and ravi.working_hours.start.hour == 10
 
 
-def test_working_hours_left_out_are_read_from_those_mailboxes(graph_settings: GraphSettings, admin: Any) -> None:
+def test_working_hours_left_out_of_getschedule_change_nothing(graph_settings: GraphSettings, admin: Any) -> None:
     (named, _, _), _ = asyncio.run(searches(graph_settings, (RAVI,), admin))
     admin.post("/config", {"freeBusyWorkingHours": "omitted"})
     (cold, cold_routes, _), (warm, warm_routes, _) = asyncio.run(searches(graph_settings, (RAVI,), admin))
     assert starts(cold) == starts(named) == starts(warm)
-    assert cold_routes["GET /users/{user}/mailboxSettings"] == 2  # the mentor's, then Ravi's in a second round
+    assert cold_routes["GET /users/{user}/mailboxSettings"] == 2  # the mentor's and Ravi's, in the one round
     assert warm_routes["GET /users/{user}/mailboxSettings"] == 0  # both cached
 
 
@@ -147,8 +159,8 @@ def test_unknown_people_and_people_without_a_mailbox_are_named(
 def test_working_hours_in_a_zone_no_table_knows_are_read_with_the_mailbox_zone(
     graph_settings: GraphSettings, admin: Any
 ) -> None:
-    # Real mailboxes carry "tzone://Microsoft/Custom" (graph/mapping.py): getSchedule's copy cannot be read
-    # without a zone, so the search reads this mentee's mailbox settings and takes the mailbox zone.
+    # Real mailboxes carry "tzone://Microsoft/Custom" (graph/mapping.py): the hours are read in the
+    # mailbox zone, from the mailbox settings the search reads anyway.
     admin.post("/users", {
         "userPrincipalName": "noor@contoso.example",
         "mail": "noor@contoso.example",
@@ -172,10 +184,64 @@ def test_working_hours_in_a_zone_no_table_knows_are_read_with_the_mailbox_zone(
             await graph.aclose()
 
     noor, used = asyncio.run(gather())
-    assert used["GET /users/{user}/mailboxSettings"] == 2  # the mentor's, then Noor's
+    assert used["GET /users/{user}/mailboxSettings"] == 2  # the mentor's and Noor's
     monday = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
     assert monday.astimezone(noor.tz).utcoffset() == timedelta(hours=5, minutes=30)
     hours = noor.working_hours
     assert hours is not None and hours.start.hour == 10
     # 10:00 India time on a Monday is 04:30Z: the hours are read in the mailbox zone, not in UTC.
     assert datetime(2026, 11, 30, 10, 0, tzinfo=hours.tz).astimezone(UTC) == datetime(2026, 11, 30, 4, 30, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("code", "raised"),
+    [("ErrorMailboxStoreUnavailable", GraphUnavailable), ("ErrorNoFreeBusyAccess", GraphRequestError)],
+)
+def test_a_free_busy_error_other_than_not_found_is_a_graph_error_naming_the_mentee(
+    graph_settings: GraphSettings, admin: Any, code: str, raised: type[Exception]
+) -> None:
+    # resources/freebusyerror.md: a per-schedule error carries Exchange's responseCode. Only 5009 (address
+    # not resolved) means "no such mentee"; a store that is down is Graph's failure (retryable), not a 404.
+    admin.post("/config", {"freeBusyErrors": {RAVI: {"responseCode": code, "message": "Mailbox store down."}}})
+
+    async def search() -> None:
+        graph = GraphGateway(graph_settings)
+        try:
+            await search_slots(graph, POLICY, SlotQuery(mentor=MAYA, mentees=(RAVI,), now=NOW))
+        finally:
+            await graph.aclose()
+
+    with pytest.raises(raised) as caught:
+        asyncio.run(search())
+    assert type(caught.value) is raised
+    assert isinstance(caught.value, GraphError) and caught.value.code == code
+    assert RAVI in str(caught.value) and code in str(caught.value)
+
+
+def test_a_5009_free_busy_error_is_a_404_naming_the_mentee(graph_settings: GraphSettings, admin: Any) -> None:
+    message = f"Unable to resolve e-mail address {RAVI} to an Active Directory object."
+    admin.post("/config", {"freeBusyErrors": {RAVI: {"responseCode": "5009", "message": message}}})
+
+    async def search() -> None:
+        graph = GraphGateway(graph_settings)
+        try:
+            await search_slots(graph, POLICY, SlotQuery(mentor=MAYA, mentees=(RAVI,), now=NOW))
+        finally:
+            await graph.aclose()
+
+    with pytest.raises(NotFound) as caught:
+        asyncio.run(search())
+    assert caught.value.field == "mentee" and RAVI in str(caught.value)
+
+
+def test_schedule_information_is_matched_by_schedule_id_then_by_position() -> None:
+    from graph.calendar import _whose
+
+    asked = ["ravi@contoso.example", "sita@contoso.example"]
+    by_address = {"ravi.k@contoso.example": "ravi@contoso.example", "sita@contoso.example": "sita@contoso.example"}
+    # By scheduleId, whatever its case and order.
+    assert _whose({"scheduleId": "SITA@Contoso.Example"}, 0, asked, by_address) == "sita@contoso.example"
+    assert _whose({"scheduleId": "Ravi.K@contoso.example"}, 1, asked, by_address) == "ravi@contoso.example"
+    # An id that is none of the addresses asked (Graph answers one item per address, in order): by position.
+    assert _whose({"scheduleId": "x500:/o=ExchangeLabs/cn=ravi"}, 0, asked, by_address) == "ravi@contoso.example"
+    assert _whose({}, 1, asked, by_address) == "sita@contoso.example"
