@@ -13,7 +13,6 @@ import azure.functions as func
 
 from functions.auth import respond_as_caller
 from functions.http import json_body, json_response
-from functions.requests import mentors_file
 from functions.schemas import DoctorParams, ReportParams, parse_query
 from identity import ADMIN_ROLE, Caller
 from micromentor.bootstrap import Runtime, runtime
@@ -45,7 +44,7 @@ async def tenant_policy(req: func.HttpRequest) -> func.HttpResponse:
                 rt.store, json_body(req), changed_by=caller.principal, now=rt.clock(), expected_version=expected
             )
         else:
-            state = await read_policy(rt.store, rt.tenant_policy())
+            state = await read_policy(rt.store, await rt.policy())
         return json_response(policy_state_to_json(state), headers={"ETag": state.etag})
 
     return await respond_as_caller(req, handle, role=ADMIN_ROLE)
@@ -76,7 +75,7 @@ async def metrics_report(req: func.HttpRequest) -> func.HttpResponse:
         graph = rt.graph if rt.settings.graph is not None else None
         options = ReportOptions(rt.settings.report_min_segment, rt.settings.report_work_mode_attribute)
         content_type, text = await report_for(
-            query, rt.store, rt.tenant_policy(), now=rt.clock(), graph=graph, options=options
+            query, rt.store, await rt.policy(), now=rt.clock(), graph=graph, options=options
         )
         return func.HttpResponse(text, status_code=200, mimetype=content_type.split(";")[0], charset="utf-8")
 
@@ -97,7 +96,7 @@ def _doctor_input(rt: Runtime, mentors: tuple[str, ...]) -> DoctorInput:
         now=rt.clock(),
         real_tenant=graph is None or not is_local_emulator(graph),
         mentors=mentors,
-        mentors_file=mentors_file(rt),
+        mentors_file=rt.mentors_file(),
         queues=queues,
         mail_sender=rt.settings.mail_sender,
     )

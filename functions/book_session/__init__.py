@@ -36,7 +36,7 @@ async def create_session(req: func.HttpRequest) -> func.HttpResponse:
             result = await book_session(
                 rt.graph,
                 rt.store,
-                rt.tenant_policy(),
+                await rt.policy(),
                 request,
                 now=rt.clock(),
                 public_url=rt.settings.public_url,

@@ -53,7 +53,7 @@ async def publish(req: func.HttpRequest) -> func.HttpResponse:
         session = await publish_group(
             rt.graph,
             rt.store,
-            rt.tenant_policy(),
+            await rt.policy(),
             draft,
             now=rt.clock(),
             public_url=rt.settings.public_url,

@@ -14,13 +14,11 @@ from core.model import Checklist
 from core.timefmt import iso_z
 from functions.auth import respond_as_caller
 from functions.http import json_response
-from functions.requests import mentors_file
 from functions.schemas import ChecklistRequest, MentorsParams, parse_body, parse_query
 from identity import Caller, require_participant
 from micromentor.bootstrap import runtime
 from services.mentor_search import match_to_json, search_mentors
 from services.people import object_ids
-from services.requests import load_catalogue
 from services.session_page import checklist_for, save_checklist_of
 from services.sessions import get_session
 
@@ -35,8 +33,8 @@ async def find_mentors(req: func.HttpRequest) -> func.HttpResponse:
         rt = runtime()
         found = await search_mentors(
             rt.graph,
-            load_catalogue(mentors_file(rt)),
-            rt.tenant_policy(),
+            await rt.mentor_catalogue(),
+            await rt.policy(),
             parse_query(req, MentorsParams).skill,
             exclude=caller.upn,
         )

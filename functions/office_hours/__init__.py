@@ -29,13 +29,13 @@ async def office_hours(req: func.HttpRequest) -> func.HttpResponse:
             body = parse_body(req, OfficeHoursRequest)
             await set_office_hours(
                 rt.store,
-                rt.tenant_policy(),
+                await rt.policy(),
                 mentor,
                 [window.model_dump() for window in body.office_hours],
                 changed_by=caller.principal,
                 now=rt.clock(),
             )
-        windows = await mentor_office_hours(rt.store, rt.tenant_policy(), mentor)
+        windows = await mentor_office_hours(rt.store, await rt.policy(), mentor)
         return json_response({"mentor": mentor, "officeHours": windows})
 
     return await respond_as_caller(req, handle)

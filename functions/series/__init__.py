@@ -47,7 +47,7 @@ async def start_series_route(req: func.HttpRequest) -> func.HttpResponse:
             caller, await object_ids(rt.graph, [draft.mentor.strip().lower(), draft.mentee.strip().lower()])
         )
         started = await start_series(
-            rt.graph, rt.store, _series_store(rt), rt.tenant_policy(), draft,
+            rt.graph, rt.store, _series_store(rt), await rt.policy(), draft,
             now=rt.clock(), public_url=rt.settings.public_url, link_secret=rt.settings.link_secret,
         )  # fmt: skip
         body = series_to_json(started.series, [started.session])
@@ -97,7 +97,7 @@ async def book_next_series_sessions(timer: func.TimerRequest) -> None:
     """Twice an hour: book each series' next session when it is due (one host per occurrence)."""
     rt = runtime()
     done = await series_round(
-        rt.graph, rt.store, rt.tenant_policy(), now=rt.clock(), public_url=rt.settings.public_url,
+        rt.graph, rt.store, await rt.policy(), now=rt.clock(), public_url=rt.settings.public_url,
         link_secret=rt.settings.link_secret,
     )  # fmt: skip
     log.info("book_next_series_sessions: %s", done)

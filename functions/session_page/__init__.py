@@ -89,7 +89,7 @@ def _claims(req: func.HttpRequest, rt: Runtime) -> SessionLinkClaims:
 
 
 async def _view(rt: Runtime, claims: SessionLinkClaims) -> SessionView:
-    view = await session_view(rt.graph, rt.store, rt.tenant_policy(), claims, now=rt.clock())
+    view = await session_view(rt.graph, rt.store, await rt.policy(), claims, now=rt.clock())
     if view.successor is None:
         return view
     # Relative to /api/session-page/{this token}: this person's page of the session it was moved to.
@@ -215,7 +215,7 @@ async def _move(rt: Runtime, claims: SessionLinkClaims, fields: dict[str, str]) 
         moved = await move_from_page(
             rt.graph,
             rt.store,
-            rt.tenant_policy(),
+            await rt.policy(),
             claims,
             start,
             now=rt.clock(),

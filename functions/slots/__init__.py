@@ -44,7 +44,7 @@ async def slots(req: func.HttpRequest) -> func.HttpResponse:
             raise Forbidden("only the mentor, a listed mentee or an admin may search these people", field="mentor")
         limit = DEFAULT_LIMIT if params.limit is None else params.limit
         query = SlotQuery(mentor=mentor, mentees=mentees, now=now, minutes=params.minutes, limit=limit)
-        answer = await search_slots(rt.graph, rt.tenant_policy(), query)
+        answer = await search_slots(rt.graph, await rt.policy(), query)
         return json_response(slots_to_json(answer))
 
     return await respond_as_caller(req, handle)
