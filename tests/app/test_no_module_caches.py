@@ -1,6 +1,7 @@
 """No module-level mutable caches in the entry points, the use cases or anywhere else in production
 code: what a request leaves behind belongs to the runtime (micromentor.bootstrap), which is built once,
-owned, closed and replaceable in tests. A module-level dict, list or set that the module mutates (or a `functools.cache`) fails here.
+owned, closed and replaceable in tests. A module-level dict, list or set that the module mutates (or a
+`functools.cache`) fails here.
 
 Constant tables are fine (assigned once and only read); so is what the allow-list names, with why."""
 
