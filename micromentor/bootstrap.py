@@ -1,20 +1,22 @@
 """The composition root: the one place that builds, holds and closes every adapter, validator and cache.
 
-`Runtime` holds Graph (`GraphGateway`), the store and the outbox and series store beside it, the bearer-
-token validator (with its JWKS cache), the booking-link page's cache of free times and the mentor
-catalogue's cache. Each is built on first use from `Settings`; a caller may hand in its own Graph or store
-instead (the demo, tests), and the runtime then owns it like one it built. Closing the runtime closes
-what it holds (the Graph client's connections, the store's connections) and empties its caches; a closed
-runtime refuses further use (`RuntimeClosed`) instead of quietly opening new connections nobody closes.
+`Runtime` holds Graph (`GraphGateway`), the store and the outbox and series store beside it, the Azure
+Storage queues when configured, the bearer-token validator (with its JWKS cache), the booking-link page's
+cache of free times and the mentor catalogue's cache. Each is built on first use from `Settings`; a caller
+may hand in its own Graph or store instead (the demo, tests), and the runtime then owns it like one it
+built. Closing the runtime closes what it holds (the Graph client's connections, the queue clients, the
+store's connections) and empties its caches; a closed runtime refuses further use (`RuntimeClosed`)
+instead of quietly opening new connections nobody closes.
 
 Three ways in, one construction path:
 - `async with open_runtime(settings) as rt:` for everything with a beginning and an end: the CLI's
   commands, the demo, and `micromentor serve` (in the Starlette lifespan, `install=True`, so the function
   handlers find it through `runtime()`).
-- `runtime()` for the function handlers. Azure Functions' Python v2 model has no app start/stop hook
-  (worker extensions get per-invocation hooks only), so on Azure the process's runtime is made lazily
-  on the first invocation from the app settings and lives as long as the worker process; its sockets go
-  with the process.
+- `runtime()` for the function handlers. Azure Functions' Python v2 model has no app start/stop hook:
+  worker extensions (`azure.functions.AppExtensionBase`) get a hook after each function loads and
+  around each invocation, none at shutdown, and are unsupported from Python 3.13. So on Azure the
+  process's runtime is made lazily on the first invocation from the app settings and lives as long as
+  the worker process; its sockets go with the process.
 - `configure(rt)` for tests that install a runtime of their own (pointed at the Graph emulator).
 
 What stays process-wide, on purpose: `services.idempotency`'s table of requests in flight (a lock per
@@ -51,6 +53,7 @@ from store.series import SeriesStore, open_series_store
 
 if TYPE_CHECKING:
     from services.links import MentorAvailability
+    from store.queues import AzureQueues
 
 __all__ = [
     "LINK_CACHE_SECONDS",
@@ -159,6 +162,16 @@ class Runtime:
         return open_series_store(self.store)
 
     @cached_property
+    def queues(self) -> AzureQueues | None:
+        """Azure Storage queues (`MICROMENTOR_QUEUE_CONNECTION`), for health and the doctor; None without."""
+        self._check_open("queues")
+        if not self.settings.queue_connection:
+            return None
+        from store.queues import AzureQueues  # loads aiohttp: only when a queue is configured
+
+        return AzureQueues(self.settings.queue_connection)
+
+    @cached_property
     def validator(self) -> TokenValidator:
         """The bearer-token validator, and so one JWKS cache, of this runtime."""
         self._check_open("token validator")
@@ -208,10 +221,13 @@ class Runtime:
             self.__dict__.pop(name, None)
         graph: GraphGateway | None = self.__dict__.pop("graph", None)
         store: Store | None = self.__dict__.pop("store", None)
+        queues: AzureQueues | None = self.__dict__.pop("queues", None)
         try:
             if graph is not None:
                 await graph.aclose()
         finally:
+            if queues is not None:
+                await asyncio.to_thread(queues.close)
             close = getattr(store, "close", None)
             if callable(close):
                 await asyncio.to_thread(close)

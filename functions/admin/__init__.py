@@ -12,8 +12,16 @@ from __future__ import annotations
 import azure.functions as func
 
 from functions.auth import respond_as_caller
-from functions.http import json_body, json_response
-from functions.schemas import DoctorParams, ReportParams, parse_query
+from functions.http import json_body
+from functions.model_answers import model_response
+from functions.schemas import (
+    DoctorAnswer,
+    DoctorParams,
+    PolicyHistoryAnswer,
+    PolicyStateAnswer,
+    ReportParams,
+    parse_query,
+)
 from identity import ADMIN_ROLE, Caller
 from micromentor.bootstrap import Runtime, runtime
 from micromentor.settings import is_local_emulator
@@ -45,7 +53,7 @@ async def tenant_policy(req: func.HttpRequest) -> func.HttpResponse:
             )
         else:
             state = await read_policy(rt.store, await rt.policy())
-        return json_response(policy_state_to_json(state), headers={"ETag": state.etag})
+        return model_response(PolicyStateAnswer, policy_state_to_json(state), headers={"ETag": state.etag})
 
     return await respond_as_caller(req, handle, role=ADMIN_ROLE)
 
@@ -54,7 +62,7 @@ async def tenant_policy(req: func.HttpRequest) -> func.HttpResponse:
 async def tenant_policy_history(req: func.HttpRequest) -> func.HttpResponse:
     async def handle(caller: Caller) -> func.HttpResponse:
         versions = await policy_history(runtime().store)
-        return json_response({"versions": [policy_state_to_json(v) for v in versions]})
+        return model_response(PolicyHistoryAnswer, {"versions": [policy_state_to_json(v) for v in versions]})
 
     return await respond_as_caller(req, handle, role=ADMIN_ROLE)
 
@@ -84,11 +92,6 @@ async def metrics_report(req: func.HttpRequest) -> func.HttpResponse:
 
 def _doctor_input(rt: Runtime, mentors: tuple[str, ...]) -> DoctorInput:
     graph = rt.settings.graph
-    queues = None
-    if rt.settings.queue_connection:
-        from store.queues import AzureQueues  # loads aiohttp: only when a queue is configured
-
-        queues = AzureQueues(rt.settings.queue_connection)
     return DoctorInput(
         graph=graph,
         settings=rt.settings,
@@ -97,7 +100,7 @@ def _doctor_input(rt: Runtime, mentors: tuple[str, ...]) -> DoctorInput:
         real_tenant=graph is None or not is_local_emulator(graph),
         mentors=mentors,
         mentors_file=rt.mentors_file(),
-        queues=queues,
+        queues=rt.queues,
         mail_sender=rt.settings.mail_sender,
     )
 
@@ -109,6 +112,6 @@ async def doctor(req: func.HttpRequest) -> func.HttpResponse:
     async def handle(caller: Caller) -> func.HttpResponse:
         # ?mentor=a@x,b@x: mentors to check besides the mentors file and those of stored sessions.
         mentors = parse_query(req, DoctorParams).mentors()
-        return json_response(checks_to_json(await run_doctor(_doctor_input(runtime(), mentors))))
+        return model_response(DoctorAnswer, checks_to_json(await run_doctor(_doctor_input(runtime(), mentors))))
 
     return await respond_as_caller(req, handle, role=ADMIN_ROLE)

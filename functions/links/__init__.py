@@ -13,9 +13,9 @@ import azure.functions as func
 from core.errors import NotFound
 from core.timefmt import iso_z
 from functions.auth import respond_as_caller
-from functions.http import json_response
 from functions.links.page import CONTENT_SECURITY_POLICY, availability_page, book_href, refusal_page
-from functions.schemas import DEFAULT_TTL_HOURS, LinkRequest, parse_body
+from functions.model_answers import model_response
+from functions.schemas import DEFAULT_TTL_HOURS, LinkAnswer, LinkRequest, parse_body
 from graph.errors import GraphError, GraphNotFound, GraphUnavailable
 from identity import Caller, Forbidden
 from micromentor.bootstrap import Runtime, runtime
@@ -87,7 +87,7 @@ async def create_link(req: func.HttpRequest) -> func.HttpResponse:
         }
         if claims.mentee:
             answer["mentee"] = claims.mentee
-        return json_response(answer, 201)
+        return model_response(LinkAnswer, answer, 201)
 
     return await respond_as_caller(req, handle)
 

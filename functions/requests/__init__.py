@@ -12,8 +12,8 @@ import logging
 import azure.functions as func
 
 from functions.auth import respond_as_caller
-from functions.http import json_response
-from functions.schemas import MentoringRequest, parse_body
+from functions.model_answers import model_response
+from functions.schemas import MentoringRequest, RequestAnswer, parse_body
 from identity import Caller, Forbidden
 from micromentor.bootstrap import runtime
 from services.people import object_ids
@@ -53,6 +53,6 @@ async def create_request(req: func.HttpRequest) -> func.HttpResponse:
             len(outcome.sessions),
             len(outcome.unmet),
         )
-        return json_response(outcome_to_json(outcome), 201 if outcome.created else 200)
+        return model_response(RequestAnswer, outcome_to_json(outcome), 201 if outcome.created else 200)
 
     return await respond_as_caller(req, handle)

@@ -57,7 +57,7 @@ def test_a_closed_runtime_refuses_use_instead_of_opening_again(tmp_path: Path) -
 
     rt = asyncio.run(main())
     assert rt.closed
-    for what in ("graph", "store", "outbox", "series", "validator"):
+    for what in ("graph", "store", "outbox", "series", "validator", "queues"):
         with pytest.raises(RuntimeClosed):
             getattr(rt, what)
     with pytest.raises(RuntimeClosed):
@@ -124,6 +124,7 @@ def test_install_makes_it_the_process_runtime_for_the_block_only(tmp_path: Path)
 
 def test_each_runtime_owns_one_token_validator_and_its_own_caches(tmp_path: Path) -> None:
     one, two = Runtime(settings(tmp_path)), Runtime(settings(tmp_path))
+    assert one.queues is None  # no MICROMENTOR_QUEUE_CONNECTION: the in-process queue, nothing to hold
     assert one.validator is one.validator  # one JWKS cache per runtime, not one per request
     assert one.validator is not two.validator
     assert one.link_availability is not two.link_availability and one.catalogues is not two.catalogues
