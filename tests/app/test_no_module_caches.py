@@ -81,19 +81,19 @@ def module_caches(source: str) -> list[str]:
             found.append(node.name)
     containers.discard("__all__")
     mutated: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete)):
-            targets = node.targets if isinstance(node, (ast.Assign, ast.Delete)) else [node.target]
+    for each in ast.walk(tree):
+        if isinstance(each, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete)):
+            targets = each.targets if isinstance(each, (ast.Assign, ast.Delete)) else [each.target]
             for target in targets:
                 if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
                     mutated.add(target.value.id)
-                elif isinstance(node, ast.AugAssign) and isinstance(target, ast.Name):
+                elif isinstance(each, ast.AugAssign) and isinstance(target, ast.Name):
                     mutated.add(target.id)
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-            if node.func.attr in MUTATING_METHODS and isinstance(node.func.value, ast.Name):
-                mutated.add(node.func.value.id)
-        elif isinstance(node, ast.Global):
-            mutated.update(node.names)
+        elif isinstance(each, ast.Call) and isinstance(each.func, ast.Attribute):
+            if each.func.attr in MUTATING_METHODS and isinstance(each.func.value, ast.Name):
+                mutated.add(each.func.value.id)
+        elif isinstance(each, ast.Global):
+            mutated.update(each.names)
     return sorted(found + [name for name in containers if name in mutated])
 
 
