@@ -124,10 +124,11 @@ def work_mode(raw: object) -> str:
 
 def check_min_segment(field: str, raw: object) -> int:
     """The configured minimum segment size: a whole number from 2 (one person is never a segment) to 1000."""
-    try:
-        value = int(str(raw).strip())
-    except ValueError as exc:
-        raise InputError(field, f"expected a whole number from 2 to {MAX_MIN_SEGMENT}, got {raw!r}") from exc
+    text = str(raw).strip()
+    # int() also reads full-width and other Unicode digits; settings take ASCII digits only.
+    if not (text.isascii() and text.isdigit()):
+        raise InputError(field, f"expected a whole number from 2 to {MAX_MIN_SEGMENT}, got {raw!r}")
+    value = int(text)
     if not 2 <= value <= MAX_MIN_SEGMENT:
         raise InputError(field, f"must be from 2 to {MAX_MIN_SEGMENT}, got {value}")
     return value

@@ -12,6 +12,7 @@ from emulator.context import Context
 from emulator.errors import GraphError
 from emulator.eventinput import FieldError, parse_event_input
 from emulator.faults import FaultSpecError
+from emulator.freebusy import FREE_BUSY_FORMS
 from emulator.model import AttendanceReport, OnlineMeeting
 from emulator.occurrences import single
 from emulator.render import View, event_json, meeting_json, report_json
@@ -135,9 +136,15 @@ def config(ctx: Context, request: Request, params: dict[str, str]) -> Response:
             if not isinstance(body["transactionResendReturnsEvent"], bool):
                 raise GraphError(400, "BadConfig", "transactionResendReturnsEvent: expected true or false")
             ctx.state.resend_returns_event = body["transactionResendReturnsEvent"]
+        if "freeBusyWorkingHours" in body:
+            if body["freeBusyWorkingHours"] not in FREE_BUSY_FORMS:
+                forms = ", ".join(FREE_BUSY_FORMS)
+                raise GraphError(400, "BadConfig", f"freeBusyWorkingHours: expected one of {forms}")
+            ctx.state.free_busy_working_hours = body["freeBusyWorkingHours"]
     return json_response({"tokenLifetimeSeconds": ctx.state.token_lifetime, "latencyMs": ctx.state.latency_ms,
                           "transactionResendReturnsEvent": ctx.state.resend_returns_event,
-                          "mailboxConcurrency": ctx.mailboxes.limit})
+                          "mailboxConcurrency": ctx.mailboxes.limit,
+                          "freeBusyWorkingHours": ctx.state.free_busy_working_hours})
 
 
 def token(ctx: Context, request: Request, params: dict[str, str]) -> Response:

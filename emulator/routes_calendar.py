@@ -12,6 +12,7 @@ from typing import Any
 
 from emulator.context import Context
 from emulator.errors import GraphError
+from emulator.freebusy import schedule_working_hours
 from emulator.model import User
 from emulator.occurrences import Occurrence, expand, occurrence_id, overlaps, single
 from emulator.render import View, event_json
@@ -258,7 +259,9 @@ def get_schedule(ctx: Context, request: Request, params: dict[str, str]) -> Resp
     value = []
     for address in schedules:
         user = ctx.state.find_mailbox(address)
-        if user is None:
+        # Someone with a directory entry but no Exchange Online mailbox has no free/busy either: the same
+        # error as an unknown address (tenants report it for such users, microsoft-graph-docs #11225).
+        if user is None or ctx.state.access.lacks_mailbox(user.id):
             value.append({
                 "scheduleId": address,
                 "error": {
@@ -272,8 +275,12 @@ def get_schedule(ctx: Context, request: Request, params: dict[str, str]) -> Resp
             "scheduleId": address,
             "availabilityView": _availability(items, start, end, minutes),
             "scheduleItems": [_schedule_item(o, view) for o in items],
-            "workingHours": dict(user.mailbox_settings.get("workingHours") or {}),
         })
+        hours = schedule_working_hours(
+            dict(user.mailbox_settings.get("workingHours") or {}), ctx.state.free_busy_working_hours, start.year
+        )
+        if hours is not None:
+            value[-1]["workingHours"] = hours
     result = {"@odata.context": context_url(ctx, "Collection(microsoft.graph.scheduleInformation)"), "value": value}
     return json_response(result, headers=_preference_applied(request, view, False))
 

@@ -63,6 +63,7 @@ class TenantState:
         self.access = AccessRules(policy_global=not seed.apps_declared)
         self.access.update(parse_access_rules(seed.emulator, "emulator", self.user_id_of))
         self.resend_returns_event = False  # a create resent with a used transactionId: 409, or the first event
+        self.free_busy_working_hours = "mailbox"  # getSchedule's workingHours form (emulator/freebusy.py)
         self.delta_generation = 0  # delta and skip tokens of an older generation have expired
         self.delta_expire_after: int | None = None  # delta pages still to serve before the tokens expire
         self.mail = MailFolders()  # sendMail's Sent Items (emulator/mail.py)

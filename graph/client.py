@@ -7,7 +7,9 @@ RetryHandler does not. Leaving both on would multiply attempts (4 x 4 = 16 sends
 
 from __future__ import annotations
 
+import importlib.util
 import ssl
+import sys
 
 import httpx
 from kiota_abstractions.authentication import BaseBearerTokenAuthenticationProvider
@@ -22,6 +24,12 @@ from graph.lanes import GatedTransport, Lanes
 from telemetry import graph_response_hook
 
 __all__ = ["build_graph_client", "build_http_client"]
+
+if importlib.util.find_spec("sniffio") is None:
+    # httpcore tries `import sniffio` on every request (httpcore/_synchronization.py, to tell asyncio from
+    # trio); anyio 4 no longer installs it, so each try searched every sys.path entry again: about 24
+    # file-system lookups per Graph request. None in sys.modules makes the failed import immediate.
+    sys.modules["sniffio"] = None  # type: ignore[assignment]
 
 
 def build_http_client(settings: GraphSettings, lanes: Lanes | None = None) -> httpx.AsyncClient:

@@ -60,16 +60,26 @@ def auto_replies_from_json(value: Any) -> AutoReplies | None:
     return AutoReplies(str(value["status"]), start, end)
 
 
-def working_hours_from_json(value: Mapping[str, Any] | None, default_zone: tzinfo) -> WorkingHours | None:
-    """`workingHours`: one range for all working days, in its own (possibly custom) time zone."""
+def working_hours_from_json(value: Mapping[str, Any] | None, default_zone: tzinfo | None) -> WorkingHours | None:
+    """`workingHours`: one range for all working days, in its own (possibly custom) time zone.
+
+    A zone no table knows is read as `default_zone` (the mailbox's, from mailboxSettings); with no
+    default (getSchedule's copy, which comes without the mailbox zone) the hours are None, so the
+    caller reads the mailbox settings instead of guessing."""
     if not value or not value.get("daysOfWeek") or not value.get("startTime") or not value.get("endTime"):
         return None
     days = frozenset(_WEEKDAYS.index(str(d).lower()) for d in value["daysOfWeek"])
+    named = value.get("timeZone")
+    if default_zone is None and not (named.get("name") or "bias" in named if isinstance(named, Mapping) else named):
+        return None  # hours without a zone, and no mailbox zone to read them in
     try:
-        zone = zone_from_graph(value.get("timeZone"), default_zone)
+        zone = zone_from_graph(named, default_zone or UTC)
     except (UnknownTimeZone, ValueError, TypeError, KeyError) as exc:
         # Real mailboxes carry names no table knows (`tzone://Microsoft/Custom`, a bare "Customized Time
         # Zone" without its rules): read the hours in the mailbox's zone rather than fail the search.
+        if default_zone is None:
+            log.info("working hours in an unknown time zone %r (%s): left to mailbox settings", named, exc)
+            return None
         log.warning("working hours in an unknown time zone %r (%s): using the mailbox zone", value.get("timeZone"), exc)
         zone = default_zone
     return WorkingHours(

@@ -30,6 +30,7 @@ class DirectoryUser:
     department: str | None = None
     office_location: str | None = None
     aliases: frozenset[str] = frozenset()  # mail, UPN and SMTP proxy addresses, case-folded
+    smtp: frozenset[str] = frozenset()  # mail and SMTP proxy addresses only (what getSchedule resolves), case-folded
 
 
 @dataclass(frozen=True, slots=True)

@@ -94,7 +94,8 @@ def _cmd_slots(args: argparse.Namespace) -> int:
         async def run() -> dict[str, Any]:
             async with open_runtime(replace(settings, graph=where.graph)) as rt:
                 answer = await search_slots(rt.graph, policy, query)
-                people = await rt.graph.get_mailboxes([query.mentor, *query.mentees])  # cached by the search
+                # Display zones: the mentor's mailbox is cached by the search; the mentees' are read here.
+                people = await rt.graph.get_mailboxes([query.mentor, *query.mentees])
                 zones = {upn: box.tz for upn, box in people.items()}
                 return with_local_times(slots_to_json(answer), zones, query.mentor)
 

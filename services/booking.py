@@ -229,19 +229,27 @@ async def _book(
     key = request.idempotency_key or f"auto:{uuid.uuid4().hex}"
     body_hash = _body_hash(request, minutes)
     candidate = uuid.uuid4().hex
-    held = await asyncio.to_thread(store.claim_idempotency, IdempotencyRecord(key, body_hash, candidate, now))
-    if held.body_hash != body_hash:
-        raise Conflict("Idempotency-Key", "this key was already used for a different booking")
-    session_id = held.session_id
-    first = held.session_id == candidate  # only the request that made the key answers 201
+    # The calendars are read while the store claims the key: reads only, so a retry that finds its
+    # booking already made just drops them, and the store's round costs no time of its own.
+    reading = asyncio.ensure_future(gather_attendees(graph, policy, request.mentor, request.mentees, now))
+    try:
+        held = await asyncio.to_thread(store.claim_idempotency, IdempotencyRecord(key, body_hash, candidate, now))
+        if held.body_hash != body_hash:
+            raise Conflict("Idempotency-Key", "this key was already used for a different booking")
+        session_id = held.session_id
+        first = held.session_id == candidate  # only the request that made the key answers 201
 
-    existing = await asyncio.to_thread(store.get_session, session_id)
-    if existing is not None and existing.event_id:
-        if existing.state == SessionState.SCHEDULED:  # a retry mails whoever the first try did not reach
-            await _mail_links(graph, existing, public_url, secret, sender)
-        return BookingResult(existing, created=False)
+        existing = await asyncio.to_thread(store.get_session, session_id)
+        if existing is not None and existing.event_id:
+            await _drop(reading)
+            if existing.state == SessionState.SCHEDULED:  # a retry mails whoever the first try did not reach
+                await _mail_links(graph, existing, public_url, secret, sender)
+            return BookingResult(existing, created=False)
+    except BaseException:
+        await _drop(reading)
+        raise
 
-    mentor, mentees = await gather_attendees(graph, policy, request.mentor, request.mentees, now)
+    mentor, mentees = await reading
     # A booking that failed before Graph was asked left nothing behind: a retry books it afresh.
     claimed_here = existing is None or _unmade(existing)
     if existing is None or _unmade(existing):
@@ -280,6 +288,12 @@ async def _book(
     booked = await asyncio.to_thread(store.update_session, session_id, attach)
     await _mail_links(graph, booked, public_url, secret, sender)
     return BookingResult(booked, created=first)
+
+
+async def _drop(task: asyncio.Future[Any]) -> None:
+    """Cancel a read no longer wanted and wait for it, whatever it raised."""
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
 
 
 async def _check_and_claim(
@@ -419,7 +433,8 @@ async def _mail_links(
         return
     upns = [session.mentor, *session.mentees]
     mailboxes = await graph.get_mailboxes(upns)
-    people = [AgendaPerson(u, u, mailboxes[u].tz if u in mailboxes else UTC) for u in upns]
+    # No display name: the link mail takes the directory's (services.session_link_mail).
+    people = [AgendaPerson(u, "", mailboxes[u].tz if u in mailboxes else UTC) for u in upns]
     subject = invitation_subject(session.question, session.topic)
     await mail_session_links(graph, session, subject, people, secret=secret, public_url=public_url, sender=sender)
 

@@ -122,7 +122,7 @@ async def _mail_link(graph: GraphGateway, session: Session, person: str, links: 
     if links is None:
         return
     mailbox = await graph.get_mailboxes([person])
-    who = AgendaPerson(person, person, mailbox[person].tz if person in mailbox else UTC)
+    who = AgendaPerson(person, "", mailbox[person].tz if person in mailbox else UTC)
     subject = f"{GROUP_SUBJECT}{session.topic or session.question}"
     await mail_session_links(
         graph, session, subject, [who], secret=links.secret, public_url=links.public_url, sender=links.sender

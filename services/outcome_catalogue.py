@@ -35,7 +35,7 @@ _EN: dict[str, str] = {
     "mentee_checkin.not_yet": "Not yet",
     "mentee_checkin.after": "After you answer, you can add a line if you like.",
     "footer": "One click records your answer; clicking another one later replaces it. The links work for 14 days.",
-    "topic.none": "your topic",
+    "topic.none": "the question you discussed",
     "page.recorded": "Thank you, your answer is recorded: {choice}.",
     "page.tampered": "This link is not valid: it was changed after it was sent.",
     "page.expired": "This link has expired. Links in these messages work for 14 days.",
@@ -69,7 +69,7 @@ _FR: dict[str, str] = {
     "footer": (
         "Un clic enregistre votre réponse ; un autre clic plus tard la remplace. Les liens sont valables 14 jours."
     ),
-    "topic.none": "votre sujet",
+    "topic.none": "la question abordée",
     "page.recorded": "Merci, votre réponse est enregistrée : {choice}.",
     "page.tampered": "Ce lien n'est pas valide : il a été modifié après son envoi.",
     "page.expired": "Ce lien a expiré. Les liens de ces messages sont valables 14 jours.",

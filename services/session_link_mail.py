@@ -17,6 +17,7 @@ send (one host serialises its own retries: services.idempotency).
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime
 
 from core.agenda import AgendaPerson, personal_link_mail
@@ -55,12 +56,15 @@ async def mail_session_links(
     for person in people:
         key = link_mail_key(session.id, person.upn)
         url = session_page_url(public_url, session, person.upn, secret=secret)
-        title, html = personal_link_mail(subject=subject, person=person, start=start or session.start, url=url)
         try:
             if await graph.was_sent(mailbox, key):
                 continue
             # Exchange routes by SMTP address, and a UPN is not always one (mail != UPN on real tenants).
-            address = (await graph.get_user(person.upn)).mail
+            user = await graph.get_user(person.upn)
+            address = user.mail
+            # The directory's name greets better than a UPN when the booking carried no display name.
+            named = person if person.display_name.strip() else replace(person, display_name=user.display_name)
+            title, html = personal_link_mail(subject=subject, person=named, start=start or session.start, url=url)
             await graph.send_mail(mailbox, OutgoingMail(to=address, subject=title, html=html, key=key))
         except GraphError as exc:
             log.warning("session %s: the session link for %s was not mailed (%s)", session.id, person.upn, exc)

@@ -74,7 +74,7 @@ def test_work_mode_words(raw: object, mode: str) -> None:
     assert work_mode(raw) == mode
 
 
-@pytest.mark.parametrize("raw", ["1", "0", "-3", "five", "", "1001"])
+@pytest.mark.parametrize("raw", ["1", "0", "-3", "five", "", "1001", "\uff15", "+5", "5_0"])
 def test_a_bad_minimum_is_refused_naming_the_setting(raw: str) -> None:
     with pytest.raises(InputError) as caught:
         check_min_segment("MICROMENTOR_REPORT_MIN_SEGMENT", raw)

@@ -28,6 +28,7 @@ DESK = "mentoring-desk@contoso.example"
 NOW = datetime(2026, 11, 30, 0, 0, tzinfo=UTC)
 START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 SECRET = "a-test-secret-that-is-long-enough"
+NAMES = {MAYA: "Maya Lind", RAVI: "Ravi Menon", SITA: "Sita Thapa"}
 
 
 def tokens(text: str) -> list[str]:
@@ -68,5 +69,6 @@ def test_every_attendee_gets_only_their_own_link_once_even_when_the_booking_is_r
         [token] = tokens(mail["body"]["content"])  # one link in each mail
         assert person_of(token) == (session.id, to)  # and it is the recipient's
         assert mail["mailbox"].lower() == "mentoring.desk@contoso.example"  # its SMTP address
+        assert f"Hello {NAMES[to]}," in mail["body"]["content"]  # the directory's name, not the UPN
         got[to] = token
     assert len(mine) == 3 and sorted(got) == [MAYA, RAVI, SITA]  # once each, retry included
