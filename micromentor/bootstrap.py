@@ -40,8 +40,6 @@ from core.errors import InputError, Misconfigured
 from core.jsontext import loads_limited
 from graph.errors import GraphAuthError
 from graph.gateway import GraphGateway
-from identity.errors import IdentityUnavailable
-from identity.validator import TokenValidator
 from micromentor.caches import TimedCache
 from micromentor.settings import Settings, load_settings
 from policies import TenantPolicy, parse_policy
@@ -52,6 +50,7 @@ from store.outbox import Outbox, open_outbox
 from store.series import SeriesStore, open_series_store
 
 if TYPE_CHECKING:
+    from identity.validator import TokenValidator
     from services.links import MentorAvailability
     from store.queues import AzureQueues
 
@@ -86,6 +85,9 @@ class RuntimeClosed(RuntimeError):
 def validator_from_settings(settings: Settings) -> TokenValidator:
     """The validator for this app: the tenant and authority of the app registration (the emulator's
     under `--tenant`), audience `MICROMENTOR_API_AUDIENCE` (v1 tokens) or the client id (v2 tokens)."""
+    from identity.errors import IdentityUnavailable  # PyJWT and cryptography: only where tokens are checked
+    from identity.validator import TokenValidator
+
     graph = settings.graph
     if graph is None:
         raise IdentityUnavailable(
