@@ -1,7 +1,8 @@
 /*
  * micromentor task pane: sign in, find a mentor by skill (or type an address), choose 15, 20 or 30
  * minutes where the policy allows, see the times that suit you both (in your own time zone), book one
- * (or an onboarding set of two or three mentors), then fill in the 2-10-3 checklist. Plain ES2017 for Outlook's web views; no framework, no build step.
+ * (or an onboarding set of two or three mentors, or a series: every N days, a number of sessions or
+ * until someone stops, which the pane shows and can stop), then fill in the 2-10-3 checklist. Plain ES2017 for Outlook's web views; no framework, no build step.
  *
  * Sign-in, in Microsoft's order of preference:
  *   1. nested app authentication (MSAL.js createNestablePublicClientApplication) where Outlook offers it;
@@ -15,11 +16,13 @@
   var API = new URL("../", window.location.href);
   var MAX_QUESTION = 300;
   var REMEMBERED = "micromentor.mentors";
+  var SERIES_REMEMBERED = "micromentor.series";  // the series started in this pane, newest first
+  var MAX_SERIES_SHOWN = 5;
   var LENGTHS = [15, 20, 30];
   var MAX_SET = 3;
   var state = {
     me: null, getToken: null, slots: [], chosen: null, pending: null, mentor: null,
-    found: [], picked: [], searchSeq: 0, searchTimer: null, checklist: null
+    found: [], picked: [], searchSeq: 0, searchTimer: null, checklist: null, series: null
   };
 
   function $(id) { return document.getElementById(id); }
@@ -172,6 +175,7 @@
     $("account").title = $("account").textContent;
     $("find").disabled = false;
     showError("");
+    loadMySeries().catch(function () { /* the list is a convenience: booking works without it */ });
   }
 
   // ---- the API ---------------------------------------------------------------------------------
@@ -333,6 +337,7 @@
 
   function book() {
     showError("");
+    if ($("series-on").checked) { startSeries(); return; }
     var slot = state.chosen;
     if (!slot) { showError("Choose a time first."); return; }
     var question = $("question").value.replace(/\s+/g, " ").trim();
@@ -374,6 +379,7 @@
 
   function showBooked(session, others) {
     $("times").hidden = true;
+    $("series-panel").hidden = true;
     var all = [session].concat(others || []);
     $("done-when").textContent = formatRange(session.start, session.end) + " with " + session.mentor + ".";
     var join = $("join");
@@ -399,6 +405,170 @@
     done.hidden = false;
     done.focus();
     loadChecklist(session);
+  }
+
+  // ---- series: the first session booked now, each next one by micromentor (docs/series.md) ----------
+
+  // Where an API error about a series field shows: next to that field, naming it.
+  var SERIES_FIELDS = { intervalDays: "series-interval", count: "series-count", question: "question" };
+  var STOP_REASONS = {
+    stopped_by_mentor: "by the mentor", stopped_by_mentee: "by the mentee",
+    mentor_declined: "the mentor would not do another session", two_no_shows: "two sessions in a row were missed"
+  };
+
+  function seriesFieldsClear() {
+    ["series-interval", "series-count"].forEach(function (id) { fieldError(id, ""); });
+  }
+
+  function startSeries() {
+    var slot = state.chosen;
+    if (!slot) { showError("Choose a time first."); return; }
+    seriesFieldsClear();
+    var question = $("question").value.replace(/\s+/g, " ").trim();
+    if (!fieldError("question", !question ? "Write your question in one sentence."
+      : question.length > MAX_QUESTION ? "Keep the question under " + MAX_QUESTION + " characters." : "")) {
+      return;
+    }
+    var interval = $("series-interval").value.trim();
+    if (!fieldError("series-interval", /^[0-9]{1,3}$/.test(interval) ? "" : "Enter a whole number of days.")) {
+      return;
+    }
+    var body = {
+      mentor: state.mentor,
+      mentee: state.me,
+      start: slot.start,
+      minutes: Math.round((new Date(slot.end) - new Date(slot.start)) / 60000),
+      question: question,
+      intervalDays: Number(interval)
+    };
+    var topic = $("topic").value.trim();
+    if (topic) { body.topic = topic; }
+    if ($("series-count").value) { body.count = Number($("series-count").value); }
+    var text = JSON.stringify(body);
+    if (!state.pending || state.pending.body !== text) { state.pending = { body: text, key: newKey() }; }
+    busy("Starting the series\u2026");
+    $("book").disabled = true;
+    api("POST", "series", body, { "Idempotency-Key": state.pending.key }).then(function (answer) {
+      state.pending = null;
+      var series = answer.data;
+      rememberSeries(series.id);
+      showBooked(series.sessions[0]);
+      showSeries(series);
+    }).catch(function (error) {
+      if (error.status && error.status < 500) { state.pending = null; }
+      var target = SERIES_FIELDS[error.field];
+      if (error.status === 409 && error.alternatives && error.alternatives.length) {
+        showSlots(error.alternatives, []);
+        showError(describe(error) + " Here are other times.");
+      } else if (target) {
+        fieldError(target, error.field + ": " + describe(error));
+        $("book").disabled = false;
+      } else {
+        showError((error.field ? error.field + ": " : "") + describe(error));
+        $("book").disabled = false;
+      }
+    }).then(function () { busy(""); });
+  }
+
+  function seriesState(series) {
+    if (series.state === "active") {
+      return "Running: each next session is booked near the same time, once the previous one is over.";
+    }
+    if (series.state === "completed") { return "Complete: every session of the series is over."; }
+    var who = series.stoppedBy === state.me ? " by you" : "";
+    var why = STOP_REASONS[series.stopReason] || "";
+    return "Stopped" + who + (why && !who ? " (" + why + ")" : "") + ": no further session is booked.";
+  }
+
+  function showSeries(series) {
+    state.series = series;
+    $("series-cadence").textContent = "Every " + series.intervalDays + " days, " + series.minutes + " minutes, " +
+      (series.count ? series.count + " sessions" : "until one of you stops") + ", with " + series.mentor + ".";
+    $("series-state").textContent = seriesState(series);
+    var list = $("series-sessions");
+    list.textContent = "";
+    (series.sessions || []).forEach(function (one, index) {
+      var item = document.createElement("li");
+      item.textContent = (index + 1) + ". " + formatRange(one.start, one.end) + " (" + one.state + ")";
+      list.appendChild(item);
+    });
+    $("series-stop").hidden = series.state !== "active";
+    $("series-stop-confirm").checked = false;
+    $("series-stop-error").hidden = true;
+    $("series-panel").hidden = false;
+  }
+
+  function stopSeries() {
+    var series = state.series;
+    if (!series) { return; }
+    var note = $("series-stop-error");
+    if (!$("series-stop-confirm").checked) {
+      note.textContent = "Tick \u201cYes, stop the series for both of us\u201d to stop it.";
+      note.hidden = false;
+      return;
+    }
+    note.hidden = true;
+    busy("Stopping the series\u2026");
+    $("stop-series").disabled = true;
+    api("POST", "series/" + encodeURIComponent(series.id) + "/stop").then(function (answer) {
+      var stopped = answer.data;
+      stopped.sessions = series.sessions;  // the stop answers the series without its sessions
+      showSeries(stopped);
+      return loadMySeries();
+    }).catch(function (error) {
+      note.textContent = (error.field ? error.field + ": " : "") + describe(error);
+      note.hidden = false;
+    }).then(function () { busy(""); $("stop-series").disabled = false; });
+  }
+
+  // The series started here are remembered on this device and shown again, fresh from the API, at sign-in.
+  function rememberedSeries() {
+    try { return JSON.parse(window.localStorage.getItem(SERIES_REMEMBERED) || "[]").filter(function (id) {
+      return typeof id === "string" && /^[0-9a-f]{32}$/.test(id); }); } catch (e) { return []; }
+  }
+
+  function rememberSeries(id, forget) {
+    var list = rememberedSeries().filter(function (known) { return known !== id; });
+    if (!forget) { list.unshift(id); }
+    try { window.localStorage.setItem(SERIES_REMEMBERED, JSON.stringify(list.slice(0, MAX_SERIES_SHOWN))); }
+    catch (e) { /* private mode */ }
+  }
+
+  function loadMySeries() {
+    var ids = rememberedSeries();
+    if (!ids.length) { return Promise.resolve(); }
+    return Promise.all(ids.map(function (id) {
+      return api("GET", "series/" + encodeURIComponent(id)).then(function (answer) { return answer.data; },
+        function (error) {
+          if (error.status === 404 || error.status === 403) { rememberSeries(id, true); }  // gone, or not ours
+          return null;
+        });
+    })).then(function (found) { showMySeries(found.filter(Boolean)); });
+  }
+
+  function showMySeries(all) {
+    var list = $("my-series-list");
+    list.textContent = "";
+    all.forEach(function (series) {
+      var item = document.createElement("li");
+      item.textContent = "Every " + series.intervalDays + " days with " + series.mentor + ": " +
+        (series.state === "active" ? "running" : series.state) + " ";
+      var open = document.createElement("button");
+      open.type = "button";
+      open.className = "secondary";
+      open.textContent = "Open";
+      open.addEventListener("click", function () { showSeries(series); $("series-panel").focus(); });
+      item.appendChild(open);
+      list.appendChild(item);
+    });
+    $("my-series").hidden = !all.length;
+  }
+
+  function toggleSeries() {
+    var on = $("series-on").checked;
+    $("series-options").hidden = !on;
+    $("book").textContent = on ? "Start the series" : "Book";
+    if (!on) { seriesFieldsClear(); }
   }
 
   // ---- the 2-10-3 checklist (the same one as the session page) ------------------------------------
@@ -588,6 +758,7 @@
 
   function again() {
     $("done").hidden = true;
+    $("series-panel").hidden = true;
     $("question").value = "";
     $("times").hidden = true;
     $("mentor").focus();
@@ -603,6 +774,8 @@
     $("skill-search").addEventListener("input", searchSoon);
     $("onboard").addEventListener("click", bookOnboarding);
     $("checklist").addEventListener("submit", saveChecklist);
+    $("series-on").addEventListener("change", toggleSeries);
+    $("stop-series").addEventListener("click", stopSeries);
     fillLengths();
     fillSuggestions(remembered());
     officeReady().then(function (office) {

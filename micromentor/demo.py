@@ -16,6 +16,8 @@ few weeks of micro mentoring forward on a simulated clock, one event at a time i
   no-shows, a few mentor no-shows, late joins, early leaves, dropped connections; a few attendance reports
   come late (after the next sync), now and then none at all. The first bookings and meetings follow a
   short script, so that even a one-week tour shows every case; after that chance decides (seeded).
+- The programme patterns (`micromentor.demo_patterns`, scripted): two mentors' office hours, three series
+  run by the series timer after each daily sync, and two group sessions of one mentor, one of them full.
 - `services.sync` runs once a simulated day for every organizer with open sessions, as the timer would:
   a weekly run would fall outside metrics.md's 48-hour grace and turn every late report into a no-show.
 
@@ -55,6 +57,7 @@ from micromentor.bootstrap import Runtime
 from micromentor.demo_defaults import write_demo_pointer
 from micromentor.demo_org import WEEKDAYS, DemoOrg, DemoPerson, build_demo_org, overlap_minutes
 from micromentor.demo_outcomes import describe_outcomes, play_outcomes
+from micromentor.demo_patterns import DemoPatterns
 from micromentor.files import read_policy_file
 from micromentor.progress import Progress
 from micromentor.settings import load_settings
@@ -326,6 +329,7 @@ class _Simulation:
         self.scripted_fates = ["cancel", "decline", "move"]
         self.scripted_meetings = ["mentee_no_show", "late_report", "mentor_no_show"]
         self.held = 0
+        self.patterns: DemoPatterns | None = None  # office hours, series, group sessions (demo_patterns)
 
     async def aclose(self) -> None:
         await self.raw.aclose()
@@ -343,6 +347,9 @@ class _Simulation:
         self.sync_times = [start + SYNC_EVERY * n for n in range(1, weeks * 7 * DAY // SYNC_EVERY + 1)]
         for at in self.sync_times:
             self.push(at, "sync", order=1)
+        if self.patterns is not None:
+            self.patterns.schedule(lambda at, job, order: self.push(at, "pattern", job, order=order), start,
+                                   self.sync_times)  # fmt: skip
         for number in range(weeks):
             for ask in self._asks(start + timedelta(weeks=number), number):
                 self.push(ask.at, "ask", ask)
@@ -386,6 +393,8 @@ class _Simulation:
             await self._post_report(*action.payload)
         elif action.kind == "sync":
             await self._sync(action.at)
+        elif action.kind == "pattern":
+            await action.payload(action.at)
 
     # --- asks -------------------------------------------------------------------------------------
     def _asks(self, week_start: datetime, number: int) -> list[_Ask]:
@@ -877,7 +886,7 @@ def run_demo(args: argparse.Namespace) -> int:
             settings = emulator_settings(running)
             claim_store_tenant(store, running.tenant_id, str(store_path))  # `serve` and `sync` check it
             say(f"Graph emulator on {running.graph_url}")
-            report, later, requests_total, idempotent = asyncio.run(
+            report, later, requests_total, idempotent, patterns = asyncio.run(
                 _simulate(org, settings, running.admin_url, store, policy, start, weeks, args.seed, say)
             )
     finally:
@@ -893,6 +902,7 @@ def run_demo(args: argparse.Namespace) -> int:
     sys.stdout.write(
         f"micromentor demo: {len(org.people)} people, {weeks} week(s) from {start:%d %b} to {last_day:%d %b %Y}\n\n"
         + _summary(report, org, later)
+        + "".join(f"\n{line}" for line in patterns)
         + f"\n\nreport: {report_path}\n"
         + f"try:    micromentor slots --tenant {seed_path} --mentor {mentor} --mentee {mentee} "
         f"--now {iso_z(start)} --limit 5\n"
@@ -936,7 +946,7 @@ async def _simulate(
     weeks: int,
     seed: int,
     say: Callable[[str], None],
-) -> tuple[Report, int, int, bool]:
+) -> tuple[Report, int, int, bool, list[str]]:
     # The demo's one runtime (micromentor.bootstrap): its Graph client and the store, closed when it ends.
     rt = Runtime(replace(load_settings(), graph=settings), store=store)
     graph = rt.graph
@@ -953,8 +963,15 @@ async def _simulate(
         rng=random.Random(seed),
         say=say,
     )
+    patterns = DemoPatterns.for_people(
+        [p.upn for p in org.people], graph=graph, store=store, admin=admin, say=say, public_url=simulation.public_url,
+        names={p.upn: p.display_name for p in org.people}, secret=load_settings().link_secret,
+    )  # fmt: skip
     try:
         await _doctor_before_go_live(graph, admin, org, start, say)
+        if patterns is not None:
+            simulation.policy = policy = await patterns.set_office_hours(policy, start)
+            simulation.patterns = patterns
         await simulation.run(start, weeks)
         idempotent = await simulation.resend_first_booking()
         end = start + timedelta(weeks=weeks)
@@ -970,7 +987,8 @@ async def _simulate(
         say(describe_outcomes(played, report.outcomes.to_json() if report.outcomes is not None else None))
         later = len(await asyncio.to_thread(store.list_sessions, start_from=end))
         log = (await admin.get("/requests")).json()
-        return report, later, int(log.get("total") or 0), idempotent
+        lines = [] if patterns is None else await patterns.summary(report, period_from=start, period_to=end)
+        return report, later, int(log.get("total") or 0), idempotent, lines
     finally:
         await simulation.aclose()
         await admin.aclose()

@@ -68,7 +68,10 @@ async def play_outcomes(
         totals["postponed"] += done["postponed"]
         now += ROUND
     answered = late = expired = never = 0
-    for message in outbox.list_messages():
+    # Not the outbox's order (due, then key): keys start with random session ids, so messages due at the
+    # same moment (two sessions ending together) would take each other's draws from one run to the next.
+    people_order = sorted(outbox.list_messages(), key=lambda m: (m.due, m.mentor, m.person, m.kind.value, m.session_id))
+    for message in people_order:
         if message.state is not MessageState.SENT or message.sent_at is None:
             continue
         roll = rng.random()

@@ -23,6 +23,7 @@ from reporting.formatting import (
     reason_label,
     when,
 )
+from reporting.groups_html import groups_section
 from reporting.outcomes_html import outcomes_section
 from reporting.series_html import series_section
 
@@ -134,6 +135,7 @@ def render_html(report_json: Mapping[str, Any], *, title: str = "Micro mentoring
         _trends(report_json),
         outcomes_section(report_json),
         series_section(report_json),
+        groups_section(report_json),
         _load(report_json),
         _mentor_table(report_json),
         _no_show_table(report_json),

@@ -26,6 +26,7 @@ from graph.errors import GraphNotFound, GraphRequestError, GraphUnavailable
 from graph.gateway import GraphGateway
 from policies import TenantPolicy
 from services.booking import BookingRequest, book_session, slot_cells
+from services.series_page import SeriesPanel
 from services.session_links import SessionLinkClaims
 from services.sessions import cancel_session, end_session, get_session
 from services.slots import SlotQuery, search_slots
@@ -72,6 +73,7 @@ class SessionView:
     moved_to: datetime | None = None
     successor: Session | None = None
     successor_link: str | None = None  # relative link to the viewer's page of the new session
+    series: SeriesPanel | None = None  # the session's series (services.series_page), filled by the handler
 
 
 async def _session_for(store: Store, claims: SessionLinkClaims) -> Session:

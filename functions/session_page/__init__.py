@@ -1,8 +1,8 @@
 """GET and POST /api/session-page/{token}: the page an attendee's invitation link opens (no bearer token:
 the signed link, bound to the session and the attendee, is the authority; services.session_links).
 
-POST takes the page's forms (`application/x-www-form-urlencoded`, field `do` = checklist, cancel or
-move) and answers with the page again (a move: 303 to the new session's page). Refusals are pages
+POST takes the page's forms (`application/x-www-form-urlencoded`, field `do` = checklist, cancel, move,
+stop-series or repeat) and answers with the page again (a move: 303 to the new session's page). Refusals are pages
 too: a tampered link 400, an expired one 410, an unknown session 404; a form field that fails 400
 naming the field beside it, a checklist saved meanwhile by someone else 409 with both texts, a move
 the policy forbids 422.
@@ -14,6 +14,7 @@ import logging
 import math
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
+from datetime import UTC
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
@@ -27,7 +28,8 @@ from functions.links import _PAGE_HEADERS
 from functions.session_page.page import CONTENT_SECURITY_POLICY, refusal_page, session_page
 from graph.errors import GraphError, GraphUnavailable
 from micromentor.bootstrap import Runtime, runtime
-from services.links import LinkExpired, LinkInvalid
+from services.links import LinkExpired, LinkInvalid, make_link
+from services.series_page import repeat_from_page, series_panel, stop_series_from_page
 from services.session_links import SessionLinkClaims, make_session_link, read_session_link, session_link_expiry
 from services.session_page import SessionView, cancel_from_page, move_from_page, save_checklist, session_view
 from services.sessions import get_session
@@ -40,7 +42,7 @@ log = logging.getLogger(__name__)
 MAX_FORM_BYTES = 16 * 1024
 _HEADERS = {**_PAGE_HEADERS, "Content-Security-Policy": CONTENT_SECURITY_POLICY}
 _FORM_FIELDS = frozenset({"do", "version", "question", "option1", "option2", "option3", "next_step"})
-_FORM_FIELDS |= {"success_indicator", "confirm", "start"}
+_FORM_FIELDS |= {"success_indicator", "confirm", "start", "interval_days"}
 
 
 def _html(text: str, status: int = 200, extra: dict[str, str] | None = None) -> func.HttpResponse:
@@ -89,7 +91,15 @@ def _claims(req: func.HttpRequest, rt: Runtime) -> SessionLinkClaims:
 
 
 async def _view(rt: Runtime, claims: SessionLinkClaims) -> SessionView:
-    view = await session_view(rt.graph, rt.store, await rt.policy(), claims, now=rt.clock())
+    now = rt.clock()
+    view = await session_view(rt.graph, rt.store, await rt.policy(), claims, now=now)
+    mentor_tz = next((p.tz for p in view.people if p.role == "mentor"), UTC)
+    panel = await series_panel(rt.store, rt.series, rt.outbox, view.session, claims.person, mentor_tz, now=now)
+    if panel is not None and panel.alternatives and claims.person == panel.series.mentee:
+        # As in the "no slot" mail: the mentee may book one of the alternatives on the mentor's link page.
+        token = make_link(panel.series.mentor, secret=rt.settings.link_secret, now=now, mentee=claims.person)
+        panel = replace(panel, booking_link=f"../links/{token}")  # relative to /api/session-page/{token}
+    view = replace(view, series=panel)
     if view.successor is None:
         return view
     # Relative to /api/session-page/{this token}: this person's page of the session it was moved to.
@@ -235,7 +245,42 @@ async def _move(rt: Runtime, claims: SessionLinkClaims, fields: dict[str, str]) 
     return func.HttpResponse(status_code=303, headers={**_HEADERS, "Location": token})
 
 
-_ACTIONS = {"checklist": _save, "cancel": _cancel, "move": _move}
+async def _stop_series(rt: Runtime, claims: SessionLinkClaims, fields: dict[str, str]) -> func.HttpResponse:
+    if fields.get("confirm") != "yes":
+        problem = "confirm: tick “Yes, stop the series for both of us” to stop it."
+        return _html(session_page(await _view(rt, claims), problem=problem), 400)
+    try:
+        await stop_series_from_page(rt.store, rt.series, claims, now=rt.clock())
+    except (InputError, Conflict) as exc:
+        status = 409 if isinstance(exc, Conflict) else 400
+        problem = f"Not stopped ({exc.field}): {exc.message}."
+        return _html(session_page(await _view(rt, claims), problem=problem), status)
+    notice = "The series is stopped: no further session is booked. Sessions already booked stay booked."
+    return _html(session_page(await _view(rt, claims), notice=notice))
+
+
+async def _repeat(rt: Runtime, claims: SessionLinkClaims, fields: dict[str, str]) -> func.HttpResponse:
+    given = fields.get("interval_days", "")
+    try:
+        series = await repeat_from_page(rt.store, rt.series, claims, given, now=rt.clock())
+    except (InputError, Conflict) as exc:
+        status = 409 if isinstance(exc, Conflict) else 400
+        problem = f"Not repeated ({exc.field}): {exc.message}."
+        return _html(session_page(await _view(rt, claims), problem=problem, interval_value=given), status)
+    notice = (
+        f"This session now repeats every {series.interval_days} days: each next one is booked once the "
+        "previous one is over."
+    )
+    return _html(session_page(await _view(rt, claims), notice=notice))
+
+
+_ACTIONS = {
+    "checklist": _save,
+    "cancel": _cancel,
+    "move": _move,
+    "stop-series": _stop_series,
+    "repeat": _repeat,
+}
 
 
 @bp.route(route="session-page/{token}", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)
@@ -247,7 +292,7 @@ async def session_page_change(req: func.HttpRequest) -> func.HttpResponse:
             fields = form_fields(req)
             action = _ACTIONS.get(fields.get("do", ""))
             if action is None:
-                raise InputError("do", "must be checklist, cancel or move")
+                raise InputError("do", "must be checklist, cancel, move, stop-series or repeat")
         except InputError as exc:
             view = await _view(rt, claims)
             return _html(session_page(view, problem=f"{exc.field}: {exc.message}."), 400)

@@ -1,10 +1,10 @@
 """The HTML of a session page: the 2-10-3 agenda with each attendee's local times, the join link, the
-checklist form, and cancel / move forms.
+checklist form, the series section (functions/session_page/series_section.py), and cancel / move forms.
 
 Like the booking link's page (functions/links/page.py, whose style and script it reuses): self-contained,
 one inline style sheet and one inline script allowed by their SHA-256, every outside value escaped.
-Forms post to this page's own URL (`form-action 'self'`) with `do` = checklist, cancel or move, so the
-page works without script; the script only rewrites UTC `<time>` texts in the reader's zone.
+Forms post to this page's own URL (`form-action 'self'`) with `do` = checklist, cancel, move, stop-series or
+repeat, so the page works without script; the script only rewrites UTC `<time>` texts in the reader's zone.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from core.checklist import MAX_OPTIONS, NEXT_STEP_MAX_CHARS, OPTION_MAX_CHARS, S
 from core.model import Checklist, SessionState
 from core.timefmt import iso_z
 from functions.links.page import PAGE_SCRIPT, PAGE_STYLE, csp_hash, refusal_page
+from functions.session_page.series_section import series_section
 from services.session_page import PagePerson, SessionView
 
 __all__ = ["CONTENT_SECURITY_POLICY", "FormValues", "refusal_page", "session_page"]
@@ -42,6 +43,7 @@ ul.people { padding-left: 1.1rem; }
 ul.people li { margin: .35rem 0; overflow-wrap: anywhere; }
 .check { display: flex; gap: .5rem; align-items: baseline; font-weight: 400; }
 .theirs { border-left: 3px solid var(--line); padding-left: .6rem; margin: .5rem 0; }
+ul.series-sessions { list-style: none; padding-left: 0; }
 """
 _STYLE = PAGE_STYLE + _FORM_STYLE
 
@@ -209,9 +211,11 @@ def session_page(
     errors: Mapping[str, str] | None = None,
     theirs: Checklist | None = None,
     problem: str | None = None,
+    interval_value: str | None = None,
 ) -> str:
     """The page of `view.viewer`'s link. `values`/`errors` refill a refused checklist form; `theirs` is
-    the checklist someone else saved meanwhile (a version conflict); `problem` a refused move or cancel."""
+    the checklist someone else saved meanwhile (a version conflict); `problem` a refused move or cancel;
+    `interval_value` refills a refused "repeat every N days" form."""
     session = view.session
     title = session.topic or session.question
     state = {
@@ -252,6 +256,7 @@ def session_page(
         f"{_agenda(view)}"
         + (_theirs(theirs) if theirs is not None else "")
         + _checklist_form(view.checklist, values or {}, errors or {}, theirs)
+        + series_section(view, interval_value=interval_value)
         + _changes(view)
     )
     return _document(f"Micro mentoring: {title}", body)

@@ -189,7 +189,9 @@ def test_the_store_has_sessions_in_several_states_tied_to_requests(one_week: Run
     reasons = {s.state_reason for s in sessions if s.state == SessionState.CANCELLED}
     # One cancelled in micromentor, one declined by its mentee in Outlook and picked up by sync.
     assert {"cancelled_by_request", "all_mentees_declined"} <= reasons
-    assert sessions and all(s.request_id in {r.id for r in requests} for s in sessions)
+    # Every session but the programme patterns' (series and group sessions, not asked for) carries its ask.
+    asked = [s for s in sessions if s.series_id is None and s.seats is None]
+    assert asked and all(s.request_id in {r.id for r in requests} for s in asked)
     assert all(NOW <= r.created_at < NOW + timedelta(weeks=1) for r in requests)
     assert marker == "micromentor demo"
 
@@ -308,3 +310,102 @@ def test_answers_outside_the_checkin_window_are_told_apart() -> None:
     assert "53" not in line
     same = describe_outcomes({**played, "given": 52}, {"responseRate": {"asked": 90, "answered": 52, "rate": 0.58}})
     assert "; 52 answered (9 answers came late)" in same
+
+
+# --- the programme patterns (micromentor/demo_patterns.py) ------------------------------------------------
+
+
+def _line(out: str, prefix: str) -> str:
+    [found] = [line for line in out.splitlines() if line.startswith(prefix)]
+    return found
+
+
+def test_the_week_shows_three_series_each_ending_its_own_way(one_week: Run) -> None:
+    """Scripted, not drawn: Lucas and Mariana's series runs (its second session, 14 days on, lies beyond
+    the week); Arjun stops his from his session page after the first; Olivia answers "no" after hers.
+    Each held one session in the week, so 1.00 booked and held per series, and no series had its second
+    session due before the week ended (14, 14 and 7 days after a first session on Tue 20 or Wed 21 Oct)."""
+    from core.series import SeriesState, StopReason
+    from store.series import open_series_store
+
+    with SqliteStore(one_week.store_path) as store:
+        series = open_series_store(store).list_series()
+        sessions = {s.id: s for s in store.list_sessions()}
+    by_mentee = {s.mentee: s for s in series}
+    assert set(by_mentee) == {"mariana.souza@fabrikam.example", "arjun.nair@fabrikam.example",
+                              "liam.walsh@fabrikam.example"}  # fmt: skip
+    running = by_mentee["mariana.souza@fabrikam.example"]
+    assert running.state is SeriesState.ACTIVE and (running.interval_days, running.minutes) == (14, 20)
+    first, second = (sessions[i] for i in running.session_ids)
+    assert first.state is SessionState.COMPLETED and second.start - first.start == timedelta(days=14)
+    assert second.start >= NOW + timedelta(weeks=1) and second.series_id == running.id
+    stopped = by_mentee["arjun.nair@fabrikam.example"]
+    assert (stopped.stop_reason, stopped.stopped_by) == (StopReason.STOPPED_BY_MENTEE, "arjun.nair@fabrikam.example")
+    declined = by_mentee["liam.walsh@fabrikam.example"]
+    assert declined.stop_reason is StopReason.MENTOR_DECLINED and declined.stopped_by is None
+    for one in (stopped, declined):
+        [only] = one.session_ids
+        assert sessions[only].state is SessionState.COMPLETED
+    line = _line(one_week.out, "series:")
+    assert line == (
+        "series: 3 started, 1 active, 2 stopped (1 the mentor would not repeat, 1 by the mentee), 0 completed; "
+        "sessions per series 1.00 booked, 1.00 held; retention after 2: n/a; after 4: n/a; after 6: n/a"
+    )
+    assert 'id="series"' in (one_week.out_dir / REPORT_FILE).read_text(encoding="utf-8")
+
+
+def test_the_week_shows_two_group_sessions_one_full_and_a_refused_join(one_week: Run) -> None:
+    """Jonas's clinics: 3 seats taken by Tom, Hannah and Felix; Siobhan is refused there and joins the 4-seat
+    one with Eva (5 of 7 seats). Felix misses the first: 4 mentees present, 1 missing."""
+    with SqliteStore(one_week.store_path) as store:
+        week = store.list_sessions(start_from=NOW, start_to=NOW + timedelta(weeks=1))
+    groups = sorted((s for s in week if s.seats is not None), key=lambda s: s.start)
+    assert [(g.seats, g.mentees) for g in groups] == [
+        (3, ("tom.baker@fabrikam.example", "hannah.schmidt@fabrikam.example", "felix.wagner@fabrikam.example")),
+        (4, ("siobhan.kelly@fabrikam.example", "eva.novak@fabrikam.example")),
+    ]
+    assert [g.state for g in groups] == [SessionState.COMPLETED, SessionState.COMPLETED]
+    assert groups[0].missing == ("felix.wagner@fabrikam.example",)
+    one_to_one = sum(1 for s in week if s.seats is None and s.state != SessionState.CANCELLED)
+    assert _line(one_week.out, "group sessions:") == (
+        f"group sessions: 2 (5 of 7 seats taken; 4 mentees present, 1 missing) apart from {one_to_one} 1:1 "
+        "sessions; siobhan.kelly@fabrikam.example's join to the full 3-seat clinic was refused (409) with 1 next "
+        "open group session(s) of Jonas Weber"
+    )
+    assert 'id="groups"' in (one_week.out_dir / REPORT_FILE).read_text(encoding="utf-8")
+
+
+def test_mentors_with_office_hours_are_booked_only_inside_them(one_week: Run) -> None:
+    """Jonas: Tue and Thu 14:00-16:00 Berlin; Marcus: Mon and Wed 10:00-12:00 New York (checked here in
+    their own zones, independently of the demo's code)."""
+    from zoneinfo import ZoneInfo
+
+    hours = {
+        "jonas.weber@fabrikam.example": (ZoneInfo("Europe/Berlin"), {1, 3}, 14, 16),
+        "marcus.johnson@fabrikam.example": (ZoneInfo("America/New_York"), {0, 2}, 10, 12),
+    }
+    told = []
+    with SqliteStore(one_week.store_path) as store:
+        for mentor, (zone, days, first, last) in hours.items():
+            theirs = store.list_sessions(mentor=mentor, start_from=NOW, start_to=NOW + timedelta(weeks=1))
+            assert theirs, mentor
+            for s in theirs:
+                start, end = s.start.astimezone(zone), s.end.astimezone(zone)
+                assert start.weekday() in days and first <= start.hour and (end.hour, end.minute) <= (last, 0), s
+            told.append(len(theirs))
+    line = _line(one_week.out, "office hours:")
+    assert line == (
+        f"office hours: Jonas Weber Tue, Thu 14:00\u201316:00 (Europe/Berlin): {told[0]} sessions, {told[0]} inside; "
+        f"Marcus Johnson Mon, Wed 10:00\u201312:00 (America/New_York): {told[1]} sessions, {told[1]} inside"
+    )
+
+
+def test_a_tenant_without_the_patterns_people_runs_without_the_patterns() -> None:
+    from micromentor.demo_patterns import DemoPatterns
+
+    org = build_demo_org(NOW, weeks=1)
+    kwargs: dict[str, Any] = {"graph": None, "store": None, "admin": None, "names": {}, "public_url": "", "secret": "",
+                              "say": print}  # fmt: skip
+    assert DemoPatterns.for_people([p.upn for p in org.people], **kwargs) is not None
+    without_jonas = [p.upn for p in org.people if p.upn != "jonas.weber@fabrikam.example"]
+    assert DemoPatterns.for_people(without_jonas, **kwargs) is None
