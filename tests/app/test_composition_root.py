@@ -14,7 +14,8 @@ import pytest
 
 from graph.config import GraphSettings
 from micromentor import bootstrap
-from micromentor.bootstrap import Runtime, RuntimeClosed, open_runtime, runtime
+from micromentor.bootstrap import LINK_CACHE_SECONDS, LINK_CACHE_SIZE, Runtime, RuntimeClosed, open_runtime, runtime
+from micromentor.caches import TimedCache
 from micromentor.settings import Settings
 from policies import TenantPolicy
 from store.sqlite import SqliteStore
@@ -167,3 +168,18 @@ def test_the_mentor_catalogue_is_reread_only_when_its_file_changes(tmp_path: Pat
         return found
 
     assert asyncio.run(main()) == [(BEN,), (BEN,), (BEN,)]
+
+
+def test_the_link_pages_cache_keeps_free_times_a_minute_and_a_bounded_number() -> None:
+    now = [0.0]
+    cache: TimedCache[str, str] = TimedCache(seconds=60, size=2, clock=lambda: now[0])
+    cache.put("maya", "free at 10")
+    now[0] = 59.9
+    assert cache.get("maya") == "free at 10"  # within the minute: no Graph call
+    now[0] = 60.0
+    assert cache.get("maya") is None  # a minute old: read again
+    for mentor in ("a", "b", "c"):
+        cache.put(mentor, mentor)
+    assert len(cache) == 2 and cache.get("a") is None  # the oldest goes when full
+    assert (LINK_CACHE_SECONDS, LINK_CACHE_SIZE) == (60.0, 256)
+    assert isinstance(Runtime(Settings(graph=None)).link_availability, TimedCache)
