@@ -49,6 +49,7 @@ from typing import Any, TypeVar
 from core.attendance import ATTENDANCE_UNAVAILABLE
 from core.errors import InputError
 from core.model import MentoringRequest, Session, SessionState
+from core.onboarding_metrics import OnboardingCohort
 from core.outcomes import OutcomeReport
 from core.segments import DEFAULT_MIN_SEGMENT, fold_small_segments
 from core.series_metrics import SeriesReport
@@ -338,6 +339,7 @@ class Report:
     outcomes: OutcomeReport | None = None  # check-ins and follow-ups (core/outcomes.py), when measured
     groups: GroupCounts = GroupCounts()
     series: SeriesReport | None = None  # series (core/series_metrics.py), when the store keeps series
+    onboarding: OnboardingCohort | None = None  # sessions `micromentor onboard` booked (core/onboarding_metrics.py)
 
     @property
     def completion_rate(self) -> float | None:

@@ -12,8 +12,9 @@ Limits come from the services and the core (one number each), never typed again 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
@@ -41,6 +42,7 @@ from functions.http import json_body
 from services.answer_links import MAX_LINE
 from services.booking import MAX_TOPIC_LENGTH, BookingRequest
 from services.groups import GroupDraft
+from services.joiners import MAX_JOINERS, MAX_SKILLS, JoinerRow, validate_joiners
 from services.links import MAX_TTL
 from services.mentor_search import MAX_QUERY
 from services.requests import MAX_NAMED_MENTORS, MAX_SESSIONS, MAX_SKILL_LENGTH, RequestInput
@@ -79,6 +81,11 @@ __all__ = [
     "OfficeHoursAnswer",
     "OfficeHoursRequest",
     "OfficeHoursWindow",
+    "OnboardedJoiner",
+    "OnboardingAnswer",
+    "OnboardingJoiner",
+    "OnboardingRequest",
+    "OnboardingSession",
     "PolicyHistoryAnswer",
     "PolicyStateAnswer",
     "QueuedAnswer",
@@ -148,6 +155,21 @@ Instant = Annotated[
     datetime,
     BeforeValidator(_instant),
     WithJsonSchema({"type": "string", "format": "date-time", "examples": ["2026-12-01T09:00:00Z"]}),
+]
+def _calendar_date(value: object) -> object:
+    """A calendar date as YYYY-MM-DD, nothing looser (no `20261201`, no time)."""
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise PydanticCustomError("calendar_date", f"expected a date as YYYY-MM-DD, got {str(value)[:40]!r}")
+
+
+CalendarDate = Annotated[
+    date,
+    BeforeValidator(_calendar_date),
+    WithJsonSchema({"type": "string", "format": "date", "examples": ["2026-12-01"]}),
 ]
 Upn = Annotated[str, Field(min_length=1, max_length=256, examples=["maya@contoso.example"])]
 Person = Annotated[str, Field(min_length=1, max_length=256, examples=["maya@contoso.example"]), AfterValidator(_person)]
@@ -232,6 +254,46 @@ class MentoringRequest(_Strict):
             minutes=self.minutes,
             idempotency_key=idempotency_key,
         )
+
+
+class OnboardingJoiner(_Strict):
+    """One joiner of POST /api/admin/onboarding: the CSV's columns, named as the rest of the API names
+    fields (`startDate` for the CSV's `start_date`)."""
+
+    upn: Person
+    start_date: Annotated[CalendarDate, Field(alias="startDate")]
+    skills: Annotated[
+        list[Annotated[str, Field(min_length=1, max_length=MAX_SKILL_LENGTH)]], Field(max_length=MAX_SKILLS)
+    ] = []
+
+
+_API_NAME = {"start_date": "startDate"}  # a CSV column -> the body's field
+
+
+class OnboardingRequest(_Strict):
+    """POST /api/admin/onboarding (docs/onboarding.md)."""
+
+    joiners: Annotated[list[OnboardingJoiner], Field(min_length=1, max_length=MAX_JOINERS)]
+    dry_run: Annotated[bool, Field(alias="dryRun", description="plan only: book nothing, write nothing")] = False
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "joiners": [
+                        {"upn": "ana@contoso.example", "startDate": "2026-11-30", "skills": ["python"]},
+                        {"upn": "ben@contoso.example", "startDate": "2026-12-07", "skills": []},
+                    ],
+                    "dryRun": False,
+                }
+            ]
+        }
+    )
+
+    def to_rows(self) -> tuple[JoinerRow, ...]:
+        """The service's own checks (a UPN listed twice, ...) with the body's paths: `joiners[2].upn`."""
+        rows = [{"upn": j.upn, "start_date": j.start_date, "skills": j.skills} for j in self.joiners]
+        return validate_joiners(rows, lambda i, column: f"joiners[{i}].{_API_NAME.get(column, column)}")
 
 
 class LinkRequest(_Strict):
@@ -496,6 +558,31 @@ class RequestAnswer(_Answer):
     request: RequestRecord
     sessions: list[SessionAnswer]
     unmet: list[Unmet]
+
+
+class OnboardingSession(_Answer):
+    n: int = Field(description="its number in the joiner's plan: the booking key is onboard:{upn}:{n}")
+    mentor: str
+    start: DateTime
+    end: DateTime
+    session_id: str | None = Field(alias="sessionId", description="null in a dry run")
+    join_url: str | None = Field(alias="joinUrl")
+
+
+class OnboardedJoiner(_Answer):
+    upn: str
+    start_date: str = Field(alias="startDate", json_schema_extra={"format": "date"})
+    placed: bool = Field(description="2 or 3 sessions with different mentors in their first two weeks")
+    reason: str | None = Field(description="why not placed (null when placed)")
+    sessions: list[OnboardingSession]
+
+
+class OnboardingAnswer(_Answer):
+    dry_run: bool = Field(alias="dryRun")
+    placed: int
+    unplaced: int
+    sessions: int
+    joiners: list[OnboardedJoiner]
 
 
 class LinkAnswer(_Answer):

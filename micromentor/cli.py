@@ -21,6 +21,7 @@ from micromentor.bootstrap import Runtime, open_runtime, utc_now
 from micromentor.demo import add_demo_arguments, run_demo
 from micromentor.emulator_file import DEFAULT_SETTINGS_FILE
 from micromentor.files import read_policy_file
+from micromentor.onboard_cli import ONBOARD_EXAMPLE, add_onboard_arguments
 from micromentor.option_errors import cli_message, writable_file, write_text
 from micromentor.progress import Progress
 from micromentor.series_cli import SERIES_EXAMPLE, add_series_command
@@ -366,6 +367,7 @@ EXAMPLES = {
     "emulator": "micromentor emulator --tenant tests/data/tenant.json &   # then book, play, sync, report",
     "demo": "micromentor demo --weeks 2",
     "series": SERIES_EXAMPLE,
+    "onboard": ONBOARD_EXAMPLE,
 }
 
 
@@ -507,6 +509,9 @@ def _parser() -> argparse.ArgumentParser:
 
     series = _sub(sub, "series", "start, show or stop a series of sessions every N days (docs/series.md)", None)
     add_series_command(series)
+
+    onboard = _sub(sub, "onboard", "book each joiner of a list 2-3 flash sessions with different mentors", None)
+    add_onboard_arguments(onboard)
 
     demo = _sub(sub, "demo", "the one-command tour: a demo organisation, weeks of sessions, the report", run_demo)
     add_demo_arguments(demo)

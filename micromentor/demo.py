@@ -55,6 +55,7 @@ from graph.config import GraphSettings
 from graph.gateway import GraphGateway
 from micromentor.bootstrap import Runtime
 from micromentor.demo_defaults import write_demo_pointer
+from micromentor.demo_onboarding import onboard_demo_cohort
 from micromentor.demo_org import WEEKDAYS, DemoOrg, DemoPerson, build_demo_org, overlap_minutes
 from micromentor.demo_outcomes import describe_outcomes, play_outcomes
 from micromentor.demo_patterns import DemoPatterns
@@ -972,6 +973,9 @@ async def _simulate(
         if patterns is not None:
             simulation.policy = policy = await patterns.set_office_hours(policy, start)
             simulation.patterns = patterns
+        await onboard_demo_cohort(
+            graph, admin, store, policy, org, now=start, public_url=simulation.public_url, say=say
+        )
         await simulation.run(start, weeks)
         idempotent = await simulation.resend_first_booking()
         end = start + timedelta(weeks=weeks)

@@ -323,6 +323,13 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         query=s.DoctorParams,
         refusals=(400, 401, 403),
     ),
+    ("admin/onboarding", "POST"): Operation(
+        "onboardCohort",
+        "book each joiner 2-3 flash sessions with different mentors in their first two weeks (docs/onboarding.md)",
+        {200: Answer("every joiner: their sessions, or why they could not be placed", s.OnboardingAnswer)},
+        body=s.OnboardingRequest,
+        refusals=(400, 401, 403, 409, 429, 502, 503),
+    ),
     ("notifications", "POST"): Operation(
         "notifications",
         "Graph change notifications, and Graph's validation handshake",

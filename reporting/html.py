@@ -24,6 +24,7 @@ from reporting.formatting import (
     when,
 )
 from reporting.groups_html import groups_section
+from reporting.onboarding_html import onboarding_section
 from reporting.outcomes_html import outcomes_section
 from reporting.series_html import series_section
 
@@ -136,6 +137,7 @@ def render_html(report_json: Mapping[str, Any], *, title: str = "Micro mentoring
         outcomes_section(report_json),
         series_section(report_json),
         groups_section(report_json),
+        onboarding_section(report_json),
         _load(report_json),
         _mentor_table(report_json),
         _no_show_table(report_json),

@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from core.errors import InputError, Misconfigured, OutOfRange
 from core.metrics import CapLimits, Labels, Report, compute_report, segment_holders
 from core.model import Session
+from core.onboarding_metrics import onboarding_cohort
 from core.outcomes import AskedQuestion, GivenAnswer, compute_outcomes, outcome_segment_holders
 from core.segments import DEFAULT_MIN_SEGMENT, fold_together, work_mode
 from core.series_metrics import SeriesReport, compute_series_report
@@ -346,6 +347,7 @@ async def build_report(
     if period.previous is not None:
         report = replace(report, comparison=over(*period.previous, period.previous_label, labels[1]))
     report = replace(report, series=await _series_report(store, sessions, period))
+    report = replace(report, onboarding=onboarding_cohort(sessions, period.start, period.end))
     if outbox is None:
         return report
     outcomes = compute_outcomes(
@@ -399,6 +401,8 @@ def _report_json(report: Report) -> dict[str, Any]:
         data.update(report.outcomes.to_json())
     if report.series is not None:
         data["series"] = report.series.to_json()
+    if report.onboarding is not None:
+        data["onboarding"] = report.onboarding.to_json()
     return data
 
 

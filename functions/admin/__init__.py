@@ -1,5 +1,5 @@
 """Admin routes (app role `Mentoring.Admin`): GET/PUT /api/admin/policy, GET /api/admin/policy/history,
-GET /api/admin/report, GET /api/admin/doctor.
+GET /api/admin/report, GET /api/admin/doctor, POST /api/admin/onboarding.
 
 The Azure Functions host reserves route templates that start with `admin` for its own admin API and
 refuses to register them ("The specified route conflicts with one or more built in routes"), whatever
@@ -17,15 +17,19 @@ from functions.model_answers import model_response
 from functions.schemas import (
     DoctorAnswer,
     DoctorParams,
+    OnboardingAnswer,
+    OnboardingRequest,
     PolicyHistoryAnswer,
     PolicyStateAnswer,
     ReportParams,
+    parse_body,
     parse_query,
 )
 from identity import ADMIN_ROLE, Caller
 from micromentor.bootstrap import Runtime, runtime
 from micromentor.settings import is_local_emulator
 from services.doctor import DoctorInput, checks_to_json, run_doctor
+from services.onboarding import onboard_cohort, onboarding_to_json
 from services.policy_admin import (
     parse_if_match,
     policy_history,
@@ -113,5 +117,22 @@ async def doctor(req: func.HttpRequest) -> func.HttpResponse:
         # ?mentor=a@x,b@x: mentors to check besides the mentors file and those of stored sessions.
         mentors = parse_query(req, DoctorParams).mentors()
         return model_response(DoctorAnswer, checks_to_json(await run_doctor(_doctor_input(runtime(), mentors))))
+
+    return await respond_as_caller(req, handle, role=ADMIN_ROLE)
+
+
+@bp.route(route=f"{ADMIN_ROUTE}/onboarding", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)
+async def onboarding(req: func.HttpRequest) -> func.HttpResponse:
+    """200 with every joiner: placed ones with their sessions, the others with the reason (docs/onboarding.md)."""
+
+    async def handle(caller: Caller) -> func.HttpResponse:
+        rt = runtime()
+        body = parse_body(req, OnboardingRequest)
+        rows = body.to_rows()
+        result = await onboard_cohort(
+            rt.graph, rt.store, await rt.policy(), await rt.mentor_catalogue(), rows, now=rt.clock(),
+            public_url=rt.settings.public_url, link_secret=rt.settings.link_secret, dry_run=body.dry_run,
+        )  # fmt: skip
+        return model_response(OnboardingAnswer, onboarding_to_json(result))
 
     return await respond_as_caller(req, handle, role=ADMIN_ROLE)

@@ -189,8 +189,13 @@ def test_the_store_has_sessions_in_several_states_tied_to_requests(one_week: Run
     reasons = {s.state_reason for s in sessions if s.state == SessionState.CANCELLED}
     # One cancelled in micromentor, one declined by its mentee in Outlook and picked up by sync.
     assert {"cancelled_by_request", "all_mentees_declined"} <= reasons
-    # Every session but the programme patterns' (series and group sessions, not asked for) carries its ask.
-    asked = [s for s in sessions if s.series_id is None and s.seats is None]
+    # Every session but the programme patterns' (series and group sessions, not asked for) carries its ask;
+    # the onboarding cohort's carry `onboard:{upn}` (no stored request).
+    asked = [
+        s
+        for s in sessions
+        if s.series_id is None and s.seats is None and not (s.request_id or "").startswith("onboard:")
+    ]
     assert asked and all(s.request_id in {r.id for r in requests} for s in asked)
     assert all(NOW <= r.created_at < NOW + timedelta(weeks=1) for r in requests)
     assert marker == "micromentor demo"
@@ -208,6 +213,20 @@ def test_both_booking_paths_are_used_and_the_new_joiner_gets_three_mentors(one_w
     assert onboarding.sessions_wanted == 3
     first_three = sorted((s for s in sessions if s.request_id == onboarding.id), key=lambda s: s.created_at)[:3]
     assert len({s.mentor for s in first_three}) == 3
+
+
+def test_the_onboarding_cohort_is_placed_and_the_new_starter_without_an_account_is_reported(one_week: Run) -> None:
+    with SqliteStore(one_week.store_path) as store:
+        cohort = [s for s in store.list_sessions() if (s.request_id or "").startswith("onboard:")]
+    by_joiner: dict[str, list[str]] = {}
+    for s in cohort:
+        by_joiner.setdefault(s.request_id or "", []).append(s.mentor)
+    assert len(by_joiner) == 3
+    assert all(2 <= len(mentors) == len(set(mentors)) <= 3 for mentors in by_joiner.values())
+    # Next week's joiners (from Monday 26 Oct): their first two weeks, within the 14-day horizon.
+    assert all(NOW + timedelta(weeks=1) <= s.start < NOW + timedelta(weeks=2) for s in cohort)
+    assert "demo: onboarding: 3 of 4 joiners placed" in one_week.err
+    assert "not placed: new.starter@fabrikam.example: unknown user: not in the directory" in one_week.err
 
 
 def test_the_summary_counts_what_the_store_holds(one_week: Run) -> None:
