@@ -1,5 +1,6 @@
-"""Azure Functions glue: authenticate an `HttpRequest` with the process's `TokenValidator`; identity errors
-are answered by `functions.http.respond` (401 / 403 / 502 / 503 with their `WWW-Authenticate` challenge).
+"""Azure Functions glue: authenticate an `HttpRequest` with the runtime's `TokenValidator`
+(micromentor.bootstrap owns it); identity errors are answered by `functions.http.respond` (401 / 403 /
+502 / 503 with their `WWW-Authenticate` challenge).
 
 A handler that needs a signed-in caller:
 
@@ -13,58 +14,21 @@ A handler that needs a signed-in caller:
 
 from __future__ import annotations
 
-import threading
-import weakref
 from collections.abc import Awaitable, Callable
 
 import azure.functions as func
 
 from functions.http import respond
 from identity.caller import Caller, require_role
-from identity.errors import IdentityUnavailable
-from identity.validator import TokenValidator
 from micromentor.bootstrap import Runtime, runtime
-from micromentor.settings import Settings
 
-__all__ = [
-    "authenticate",
-    "respond_as_caller",
-    "validator_for",
-    "validator_from_settings",
-]
-
-_validators: weakref.WeakKeyDictionary[Runtime, TokenValidator] = weakref.WeakKeyDictionary()
-_validators_lock = threading.Lock()
-
-
-def validator_from_settings(settings: Settings) -> TokenValidator:
-    """The validator for this app: the tenant and authority of the app registration (the emulator's
-    under `--tenant`), audience `MICROMENTOR_API_AUDIENCE` (v1 tokens) or the client id (v2 tokens)."""
-    graph = settings.graph
-    if graph is None:
-        raise IdentityUnavailable(
-            "bearer-token validation is not configured: set MICROMENTOR_TENANT_ID and MICROMENTOR_CLIENT_ID"
-        )
-    return TokenValidator(
-        authority=graph.authority_url,
-        audience=tuple(dict.fromkeys((settings.api_audience, graph.client_id))),
-        tenant_id=graph.tenant_id,
-        ca_bundle=graph.ca_bundle,
-    )
-
-
-def validator_for(rt: Runtime) -> TokenValidator:
-    """One validator (and so one JWKS cache) per `Runtime`, built on first use."""
-    with _validators_lock:
-        validator = _validators.get(rt)
-        if validator is None:
-            validator = _validators[rt] = validator_from_settings(rt.settings)
-        return validator
+__all__ = ["authenticate", "respond_as_caller"]
 
 
 async def authenticate(req: func.HttpRequest, *, role: str | None = None, rt: Runtime | None = None) -> Caller:
-    """The caller of `req` (its bearer token validated), holding `role` when one is asked for."""
-    validator = validator_for(rt or runtime())
+    """The caller of `req` (its bearer token validated by the runtime's validator), holding `role` when
+    one is asked for."""
+    validator = (rt or runtime()).validator
     caller = await validator.validate(req.headers.get("Authorization"))
     return require_role(caller, role) if role else caller
 

@@ -8,6 +8,7 @@ import itertools
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, timedelta
 from typing import Any, NoReturn
 
@@ -15,9 +16,8 @@ from core.errors import InputError, MicromentorError, NotFound
 from core.timefmt import parse_aware
 from graph.config import GraphSettings
 from graph.errors import GraphNotFound
-from graph.gateway import GraphGateway
 from micromentor.answers import answer_for
-from micromentor.bootstrap import utc_now
+from micromentor.bootstrap import Runtime, open_runtime, utc_now
 from micromentor.demo import add_demo_arguments, run_demo
 from micromentor.emulator_file import DEFAULT_SETTINGS_FILE
 from micromentor.files import read_policy_file
@@ -88,20 +88,17 @@ def _cmd_slots(args: argparse.Namespace) -> int:
     query = SlotQuery(
         mentor=args.mentor, mentees=tuple(args.mentee or ()), now=now, minutes=args.minutes, limit=args.limit
     )
-    with target(args.tenant, args.settings, load_settings().graph) as where:
-        settings = where.graph
-        assert settings is not None
+    settings = load_settings()
+    with target(args.tenant, args.settings, settings.graph) as where:
+        assert where.graph is not None
 
         async def run() -> dict[str, Any]:
-            graph = GraphGateway(settings)
-            try:
-                answer = await search_slots(graph, policy, query)
+            async with open_runtime(replace(settings, graph=where.graph)) as rt:
+                answer = await search_slots(rt.graph, policy, query)
                 # Display zones: the mentor's mailbox is cached by the search; the mentees' are read here.
-                people = await graph.get_mailboxes([query.mentor, *query.mentees])
+                people = await rt.graph.get_mailboxes([query.mentor, *query.mentees])
                 zones = {upn: box.tz for upn, box in people.items()}
                 return with_local_times(slots_to_json(answer), zones, query.mentor)
-            finally:
-                await graph.aclose()
 
         _print_json(asyncio.run(run()))
     return 0
@@ -131,17 +128,14 @@ def _cmd_book(args: argparse.Namespace) -> int:
         store = open_tenant_store(creatable_store(store_url(args.store, where.emulator)), where.graph)
 
         async def run() -> dict[str, Any]:
-            graph = GraphGateway(graph_settings)
-            try:
+            async with open_runtime(replace(settings, graph=graph_settings), store=store) as rt:
                 result = await book_session(
-                    graph, store, policy, request, now=now, public_url=settings.public_url,
+                    rt.graph, rt.store, policy, request, now=now, public_url=settings.public_url,
                     link_secret=settings.link_secret,
                 )
                 # Each attendee's session page, as the invitation links it (served by `serve` at this URL).
                 pages = session_page_links(result.session, settings.public_url, settings.link_secret)
                 return {**session_to_json(result.session), "sessionPages": dict(pages)}
-            finally:
-                await graph.aclose()
 
         _print_json(asyncio.run(run()))
     return 0
@@ -172,7 +166,11 @@ def _cmd_sync(args: argparse.Namespace) -> int:
         organizers = find_sync_work(store)
 
         async def run() -> dict[str, Any]:
-            graph = GraphGateway(graph_settings)
+            async with open_runtime(replace(settings, graph=graph_settings), store=store) as rt:
+                return await sync_all(rt)
+
+        async def sync_all(rt: Runtime) -> dict[str, Any]:
+            graph = rt.graph
             total = SyncResult("all")
             gate = asyncio.Semaphore(SYNC_PARALLEL)
             progress = Progress(len(organizers), "sync", unit="organizer")
@@ -197,7 +195,6 @@ def _cmd_sync(args: argparse.Namespace) -> int:
                     learning = await log_learning_records(store, settings.learning, now, graph=graph)
             finally:
                 progress.close()
-                await graph.aclose()
             return {
                 "organizers": len(organizers),
                 "moved": total.moved,
@@ -213,7 +210,6 @@ def _cmd_sync(args: argparse.Namespace) -> int:
 
 def _cmd_send_due(args: argparse.Namespace) -> int:
     from services.outcomes import MailSettings, outcome_round
-    from store.outbox import open_outbox
 
     now = parse_aware("--now", args.now) if args.now else utc_now()
     settings = load_settings()
@@ -236,15 +232,12 @@ def _cmd_send_due(args: argparse.Namespace) -> int:
         store = open_tenant_store(existing_store(store_url(args.store, where.emulator)), where.graph)
 
         async def run() -> dict[str, int]:
-            graph = GraphGateway(graph_settings)
-            try:
+            async with open_runtime(replace(settings, graph=graph_settings), store=store) as rt:
                 try:  # a typo here would hold every message back for hours with nothing said
-                    await graph.get_user(sender)
+                    await rt.graph.get_user(sender)
                 except GraphNotFound:
                     raise InputError("--sender", f"no user or mailbox {sender} in this tenant") from None
-                return await outcome_round(graph, store, open_outbox(store), policy, mail, now)
-            finally:
-                await graph.aclose()
+                return await outcome_round(rt.graph, rt.store, rt.outbox, policy, mail, now)
 
         _print_json(asyncio.run(run()))
     return 0
@@ -276,12 +269,9 @@ def _cmd_report(args: argparse.Namespace) -> int:
     async def run(store: Store, graph_settings: GraphSettings | None) -> tuple[str, str]:
         # The directory (segments, names) and mailbox zones (load per local week) come from Graph when it
         # is there; without it the report still has every metric, with no segments and UTC weeks.
-        graph = GraphGateway(graph_settings) if graph_settings is not None else None
-        try:
-            return await report_for(query, store, policy, now=utc_now(), graph=graph, options=options)
-        finally:
-            if graph is not None:
-                await graph.aclose()
+        async with open_runtime(replace(settings, graph=graph_settings), store=store) as rt:
+            graph = rt.graph if graph_settings is not None else None
+            return await report_for(query, rt.store, policy, now=utc_now(), graph=graph, options=options)
 
     with target(args.tenant, args.settings, settings.graph, required=False) as where:
         store = open_tenant_store(existing_store(store_url(args.store, where.emulator)), where.graph)

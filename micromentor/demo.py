@@ -53,6 +53,7 @@ from core.model import MentoringRequest, Session, Slot
 from core.timefmt import iso_z, parse_aware
 from graph.config import GraphSettings
 from graph.gateway import GraphGateway
+from micromentor.bootstrap import Runtime
 from micromentor.demo_defaults import write_demo_pointer
 from micromentor.demo_onboarding import onboard_demo_cohort
 from micromentor.demo_org import WEEKDAYS, DemoOrg, DemoPerson, build_demo_org, overlap_minutes
@@ -947,7 +948,9 @@ async def _simulate(
     seed: int,
     say: Callable[[str], None],
 ) -> tuple[Report, int, int, bool, list[str]]:
-    graph = GraphGateway(settings)
+    # The demo's one runtime (micromentor.bootstrap): its Graph client and the store, closed when it ends.
+    rt = Runtime(replace(load_settings(), graph=settings), store=store)
+    graph = rt.graph
     verify = ssl.create_default_context(cafile=settings.ca_bundle) if settings.ca_bundle else True
     admin = httpx.AsyncClient(base_url=admin_url, verify=verify, trust_env=False, timeout=30)
     simulation = _Simulation(
@@ -993,4 +996,4 @@ async def _simulate(
     finally:
         await simulation.aclose()
         await admin.aclose()
-        await graph.aclose()
+        await rt.aclose()

@@ -279,7 +279,14 @@ class LocalHost:
 
         return endpoint
 
-    def asgi(self, *, run_background: bool = True) -> Starlette:
+    def asgi(
+        self,
+        *,
+        run_background: bool = True,
+        around: Callable[[], contextlib.AbstractAsyncContextManager[object]] | None = None,
+    ) -> Starlette:
+        """The app; `around` is entered in the lifespan before the timers and queues start and left after
+        they stop (`micromentor serve` opens its runtime there: micromentor.bootstrap.open_runtime)."""
         # One route per path, whatever the number of functions on it (GET and POST of /answers/{token} are
         # two): a 405's Allow then names every method of the path, not those of the first function.
         by_path: dict[str, dict[str, RegisteredFunction]] = {}
@@ -295,16 +302,17 @@ class LocalHost:
         @contextlib.asynccontextmanager
         async def lifespan(_: Starlette) -> AsyncIterator[None]:
             self.loop = asyncio.get_running_loop()
-            tasks: list[asyncio.Task[None]] = []
-            if run_background:
-                tasks += [asyncio.create_task(self._timer_loop(t)) for t in self.by_kind("timerTrigger")]
-                tasks += [asyncio.create_task(self._queue_worker(n)) for n in self.queue_names()]
-            try:
-                yield
-            finally:
-                for task in tasks:
-                    task.cancel()
-                await asyncio.gather(*tasks, return_exceptions=True)
+            async with around() if around is not None else contextlib.nullcontext():
+                tasks: list[asyncio.Task[None]] = []
+                if run_background:
+                    tasks += [asyncio.create_task(self._timer_loop(t)) for t in self.by_kind("timerTrigger")]
+                    tasks += [asyncio.create_task(self._queue_worker(n)) for n in self.queue_names()]
+                try:
+                    yield
+                finally:
+                    for task in tasks:
+                        task.cancel()
+                    await asyncio.gather(*tasks, return_exceptions=True)
 
         async def not_routed(request: Request, exc: Exception) -> Response:
             status = int(getattr(exc, "status_code", 404))

@@ -9,12 +9,12 @@ import argparse
 import asyncio
 import json
 import sys
+from dataclasses import replace
 from typing import Any
 
 from core.errors import InputError
 from core.timefmt import iso_z, parse_aware
-from graph.gateway import GraphGateway
-from micromentor.bootstrap import utc_now
+from micromentor.bootstrap import open_runtime, utc_now
 from micromentor.files import read_policy_file
 from micromentor.settings import load_settings
 from micromentor.targets import creatable_store, store_url, target
@@ -87,14 +87,11 @@ def _run(args: argparse.Namespace) -> int:
         store = open_store(creatable_store(store_url(args.store, where.emulator)))
 
         async def work() -> OnboardingResult:
-            graph = GraphGateway(graph_settings)
-            try:
+            async with open_runtime(replace(settings, graph=graph_settings), store=store) as rt:
                 return await onboard_cohort(
-                    graph, store, policy, catalogue, joiners, now=now, public_url=settings.public_url,
+                    rt.graph, rt.store, policy, catalogue, joiners, now=now, public_url=settings.public_url,
                     link_secret=settings.link_secret, dry_run=args.dry_run, progress=progress,
                 )  # fmt: skip
-            finally:
-                await graph.aclose()
 
         result = asyncio.run(work())
     if args.format == "text":

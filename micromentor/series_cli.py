@@ -9,11 +9,12 @@ import asyncio
 import json
 import sys
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any, TypeVar
 
 from core.timefmt import parse_aware
 from graph.gateway import GraphGateway
-from micromentor.bootstrap import utc_now
+from micromentor.bootstrap import open_runtime, utc_now
 from micromentor.files import read_policy_file
 from micromentor.settings import load_settings
 from micromentor.targets import creatable_store, existing_store, store_url, target
@@ -55,11 +56,8 @@ def _with_graph(args: argparse.Namespace, work: Callable[[GraphGateway, Any], Aw
         store = open_store(creatable_store(url) if create else existing_store(url))
 
         async def run() -> T:
-            graph = GraphGateway(graph_settings)
-            try:
-                return await work(graph, store)
-            finally:
-                await graph.aclose()
+            async with open_runtime(replace(settings, graph=graph_settings), store=store) as rt:
+                return await work(rt.graph, rt.store)
 
         return asyncio.run(run())
 

@@ -8,6 +8,7 @@ import json
 import logging
 import os
 import signal
+import socket
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -19,10 +20,10 @@ import uvicorn
 from core.errors import InputError
 from core.timefmt import parse_aware
 from graph.config import GraphSettings
-from micromentor.bootstrap import Runtime, configure, utc_now
+from micromentor.bootstrap import open_runtime, utc_now
 from micromentor.demo_defaults import CONTOSO_SEED, default_seed
 from micromentor.localhost import LocalHost, runs
-from micromentor.settings import DEFAULT_PUBLIC_URL, Settings, is_local_emulator, load_settings
+from micromentor.settings import DEFAULT_PUBLIC_URL, is_local_emulator, load_settings
 from micromentor.singleton import TimerSingleton, has_blob_endpoint
 from micromentor.targets import creatable_store, open_tenant_store, store_url, target
 from micromentor.tenant import emulator_settings, start_local_tenant
@@ -80,19 +81,27 @@ class _Server(uvicorn.Server):
         self.should_exit = True
 
 
-async def _serve(
-    server: uvicorn.Server, announce: dict[str, Any], settings: Settings, clock: Callable[[], datetime]
-) -> None:
-    task = asyncio.create_task(server.serve())
+def _listen(port: int) -> socket.socket:
+    """The listening socket, bound before the runtime is built, so links in invitations and booking
+    links can point at where this host really listens (`--port 0`)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds its own
+    try:
+        sock.bind(("127.0.0.1", port))
+    except OSError as exc:
+        sock.close()
+        raise InputError("--port", f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}") from None
+    return sock
+
+
+async def _serve(server: uvicorn.Server, announce: dict[str, Any], listener: socket.socket) -> None:
+    task = asyncio.create_task(server.serve(sockets=[listener]))
     while not server.started:
         if task.done():
             await task
             return
         await asyncio.sleep(0.02)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    if settings.public_url == DEFAULT_PUBLIC_URL:
-        # Links in invitations and booking links point at where this host really listens (--port 0).
-        configure(Runtime(replace(settings, public_url=f"http://127.0.0.1:{port}"), clock=clock))
+    port = listener.getsockname()[1]
     sys.stdout.write(json.dumps({"api": f"http://127.0.0.1:{port}/api", **announce}) + "\n")
     sys.stdout.flush()
     await task
@@ -150,7 +159,9 @@ def serve(*, port: int, seed: str | None, store: str | None = None, settings_fil
         _close(open_tenant_store(chosen, graph_settings))  # another tenant's store: exit 2 before serving
         settings = replace(load_settings(), graph=graph_settings, store_url=chosen)
         clock = _clock(graph_settings)
-        configure(Runtime(settings, clock=clock))
+        listener = _listen(port)
+        if settings.public_url == DEFAULT_PUBLIC_URL:
+            settings = replace(settings, public_url=f"http://127.0.0.1:{listener.getsockname()[1]}")
         queues = AzureQueues(settings.queue_connection) if settings.queue_connection else None
         # Hosts sharing a storage account run each timer occurrence once, as the Functions host does.
         lock = (
@@ -158,11 +169,14 @@ def serve(*, port: int, seed: str | None, store: str | None = None, settings_fil
             if settings.queue_connection and has_blob_endpoint(settings.queue_connection)
             else None
         )
-        app = LocalHost(function_app.app, queues=queues, timer_lock=lock, schedules=_schedules()).asgi()
-        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+        host = LocalHost(function_app.app, queues=queues, timer_lock=lock, schedules=_schedules())
+        # The one runtime of this host: opened in the lifespan (the handlers find it through runtime()),
+        # closed when the server stops (Graph client, store connections).
+        app = host.asgi(around=lambda: open_runtime(settings, clock=clock, install=True))
+        config = uvicorn.Config(app, log_level="warning", lifespan="on")
         server = _Server(config)
         try:
-            asyncio.run(_serve(server, urls, settings, clock))
+            asyncio.run(_serve(server, urls, listener))
         finally:
-            configure(None)
+            listener.close()
     return 0

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from graph.errors import GraphError
 from graph.gateway import GraphGateway
 from services.sync import access_checkpoint, find_sync_work
 from store.base import Store
+
+if TYPE_CHECKING:  # store.queues loads the Azure Storage SDK: only where queues are configured
+    from store.queues import Queues
 
 __all__ = ["SYNC_QUEUE", "attendance_denied", "check_health"]
 
@@ -30,6 +33,9 @@ class _Runtime(Protocol):
 
     @property
     def store(self) -> Store: ...
+
+    @property
+    def queues(self) -> Queues | None: ...
 
 
 def attendance_denied(store: Store) -> list[dict[str, str]]:
@@ -55,12 +61,10 @@ async def check_health(rt: _Runtime) -> dict[str, Any]:
         checks["graph"] = {"ok": True, "url": rt.graph.settings.graph_url}
     except GraphError as exc:
         checks["graph"] = {"ok": False, "error": str(exc)}
-    if rt.settings.queue_connection:
+    if rt.queues is not None:
         # Poison messages are work that failed five times: kept for inspection, reported here.
-        from store.queues import AzureQueues  # only when queues are configured: it loads aiohttp (~150 ms)
-
         try:
-            poisoned = await AzureQueues(rt.settings.queue_connection).poisoned(SYNC_QUEUE)
+            poisoned = await rt.queues.poisoned(SYNC_QUEUE)
             checks["queue"] = {"ok": True, "poisoned": len(poisoned)}
         except Exception as exc:  # an unreachable queue means unhealthy; report it, do not raise
             checks["queue"] = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}

@@ -36,6 +36,7 @@ for the copy until the settle period has passed since the send could last have b
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 import re
@@ -246,9 +247,9 @@ async def _compose(
         mentor_name = message.mentor
     recall = None
     if message.kind is MessageKind.MENTEE_CHECKIN:
-        recall = checklist(message.session_id)
+        recall = await asyncio.to_thread(checklist, message.session_id)
         if recall is None:
-            notes = outbox.get_notes(message.session_id)
+            notes = await asyncio.to_thread(outbox.get_notes, message.session_id)
             recall = None if notes is None else (notes.next_step, notes.success_indicator)
     rendered = render_message(
         message.kind, language, links=links, topic=message.topic, mentor=mentor_name,
@@ -329,35 +330,38 @@ async def _send_one(run: _Run, message: OutboxMessage) -> None:
     claimed: OutboxMessage | None = None
     current = message
     if message.state is MessageState.SENDING:
-        claimed = outbox.claim(message, lease_until=now + LEASE + settings.settle)
+        claimed = await asyncio.to_thread(outbox.claim, message, lease_until=now + LEASE + settings.settle)
         if claimed is None:
             result.lost_race += 1
             return
         copy = await run.graph.sent_copy(settings.sender, message.key)
         if copy is not None:
             # When it really went out, not when we found out: answers given in between count (one window).
-            outbox.mark_sent(message.key, min(copy.sent_at or now, now))
+            await asyncio.to_thread(outbox.mark_sent, message.key, min(copy.sent_at or now, now))
             result.recovered += 1
             return
         current = claimed  # not sent: from here on it goes as a pending message does, quiet hours first
-    reason = _no_longer_applies(run.store, current)
+    reason = await asyncio.to_thread(_no_longer_applies, run.store, current)
     if reason is not None:
-        result.dropped += outbox.revise(current, state=MessageState.DROPPED, last_error=reason) is not None
+        dropped = await asyncio.to_thread(outbox.revise, current, state=MessageState.DROPPED, last_error=reason)
+        result.dropped += dropped is not None
         return
     if now >= current.due + GIVE_UP_AFTER:
         last = current.last_error or "no allowed moment came"
-        run.give_up(current, f"not sent within {GIVE_UP_AFTER.days} days: {last}")
+        await asyncio.to_thread(run.give_up, current, f"not sent within {GIVE_UP_AFTER.days} days: {last}")
         return
     allowed, why, box, address = await _reach(run.graph, run.recipients, policy, current, now)
     if allowed is None:
-        done = outbox.revise(current, state=MessageState.PENDING, last_error=why, send_after=now + RETRY_LATER)
+        done = await asyncio.to_thread(
+            outbox.revise, current, state=MessageState.PENDING, last_error=why, send_after=now + RETRY_LATER
+        )
         result.postponed += done is not None
         return
     if allowed > now:
-        result.postponed += outbox.postpone(current, allowed) is not None
+        result.postponed += await asyncio.to_thread(outbox.postpone, current, allowed) is not None
         return
     if claimed is None:
-        claimed = outbox.claim(current, lease_until=now + LEASE + settings.settle)
+        claimed = await asyncio.to_thread(outbox.claim, current, lease_until=now + LEASE + settings.settle)
         if claimed is None:
             result.lost_race += 1
             return
@@ -375,7 +379,7 @@ async def _send_one(run: _Run, message: OutboxMessage) -> None:
     except GraphUnavailable as exc:
         if exc.status in (429, 503):
             after = exc.retry_after if exc.retry_after is not None else 60.0
-            outbox.release(message.key, str(exc), now + timedelta(seconds=after))
+            await asyncio.to_thread(outbox.release, message.key, str(exc), now + timedelta(seconds=after))
             result.refused += 1
         else:  # no answer, or 504: it may have gone out; after the lease (and settle), Sent Items decide
             result.uncertain += 1
@@ -385,14 +389,14 @@ async def _send_one(run: _Run, message: OutboxMessage) -> None:
         result.refused += 1
         result.errors.append(str(exc))
         if claimed.attempts >= MAX_ATTEMPTS:  # Graph did not take it: giving up sends nothing twice
-            run.give_up(claimed, f"sendMail refused {claimed.attempts} times: {exc}")
+            await asyncio.to_thread(run.give_up, claimed, f"sendMail refused {claimed.attempts} times: {exc}")
         else:
-            outbox.release(message.key, str(exc), now + RETRY_LATER)
+            await asyncio.to_thread(outbox.release, message.key, str(exc), now + RETRY_LATER)
         return
     except GraphAuthError as exc:  # a missing role or mailbox scope refuses every message alike
-        outbox.release(message.key, str(exc), now + RETRY_LATER)
+        await asyncio.to_thread(outbox.release, message.key, str(exc), now + RETRY_LATER)
         raise _StopRound(exc) from exc
-    outbox.mark_sent(message.key, now)
+    await asyncio.to_thread(outbox.mark_sent, message.key, now)
     result.sent += 1
 
 
@@ -412,13 +416,13 @@ async def send_due(
     now = now.astimezone(UTC)
     result = SendResult()
     run = _Run(graph, outbox, store, tenant_policy, settings, now, checklist, _Recipients(graph, now), result)
-    for message in outbox.due_messages(now, limit):
+    for message in await asyncio.to_thread(outbox.due_messages, now, limit):
         try:
             await _send_one(run, message)
         except _StopRound as stop:
             raise stop.error from None
         except GraphError as exc:
-            run.defer(message.key, str(exc))
+            await asyncio.to_thread(run.defer, message.key, str(exc))
     log.info("send_due: %s", result)
     return result
 
@@ -469,7 +473,7 @@ async def outcome_round(
 ) -> dict[str, int]:
     """One timer tick (or `micromentor send-due`): plan what completed sessions need, send what is due.
     The check-in recalls the session page's checklist (default: the store's)."""
-    planned = plan_outcome_messages(store, outbox, tenant_policy, now)
+    planned = await asyncio.to_thread(plan_outcome_messages, store, outbox, tenant_policy, now)
     lookup = checklist if checklist is not None else checklist_of(store)
     result = await send_due(graph, outbox, tenant_policy, settings, now, store=store, checklist=lookup)
     return {

@@ -48,6 +48,7 @@ from store.base import IdempotencyRecord, Store
 
 __all__ = [
     "MAX_SESSIONS",
+    "CatalogueCache",
     "CatalogueError",
     "CatalogueMentor",
     "MentorCatalogue",
@@ -126,31 +127,52 @@ def parse_catalogue(data: Any, source: str = "catalogue") -> MentorCatalogue:
     return MentorCatalogue(tuple(mentors))
 
 
-_catalogue_cache: dict[str, tuple[tuple[int, int], MentorCatalogue]] = {}
-_catalogue_lock = threading.Lock()
-
-
 def load_catalogue(path: str | Path | None) -> MentorCatalogue:
-    """The catalogue file at `path` (empty without one), re-read only when the file changes."""
+    """The catalogue file at `path` (empty without one), read now; `CatalogueCache` keeps it between reads."""
     if path is None or not str(path).strip():
         return MentorCatalogue()
-    target = Path(path)
+    return _read_catalogue(Path(path))[1]
+
+
+def _read_catalogue(target: Path) -> tuple[tuple[int, int], MentorCatalogue]:
     try:
         stat = target.stat()
-        stamp = (stat.st_mtime_ns, stat.st_size)
-        with _catalogue_lock:
-            cached = _catalogue_cache.get(str(target))
-        if cached is not None and cached[0] == stamp:
-            return cached[1]
         data = json.loads(target.read_text(encoding="utf-8"))
     except OSError as exc:
         raise CatalogueError(f"mentor catalogue {target}: {exc.strerror or exc}") from exc
     except ValueError as exc:
         raise CatalogueError(f"mentor catalogue {target}: not JSON: {exc}") from exc
-    catalogue = parse_catalogue(data, str(target))
-    with _catalogue_lock:
-        _catalogue_cache[str(target)] = (stamp, catalogue)
-    return catalogue
+    return (stat.st_mtime_ns, stat.st_size), parse_catalogue(data, str(target))
+
+
+class CatalogueCache:
+    """Catalogue files, each re-read only when it changes (its modification time or size). The
+    composition root owns one (`Runtime.mentor_catalogue`), so nothing outlives the runtime."""
+
+    def __init__(self) -> None:
+        self._entries: dict[str, tuple[tuple[int, int], MentorCatalogue]] = {}
+        self._lock = threading.Lock()
+
+    def load(self, path: str | Path | None) -> MentorCatalogue:
+        if path is None or not str(path).strip():
+            return MentorCatalogue()
+        target = Path(path)
+        try:
+            stat = target.stat()
+        except OSError as exc:
+            raise CatalogueError(f"mentor catalogue {target}: {exc.strerror or exc}") from exc
+        with self._lock:
+            cached = self._entries.get(str(target))
+        if cached is not None and cached[0] == (stat.st_mtime_ns, stat.st_size):
+            return cached[1]
+        stamp, catalogue = _read_catalogue(target)
+        with self._lock:
+            self._entries[str(target)] = (stamp, catalogue)
+        return catalogue
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
 
 
 # --- input ------------------------------------------------------------------------------------------

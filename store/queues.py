@@ -127,3 +127,9 @@ class AzureQueues:
     async def poisoned(self, name: str) -> list[bytes]:
         peeked = await asyncio.to_thread(self._client(f"{name}-poison").peek_messages, max_messages=32)
         return [bytes(m.content) for m in peeked]
+
+    def close(self) -> None:
+        """Close the queue clients opened so far (their HTTP sessions); the runtime calls it on exit."""
+        clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
+            client.close()

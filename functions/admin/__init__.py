@@ -12,9 +12,19 @@ from __future__ import annotations
 import azure.functions as func
 
 from functions.auth import respond_as_caller
-from functions.http import json_body, json_response
-from functions.requests import mentors_file
-from functions.schemas import DoctorParams, OnboardingRequest, ReportParams, parse_body, parse_query
+from functions.http import json_body
+from functions.model_answers import model_response
+from functions.schemas import (
+    DoctorAnswer,
+    DoctorParams,
+    OnboardingAnswer,
+    OnboardingRequest,
+    PolicyHistoryAnswer,
+    PolicyStateAnswer,
+    ReportParams,
+    parse_body,
+    parse_query,
+)
 from identity import ADMIN_ROLE, Caller
 from micromentor.bootstrap import Runtime, runtime
 from micromentor.settings import is_local_emulator
@@ -28,7 +38,6 @@ from services.policy_admin import (
     replace_policy,
 )
 from services.report import ReportOptions, ReportQuery, report_for
-from services.requests import load_catalogue
 
 __all__ = ["ADMIN_ROUTE", "bp"]
 
@@ -47,8 +56,8 @@ async def tenant_policy(req: func.HttpRequest) -> func.HttpResponse:
                 rt.store, json_body(req), changed_by=caller.principal, now=rt.clock(), expected_version=expected
             )
         else:
-            state = await read_policy(rt.store, rt.tenant_policy())
-        return json_response(policy_state_to_json(state), headers={"ETag": state.etag})
+            state = await read_policy(rt.store, await rt.policy())
+        return model_response(PolicyStateAnswer, policy_state_to_json(state), headers={"ETag": state.etag})
 
     return await respond_as_caller(req, handle, role=ADMIN_ROLE)
 
@@ -57,7 +66,7 @@ async def tenant_policy(req: func.HttpRequest) -> func.HttpResponse:
 async def tenant_policy_history(req: func.HttpRequest) -> func.HttpResponse:
     async def handle(caller: Caller) -> func.HttpResponse:
         versions = await policy_history(runtime().store)
-        return json_response({"versions": [policy_state_to_json(v) for v in versions]})
+        return model_response(PolicyHistoryAnswer, {"versions": [policy_state_to_json(v) for v in versions]})
 
     return await respond_as_caller(req, handle, role=ADMIN_ROLE)
 
@@ -78,7 +87,7 @@ async def metrics_report(req: func.HttpRequest) -> func.HttpResponse:
         graph = rt.graph if rt.settings.graph is not None else None
         options = ReportOptions(rt.settings.report_min_segment, rt.settings.report_work_mode_attribute)
         content_type, text = await report_for(
-            query, rt.store, rt.tenant_policy(), now=rt.clock(), graph=graph, options=options
+            query, rt.store, await rt.policy(), now=rt.clock(), graph=graph, options=options
         )
         return func.HttpResponse(text, status_code=200, mimetype=content_type.split(";")[0], charset="utf-8")
 
@@ -87,11 +96,6 @@ async def metrics_report(req: func.HttpRequest) -> func.HttpResponse:
 
 def _doctor_input(rt: Runtime, mentors: tuple[str, ...]) -> DoctorInput:
     graph = rt.settings.graph
-    queues = None
-    if rt.settings.queue_connection:
-        from store.queues import AzureQueues  # loads aiohttp: only when a queue is configured
-
-        queues = AzureQueues(rt.settings.queue_connection)
     return DoctorInput(
         graph=graph,
         settings=rt.settings,
@@ -99,8 +103,8 @@ def _doctor_input(rt: Runtime, mentors: tuple[str, ...]) -> DoctorInput:
         now=rt.clock(),
         real_tenant=graph is None or not is_local_emulator(graph),
         mentors=mentors,
-        mentors_file=mentors_file(rt),
-        queues=queues,
+        mentors_file=rt.mentors_file(),
+        queues=rt.queues,
         mail_sender=rt.settings.mail_sender,
     )
 
@@ -112,7 +116,7 @@ async def doctor(req: func.HttpRequest) -> func.HttpResponse:
     async def handle(caller: Caller) -> func.HttpResponse:
         # ?mentor=a@x,b@x: mentors to check besides the mentors file and those of stored sessions.
         mentors = parse_query(req, DoctorParams).mentors()
-        return json_response(checks_to_json(await run_doctor(_doctor_input(runtime(), mentors))))
+        return model_response(DoctorAnswer, checks_to_json(await run_doctor(_doctor_input(runtime(), mentors))))
 
     return await respond_as_caller(req, handle, role=ADMIN_ROLE)
 
@@ -126,9 +130,9 @@ async def onboarding(req: func.HttpRequest) -> func.HttpResponse:
         body = parse_body(req, OnboardingRequest)
         rows = body.to_rows()
         result = await onboard_cohort(
-            rt.graph, rt.store, rt.tenant_policy(), load_catalogue(mentors_file(rt)), rows, now=rt.clock(),
+            rt.graph, rt.store, await rt.policy(), await rt.mentor_catalogue(), rows, now=rt.clock(),
             public_url=rt.settings.public_url, link_secret=rt.settings.link_secret, dry_run=body.dry_run,
         )  # fmt: skip
-        return json_response(onboarding_to_json(result))
+        return model_response(OnboardingAnswer, onboarding_to_json(result))
 
     return await respond_as_caller(req, handle, role=ADMIN_ROLE)

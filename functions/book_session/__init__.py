@@ -7,8 +7,8 @@ import azure.functions as func
 from core.errors import Conflict, PolicyViolation
 from core.model import Session
 from functions.auth import respond_as_caller
-from functions.http import json_response
-from functions.schemas import CancelRequest, SessionRequest, parse_body
+from functions.model_answers import model_response
+from functions.schemas import CancelRequest, SessionAnswer, SessionRequest, parse_body
 from graph.gateway import GraphGateway
 from identity import Caller, require_participant
 from micromentor.bootstrap import runtime
@@ -36,7 +36,7 @@ async def create_session(req: func.HttpRequest) -> func.HttpResponse:
             result = await book_session(
                 rt.graph,
                 rt.store,
-                rt.tenant_policy(),
+                await rt.policy(),
                 request,
                 now=rt.clock(),
                 public_url=rt.settings.public_url,
@@ -48,7 +48,7 @@ async def create_session(req: func.HttpRequest) -> func.HttpResponse:
             raise
         if result.created:
             BOOKINGS.add(1)
-        return json_response(session_to_json(result.session), 201 if result.created else 200)
+        return model_response(SessionAnswer, session_to_json(result.session), 201 if result.created else 200)
 
     return await respond_as_caller(req, handle)
 
@@ -59,7 +59,7 @@ async def read_session(req: func.HttpRequest) -> func.HttpResponse:
         rt = runtime()
         session = await get_session(rt.store, req.route_params.get("id", ""))
         require_participant(caller, await _session_ids(rt.graph, session))
-        return json_response(session_to_json(session))
+        return model_response(SessionAnswer, session_to_json(session))
 
     return await respond_as_caller(req, handle)
 
@@ -74,6 +74,6 @@ async def cancel(req: func.HttpRequest) -> func.HttpResponse:
         cancellers = await object_ids(rt.graph, [session.mentor], session.people) if session.is_group else None
         require_participant(caller, cancellers or await _session_ids(rt.graph, session))
         cancelled = await cancel_session(rt.graph, rt.store, session.id, comment, now=rt.clock())
-        return json_response(session_to_json(cancelled))
+        return model_response(SessionAnswer, session_to_json(cancelled))
 
     return await respond_as_caller(req, handle)

@@ -16,8 +16,8 @@ from core.errors import InputError, NotFound
 from core.model import Session
 from core.timefmt import iso_z
 from functions.auth import respond_as_caller
-from functions.http import json_response
-from functions.schemas import GroupRequest, SeatRequest, parse_body
+from functions.model_answers import model_response
+from functions.schemas import GroupAnswer, GroupRequest, GroupSummary, SeatRequest, parse_body
 from identity import Caller, Forbidden, require_participant
 from micromentor.bootstrap import Runtime, runtime
 from services.groups import PageLinks, group_to_json, join_group, leave_group, publish_group
@@ -53,13 +53,13 @@ async def publish(req: func.HttpRequest) -> func.HttpResponse:
         session = await publish_group(
             rt.graph,
             rt.store,
-            rt.tenant_policy(),
+            await rt.policy(),
             draft,
             now=rt.clock(),
             public_url=rt.settings.public_url,
             links=_page_links(rt),
         )
-        return json_response({**group_to_json(session), "link": _link(rt, session)}, 201)
+        return model_response(GroupAnswer, {**group_to_json(session), "link": _link(rt, session)}, 201)
 
     return await respond_as_caller(req, handle)
 
@@ -82,7 +82,7 @@ async def read(req: func.HttpRequest) -> func.HttpResponse:
         rt = runtime()
         session = await _group(rt, req.route_params.get("id", ""))
         ids = await object_ids(rt.graph, [session.mentor, *session.mentees])
-        return json_response(_visible(caller, session, ids))
+        return model_response(GroupAnswer, _visible(caller, session, ids))
 
     return await respond_as_caller(req, handle)
 
@@ -100,14 +100,14 @@ async def _join(req: func.HttpRequest, caller: Caller, group_id: str) -> func.Ht
     rt = runtime()
     mentee = await _mentee(req, caller)
     session = await join_group(rt.graph, rt.store, group_id, mentee, now=rt.clock(), links=_page_links(rt))
-    return json_response(group_to_json(session))
+    return model_response(GroupAnswer, group_to_json(session))
 
 
 async def _leave(req: func.HttpRequest, caller: Caller) -> func.HttpResponse:
     rt = runtime()
     mentee = await _mentee(req, caller)
     session = await leave_group(rt.graph, rt.store, req.route_params.get("id", ""), mentee, now=rt.clock())
-    return json_response(group_to_json(session))
+    return model_response(GroupAnswer, group_to_json(session))
 
 
 @bp.route(route="groups/{id}/join", methods=["POST", "DELETE"], auth_level=func.AuthLevel.ANONYMOUS)
@@ -147,7 +147,7 @@ async def link_summary(req: func.HttpRequest) -> func.HttpResponse:
         body.pop("mentees")
         body.pop("joinUrl")
         body["expires"] = iso_z(session.start)
-        return json_response(body)
+        return model_response(GroupSummary, body)
 
     return await respond(call)
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import azure.functions as func
 
-from functions.http import json_response, respond
+from functions.http import respond
+from functions.model_answers import model_response
+from functions.schemas import HealthAnswer
 from micromentor.bootstrap import runtime
 from services.health import check_health
 
@@ -15,6 +17,6 @@ bp = func.Blueprint()  # type: ignore[no-untyped-call]
 async def health(req: func.HttpRequest) -> func.HttpResponse:
     async def handle() -> func.HttpResponse:
         report = await check_health(runtime())
-        return json_response(report, 200 if report["status"] == "ok" else 503)
+        return model_response(HealthAnswer, report, 200 if report["status"] == "ok" else 503)
 
     return await respond(handle)

@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import logging
 import math
-import threading
-import time
-import weakref
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -16,9 +13,9 @@ import azure.functions as func
 from core.errors import NotFound
 from core.timefmt import iso_z
 from functions.auth import respond_as_caller
-from functions.http import json_response
 from functions.links.page import CONTENT_SECURITY_POLICY, availability_page, book_href, refusal_page
-from functions.schemas import DEFAULT_TTL_HOURS, LinkRequest, parse_body
+from functions.model_answers import model_response
+from functions.schemas import DEFAULT_TTL_HOURS, LinkAnswer, LinkRequest, parse_body
 from graph.errors import GraphError, GraphNotFound, GraphUnavailable
 from identity import Caller, Forbidden
 from micromentor.bootstrap import Runtime, runtime
@@ -47,35 +44,20 @@ _PAGE_HEADERS = {
 }
 
 
-_warned: weakref.WeakSet[Runtime] = weakref.WeakSet()
-# The page is the one anonymous route: a link pasted in a busy chat (unfurlers, refreshes) must not turn
-# into a stream of Graph calls. Each runtime keeps a mentor's free times for a minute.
-CACHE_SECONDS = 60.0
-CACHE_SIZE = 256
-_cache: weakref.WeakKeyDictionary[Runtime, dict[str, tuple[float, MentorAvailability]]] = weakref.WeakKeyDictionary()
-_cache_lock = threading.Lock()
-
-
 def _secret(rt: Runtime) -> str:
     secret = rt.settings.link_secret
-    if secret == _DEFAULT_SECRET and rt not in _warned:
+    if secret == _DEFAULT_SECRET and rt.first_time("link-secret warning"):
         # Fine against the emulator; on a real tenant anyone could forge links to read a mentor's free times.
         log.warning("MICROMENTOR_LINK_SECRET is not set: booking links are signed with the public default")
-        _warned.add(rt)
     return secret
 
 
 async def _availability(rt: Runtime, mentor: str, now: datetime) -> MentorAvailability:
-    with _cache_lock:
-        entries = _cache.setdefault(rt, {})
-        hit = entries.get(mentor)
-    if hit is not None and time.monotonic() - hit[0] < CACHE_SECONDS:
-        return hit[1]
-    found = await mentor_availability(rt.graph, rt.tenant_policy(), mentor, now=now)
-    with _cache_lock:
-        if len(entries) >= CACHE_SIZE:
-            del entries[min(entries, key=lambda upn: entries[upn][0])]
-        entries[mentor] = (time.monotonic(), found)
+    """A mentor's free times, kept a minute by the runtime (`Runtime.link_availability`)."""
+    found = rt.link_availability.get(mentor)
+    if found is None:
+        found = await mentor_availability(rt.graph, await rt.policy(), mentor, now=now)
+        rt.link_availability.put(mentor, found)
     return found
 
 
@@ -105,7 +87,7 @@ async def create_link(req: func.HttpRequest) -> func.HttpResponse:
         }
         if claims.mentee:
             answer["mentee"] = claims.mentee
-        return json_response(answer, 201)
+        return model_response(LinkAnswer, answer, 201)
 
     return await respond_as_caller(req, handle)
 

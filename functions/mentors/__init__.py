@@ -13,14 +13,12 @@ from core.errors import InputError
 from core.model import Checklist
 from core.timefmt import iso_z
 from functions.auth import respond_as_caller
-from functions.http import json_response
-from functions.requests import mentors_file
-from functions.schemas import ChecklistRequest, MentorsParams, parse_body, parse_query
+from functions.model_answers import model_response
+from functions.schemas import ChecklistAnswer, ChecklistRequest, MentorsAnswer, MentorsParams, parse_body, parse_query
 from identity import Caller, require_participant
 from micromentor.bootstrap import runtime
 from services.mentor_search import match_to_json, search_mentors
 from services.people import object_ids
-from services.requests import load_catalogue
 from services.session_page import checklist_for, save_checklist_of
 from services.sessions import get_session
 
@@ -35,12 +33,12 @@ async def find_mentors(req: func.HttpRequest) -> func.HttpResponse:
         rt = runtime()
         found = await search_mentors(
             rt.graph,
-            load_catalogue(mentors_file(rt)),
-            rt.tenant_policy(),
+            await rt.mentor_catalogue(),
+            await rt.policy(),
             parse_query(req, MentorsParams).skill,
             exclude=caller.upn,
         )
-        return json_response({"mentors": [match_to_json(m) for m in found]})
+        return model_response(MentorsAnswer, {"mentors": [match_to_json(m) for m in found]})
 
     return await respond_as_caller(req, handle)
 
@@ -68,7 +66,7 @@ async def session_checklist(req: func.HttpRequest) -> func.HttpResponse:
         session = await get_session(rt.store, req.route_params.get("id", ""))
         require_participant(caller, await object_ids(rt.graph, [session.mentor, *session.mentees], session.people))
         if req.method.upper() == "GET":
-            return json_response(checklist_to_json(await checklist_for(rt.store, session)))
+            return model_response(ChecklistAnswer, checklist_to_json(await checklist_for(rt.store, session)))
         body = parse_body(req, ChecklistRequest)
         try:
             fields = validate_checklist(
@@ -81,6 +79,6 @@ async def session_checklist(req: func.HttpRequest) -> func.HttpResponse:
             raise InputError(_NAMES.get(exc.field, exc.field), exc.message) from None
         person = caller.upn or caller.oid
         saved = await save_checklist_of(rt.store, session, person, fields, based_on=body.version, now=rt.clock())
-        return json_response(checklist_to_json(saved))
+        return model_response(ChecklistAnswer, checklist_to_json(saved))
 
     return await respond_as_caller(req, handle)

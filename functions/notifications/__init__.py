@@ -13,8 +13,9 @@ import logging
 import azure.functions as func
 
 from core.errors import InputError
-from functions.http import error_response, json_body, json_response, respond
-from functions.schemas import NotificationsParams, parse_query
+from functions.http import error_response, json_body, respond
+from functions.model_answers import model_response
+from functions.schemas import NotificationsParams, QueuedAnswer, parse_query
 from micromentor.bootstrap import runtime
 from services.notifications import organizers_to_sync, renew_subscriptions
 from services.sync import find_sync_work
@@ -44,7 +45,7 @@ async def notifications(req: func.HttpRequest, work: func.Out[list[str]]) -> fun
         work.set([json.dumps({"organizer": organizer}) for organizer in found.organizers])
         if found.rejected:
             log.warning("notifications: dropped %d items with a wrong clientState or subscription", found.rejected)
-        return json_response({"queued": list(found.organizers), "rejected": found.rejected}, 202)
+        return model_response(QueuedAnswer, {"queued": list(found.organizers), "rejected": found.rejected}, 202)
 
     return await respond(handle)
 

@@ -7,8 +7,8 @@ import azure.functions as func
 
 from core.errors import InputError
 from functions.auth import respond_as_caller
-from functions.http import json_response
-from functions.schemas import OfficeHoursRequest, parse_body
+from functions.model_answers import model_response
+from functions.schemas import OfficeHoursAnswer, OfficeHoursRequest, parse_body
 from identity import Caller, require_participant
 from micromentor.bootstrap import runtime
 from services.office_hours import mentor_office_hours, set_office_hours
@@ -29,13 +29,13 @@ async def office_hours(req: func.HttpRequest) -> func.HttpResponse:
             body = parse_body(req, OfficeHoursRequest)
             await set_office_hours(
                 rt.store,
-                rt.tenant_policy(),
+                await rt.policy(),
                 mentor,
                 [window.model_dump() for window in body.office_hours],
                 changed_by=caller.principal,
                 now=rt.clock(),
             )
-        windows = await mentor_office_hours(rt.store, rt.tenant_policy(), mentor)
-        return json_response({"mentor": mentor, "officeHours": windows})
+        windows = await mentor_office_hours(rt.store, await rt.policy(), mentor)
+        return model_response(OfficeHoursAnswer, {"mentor": mentor, "officeHours": windows})
 
     return await respond_as_caller(req, handle)

@@ -31,5 +31,5 @@ async def send_outcome_messages(timer: func.TimerRequest) -> None:
         public_url=rt.settings.public_url,
         settle=timedelta(minutes=rt.settings.mail_settle_minutes),
     )
-    done = await outcome_round(rt.graph, rt.store, rt.outbox, rt.tenant_policy(), settings, rt.clock())
+    done = await outcome_round(rt.graph, rt.store, rt.outbox, await rt.policy(), settings, rt.clock())
     log.info("send_outcome_messages: %s", done)

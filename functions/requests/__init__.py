@@ -8,33 +8,22 @@ before (same request, nothing new booked); 422 with the reasons when no mentor c
 from __future__ import annotations
 
 import logging
-import os
 
 import azure.functions as func
 
 from functions.auth import respond_as_caller
-from functions.http import json_response
-from functions.schemas import MentoringRequest, parse_body
+from functions.model_answers import model_response
+from functions.schemas import MentoringRequest, RequestAnswer, parse_body
 from identity import Caller, Forbidden
-from micromentor.bootstrap import Runtime, runtime
+from micromentor.bootstrap import runtime
 from services.people import object_ids
-from services.requests import load_catalogue, outcome_to_json, submit_request
+from services.requests import outcome_to_json, submit_request
 
-__all__ = ["MENTORS_FILE_SETTING", "bp", "mentors_file"]
+__all__ = ["bp"]
 
 log = logging.getLogger(__name__)
-MENTORS_FILE_SETTING = "MICROMENTOR_MENTORS_FILE"
 
 bp = func.Blueprint()  # type: ignore[no-untyped-call]
-
-
-def mentors_file(rt: Runtime) -> str | None:
-    """Where the mentor catalogue is: `Settings.mentors_file` once the settings carry it, else the
-    setting itself (`Settings.extra`, then the environment)."""
-    configured = getattr(rt.settings, "mentors_file", None)
-    if isinstance(configured, str) and configured:
-        return configured
-    return rt.settings.extra.get(MENTORS_FILE_SETTING) or os.environ.get(MENTORS_FILE_SETTING) or None
 
 
 @bp.route(route="requests", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)
@@ -46,11 +35,11 @@ async def create_request(req: func.HttpRequest) -> func.HttpResponse:
         # The token's upn only fills in a left-out mentee; whether it is the caller is the object id's say.
         if not caller.is_admin and caller.oid.lower() not in await object_ids(rt.graph, [data.mentee]):
             raise Forbidden("you can ask for mentoring for yourself only (others need the app role Mentoring.Admin)")
-        catalogue = load_catalogue(mentors_file(rt))
+        catalogue = await rt.mentor_catalogue()
         outcome = await submit_request(
             rt.graph,
             rt.store,
-            rt.tenant_policy(),
+            await rt.policy(),
             catalogue,
             data,
             now=rt.clock(),
@@ -64,6 +53,6 @@ async def create_request(req: func.HttpRequest) -> func.HttpResponse:
             len(outcome.sessions),
             len(outcome.unmet),
         )
-        return json_response(outcome_to_json(outcome), 201 if outcome.created else 200)
+        return model_response(RequestAnswer, outcome_to_json(outcome), 201 if outcome.created else 200)
 
     return await respond_as_caller(req, handle)

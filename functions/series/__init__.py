@@ -12,8 +12,8 @@ import azure.functions as func
 
 from core.errors import InputError
 from functions.auth import respond_as_caller
-from functions.http import json_response
-from functions.schemas import SeriesRequest, StopSeriesRequest, parse_body
+from functions.model_answers import model_response
+from functions.schemas import SeriesAnswer, SeriesRequest, StopSeriesRequest, parse_body
 from identity import Caller, Forbidden, require_participant
 from micromentor.bootstrap import Runtime, runtime
 from services.people import object_ids
@@ -47,11 +47,11 @@ async def start_series_route(req: func.HttpRequest) -> func.HttpResponse:
             caller, await object_ids(rt.graph, [draft.mentor.strip().lower(), draft.mentee.strip().lower()])
         )
         started = await start_series(
-            rt.graph, rt.store, _series_store(rt), rt.tenant_policy(), draft,
+            rt.graph, rt.store, _series_store(rt), await rt.policy(), draft,
             now=rt.clock(), public_url=rt.settings.public_url, link_secret=rt.settings.link_secret,
         )  # fmt: skip
         body = series_to_json(started.series, [started.session])
-        return json_response(body, 201 if started.created else 200)
+        return model_response(SeriesAnswer, body, 201 if started.created else 200)
 
     return await respond_as_caller(req, handle)
 
@@ -63,7 +63,7 @@ async def read_series_route(req: func.HttpRequest) -> func.HttpResponse:
         series = await get_series(_series_store(rt), req.route_params.get("id", ""))
         require_participant(caller, await object_ids(rt.graph, [series.mentor, series.mentee]))
         sessions = [await asyncio.to_thread(rt.store.get_session, sid) for sid in series.session_ids]
-        return json_response(series_to_json(series, [s for s in sessions if s is not None]))
+        return model_response(SeriesAnswer, series_to_json(series, [s for s in sessions if s is not None]))
 
     return await respond_as_caller(req, handle)
 
@@ -87,7 +87,7 @@ async def stop_series_route(req: func.HttpRequest) -> func.HttpResponse:
         else:
             raise Forbidden("only the mentor, the mentee or an admin may stop this series", field="id")
         stopped = await stop_series(store, series.id, by=by, now=rt.clock())
-        return json_response(series_to_json(stopped))
+        return model_response(SeriesAnswer, series_to_json(stopped))
 
     return await respond_as_caller(req, handle)
 
@@ -97,7 +97,7 @@ async def book_next_series_sessions(timer: func.TimerRequest) -> None:
     """Twice an hour: book each series' next session when it is due (one host per occurrence)."""
     rt = runtime()
     done = await series_round(
-        rt.graph, rt.store, rt.tenant_policy(), now=rt.clock(), public_url=rt.settings.public_url,
+        rt.graph, rt.store, await rt.policy(), now=rt.clock(), public_url=rt.settings.public_url,
         link_secret=rt.settings.link_secret,
     )  # fmt: skip
     log.info("book_next_series_sessions: %s", done)

@@ -92,7 +92,7 @@ def _claims(req: func.HttpRequest, rt: Runtime) -> SessionLinkClaims:
 
 async def _view(rt: Runtime, claims: SessionLinkClaims) -> SessionView:
     now = rt.clock()
-    view = await session_view(rt.graph, rt.store, rt.tenant_policy(), claims, now=now)
+    view = await session_view(rt.graph, rt.store, await rt.policy(), claims, now=now)
     mentor_tz = next((p.tz for p in view.people if p.role == "mentor"), UTC)
     panel = await series_panel(rt.store, rt.series, rt.outbox, view.session, claims.person, mentor_tz, now=now)
     if panel is not None and panel.alternatives and claims.person == panel.series.mentee:
@@ -225,7 +225,7 @@ async def _move(rt: Runtime, claims: SessionLinkClaims, fields: dict[str, str]) 
         moved = await move_from_page(
             rt.graph,
             rt.store,
-            rt.tenant_policy(),
+            await rt.policy(),
             claims,
             start,
             now=rt.clock(),

@@ -8,8 +8,8 @@ import azure.functions as func
 
 from core.errors import InputError
 from functions.auth import respond_as_caller
-from functions.http import json_response
-from functions.schemas import SlotsParams, parse_query
+from functions.model_answers import model_response
+from functions.schemas import SlotsAnswer, SlotsParams, parse_query
 from identity import Caller, Forbidden
 from micromentor.bootstrap import Runtime, runtime
 from micromentor.loopback import is_loopback_url
@@ -44,7 +44,7 @@ async def slots(req: func.HttpRequest) -> func.HttpResponse:
             raise Forbidden("only the mentor, a listed mentee or an admin may search these people", field="mentor")
         limit = DEFAULT_LIMIT if params.limit is None else params.limit
         query = SlotQuery(mentor=mentor, mentees=mentees, now=now, minutes=params.minutes, limit=limit)
-        answer = await search_slots(rt.graph, rt.tenant_policy(), query)
-        return json_response(slots_to_json(answer))
+        answer = await search_slots(rt.graph, await rt.policy(), query)
+        return model_response(SlotsAnswer, slots_to_json(answer))
 
     return await respond_as_caller(req, handle)

@@ -38,7 +38,7 @@ async def sync_work(message: func.QueueMessage) -> None:
     body = json.loads(message.get_body().decode("utf-8"))
     organizer = str(body["organizer"])
     rt = runtime()
-    result = await sync_organizer(rt.graph, rt.store, rt.tenant_policy(), organizer, now=rt.clock())
+    result = await sync_organizer(rt.graph, rt.store, await rt.policy(), organizer, now=rt.clock())
     for state, count in result.decided.items():
         SESSIONS_DECIDED.add(count, {"state": state})
     record_sync_lag(body.get("queued"), rt.clock())

@@ -264,7 +264,7 @@ def test_health_counts_and_the_doctor_names_the_organizer_whose_attendance_is_re
     sync(settings, store, NINE + timedelta(minutes=30))
 
     def runtime(g: Any) -> Any:
-        return SimpleNamespace(settings=SimpleNamespace(queue_connection=None), graph=g, store=store)
+        return SimpleNamespace(settings=SimpleNamespace(queue_connection=None), graph=g, store=store, queues=None)
 
     health = with_graph(settings, lambda g: check_health(runtime(g)))
     assert health["status"] == "degraded"
