@@ -235,6 +235,14 @@ async def _book_entry(
     public_url: str,
     link_secret: str | None,
 ) -> Session | str:
+    key = f"{PREFIX}{joiner.row.upn}:{entry.n}"
+    if entry.start <= now:
+        # Booking refuses a start in the past before it looks its key up: a session an earlier run booked
+        # and that took place (or is under way) is read here, whatever its time, never dropped.
+        held = await asyncio.to_thread(store.find_idempotency, key)
+        stored = await asyncio.to_thread(store.get_session, held.session_id) if held else None
+        if stored is not None and stored.event_id:
+            return stored
     request = BookingRequest(
         mentor=entry.mentor,
         mentees=(joiner.row.upn,),
@@ -242,7 +250,7 @@ async def _book_entry(
         question=ONBOARDING_QUESTION,
         minutes=entry.minutes,
         topic=ONBOARDING_TOPIC,
-        idempotency_key=f"{PREFIX}{joiner.row.upn}:{entry.n}",
+        idempotency_key=key,
         request_id=_plan_name(joiner.row.upn),
     )
     try:

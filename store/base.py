@@ -55,6 +55,9 @@ class Store(Protocol):
     def claim_idempotency(self, record: IdempotencyRecord) -> IdempotencyRecord:
         """Store `record` unless its key exists; return whichever record holds the key now."""
 
+    def find_idempotency(self, key: str) -> IdempotencyRecord | None:
+        """The record holding `key`, or None: a look-up that claims nothing (onboarding's rerun)."""
+
     def claim_slot(
         self, mentor: str, cells: Sequence[datetime], session_id: str, claimed_at: datetime | None = None
     ) -> None:

@@ -379,6 +379,18 @@ class SqliteStore:
             created_at=from_utc_iso(row["created_at"]),
         )
 
+    def find_idempotency(self, key: str) -> IdempotencyRecord | None:
+        with self._connection() as conn:
+            row = conn.execute('SELECT * FROM idempotency_keys WHERE "key" = ?', (key,)).fetchone()
+        if row is None:
+            return None
+        return IdempotencyRecord(
+            key=row["key"],
+            body_hash=row["body_hash"],
+            session_id=row["session_id"],
+            created_at=from_utc_iso(row["created_at"]),
+        )
+
     def claim_slot(
         self, mentor: str, cells: Sequence[datetime], session_id: str, claimed_at: datetime | None = None
     ) -> None:

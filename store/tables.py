@@ -237,6 +237,18 @@ class TableStore:
             created_at=from_utc_iso(str(stored["created_at"])),
         )
 
+    def find_idempotency(self, key: str) -> IdempotencyRecord | None:
+        try:
+            stored = self._idempotency.get_entity(escape_key(key), "")
+        except ResourceNotFoundError:
+            return None
+        return IdempotencyRecord(
+            key=str(stored["key"]),
+            body_hash=str(stored["body_hash"]),
+            session_id=str(stored["session_id"]),
+            created_at=from_utc_iso(str(stored["created_at"])),
+        )
+
     def claim_slot(
         self, mentor: str, cells: Sequence[datetime], session_id: str, claimed_at: datetime | None = None
     ) -> None:

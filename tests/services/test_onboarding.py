@@ -351,3 +351,26 @@ def test_csv_reads_skills_separated_by_semicolons_in_any_column_order() -> None:
         "\ufeffSkills,UPN,start_date\r\n python ; Data  Engineering;;,Ana@Contoso.example,2026-12-01\r\n", "f"
     )
     assert rows == (JoinerRow("ana@contoso.example", date(2026, 12, 1), ("python", "Data Engineering")),)
+
+
+def test_a_rerun_after_the_first_sessions_took_place_keeps_them_and_books_nothing_new(
+    settings: GraphSettings, store: Store, catalogue: MentorCatalogue, emu_admin: Admin
+) -> None:
+    """Review finding: booking refuses a start in the past before it looks its key up; onboarding reads the
+    session stored under `onboard:{upn}:{n}` first, so Ana's Monday and Tuesday sessions (over by Wednesday
+    08:00) are kept as they are, not dropped and replaced."""
+    ana = (JoinerRow(ANA, date(2026, 11, 30), ("python",)),)
+    first = run(settings, store, catalogue, joiners=ana)
+    assert len(first.joiners[0].sessions) == 3
+    wednesday = at(2, 8)  # Mon 09:00 and Tue 09:00 are over, Wed 09:00 is still to come
+
+    async def body(graph: GraphGateway) -> OnboardingResult:
+        return await onboard_cohort(graph, store, TenantPolicy(), catalogue, ana, now=wednesday, public_url=URL)
+
+    again = with_graph(settings, body)
+    assert placed(again) == {ANA: [(MAYA, at(0, 9)), (SITA, at(1, 9)), (OMAR, at(2, 9))]}
+    assert [s.n for s in again.joiners[0].sessions] == [1, 2, 3]
+    ids_before = {s.session.id for s in first.joiners[0].sessions if s.session}
+    assert {s.session.id for s in again.joiners[0].sessions if s.session} == ids_before
+    assert len(store.list_sessions()) == 3
+    assert len(mentoring_events(emu_admin, ANA)) == 3

@@ -397,6 +397,15 @@ def test_claim_idempotency_inserts_if_absent(store: Store) -> None:
     assert store.claim_idempotency(other) == other
 
 
+def test_find_idempotency_reads_a_key_without_claiming_it(store: Store) -> None:
+    assert store.find_idempotency("onboard:ana@x:1") is None
+    assert store.find_idempotency("onboard:ana@x:1") is None  # the look-up claimed nothing
+    record = IdempotencyRecord("onboard:ana@x:1", "hash-a", "sess-a", at(9))
+    store.claim_idempotency(record)
+    assert store.find_idempotency("onboard:ana@x:1") == record
+    assert store.find_idempotency("onboard:ana@x:2") is None
+
+
 def test_concurrent_idempotency_claims_agree_on_one_winner(store: Store, concurrently: Concurrently) -> None:
     candidates = [IdempotencyRecord("shared", f"hash-{i}", f"sess-{i}", at(9, i)) for i in range(20)]
 
