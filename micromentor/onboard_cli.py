@@ -57,6 +57,8 @@ def format_text(result: OnboardingResult) -> str:
         )
         for s in joiner.sessions:
             lines.append(f"  {iso_z(s.start)}  {s.mentor}" + (f"  {s.session.id}" if s.session else ""))
+    for mentor in result.skipped_mentors:
+        lines.append(f"mentor {mentor.upn} skipped: {mentor.reason}")
     return "\n".join(lines) + "\n"
 
 

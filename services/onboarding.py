@@ -53,8 +53,9 @@ from core.onboarding import (
 from core.session_claims import successor_of
 from core.slots import find_slots, is_session
 from core.timefmt import iso_z, parse_aware
-from graph.errors import GraphRequestError
+from graph.errors import GraphAuthError, GraphError, GraphNotFound, GraphRequestError, GraphUnavailable
 from graph.gateway import GraphGateway
+from graph.values import Mailbox
 from policies import TenantPolicy
 from services.booking import BookingRequest, book_session
 from services.joiners import JoinerRow
@@ -68,6 +69,7 @@ __all__ = [
     "JoinerOutcome",
     "OnboardingResult",
     "PlannedSession",
+    "SkippedMentor",
     "onboard_cohort",
     "onboarding_to_json",
 ]
@@ -107,9 +109,19 @@ class JoinerOutcome:
 
 
 @dataclass(frozen=True, slots=True)
+class SkippedMentor:
+    """A catalogue mentor this run could not offer: unknown, no mailbox, the app may not read their
+    calendar, or Graph failed on them (a rerun tries them again)."""
+
+    upn: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class OnboardingResult:
     joiners: tuple[JoinerOutcome, ...]
     dry_run: bool = False
+    skipped_mentors: tuple[SkippedMentor, ...] = ()
 
     @property
     def unplaced(self) -> tuple[JoinerOutcome, ...]:
@@ -143,6 +155,7 @@ def onboarding_to_json(result: OnboardingResult) -> dict[str, Any]:
             }
             for j in result.joiners
         ],
+        "skippedMentors": [{"upn": m.upn, "reason": m.reason} for m in result.skipped_mentors],
     }
 
 
@@ -261,7 +274,8 @@ async def _book_entry(
         if not _refused(exc):
             raise  # Graph down, throttled...: the plan stays; the next run books it under the same key
         return f"{entry.mentor} at {iso_z(entry.start)}: {exc.message}"
-    except GraphRequestError as exc:
+    except (GraphRequestError, GraphAuthError, GraphNotFound) as exc:
+        # Not transient: this joiner or mentor is out of the app's reach; the others go on.
         return f"{entry.mentor} at {iso_z(entry.start)}: Graph refused the meeting: {exc}"
     return result.session
 
@@ -309,6 +323,47 @@ async def _book_plan(
         joiner.plan = await _write_plan(store, joiner.row.upn, drop)
 
 
+def _graph_refusal(exc: GraphError) -> str:
+    """A Graph failure on one person's mailbox or calendar, in a reason."""
+    answer = " ".join(str(p) for p in (exc.status, exc.code) if p) or "no answer"
+    if isinstance(exc, GraphAuthError):
+        return (
+            f"access refused: the app may not read this mailbox (Graph {answer}; an application access policy "
+            "or an RBAC for Applications scope leaves it out)"
+        )
+    if isinstance(exc, GraphNotFound):
+        return f"not found: Graph answered {answer} for this mailbox"
+    if isinstance(exc, GraphUnavailable):
+        return f"Graph failed on this mailbox for now ({answer}); run again later"
+    return f"Graph refused the request for this mailbox ({answer})"
+
+
+async def _read_mailboxes(graph: GraphGateway, people: Sequence[str]) -> tuple[dict[str, Mailbox], dict[str, str]]:
+    """Everyone's mailbox (zone, working hours) in $batches, and why the app may not read some of them. One
+    mailbox refused (403: an application access policy or RBAC scope leaves it out) fails a whole $batch,
+    so then each is asked alone; when every one is refused (a missing role), the run fails with Graph's
+    error."""
+    try:
+        return await graph.get_mailboxes(people), {}
+    except GraphAuthError as exc:
+        log.warning("onboarding: a mailbox was refused (%s); asking each alone", exc.message)
+    found: dict[str, Mailbox] = {}
+    refused: dict[str, str] = {}
+    errors: list[GraphAuthError] = []
+
+    async def one(upn: str) -> None:
+        try:
+            found.update(await graph.get_mailboxes([upn], each=True))
+        except GraphAuthError as exc:
+            refused[upn] = _graph_refusal(exc)
+            errors.append(exc)
+
+    await asyncio.gather(*(one(u) for u in dict.fromkeys(people)))
+    if errors and not found:
+        raise errors[0]
+    return found, refused
+
+
 async def _unknown(graph: GraphGateway, upns: Sequence[str]) -> dict[str, str]:
     """Why each of `upns` (left out of the mailbox answer) cannot be booked: unknown, or no mailbox."""
     if not upns:
@@ -333,9 +388,33 @@ async def _mentor_view(
     joiners: Sequence[str],
     *,
     now: datetime,
-) -> tuple[MentorLoad, list[JoinerSlots]] | None:
+) -> tuple[MentorLoad, list[JoinerSlots]] | str | None:
     """The mentor's caps view and valid slots with each joiner: one getSchedule per 19 joiners; a joiner
-    whose schedule Graph refuses is asked alone, and has no slot with this mentor if it fails again."""
+    whose schedule Graph refuses is asked alone, and has no slot with this mentor if it fails again.
+    A mentor Graph fails on (403: outside the app's access policy or RBAC scope; 404; throttled or down
+    past the retries) is skipped for this run: the answer is the reason, and the pass goes on."""
+    try:
+        return await _mentor_slots(graph, policy, mentor, skills, load, joiners, now=now)
+    except NotFound as exc:
+        if exc.field != "mentor":
+            raise
+        log.warning("onboarding: mentor %s skipped: %s", mentor, exc.message)
+        return f"not found: {exc.message}"
+    except GraphError as exc:
+        log.warning("onboarding: mentor %s skipped: %s", mentor, exc.message)
+        return _graph_refusal(exc)
+
+
+async def _mentor_slots(
+    graph: GraphGateway,
+    policy: TenantPolicy,
+    mentor: str,
+    skills: frozenset[str],
+    load: int,
+    joiners: Sequence[str],
+    *,
+    now: datetime,
+) -> tuple[MentorLoad, list[JoinerSlots]] | None:
     effective = policy.effective(mentor)
     minutes = effective.session_minutes
     others = [j for j in joiners if j != mentor]
@@ -347,13 +426,14 @@ async def _mentor_view(
             attendees = [await gather_attendees(graph, effective, mentor, group, now)] if group else []
         except NotFound as exc:
             if exc.field == "mentor":
-                log.warning("onboarding: mentor %s skipped: %s", mentor, exc.message)
-                return None
+                raise
             attendees = []
             for one in group:
                 try:
                     attendees.append(await gather_attendees(graph, effective, mentor, [one], now))
-                except NotFound:
+                except NotFound as again:
+                    if again.field == "mentor":
+                        raise
                     log.warning("onboarding: no schedule of %s with %s", one, mentor)
         for mentor_attendee, mentees in attendees:
             for mentee in mentees:
@@ -404,10 +484,15 @@ async def onboard_cohort(
     say = progress or (lambda line: None)
     people = [j.upn for j in joiners]
     mentor_upns = [m.upn for m in catalogue.mentors]
-    mailboxes = await graph.get_mailboxes([*people, *mentor_upns])
-    why_not = await _unknown(graph, [u for u in people if u not in mailboxes])
+    mailboxes, refused = await _read_mailboxes(graph, [*people, *mentor_upns])
+    everyone = list(dict.fromkeys([*people, *mentor_upns]))
+    why_not = {**refused, **await _unknown(graph, [u for u in everyone if u not in mailboxes and u not in refused])}
     state = {j.upn: _Joiner(j, reason=why_not.get(j.upn)) for j in joiners}
-    say(f"{len(joiners)} joiners, {len(mentor_upns)} mentors; unknown or without a mailbox: {len(why_not)}")
+    skipped = {m: why_not[m] for m in mentor_upns if m in why_not}
+    say(
+        f"{len(joiners)} joiners, {len(mentor_upns)} mentors; joiners unknown, without a mailbox or refused: "
+        f"{sum(1 for j in people if j in why_not)}; mentors skipped: {len(skipped)}"
+    )
 
     # 1. Resume what earlier runs planned: the same keys book the same sessions.
     for joiner in state.values():
@@ -432,7 +517,11 @@ async def onboard_cohort(
                 for m in mentors
             )
         )
-        ready = [v for v in views if v is not None]
+        for m, view in zip(mentors, views, strict=True):
+            if isinstance(view, str):
+                skipped[m.upn] = view
+                say(f"mentor {m.upn} skipped: {view}")
+        ready = [v for v in views if v is not None and not isinstance(v, str)]
         new_joiners = [
             NewJoiner(
                 upn=j.row.upn,
@@ -485,7 +574,11 @@ async def onboard_cohort(
             await _book_plan(graph, store, policy, j, now=now, public_url=public_url, link_secret=link_secret)
             say(f"{j.row.upn}: {len(j.booked)} session(s) booked")
 
-    return OnboardingResult(tuple(_outcome(state[j.upn], dry_run) for j in joiners), dry_run)
+    return OnboardingResult(
+        tuple(_outcome(state[j.upn], dry_run) for j in joiners),
+        dry_run,
+        tuple(SkippedMentor(m, skipped[m]) for m in mentor_upns if m in skipped),
+    )
 
 
 def _placement(joiner: _Joiner, entry: _Entry) -> Placement:

@@ -374,3 +374,36 @@ def test_a_rerun_after_the_first_sessions_took_place_keeps_them_and_books_nothin
     assert {s.session.id for s in again.joiners[0].sessions if s.session} == ids_before
     assert len(store.list_sessions()) == 3
     assert len(mentoring_events(emu_admin, ANA)) == 3
+
+
+def test_a_joiner_or_mentor_outside_the_apps_mailbox_scope_is_named_and_the_rest_placed(
+    settings: GraphSettings, store: Store, catalogue: MentorCatalogue, emu_admin: Admin
+) -> None:
+    """Review finding: an application access policy (New-ApplicationAccessPolicy) leaves Ben (joiner) and Sita
+    (mentor) out: their mailboxSettings answer 403 ErrorAccessDenied. Ben is not placed, Sita is skipped, both
+    with the reason; Ana is placed with the two mentors left: Maya (python) Monday, Omar Tuesday (a fresh day)."""
+    emu_admin.client.patch(f"{emu_admin.url}/access", json={"mailAccessPolicy": [MAYA, OMAR, ANA]}).raise_for_status()
+    two = (JoinerRow(ANA, date(2026, 11, 30), ("python",)), JoinerRow(BEN, date(2026, 11, 30), ("sales",)))
+    result = run(settings, store, catalogue, joiners=two)
+    assert placed(result) == {ANA: [(MAYA, at(0, 9)), (OMAR, at(1, 9))]}
+    refusal = (
+        "access refused: the app may not read this mailbox (Graph 403 ErrorAccessDenied; an application access "
+        "policy or an RBAC for Applications scope leaves it out)"
+    )
+    assert reasons(result) == {BEN: refusal}
+    assert [(m.upn, m.reason) for m in result.skipped_mentors] == [(SITA, refusal)]
+    assert onboarding_to_json(result)["skippedMentors"] == [{"upn": SITA, "reason": refusal}]
+
+
+def test_a_mentor_graph_keeps_failing_on_is_skipped_for_this_run_and_the_pass_goes_on(
+    settings: GraphSettings, store: Store, catalogue: MentorCatalogue, emu_admin: Admin
+) -> None:
+    """Sita's calendarView answers 503 past the retries: she is skipped with the reason, Ana is placed with
+    Maya and Omar (Monday, then Tuesday: a fresh day)."""
+    emu_admin.post("/faults", {"method": "GET", "path": "sita@contoso.example/calendar/?[vV]iew", "status": 503})
+    ana = (JoinerRow(ANA, date(2026, 11, 30), ("python",)),)
+    result = run(settings, store, catalogue, joiners=ana)
+    assert placed(result) == {ANA: [(MAYA, at(0, 9)), (OMAR, at(1, 9))]}
+    assert [(m.upn, m.reason) for m in result.skipped_mentors] == [
+        (SITA, "Graph failed on this mailbox for now (503 ServiceNotAvailable); run again later")
+    ]
