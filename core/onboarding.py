@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from core.model import Slot
 from core.quiet_hours import wall_to_utc
@@ -130,23 +130,32 @@ class _State:
     mentors: dict[str, MentorLoad]
     assigned: dict[str, list[Placement]] = field(default_factory=dict)  # by mentor: this plan's sessions
     busy: dict[str, list[Placement]] = field(default_factory=dict)  # by person, either role
+    # by person, by UTC day of the start: what `fits` scans (the day before, of, and after a slot)
+    busy_days: dict[str, dict[date, list[Placement]]] = field(default_factory=dict)
     # mentor -> local day -> one more session that day breaks a cap; dropped when the mentor's sessions change
     full: dict[str, dict[date, bool]] = field(default_factory=dict)
 
     def load(self, mentor: str) -> int:
         return self.mentors[mentor].load + len(self.assigned.get(mentor, ()))
 
+    def hold(self, person: str, placement: Placement) -> None:
+        """`person` is in `placement` (a session of this plan, or one booked before it)."""
+        self.busy.setdefault(person, []).append(placement)
+        day = placement.start.astimezone(UTC).date()
+        self.busy_days.setdefault(person, {}).setdefault(day, []).append(placement)
+
     def add(self, placement: Placement) -> None:
         self.assigned.setdefault(placement.mentor, []).append(placement)
         self.full.pop(placement.mentor, None)
         for person in (placement.joiner, placement.mentor):
-            self.busy.setdefault(person, []).append(placement)
+            self.hold(person, placement)
 
     def remove(self, placement: Placement) -> None:
         self.assigned[placement.mentor].remove(placement)
         self.full.pop(placement.mentor, None)
         for person in (placement.joiner, placement.mentor):
             self.busy[person].remove(placement)
+            self.busy_days[person][placement.start.astimezone(UTC).date()].remove(placement)
 
     def _capped(self, mentor: MentorLoad, start: datetime) -> bool:
         """Caps count by the mentor's local day, ISO week and month: one answer per local day."""
@@ -161,10 +170,18 @@ class _State:
 
     def fits(self, joiner: str, mentor: MentorLoad, slot: Slot) -> bool:
         gap = timedelta(minutes=mentor.policy.buffer_minutes)
+        # A session that overlaps the slot with the buffer around it starts on the slot's UTC day, the day
+        # before or the day after (sessions and buffers are far shorter than a day): only those are scanned.
+        day = slot.start.astimezone(UTC).date()
+        near = (day - timedelta(days=1), day, day + timedelta(days=1))
         for person in (joiner, mentor.upn):
-            for b in self.busy.get(person, ()):
-                if slot.start < b.end + gap and b.start - gap < slot.end:
-                    return False
+            days = self.busy_days.get(person)
+            if not days:
+                continue
+            for d in near:
+                for b in days.get(d, ()):
+                    if slot.start < b.end + gap and b.start - gap < slot.end:
+                        return False
         return not self._capped(mentor, slot.start)
 
 
@@ -272,7 +289,7 @@ def plan_onboarding(
     slots = _window_slots(joiners, state.mentors, pairs)
     for joiner in joiners:
         for placed in joiner.booked:
-            state.busy.setdefault(joiner.upn, []).append(placed)  # their own time, not the mentor's caps again
+            state.hold(joiner.upn, placed)  # their own time, not the mentor's caps again
     order = sorted(joiners, key=lambda j: (len(slots[j.upn]), j.start_date, j.upn))
     new: dict[str, list[Placement]] = {j.upn: [] for j in joiners}
     dropped: dict[str, str] = {}

@@ -235,3 +235,21 @@ def test_the_plan_does_not_depend_on_the_order_of_the_input() -> None:
     first = plan_onboarding(joiners, mentors, pairs, now=NOW)
     again = plan_onboarding(list(reversed(joiners)), list(reversed(mentors)), list(reversed(pairs)), now=NOW)
     assert sorted(booked(first.placements)) == sorted(booked(again.placements))
+
+
+def test_a_session_across_utc_midnight_blocks_slots_on_either_day() -> None:
+    """`fits` scans a person's sessions by UTC day (the slot's, the day before and after): Ana's sessions
+    Mon 23:50-Tue 00:05 and Wed 00:00-00:15 (buffer 5) rule out Tue 00:05 (the day before's session ends at
+    00:05, plus the buffer) and Tue 23:45 (ends 00:00, the next day's starts 00:00, minus the buffer); both are
+    on a fresh day, so either would win if it were missed. Her third session is Thu 09:00."""
+    ana = joiner(
+        "ana",
+        booked=(
+            Placement("ana", "m0", at(0, 23, 50), at(1, 0, 5)),
+            Placement("ana", "m9", at(2, 0), at(2, 0, 15)),
+        ),
+    )
+    pairs = [JoinerSlots("ana", "m1", (slot(at(1, 0, 5)), slot(at(1, 23, 45)), slot(at(3, 9))))]
+    plan = plan_onboarding([ana], [mentor("m1")], pairs, now=NOW)
+    assert booked(plan.placements) == [("ana", "m1", at(3, 9))]
+    assert plan.unplaced == ()
