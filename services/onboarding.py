@@ -34,6 +34,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from core.errors import Conflict, InputError, MicromentorError, NotFound, PolicyViolation
@@ -57,6 +58,7 @@ from graph.errors import GraphAuthError, GraphError, GraphNotFound, GraphRequest
 from graph.gateway import GraphGateway
 from graph.values import Mailbox
 from policies import TenantPolicy
+from policies.model import Policy
 from services.booking import BookingRequest, book_session
 from services.joiners import JoinerRow
 from services.requests import MentorCatalogue
@@ -436,15 +438,28 @@ async def _mentor_slots(
                         raise
                     log.warning("onboarding: no schedule of %s with %s", one, mentor)
         for mentor_attendee, mentees in attendees:
-            for mentee in mentees:
-                search = find_slots(
-                    mentor=mentor_attendee, mentees=[mentee], policy=effective, now=now, minutes=minutes
-                )
-                found.append(JoinerSlots(mentee.upn, mentor, search.slots))
+            # CPU work (every joiner's slot search with this mentor) off the event loop: a host serving
+            # other requests meanwhile (the HTTP API) keeps answering them.
+            found.extend(
+                await asyncio.to_thread(_pair_slots, mentor, mentor_attendee, mentees, effective, now, minutes)
+            )
     if mentor_attendee is None:
         return None
     counted = tuple(i.start for i in mentor_attendee.items if is_session(i))
     return MentorLoad(mentor, mentor_attendee.tz, effective, skills, counted, load), found
+
+
+def _pair_slots(
+    upn: str, mentor: Attendee, mentees: Sequence[Attendee], policy: Policy, now: datetime, minutes: int
+) -> list[JoinerSlots]:
+    return [
+        JoinerSlots(
+            mentee.upn,
+            upn,
+            find_slots(mentor=mentor, mentees=[mentee], policy=policy, now=now, minutes=minutes).slots,
+        )
+        for mentee in mentees
+    ]
 
 
 async def _scheduled_load(store: Store, mentors: Sequence[str], now: datetime, until: datetime) -> Counter[str]:
@@ -532,9 +547,11 @@ async def onboard_cohort(
             )
             for j in todo
         ]
-        plan = plan_onboarding(
-            new_joiners, [v[0] for v in ready], [p for v in ready for p in v[1]], now=now,
-            minimum=MINIMUM_SESSIONS, target=TARGET_SESSIONS,
+        plan = await asyncio.to_thread(  # CPU work off the event loop, as the slot searches
+            partial(
+                plan_onboarding, new_joiners, [v[0] for v in ready], [p for v in ready for p in v[1]], now=now,
+                minimum=MINIMUM_SESSIONS, target=TARGET_SESSIONS,
+            )
         )  # fmt: skip
         for unplaced in plan.unplaced:
             joiner = state[unplaced.joiner]
