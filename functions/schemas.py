@@ -42,7 +42,7 @@ from functions.http import json_body
 from services.answer_links import MAX_LINE
 from services.booking import MAX_TOPIC_LENGTH, BookingRequest
 from services.groups import GroupDraft
-from services.joiners import MAX_JOINERS, MAX_SKILLS, JoinerRow, validate_joiners
+from services.joiners import MAX_HTTP_JOINERS, MAX_JOINERS, MAX_SKILLS, JoinerRow, validate_joiners
 from services.links import MAX_TTL
 from services.mentor_search import MAX_QUERY
 from services.requests import MAX_NAMED_MENTORS, MAX_SESSIONS, MAX_SKILL_LENGTH, RequestInput
@@ -273,7 +273,9 @@ _API_NAME = {"start_date": "startDate"}  # a CSV column -> the body's field
 class OnboardingRequest(_Strict):
     """POST /api/admin/onboarding (docs/onboarding.md)."""
 
-    joiners: Annotated[list[OnboardingJoiner], Field(min_length=1, max_length=MAX_JOINERS)]
+    # At most MAX_HTTP_JOINERS (checked in `to_rows`, with a message pointing to the CLI); the body's size
+    # limit bounds what is parsed.
+    joiners: Annotated[list[OnboardingJoiner], Field(min_length=1)]
     dry_run: Annotated[bool, Field(alias="dryRun", description="plan only: book nothing, write nothing")] = False
 
     model_config = ConfigDict(
@@ -292,6 +294,13 @@ class OnboardingRequest(_Strict):
 
     def to_rows(self) -> tuple[JoinerRow, ...]:
         """The service's own checks (a UPN listed twice, ...) with the body's paths: `joiners[2].upn`."""
+        if len(self.joiners) > MAX_HTTP_JOINERS:
+            raise InputError(
+                "joiners",
+                f"at most {MAX_HTTP_JOINERS} joiners a request (the answer must come within the 230 s HTTP limit), "
+                f"got {len(self.joiners)}: split the list, or use `micromentor onboard --joiners FILE.csv` "
+                f"(up to {MAX_JOINERS})",
+            )
         rows = [{"upn": j.upn, "start_date": j.start_date, "skills": j.skills} for j in self.joiners]
         return validate_joiners(rows, lambda i, column: f"joiners[{i}].{_API_NAME.get(column, column)}")
 

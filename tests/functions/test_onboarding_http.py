@@ -92,6 +92,22 @@ def test_onboarding_needs_the_admin_role(api: Api, mint: Callable[..., str]) -> 
         ({"joiners": [{"upn": ANA}]}, "joiners[0].startDate", "required"),
         ({"joiners": []}, "joiners", "needs at least 1"),
         ({"joiners": COHORT, "dryRun": "yes"}, "dryRun", "must be true or false"),
+        # review: one @, no whitespace or invisible character (a zero-width space pasted from a sheet)
+        ({"joiners": [{**COHORT[0], "upn": "a b@contoso.example"}]}, "joiners[0].upn", "(U+0020)"),
+        ({"joiners": [{**COHORT[0], "upn": "a@b@contoso.example"}]}, "joiners[0].upn", "exactly one @"),
+        ({"joiners": [{**COHORT[0], "upn": "ana\u200b@contoso.example"}]}, "joiners[0].upn", "(U+200B)"),
+        ({"joiners": [{**COHORT[0], "upn": "@contoso.example"}]}, "joiners[0].upn", "exactly one @"),
+        ({"joiners": [{**COHORT[0], "upn": "ana@"}]}, "joiners[0].upn", "exactly one @"),
+        ({"joiners": None}, "joiners", ""),
+        ({"joiners": [{**COHORT[0], "skills": [" "]}]}, "joiners[0].skills", "must not be empty"),
+        ({"joiners": [{**COHORT[0], "startDate": 20261130}]}, "joiners[0].startDate", ""),
+        ({"joiners": [{**COHORT[0], "upn": 5}]}, "joiners[0].upn", ""),
+        ({"joiners": [COHORT[0]], "dryrun": True}, "dryrun", "unknown field"),
+        # the API's cap: a run of 50 joiners answers well within Functions' 230 s (docs/onboarding.md)
+        ({"joiners": [{**COHORT[0], "upn": f"j{i}@x.example"} for i in range(51)]}, "joiners",
+         "at most 50 joiners a request (the answer must come within the 230 s HTTP limit), got 51: split the "
+         "list, or use `micromentor onboard --joiners FILE.csv` (up to 200)"),
+        ({"joiners": [{**COHORT[0], "upn": f"j{i}@x.example"} for i in range(201)]}, "joiners", "at most 50"),
     ],
 )  # fmt: skip
 def test_bad_bodies_are_a_400_naming_the_field(

@@ -337,6 +337,11 @@ def test_a_dry_run_plans_and_books_nothing(
         ("upn,start_date,skills\na@x,2026-12-01,\n\nA@X,2026-12-02,\n", "f line 4, column upn", "a@x is listed twice"),
         ("upn,start_date,skills\na@x,2026-12-01\n", "f line 2", "2 cells where the header has 3"),
         ("upn,start_date,skills\n", "f", "no joiners after the header"),
+        ("upn,start_date,skills\na b@x,2026-12-01,\n", "f line 2, column upn", "invisible character (U+0020)"),
+        ("upn,start_date,skills\na\u200b@x,2026-12-01,\n", "f line 2, column upn", "(U+200B)"),
+        ("upn,start_date,skills\na\u00a0@x,2026-12-01,\n", "f line 2, column upn", "(U+00A0)"),
+        ("upn,start_date,skills\na@b@x,2026-12-01,\n", "f line 2, column upn", "with exactly one @"),
+        ("upn,start_date,skills\nx.example,2026-12-01,\n", "f line 2, column upn", "with exactly one @"),
     ],
 )
 def test_csv_errors_name_the_line_and_column(text: str, field: str, message: str) -> None:
