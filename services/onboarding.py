@@ -177,6 +177,7 @@ class _Entry:
 class _Plan:
     entries: tuple[_Entry, ...] = ()
     checkpoint: Checkpoint | None = None  # what was read: the compare-and-set's expectation
+    start_date: date | None = None  # the joiner's start date the entries were planned for (None: an older plan)
 
     @property
     def live(self) -> tuple[_Entry, ...]:
@@ -187,12 +188,12 @@ class _Plan:
         return max((e.n for e in self.entries), default=0) + 1
 
     def dump(self) -> str:
-        return json.dumps(
-            [
-                {"n": e.n, "mentor": e.mentor, "start": iso_z(e.start), "minutes": e.minutes, "dropped": e.dropped}
-                for e in self.entries
-            ]
-        )
+        entries = [
+            {"n": e.n, "mentor": e.mentor, "start": iso_z(e.start), "minutes": e.minutes, "dropped": e.dropped}
+            for e in self.entries
+        ]
+        start = self.start_date.isoformat() if self.start_date else None
+        return json.dumps({"startDate": start, "entries": entries})
 
 
 def _plan_name(upn: str) -> str:
@@ -203,11 +204,15 @@ async def _read_plan(store: Store, upn: str) -> _Plan:
     found = await asyncio.to_thread(store.read_checkpoint, _plan_name(upn))
     if found is None:
         return _Plan()
+    stored = json.loads(found.value)
+    if isinstance(stored, list):  # a plan written before the start date was kept with it
+        stored = {"startDate": None, "entries": stored}
     entries = tuple(
         _Entry(int(e["n"]), str(e["mentor"]), parse_aware("start", e["start"]), int(e["minutes"]), e.get("dropped"))
-        for e in json.loads(found.value)
+        for e in stored["entries"]
     )
-    return _Plan(entries, found)
+    start = date.fromisoformat(stored["startDate"]) if stored.get("startDate") else None
+    return _Plan(entries, found, start)
 
 
 async def _write_plan(store: Store, upn: str, change: Callable[[_Plan], _Plan]) -> _Plan:
@@ -215,7 +220,7 @@ async def _write_plan(store: Store, upn: str, change: Callable[[_Plan], _Plan]) 
     for _ in range(_PLAN_WRITES):
         current = await _read_plan(store, upn)
         wanted = change(current)
-        if wanted.entries == current.entries:
+        if (wanted.entries, wanted.start_date) == (current.entries, current.start_date):
             return current
         if await asyncio.to_thread(store.replace_checkpoint, _plan_name(upn), wanted.dump(), current.checkpoint):
             return await _read_plan(store, upn)
@@ -250,13 +255,12 @@ async def _book_entry(
     public_url: str,
     link_secret: str | None,
 ) -> Session | str:
-    key = f"{PREFIX}{joiner.row.upn}:{entry.n}"
+    key = _key(joiner.row.upn, entry)
     if entry.start <= now:
         # Booking refuses a start in the past before it looks its key up: a session an earlier run booked
         # and that took place (or is under way) is read here, whatever its time, never dropped.
-        held = await asyncio.to_thread(store.find_idempotency, key)
-        stored = await asyncio.to_thread(store.get_session, held.session_id) if held else None
-        if stored is not None and stored.event_id:
+        stored = await _stored_session(store, key)
+        if stored is not None:
             return stored
     request = BookingRequest(
         mentor=entry.mentor,
@@ -280,6 +284,45 @@ async def _book_entry(
         # Not transient: this joiner or mentor is out of the app's reach; the others go on.
         return f"{entry.mentor} at {iso_z(entry.start)}: Graph refused the meeting: {exc}"
     return result.session
+
+
+def _key(upn: str, entry: _Entry) -> str:
+    return f"{PREFIX}{upn}:{entry.n}"
+
+
+async def _stored_session(store: Store, key: str) -> Session | None:
+    """The session booked under `key` (its meeting made), as it was booked; None if none was."""
+    held = await asyncio.to_thread(store.find_idempotency, key)
+    stored = await asyncio.to_thread(store.get_session, held.session_id) if held else None
+    return stored if stored is not None and stored.event_id else None
+
+
+async def _start_moved(store: Store, joiner: _Joiner, *, dry_run: bool) -> None:
+    """The list gives another start date than the one the joiner's plan was made for. Sessions of the
+    earlier plan that stand are never silently kept as 'placed' nor cancelled behind the admin's back: the
+    joiner is reported not placed, naming them (the admin cancels them to re-plan). When none stands
+    (all cancelled, or never booked), the old entries are dropped and the joiner is planned afresh."""
+    old, new = joiner.plan.start_date, joiner.row.start_date
+    standing: list[Session] = []
+    for entry in joiner.plan.live:
+        found = await _stored_session(store, _key(joiner.row.upn, entry))
+        session = await _followed(store, found) if found else None
+        if session is not None and session.state is not SessionState.CANCELLED:
+            standing.append(session)
+    if standing:
+        listed = ", ".join(f"{s.mentor} at {iso_z(s.start)}" for s in sorted(standing, key=lambda s: s.start))
+        joiner.reason = (
+            f"the start date changed from {old} to {new}: the sessions booked for {old} stand ({listed}); "
+            "cancel them to re-plan"
+        )
+        return
+    why = f"the start date changed from {old} to {new}"
+
+    def restart(plan: _Plan) -> _Plan:
+        entries = tuple(e if e.dropped else replace(e, dropped=why) for e in plan.entries)
+        return replace(plan, entries=entries, start_date=new)
+
+    joiner.plan = restart(joiner.plan) if dry_run else await _write_plan(store, joiner.row.upn, restart)
 
 
 async def _followed(store: Store, session: Session) -> Session:
@@ -514,6 +557,11 @@ async def onboard_cohort(
         if joiner.reason is not None:
             continue
         joiner.plan = await _read_plan(store, joiner.row.upn)
+        if joiner.plan.live and joiner.plan.start_date not in (None, joiner.row.start_date):
+            await _start_moved(store, joiner, dry_run=dry_run)
+            if joiner.reason is not None:
+                say(f"{joiner.row.upn}: not placed: {joiner.reason}")
+            continue
         if joiner.plan.live and not dry_run:
             await _book_plan(graph, store, policy, joiner, now=now, public_url=public_url, link_secret=link_secret)
             say(f"{joiner.row.upn}: {len(joiner.booked)} session(s) of an earlier run")
@@ -575,9 +623,11 @@ async def onboard_cohort(
                     ),
                 )
                 continue
-            seen = j.plan
+            seen, start = j.plan, j.row.start_date
 
-            def extend(current: _Plan, seen: _Plan = seen, placements: tuple[Placement, ...] = placements) -> _Plan:
+            def extend(
+                current: _Plan, seen: _Plan = seen, placements: tuple[Placement, ...] = placements, since: date = start
+            ) -> _Plan:
                 if current.entries != seen.entries:
                     return current  # another run planned this joiner meanwhile: its plan stands
                 first = current.next_n
@@ -585,7 +635,7 @@ async def onboard_cohort(
                     _Entry(first + k, p.mentor, p.start, int((p.end - p.start).total_seconds() // 60))
                     for k, p in enumerate(placements)
                 )
-                return replace(current, entries=(*current.entries, *added))
+                return replace(current, entries=(*current.entries, *added), start_date=since)
 
             j.plan = await _write_plan(store, j.row.upn, extend)
             await _book_plan(graph, store, policy, j, now=now, public_url=public_url, link_secret=link_secret)

@@ -256,7 +256,8 @@ def test_a_planned_slot_taken_meanwhile_is_dropped_and_the_rest_booked(
     assert result.unplaced == ()
     assert [s.n for s in result.joiners[0].sessions] == [2, 3]
     plan = json.loads(store.read_checkpoint(f"onboard:{ANA}").value)  # type: ignore[union-attr]
-    assert [(e["n"], e["dropped"] is not None) for e in plan] == [(1, True), (2, False), (3, False)]
+    assert plan["startDate"] == "2026-11-30"
+    assert [(e["n"], e["dropped"] is not None) for e in plan["entries"]] == [(1, True), (2, False), (3, False)]
     assert len(mentoring_events(emu_admin, ANA)) == 2
 
 
@@ -412,3 +413,35 @@ def test_a_mentor_graph_keeps_failing_on_is_skipped_for_this_run_and_the_pass_go
     assert [(m.upn, m.reason) for m in result.skipped_mentors] == [
         (SITA, "Graph failed on this mailbox for now (503 ServiceNotAvailable); run again later")
     ]
+
+
+def test_a_changed_start_date_reports_the_joiner_unplaced_naming_the_sessions_that_stand(
+    settings: GraphSettings, store: Store, catalogue: MentorCatalogue, emu_admin: Admin
+) -> None:
+    """Review finding: HR moves Ana's start from Mon 30 Nov to Mon 7 Dec and the admin reruns the corrected
+    list. The plan keeps the start date it was made for: her three sessions of 30 Nov-2 Dec are not reported
+    as placed; the reason names them. Once they are cancelled, a rerun plans her first two weeks from 7 Dec:
+    Maya (python, load 0) Mon 7 Dec, Sita Tue 8 Dec, Omar Wed 9 Dec, as sessions 4 to 6."""
+    first = run(settings, store, catalogue, joiners=(JoinerRow(ANA, date(2026, 11, 30), ("python",)),))
+    assert len(first.joiners[0].sessions) == 3
+    moved = (JoinerRow(ANA, date(2026, 12, 7), ("python",)),)
+    again = run(settings, store, catalogue, joiners=moved)
+    assert placed(again) == {}
+    assert reasons(again) == {
+        ANA: "the start date changed from 2026-11-30 to 2026-12-07: the sessions booked for 2026-11-30 stand "
+        "(maya@contoso.example at 2026-11-30T09:00:00Z, sita@contoso.example at 2026-12-01T09:00:00Z, "
+        "omar@contoso.example at 2026-12-02T09:00:00Z); cancel them to re-plan"
+    }
+    assert len(mentoring_events(emu_admin, ANA)) == 3  # nothing booked, nothing cancelled
+
+    async def cancel_all(graph: GraphGateway) -> None:
+        for planned in first.joiners[0].sessions:
+            assert planned.session
+            await cancel_session(graph, store, planned.session.id, "Ana starts a week later", now=NOW)
+
+    with_graph(settings, cancel_all)
+    third = run(settings, store, catalogue, joiners=moved)
+    assert placed(third) == {ANA: [(MAYA, at(7, 9)), (SITA, at(8, 9)), (OMAR, at(9, 9))]}
+    assert [s.n for s in third.joiners[0].sessions] == [4, 5, 6]
+    plan = json.loads(store.read_checkpoint(f"onboard:{ANA}").value)  # type: ignore[union-attr]
+    assert plan["startDate"] == "2026-12-07"
