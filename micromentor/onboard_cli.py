@@ -17,8 +17,8 @@ from core.timefmt import iso_z, parse_aware
 from micromentor.bootstrap import open_runtime, utc_now
 from micromentor.files import read_policy_file
 from micromentor.settings import load_settings
-from micromentor.targets import creatable_store, store_url, target
-from services.joiners import parse_joiners_csv
+from micromentor.targets import creatable_store, sqlite_path, store_url, target
+from services.joiners import MAX_CSV_BYTES, parse_joiners_csv
 from services.onboarding import OnboardingResult, onboard_cohort, onboarding_to_json
 from services.requests import CatalogueError, load_catalogue
 from store import open_store
@@ -28,19 +28,26 @@ __all__ = ["ONBOARD_EXAMPLE", "add_onboard_arguments", "format_text"]
 ONBOARD_EXAMPLE = (
     "micromentor onboard --joiners joiners.csv --mentors mentors.json --dry-run --now 2026-11-30T06:00:00Z"
 )
-_MB = 1_000_000
 
 
 def _read_joiners(path: str) -> str:
+    """The file's text: its size checked on the bytes (a cut could split a character), then UTF-8 decoded,
+    an error naming the line of the first byte that is not UTF-8 (a spreadsheet saved as Windows-1252)."""
     try:
         with open(path, "rb") as handle:
-            raw = handle.read(_MB + 1)
+            raw = handle.read(MAX_CSV_BYTES + 1)
     except OSError as exc:
         raise InputError("--joiners", f"cannot read {path}: {exc.strerror or exc}") from None
+    if len(raw) > MAX_CSV_BYTES:
+        raise InputError(f"--joiners {path}", f"larger than {MAX_CSV_BYTES} bytes")
     try:
         return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise InputError("--joiners", f"{path} is not UTF-8 text") from None
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise InputError(
+            f"--joiners {path} line {line}",
+            f"not UTF-8 text (byte 0x{raw[exc.start]:02X}); save the file as CSV UTF-8",
+        ) from None
 
 
 def format_text(result: OnboardingResult) -> str:
@@ -86,7 +93,11 @@ def _run(args: argparse.Namespace) -> int:
     with target(args.tenant, args.settings, settings.graph) as where:
         graph_settings = where.graph
         assert graph_settings is not None
-        store = open_store(creatable_store(store_url(args.store, where.emulator)))
+        url = store_url(args.store, where.emulator)
+        path = sqlite_path(url)
+        if args.dry_run and path is not None and not path.exists():
+            url = "sqlite:///:memory:"  # nothing to resume, and a dry run creates no store file
+        store = open_store(creatable_store(url))
 
         async def work() -> OnboardingResult:
             async with open_runtime(replace(settings, graph=graph_settings), store=store) as rt:

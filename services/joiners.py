@@ -22,6 +22,7 @@ __all__ = [
     "CSV_COLUMNS",
     "EARLIEST_START",
     "LATEST_START",
+    "MAX_CSV_BYTES",
     "MAX_HTTP_JOINERS",
     "MAX_JOINERS",
     "MAX_SKILLS",
@@ -152,6 +153,8 @@ def parse_joiners_csv(text: str, source: str = "joiners") -> tuple[JoinerRow, ..
         numbers.append(line)
     if not rows:
         raise InputError(source, "no joiners after the header")
+    if len(rows) > MAX_JOINERS:
+        raise InputError(source, f"at most {MAX_JOINERS} joiners in one run, got {len(rows)}: split the list")
     return validate_joiners(
         rows, lambda i, column: f"{source} line {numbers[i] if i < len(numbers) else header_line}, column {column}"
     )

@@ -97,3 +97,43 @@ def test_a_missing_file_or_option_is_exit_2(capsys: pytest.CaptureFixture[str], 
     assert code == 2 and "--joiners" in err and err.count("\n") == 1
     code, _, err = onboard(capsys, "--joiners", str(COHORT), "--mentors", str(tmp_path / "none.json"))
     assert code == 2 and err.startswith("micromentor: --mentors: mentor catalogue ") and err.count("\n") == 1
+
+
+def test_201_joiners_are_one_line_naming_the_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "big.csv"
+    path.write_text("upn,start_date,skills\n" + "".join(f"j{i}@x.example,2026-12-01,\n" for i in range(201)))
+    code, out, err = onboard(capsys, *base(tmp_path / "mm.db", path))
+    assert (code, out) == (2, "")
+    assert err == f"micromentor: --joiners {path}: at most 200 joiners in one run, got 201: split the list\n"
+
+
+def test_a_large_file_of_accented_text_is_too_large_not_bad_utf8(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "big.csv"
+    # 46 ASCII bytes, then 2-byte characters: the 1,000,001st byte (where the read stops) splits one.
+    text = "upn,start_date,skills\nab@x.example,2026-12-01," + "é" * 5_000_000 + "\n"
+    assert len(text[:46].encode()) == 46
+    path.write_bytes(text.encode("utf-8"))
+    code, _, err = onboard(capsys, *base(tmp_path / "mm.db", path))
+    assert (code, err) == (2, f"micromentor: --joiners {path}: larger than 1000000 bytes\n")
+
+
+def test_a_cp1252_file_names_the_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "excel.csv"
+    path.write_bytes(
+        "upn,start_date,skills\nana@contoso.example,2026-11-30,\nbob@x.example,2026-11-30,José\n".encode("cp1252")
+    )
+    code, _, err = onboard(capsys, *base(tmp_path / "mm.db", path))
+    assert code == 2
+    assert err == (
+        f"micromentor: --joiners {path} line 3: not UTF-8 text (byte 0xE9); save the file as CSV UTF-8\n"
+    )
+
+
+def test_a_dry_run_creates_no_store_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    store = tmp_path / "new.db"
+    code, out, err = onboard(capsys, *base(store), "--dry-run")
+    assert code == 0, err
+    assert json.loads(out)["sessions"] == 9
+    assert not store.exists()
