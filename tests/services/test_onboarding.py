@@ -445,3 +445,31 @@ def test_a_changed_start_date_reports_the_joiner_unplaced_naming_the_sessions_th
     assert [s.n for s in third.joiners[0].sessions] == [4, 5, 6]
     plan = json.loads(store.read_checkpoint(f"onboard:{ANA}").value)  # type: ignore[union-attr]
     assert plan["startDate"] == "2026-12-07"
+
+
+def test_sessions_cancelled_in_outlook_count_until_the_sync_records_it_then_a_rerun_tops_up(
+    settings: GraphSettings, store: Store, catalogue: MentorCatalogue, emu_admin: Admin
+) -> None:
+    """Review finding (docs/onboarding.md says so now): Maya and Sita cancel Ana's sessions in Outlook (the
+    organizer's cancel). Once the sync has recorded it, a rerun tops Ana up: Maya and Sita are free again
+    (load 0, python): Maya on a fresh day, Monday 09:00, Sita Tuesday 09:00, as sessions 4 and 5."""
+    from services.sync import sync_organizer
+
+    ana = (JoinerRow(ANA, date(2026, 11, 30), ("python",)),)
+    first = run(settings, store, catalogue, joiners=ana)
+    booked = [s.session for s in first.joiners[0].sessions if s.session]
+    assert [s.mentor for s in booked] == [MAYA, SITA, OMAR]
+
+    async def cancel_in_outlook_then_sync(graph: GraphGateway) -> None:
+        for session in booked[:2]:
+            assert session.event_id
+            await graph.cancel_event(session.mentor, session.event_id, "Sorry, off sick")
+        for mentor in (MAYA, SITA):
+            await sync_organizer(graph, store, TenantPolicy(), mentor, now=NOW)
+
+    with_graph(settings, cancel_in_outlook_then_sync)
+    again = run(settings, store, catalogue, joiners=ana)
+    assert placed(again) == {ANA: [(MAYA, at(0, 9)), (SITA, at(1, 9)), (OMAR, at(2, 9))]}
+    assert [s.n for s in again.joiners[0].sessions] == [4, 5, 3]
+    live_in_outlook = [e for e in mentoring_events(emu_admin, ANA) if not e.get("isCancelled")]
+    assert len(live_in_outlook) == 3
