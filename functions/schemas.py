@@ -586,12 +586,20 @@ class OnboardedJoiner(_Answer):
     sessions: list[OnboardingSession]
 
 
+class SkippedMentor(_Answer):
+    upn: str
+    reason: str = Field(description="unknown, no mailbox, access refused, or Graph failing on them this run")
+
+
 class OnboardingAnswer(_Answer):
     dry_run: bool = Field(alias="dryRun")
     placed: int
     unplaced: int
     sessions: int
     joiners: list[OnboardedJoiner]
+    skipped_mentors: list[SkippedMentor] = Field(
+        alias="skippedMentors", description="catalogue mentors this run could not offer, with the reason"
+    )
 
 
 class LinkAnswer(_Answer):
