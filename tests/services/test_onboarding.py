@@ -473,3 +473,19 @@ def test_sessions_cancelled_in_outlook_count_until_the_sync_records_it_then_a_re
     assert [s.n for s in again.joiners[0].sessions] == [4, 5, 3]
     live_in_outlook = [e for e in mentoring_events(emu_admin, ANA) if not e.get("isCancelled")]
     assert len(live_in_outlook) == 3
+
+
+def test_catalogue_mentors_without_a_mailbox_are_named_as_skipped(settings: GraphSettings, store: Store) -> None:
+    """Review finding 11: Lee (no Exchange Online mailbox) and Tom (not a user) in the catalogue are left out
+    with the reason instead of silently; Ben is placed with the three real mentors as before."""
+    from services.requests import parse_catalogue
+
+    catalogue = parse_catalogue(
+        [{"upn": m, "skills": []} for m in (MAYA, OMAR, SITA, LEE, TOM)]
+    )
+    result = run(settings, store, catalogue, joiners=(JoinerRow(BEN, date(2026, 11, 30), ()),), dry_run=True)
+    assert [(m.upn, m.reason) for m in result.skipped_mentors] == [
+        (LEE, "no mailbox: Exchange Online does not host a calendar for this user"),
+        (TOM, "unknown user: not in the directory"),
+    ]
+    assert len(placed(result)[BEN]) == 3
