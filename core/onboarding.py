@@ -56,6 +56,8 @@ WINDOW_DAYS = 14
 MINIMUM_SESSIONS = 2
 TARGET_SESSIONS = 3
 
+_ONE_DAY = timedelta(days=1)
+
 NO_MENTOR = "no mentor in the catalogue besides the joiner"
 NO_SLOT = "no mentor with a free slot in the first two weeks"
 WINDOW_OVER = "the first two weeks are over"
@@ -172,15 +174,18 @@ class _State:
         gap = timedelta(minutes=mentor.policy.buffer_minutes)
         # A session that overlaps the slot with the buffer around it starts on the slot's UTC day, the day
         # before or the day after (sessions and buffers are far shorter than a day): only those are scanned.
-        day = slot.start.astimezone(UTC).date()
-        near = (day - timedelta(days=1), day, day + timedelta(days=1))
+        low, high = slot.start - gap, slot.end + gap
+        near: tuple[date, ...] | None = None
         for person in (joiner, mentor.upn):
             days = self.busy_days.get(person)
             if not days:
                 continue
+            if near is None:
+                day = slot.start.astimezone(UTC).date()
+                near = (day - _ONE_DAY, day, day + _ONE_DAY)
             for d in near:
                 for b in days.get(d, ()):
-                    if slot.start < b.end + gap and b.start - gap < slot.end:
+                    if b.start < high and low < b.end:
                         return False
         return not self._capped(mentor, slot.start)
 
