@@ -32,8 +32,10 @@ def test_moving_a_series_session_from_its_page_keeps_it_in_its_series(live_api: 
     new_ids = [s for s in stored.session_ids if s != first]
     # Expected: the moved session is in the series and its page shows the series, not "Repeat".
     assert 'data-form="repeat"' not in new_page.text, "the moved series session offers to start a new series"
-    assert "Every 14 days, 20 minutes, 6 sessions." in text_of(new_page)
+    assert "Every 14 days, 20 minutes, open-ended." in text_of(new_page)  # start_series: no count
     assert new_ids, "the series does not know its moved session"
+    # The moved session took the old one's place: one session, the new one, the old one no longer counted.
+    assert stored.session_ids == tuple(new_ids) and len(new_ids) == 1
 
 
 def test_after_a_page_move_the_timer_waits_for_the_moved_session(live_api: LiveApi) -> None:
