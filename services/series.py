@@ -53,6 +53,7 @@ from core.timefmt import iso_z
 from graph.gateway import GraphGateway
 from policies import TenantPolicy
 from services.booking import BookingRequest, SlotTaken, book_session, session_to_json
+from services.sessions import cancel_session
 from services.slots import gather_attendees, validate_people
 from store.base import Store
 from store.outbox import MessageKind, Outbox, OutboxMessage, open_outbox
@@ -374,6 +375,9 @@ async def _book(
         idempotency_key=f"series:{series.id}:{plan.occurrence}:{plan.attempt}",
         series_id=series.id,
     )
+    current = await get_series(series_store, series.id)  # a stop may have landed since the plan was written
+    if not current.is_open:
+        return Step("closed", current)
     try:
         booked = await book_session(
             graph, store, tenant_policy, request, now=now, public_url=public_url, link_secret=link_secret
@@ -392,13 +396,20 @@ async def _book(
     session = booked.session
 
     def record(s: Series) -> Series:
-        if session.id in s.session_ids:
-            return s
+        if session.id in s.session_ids or not s.is_open:
+            return s  # recorded already, or stopped meanwhile: the session is cancelled below
         return replace(
             s, session_ids=(*s.session_ids, session.id), next_occurrence=plan.occurrence + 1, plan=None, updated_at=now
         )
 
     recorded = await asyncio.to_thread(series_store.update_series, series.id, record)
+    if session.id not in recorded.session_ids:
+        # Stopped between the check above and the booking: nobody was told of this session; cancel it the
+        # normal way (the meeting goes, both people get Outlook's cancellation).
+        comment = "The micro mentoring series was stopped while its next session was being booked."
+        await cancel_session(graph, store, session.id, comment, now=now)
+        log.info("series %s: stopped while booking; session %s cancelled", series.id, session.id)
+        return Step("closed", recorded)
     return Step("booked", recorded, session)
 
 
