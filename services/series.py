@@ -29,6 +29,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from core.agenda import validate_question
 from core.errors import Conflict, InputError, MicromentorError, PolicyViolation
 from core.model import Session
 from core.series import (
@@ -52,7 +53,7 @@ from core.slots import find_slots
 from core.timefmt import iso_z
 from graph.gateway import GraphGateway
 from policies import TenantPolicy
-from services.booking import BookingRequest, SlotTaken, book_session, session_to_json
+from services.booking import BookingRequest, SlotTaken, book_session, check_idempotency_key, session_to_json
 from services.sessions import cancel_session
 from services.slots import gather_attendees, validate_people
 from store.base import Store
@@ -115,14 +116,16 @@ def _series_id(key: str | None) -> str:
     return hashlib.sha256(f"series|{key}".encode()).hexdigest()[:32]
 
 
-def _same_terms(series: Series, draft: SeriesDraft, minutes: int, interval: int, count: int | None) -> bool:
-    return (series.mentor, series.mentee, series.anchor, series.minutes, series.interval_days, series.count) == (
-        draft.mentor,
-        draft.mentee,
-        draft.start,
-        minutes,
-        interval,
-        count,
+def _same_terms(
+    series: Series, draft: SeriesDraft, minutes: int, interval: int, count: int | None, ahead: int | None
+) -> bool:
+    """Every term of the request, normalised as the series stores it (question and topic trimmed)."""
+    topic = draft.topic.strip() if draft.topic else None
+    asked = (draft.mentor, draft.mentee, draft.start, minutes, interval, count, ahead)
+    stored = (series.mentor, series.mentee, series.anchor, series.minutes, series.interval_days, series.count)
+    return (*stored, series.book_ahead_days) == asked and (series.question, series.topic) == (
+        validate_question(draft.question),
+        topic or None,
     )
 
 
@@ -139,6 +142,7 @@ async def start_series(
 ) -> SeriesStarted:
     """Book the first session (the normal booking: every rule and cap) and record the series. With an
     idempotency key, the series id comes from the key: a retry answers the same series and session."""
+    check_idempotency_key(draft.idempotency_key)
     mentor, mentees = validate_people(draft.mentor, (draft.mentee,))
     draft = replace(draft, mentor=mentor, mentee=mentees[0])
     minutes, interval, count, ahead = validate_terms(
@@ -150,7 +154,7 @@ async def start_series(
     series_id = _series_id(draft.idempotency_key)
     existing = await asyncio.to_thread(series_store.get_series, series_id)
     if existing is not None:
-        if not _same_terms(existing, draft, minutes, interval, count):
+        if not _same_terms(existing, draft, minutes, interval, count, ahead):
             raise Conflict("Idempotency-Key", "this key was already used to start a different series")
         first = await asyncio.to_thread(store.get_session, existing.session_ids[0])
         if first is not None:
