@@ -194,7 +194,7 @@ async def start_series(
         session_ids=(session.id,),
         updated_at=now,
     )
-    stored = await asyncio.to_thread(series_store.add_series, series)
+    stored, _ = await asyncio.to_thread(series_store.add_series, series)
     return SeriesStarted(stored, session, created=existing is None and booked.created)
 
 

@@ -3,16 +3,20 @@ links, GETs that try to write, odd interval values, a no-show session and two re
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
 import httpx
 import pytest
 
+from core.errors import Conflict
 from core.model import SessionState
 from core.series import SeriesState
 from services.links import make_link
-from services.session_links import make_session_link
+from services.series_page import repeat_from_page
+from services.session_links import SessionLinkClaims, make_session_link
 from tests.conftest import API_NOW, LiveApi
 from tests.functions.test_session_page_series import MAYA, RAVI, get, page_url, post, start_series, text_of
 
@@ -62,7 +66,9 @@ def test_a_no_show_session_is_not_offered_as_the_start_of_a_series(live_api: Liv
     live_api.runtime.store.update_session(sid, lambda s: replace(s, state=SessionState.NO_SHOW))
     url = page_url(live_api, sid, MAYA)
     assert 'data-form="repeat"' not in get(url).text
-    assert post(url, {"do": "repeat", "interval_days": "14"}).status_code in (400, 409)
+    refused = post(url, {"do": "repeat", "interval_days": "14"})
+    assert refused.status_code == 409 and f"(session): session {sid} is no_show" in text_of(refused)
+    assert live_api.runtime.series.list_series() == []
 
 
 def test_a_refused_interval_is_echoed_escaped(live_api: LiveApi) -> None:
@@ -85,3 +91,33 @@ def test_two_repeats_posted_at_once_one_wins_the_other_is_409(live_api: LiveApi)
         codes = sorted(pool.map(lambda u: post(u[0], {"do": "repeat", "interval_days": u[1]}).status_code, urls))
     assert len(live_api.runtime.series.list_series()) == 1
     assert codes == [200, 409, 409, 409], codes
+
+
+class NotYetVisible:
+    """The series store as a repeat racing another sees it at its first look: no series yet."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def get_series(self, series_id: str) -> None:
+        return None
+
+
+def test_a_repeat_that_passed_its_check_before_another_wrote_the_series_is_409(live_api: LiveApi) -> None:
+    """The race of the test above made certain: both requests pass the "already in a series" check; the
+    second one's insert finds the first one's series and is refused, its interval never reported as set."""
+    body = {"mentor": MAYA, "mentees": [RAVI], "start": "2026-12-01T09:00:00Z", "question": "How do I pace a retro?"}
+    sid = live_api.client.post("/sessions", json=body, headers=live_api.auth(RAVI)).json()["id"]
+    rt = live_api.runtime
+    claims = SessionLinkClaims(sid, MAYA, API_NOW + timedelta(days=40))
+    first = asyncio.run(repeat_from_page(rt.store, rt.series, claims, "7", now=API_NOW))
+    with pytest.raises(Conflict) as err:
+        asyncio.run(
+            repeat_from_page(rt.store, NotYetVisible(rt.series), replace(claims, person=RAVI), "21", now=API_NOW)
+        )
+    assert err.value.field == "do"
+    [stored] = rt.series.list_series()
+    assert (stored.id, stored.interval_days, stored.created_by) == (first.id, 7, MAYA)
