@@ -12,6 +12,10 @@ Crash safety of `advance_series` (run by a timer, `series_round`):
    anywhere books the planned slot under the same key: the same session, never a second one;
 3. the series then records the session and moves to the next occurrence (a conditional update that
    appends the session once).
+A stop racing the timer: the series is read again just before booking (stopped: nothing is booked), and
+a stop that lands during the booking leaves the series as it is at step 3; the session just booked is
+then cancelled through `services.sessions.cancel_session` (the meeting goes). A crash between that
+booking and its cancel leaves the session booked (a stopped series is not advanced again).
 A planned slot the booking refuses (taken meanwhile, a cap) turns the plan into "search again" with the
 next attempt number, so the new search books under a new key. An occurrence without a slot enqueues the
 "no slot" message for both people first (keyed by series, occurrence and person: enqueuing again adds
