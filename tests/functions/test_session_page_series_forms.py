@@ -39,7 +39,10 @@ def test_expired_forged_and_booking_links_stop_nothing(live_api: LiveApi) -> Non
     assert live_api.runtime.series.get_series(series["id"]).state is SeriesState.ACTIVE  # type: ignore[union-attr]
 
 
-@pytest.mark.parametrize("value", ["0", "6", "57", "\uff11\uff14", "\u0667", "1e1", "-7", "+14", "0014", "999", ""])
+@pytest.mark.parametrize(
+    "value",
+    ["0", "6", "57", "\uff11\uff14", "\u0667", "1e1", "-7", "+14", "0014", "999", "", " ", "1 4", "\uff11\uff14 "],
+)
 def test_refused_intervals(live_api: LiveApi, value: str) -> None:
     body = {"mentor": MAYA, "mentees": [RAVI], "start": "2026-12-01T09:00:00Z", "question": "How do I pace a retro?"}
     sid = live_api.client.post("/sessions", json=body, headers=live_api.auth(RAVI)).json()["id"]
@@ -53,8 +56,10 @@ def test_a_trailing_space_in_the_interval_is_accepted(live_api: LiveApi) -> None
     400 "must be a whole number of days"; the task pane trims the same field before checking it."""
     body = {"mentor": MAYA, "mentees": [RAVI], "start": "2026-12-01T09:00:00Z", "question": "How do I pace a retro?"}
     sid = live_api.client.post("/sessions", json=body, headers=live_api.auth(RAVI)).json()["id"]
-    answer = post(page_url(live_api, sid, RAVI), {"do": "repeat", "interval_days": "14 "})
+    answer = post(page_url(live_api, sid, RAVI), {"do": "repeat", "interval_days": " 14 "})
     assert answer.status_code == 200, text_of(answer)[-300:]
+    [series] = live_api.runtime.series.list_series()
+    assert series.interval_days == 14
 
 
 def test_a_no_show_session_is_not_offered_as_the_start_of_a_series(live_api: LiveApi) -> None:
@@ -121,3 +126,16 @@ def test_a_repeat_that_passed_its_check_before_another_wrote_the_series_is_409(l
     assert err.value.field == "do"
     [stored] = rt.series.list_series()
     assert (stored.id, stored.interval_days, stored.created_by) == (first.id, 7, MAYA)
+
+
+def test_a_session_of_a_length_no_series_takes_offers_no_repeat(live_api: LiveApi) -> None:
+    """A series is 15, 20 or 30 minutes: a 45-minute session (booked under an older policy) is not offered
+    "Repeat", and a forged repeat POST is refused naming `do`."""
+    body = {"mentor": MAYA, "mentees": [RAVI], "start": "2026-12-01T09:00:00Z", "question": "How do I pace a retro?"}
+    sid = live_api.client.post("/sessions", json=body, headers=live_api.auth(RAVI)).json()["id"]
+    live_api.runtime.store.update_session(sid, lambda s: replace(s, end=s.start + timedelta(minutes=45)))
+    url = page_url(live_api, sid, RAVI)
+    assert 'data-form="repeat"' not in get(url).text
+    refused = post(url, {"do": "repeat", "interval_days": "14"})
+    assert refused.status_code == 400 and "(do): a series session lasts 15, 20, 30 minutes" in text_of(refused)
+    assert live_api.runtime.series.list_series() == []
