@@ -32,7 +32,7 @@ from services.session_links import SessionLinkClaims
 from services.sessions import cancel_session, end_session, get_session
 from services.slots import SlotQuery, search_slots
 from store.base import Store
-from store.series import SeriesNotFound, SeriesStore
+from store.series import SeriesNotFound, SeriesStore, open_series_store
 
 __all__ = [
     "MOVE_CHOICES",
@@ -258,7 +258,8 @@ async def move_from_page(
     and finishes the cancel. A booking that made nothing frees the claim for another choice.
 
     A series session stays in its series: the new session is booked with the series id, and the series
-    swaps the old id for the new one in one conditional update (`series_store`), before the old session
+    swaps the old id for the new one in one conditional update (`series_store`, by default the one kept
+    beside `store`), before the old session
     is cancelled; a retry finds the swap done and leaves it. The timer then waits for the moved session.
 
     A group session is not moved here: its seats were taken for that time (docs/addin.md, "Group
@@ -302,8 +303,9 @@ async def move_from_page(
             await _reclaim_cells(store, claimed, tenant_policy, now)
         raise
     moved = result.session
-    if session.series_id is not None and series_store is not None:
-        await _swap_in_series(series_store, session.series_id, session.id, moved.id, now)
+    if session.series_id is not None:
+        series = series_store if series_store is not None else open_series_store(store)
+        await _swap_in_series(series, session.series_id, session.id, moved.id, now)
     old = await asyncio.to_thread(store.get_checklist, session.id)
     if old is not None and await asyncio.to_thread(store.get_checklist, moved.id) is None:
         # Conflict: someone already wrote on the new session's checklist (a retried move): theirs stands.
