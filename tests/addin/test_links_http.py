@@ -121,15 +121,16 @@ def test_a_link_to_a_removed_mentor_or_with_graph_down(live_api: LiveApi) -> Non
     answer = httpx.get(f"{live_api.url}/links/{ghost}", timeout=30)
     assert answer.status_code == 404 and "This mentor is not available" in answer.text
 
-    live_api.admin.fault(method="POST", path="/getSchedule", status=503, retryAfter=0)
+    # A link without a mentee reads only the mentor's calendar (calendarView): no getSchedule.
+    live_api.admin.fault(method="GET", path="/calendarView", status=503, retryAfter=0)
     token = make_link(MAYA, secret=secret, now=API_NOW)
     down = httpx.get(f"{live_api.url}/links/{token}", timeout=60)
     assert down.status_code == 503 and down.headers["retry-after"] and "try again" in down.text
 
 
 def test_the_page_reads_the_calendar_once_a_minute_however_often_it_is_opened(live_api: LiveApi) -> None:
-    def schedules() -> int:
-        return sum(1 for e in live_api.admin.requests()["requests"] if "getSchedule" in e["path"])
+    def schedules() -> int:  # the mentor's calendar: a link without a mentee sends no getSchedule
+        return sum(1 for e in live_api.admin.requests()["requests"] if "calendarView" in e["path"])
 
     url = make(live_api, {"mentor": MAYA}).json()["url"]
     assert httpx.get(url, timeout=30).status_code == 200
