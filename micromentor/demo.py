@@ -55,7 +55,7 @@ from graph.config import GraphSettings
 from graph.gateway import GraphGateway
 from micromentor.bootstrap import Runtime
 from micromentor.demo_defaults import write_demo_pointer
-from micromentor.demo_onboarding import onboard_demo_cohort
+from micromentor.demo_onboarding import cohort_line, onboard_demo_cohort
 from micromentor.demo_org import WEEKDAYS, DemoOrg, DemoPerson, build_demo_org, overlap_minutes
 from micromentor.demo_outcomes import describe_outcomes, play_outcomes
 from micromentor.demo_patterns import DemoPatterns
@@ -973,7 +973,7 @@ async def _simulate(
         if patterns is not None:
             simulation.policy = policy = await patterns.set_office_hours(policy, start)
             simulation.patterns = patterns
-        await onboard_demo_cohort(
+        cohort = await onboard_demo_cohort(
             graph, admin, store, policy, org, now=start, public_url=simulation.public_url, say=say
         )
         await simulation.run(start, weeks)
@@ -992,6 +992,7 @@ async def _simulate(
         later = len(await asyncio.to_thread(store.list_sessions, start_from=end))
         log = (await admin.get("/requests")).json()
         lines = [] if patterns is None else await patterns.summary(report, period_from=start, period_to=end)
+        lines.append(cohort_line(cohort))
         return report, later, int(log.get("total") or 0), idempotent, lines
     finally:
         await simulation.aclose()

@@ -22,7 +22,7 @@ from services.onboarding import OnboardingResult, onboard_cohort
 from services.requests import parse_catalogue
 from store.base import Store
 
-__all__ = ["JOINERS", "onboard_demo_cohort"]
+__all__ = ["JOINERS", "cohort_line", "onboard_demo_cohort"]
 
 JOINERS = 3  # of the organisation's mentees; a fourth joiner is not in the directory yet
 
@@ -77,12 +77,17 @@ async def onboard_demo_cohort(
     )  # fmt: skip
     seconds = time.perf_counter() - began
     await _attend(admin, result)
+    say(f"{cohort_line(result)} in {seconds:.1f} s")
+    return result
+
+
+def cohort_line(result: OnboardingResult) -> str:
+    """The demo summary's onboarding line: who was placed, with how many mentors, and who not and why."""
     placed = [j for j in result.joiners if j.placed]
     sessions = sum(len(j.sessions) for j in result.joiners)
-    say(
+    mentors = len({s.mentor for j in result.joiners for s in j.sessions})
+    line = (
         f"onboarding: {len(placed)} of {len(result.joiners)} joiners placed, {sessions} flash sessions booked "
-        f"with {len({s.mentor for j in result.joiners for s in j.sessions})} mentors in {seconds:.1f} s"
+        f"with {mentors} mentors"
     )
-    for joiner in result.unplaced:
-        say(f"onboarding: not placed: {joiner.upn}: {joiner.reason}")
-    return result
+    return "; ".join([line, *(f"not placed: {j.upn}: {j.reason}" for j in result.unplaced)])

@@ -239,12 +239,13 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ),
     ("series/{id}", "GET"): Operation(
         "readSeries",
-        "one series and its sessions (its people or an admin)",
+        "one series and its sessions (its people or an admin; anyone else gets the 404 of an unknown id)",
         {200: Answer("the series", s.SeriesAnswer)},
     ),
     ("series/{id}/stop", "POST"): Operation(
         "stopSeries",
-        "stop a series (the mentor or the mentee; an admin names whom in `by`); 409 when already ended",
+        "stop a series (the mentor or the mentee; an admin names whom in `by`; anyone else gets the 404 of an "
+        "unknown id); 409 when already ended",
         {200: Answer("stopped", s.SeriesAnswer)},
         body=s.StopSeriesRequest,
         body_required=False,

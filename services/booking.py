@@ -167,6 +167,16 @@ async def _give_way(store: Store, mine: Session, now: datetime) -> None:
     )
 
 
+def check_idempotency_key(key: str | None) -> str | None:
+    """An `Idempotency-Key` header as every booking route takes it: 1 to `MAX_KEY_LENGTH` characters,
+    not blank, no control characters (400 naming the header); None when there is none."""
+    if key is not None and (not key.strip() or len(key) > MAX_KEY_LENGTH):
+        raise InputError("Idempotency-Key", f"must be 1 to {MAX_KEY_LENGTH} characters")
+    if key is not None:
+        check_text("Idempotency-Key", key)
+    return key
+
+
 def _validated(request: BookingRequest) -> BookingRequest:
     mentor, mentees = validate_people(request.mentor, request.mentees)
     topic = request.topic.strip() if request.topic else None
@@ -174,11 +184,7 @@ def _validated(request: BookingRequest) -> BookingRequest:
         raise InputError("topic", f"longer than {MAX_TOPIC_LENGTH} characters")
     if topic is not None:
         check_text("topic", topic)  # one line in the invitation's subject, like the question
-    key = request.idempotency_key
-    if key is not None and (not key.strip() or len(key) > MAX_KEY_LENGTH):
-        raise InputError("Idempotency-Key", f"must be 1 to {MAX_KEY_LENGTH} characters")
-    if key is not None:
-        check_text("Idempotency-Key", key)
+    check_idempotency_key(request.idempotency_key)
     return replace(
         request, mentor=mentor, mentees=mentees, topic=topic or None, question=validate_question(request.question)
     )

@@ -12,6 +12,10 @@ Crash safety of `advance_series` (run by a timer, `series_round`):
    anywhere books the planned slot under the same key: the same session, never a second one;
 3. the series then records the session and moves to the next occurrence (a conditional update that
    appends the session once).
+A stop racing the timer: the series is read again just before booking (stopped: nothing is booked), and
+a stop that lands during the booking leaves the series as it is at step 3; the session just booked is
+then cancelled through `services.sessions.cancel_session` (the meeting goes). A crash between that
+booking and its cancel leaves the session booked (a stopped series is not advanced again).
 A planned slot the booking refuses (taken meanwhile, a cap) turns the plan into "search again" with the
 next attempt number, so the new search books under a new key. An occurrence without a slot enqueues the
 "no slot" message for both people first (keyed by series, occurrence and person: enqueuing again adds
@@ -29,6 +33,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from core.agenda import validate_question
 from core.errors import Conflict, InputError, MicromentorError, PolicyViolation
 from core.model import Session
 from core.series import (
@@ -52,7 +57,8 @@ from core.slots import find_slots
 from core.timefmt import iso_z
 from graph.gateway import GraphGateway
 from policies import TenantPolicy
-from services.booking import BookingRequest, SlotTaken, book_session, session_to_json
+from services.booking import BookingRequest, SlotTaken, book_session, check_idempotency_key, session_to_json
+from services.sessions import cancel_session
 from services.slots import gather_attendees, validate_people
 from store.base import Store
 from store.outbox import MessageKind, Outbox, OutboxMessage, open_outbox
@@ -114,14 +120,16 @@ def _series_id(key: str | None) -> str:
     return hashlib.sha256(f"series|{key}".encode()).hexdigest()[:32]
 
 
-def _same_terms(series: Series, draft: SeriesDraft, minutes: int, interval: int, count: int | None) -> bool:
-    return (series.mentor, series.mentee, series.anchor, series.minutes, series.interval_days, series.count) == (
-        draft.mentor,
-        draft.mentee,
-        draft.start,
-        minutes,
-        interval,
-        count,
+def _same_terms(
+    series: Series, draft: SeriesDraft, minutes: int, interval: int, count: int | None, ahead: int | None
+) -> bool:
+    """Every term of the request, normalised as the series stores it (question and topic trimmed)."""
+    topic = draft.topic.strip() if draft.topic else None
+    asked = (draft.mentor, draft.mentee, draft.start, minutes, interval, count, ahead)
+    stored = (series.mentor, series.mentee, series.anchor, series.minutes, series.interval_days, series.count)
+    return (*stored, series.book_ahead_days) == asked and (series.question, series.topic) == (
+        validate_question(draft.question),
+        topic or None,
     )
 
 
@@ -138,6 +146,7 @@ async def start_series(
 ) -> SeriesStarted:
     """Book the first session (the normal booking: every rule and cap) and record the series. With an
     idempotency key, the series id comes from the key: a retry answers the same series and session."""
+    check_idempotency_key(draft.idempotency_key)
     mentor, mentees = validate_people(draft.mentor, (draft.mentee,))
     draft = replace(draft, mentor=mentor, mentee=mentees[0])
     minutes, interval, count, ahead = validate_terms(
@@ -149,7 +158,7 @@ async def start_series(
     series_id = _series_id(draft.idempotency_key)
     existing = await asyncio.to_thread(series_store.get_series, series_id)
     if existing is not None:
-        if not _same_terms(existing, draft, minutes, interval, count):
+        if not _same_terms(existing, draft, minutes, interval, count, ahead):
             raise Conflict("Idempotency-Key", "this key was already used to start a different series")
         first = await asyncio.to_thread(store.get_session, existing.session_ids[0])
         if first is not None:
@@ -189,7 +198,7 @@ async def start_series(
         session_ids=(session.id,),
         updated_at=now,
     )
-    stored = await asyncio.to_thread(series_store.add_series, series)
+    stored, _ = await asyncio.to_thread(series_store.add_series, series)
     return SeriesStarted(stored, session, created=existing is None and booked.created)
 
 
@@ -374,6 +383,9 @@ async def _book(
         idempotency_key=f"series:{series.id}:{plan.occurrence}:{plan.attempt}",
         series_id=series.id,
     )
+    current = await get_series(series_store, series.id)  # a stop may have landed since the plan was written
+    if not current.is_open:
+        return Step("closed", current)
     try:
         booked = await book_session(
             graph, store, tenant_policy, request, now=now, public_url=public_url, link_secret=link_secret
@@ -392,13 +404,20 @@ async def _book(
     session = booked.session
 
     def record(s: Series) -> Series:
-        if session.id in s.session_ids:
-            return s
+        if session.id in s.session_ids or not s.is_open:
+            return s  # recorded already, or stopped meanwhile: the session is cancelled below
         return replace(
             s, session_ids=(*s.session_ids, session.id), next_occurrence=plan.occurrence + 1, plan=None, updated_at=now
         )
 
     recorded = await asyncio.to_thread(series_store.update_series, series.id, record)
+    if session.id not in recorded.session_ids:
+        # Stopped between the check above and the booking: nobody was told of this session; cancel it the
+        # normal way (the meeting goes, both people get Outlook's cancellation).
+        comment = "The micro mentoring series was stopped while its next session was being booked."
+        await cancel_session(graph, store, session.id, comment, now=now)
+        log.info("series %s: stopped while booking; session %s cancelled", series.id, session.id)
+        return Step("closed", recorded)
     return Step("booked", recorded, session)
 
 

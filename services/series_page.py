@@ -10,7 +10,8 @@ the person sees first).
 Starting a series from a page makes the page's session occurrence 0 of a new series (nothing is booked
 now; the series timer books the next one when it is due, `services.series.series_round`). The series id
 comes from the session's id, so a retried or doubled POST finds the same series (`repeat_from_page`
-says in which order it writes).
+says in which order it writes): of two at once, the one whose insert wrote the series answers with it and
+the other is refused (409), as a POST after it is.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from datetime import datetime, tzinfo
 
 from core.errors import Conflict, InputError, NotFound
 from core.model import Session, SessionState
-from core.series import Series, SeriesState, target_start, validate_terms
+from core.series import SERIES_MINUTES, Series, SeriesState, target_start, validate_terms
 from core.session_claims import moved_to
 from services.series import stop_series
 from services.session_links import SessionLinkClaims
@@ -34,6 +35,7 @@ from store.series import SeriesStore
 __all__ = [
     "SeriesAlternatives",
     "SeriesPanel",
+    "offers_repeat",
     "repeat_from_page",
     "series_id_for_session",
     "series_panel",
@@ -42,6 +44,9 @@ __all__ = [
 
 _HELD = frozenset({SessionState.COMPLETED})
 _GONE = frozenset({SessionState.CANCELLED})
+# Not the start of a series: a session nobody came to (one more no-show would stop it at once), or one
+# that never took place.
+_NOT_REPEATED = frozenset({SessionState.CANCELLED, SessionState.NO_SHOW})
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,9 +139,23 @@ async def stop_series_from_page(
 
 
 def _interval(text: str) -> int:
+    text = text.strip(" ")  # a space typed around the number (as the task pane trims it); ASCII digits only
     if not (text.isascii() and text.isdigit()) or len(text) > 3:
         raise InputError("intervalDays", "must be a whole number of days")
     return int(text)
+
+
+def offers_repeat(session: Session) -> bool:
+    """Whether a session's page offers "repeat every N days" (`repeat_from_page` refuses the others): a
+    1:1 session of a series length, neither cancelled, moved nor a no-show (the page asks only for a
+    session whose series it does not show)."""
+    return (
+        not session.is_group
+        and len(session.mentees) == 1
+        and session.state not in _NOT_REPEATED
+        and session.minutes in SERIES_MINUTES
+        and moved_to(session) is None
+    )
 
 
 async def repeat_from_page(
@@ -157,8 +176,12 @@ async def repeat_from_page(
         raise Conflict("do", "this session is already part of a series")
     if session.is_group or len(session.mentees) != 1:
         raise InputError("do", "a series is one mentor and one mentee: a group session cannot be repeated")
-    if session.state is SessionState.CANCELLED or moved_to(session) is not None:
-        raise Conflict("session", "this session was cancelled or moved: repeat it from its new page")
+    if moved_to(session) is not None:
+        raise Conflict("session", f"session {session.id} was moved: repeat it from its new page")
+    if session.state in _NOT_REPEATED:
+        raise Conflict("session", f"session {session.id} is {session.state.value}: repeat a session that was held")
+    if session.minutes not in SERIES_MINUTES:
+        raise InputError("do", f"a series session lasts {', '.join(map(str, SERIES_MINUTES))} minutes")
     minutes, interval, count, ahead = validate_terms(
         minutes=session.minutes, interval_days=_interval(interval_days), count=None, book_ahead_days=None
     )
@@ -185,4 +208,7 @@ async def repeat_from_page(
         session_ids=(session.id,),
         updated_at=now,
     )
-    return await asyncio.to_thread(series_store.add_series, series)  # the stored one when a retry made it
+    stored, inserted = await asyncio.to_thread(series_store.add_series, series)
+    if not inserted:  # a doubled POST (or a retry after this very write): the first one started it
+        raise Conflict("do", "this session is already part of a series")
+    return stored

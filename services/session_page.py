@@ -20,6 +20,7 @@ from functools import partial
 from core.checklist import ChecklistFields, validate_checklist
 from core.errors import Conflict, IdempotencyInProgress, InputError, NotFound, PolicyViolation
 from core.model import Checklist, Session, SessionState, Slot
+from core.series import Series
 from core.session_claims import claim_move, finish_move, move_claim_of, moved_to, release_move, successor_of
 from core.timefmt import iso_z
 from graph.errors import GraphNotFound, GraphRequestError, GraphUnavailable
@@ -31,6 +32,7 @@ from services.session_links import SessionLinkClaims
 from services.sessions import cancel_session, end_session, get_session
 from services.slots import SlotQuery, search_slots
 from store.base import Store
+from store.series import SeriesNotFound, SeriesStore, open_series_store
 
 __all__ = [
     "MOVE_CHOICES",
@@ -216,6 +218,21 @@ async def _reclaim_cells(store: Store, session: Session, tenant_policy: TenantPo
         )
 
 
+async def _swap_in_series(
+    series_store: SeriesStore, series_id: str, old_id: str, new_id: str, now: datetime
+) -> None:
+    """The series keeps the moved session in the old one's place (one conditional update)."""
+
+    def swap(s: Series) -> Series:
+        if old_id not in s.session_ids or new_id in s.session_ids:
+            return s  # done already (a retried move), or the old session is not this series' own
+        ids = tuple(new_id if sid == old_id else sid for sid in s.session_ids)
+        return replace(s, session_ids=ids, updated_at=now)
+
+    with contextlib.suppress(SeriesNotFound):  # a session tagged by a repeat whose series was never written
+        await asyncio.to_thread(series_store.update_series, series_id, swap)
+
+
 async def move_from_page(
     graph: GraphGateway,
     store: Store,
@@ -227,6 +244,7 @@ async def move_from_page(
     public_url: str,
     link_secret: str,
     mail_sender: str | None = None,
+    series_store: SeriesStore | None = None,
 ) -> Session:
     """Book the same people, question and length at `new_start` (every policy rule applies, as for any
     booking), carry the checklist over, then cancel the old session.
@@ -238,6 +256,11 @@ async def move_from_page(
     carries a fixed transactionId: one new session, one meeting. Booking comes before cancelling, so a
     crash between the two leaves the old session claimed and booked; the retry finds the new session
     and finishes the cancel. A booking that made nothing frees the claim for another choice.
+
+    A series session stays in its series: the new session is booked with the series id, and the series
+    swaps the old id for the new one in one conditional update (`series_store`, by default the one kept
+    beside `store`), before the old session
+    is cancelled; a retry finds the swap done and leaves it. The timer then waits for the moved session.
 
     A group session is not moved here: its seats were taken for that time (docs/addin.md, "Group
     sessions are not moved from the page")."""
@@ -267,6 +290,7 @@ async def move_from_page(
                 idempotency_key=claim.idempotency_key(session.id),
                 request_id=session.request_id,
                 replaces=claimed,
+                series_id=session.series_id,
             ),
             now=now,
             public_url=public_url,
@@ -279,6 +303,9 @@ async def move_from_page(
             await _reclaim_cells(store, claimed, tenant_policy, now)
         raise
     moved = result.session
+    if session.series_id is not None:
+        series = series_store if series_store is not None else open_series_store(store)
+        await _swap_in_series(series, session.series_id, session.id, moved.id, now)
     old = await asyncio.to_thread(store.get_checklist, session.id)
     if old is not None and await asyncio.to_thread(store.get_checklist, moved.id) is None:
         # Conflict: someone already wrote on the new session's checklist (a retried move): theirs stands.

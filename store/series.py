@@ -39,8 +39,9 @@ class SeriesNotFound(NotFound):
 
 
 class SeriesStore(Protocol):
-    def add_series(self, series: Series) -> Series:
-        """Insert; if a series with this id exists, return the stored one unchanged."""
+    def add_series(self, series: Series) -> tuple[Series, bool]:
+        """Insert; if a series with this id exists, keep it unchanged. Returns the stored series and
+        whether this call inserted it (of two concurrent inserts of one id, exactly one did)."""
 
     def get_series(self, series_id: str) -> Series | None: ...
 

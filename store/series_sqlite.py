@@ -20,7 +20,7 @@ class SqliteSeriesStore:
     def __init__(self, store: SqliteStore) -> None:
         self._store = store
 
-    def add_series(self, series: Series) -> Series:
+    def add_series(self, series: Series) -> tuple[Series, bool]:
         params = {
             "id": series.id,
             "mentor": series.mentor,
@@ -30,13 +30,13 @@ class SqliteSeriesStore:
             "record": series_to_json(series),
         }
         with self._store._transaction() as conn:
-            conn.execute(
+            added = conn.execute(
                 'INSERT INTO series ("id", "mentor", "mentee", "state", "created_at", "record") '
                 'VALUES (:id, :mentor, :mentee, :state, :created_at, :record) ON CONFLICT ("id") DO NOTHING',
                 params,
             )
             row = conn.execute('SELECT * FROM series WHERE "id" = ?', (series.id,)).fetchone()
-        return _series(row)
+        return _series(row), added.rowcount == 1
 
     def get_series(self, series_id: str) -> Series | None:
         with self._store._connection() as conn:

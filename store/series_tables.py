@@ -52,13 +52,15 @@ class TableSeriesStore:
         """Delete the table (test clean-up)."""
         self._service.delete_table(self._name)
 
-    def add_series(self, series: Series) -> Series:
+    def add_series(self, series: Series) -> tuple[Series, bool]:
+        inserted = False
         with contextlib.suppress(ResourceExistsError):  # an existing series stays as it is
             self._table.create_entity(_entity(series))
+            inserted = True
         stored = self.get_series(series.id)
         if stored is None:  # created above or before; never deleted
             raise SeriesNotFound(series.id)
-        return stored
+        return stored, inserted
 
     def get_series(self, series_id: str) -> Series | None:
         try:

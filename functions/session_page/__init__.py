@@ -232,6 +232,7 @@ async def _move(rt: Runtime, claims: SessionLinkClaims, fields: dict[str, str]) 
             public_url=rt.settings.public_url,
             link_secret=rt.settings.link_secret,
             mail_sender=rt.settings.mail_sender,
+            series_store=rt.series,
         )
     except (InputError, Conflict, PolicyViolation) as exc:
         status = 409 if isinstance(exc, Conflict) else 422 if isinstance(exc, PolicyViolation) else 400

@@ -15,6 +15,7 @@ from core.model import SessionState
 from core.series import DEFAULT_INTERVAL_DAYS, MAX_INTERVAL_DAYS, MIN_INTERVAL_DAYS, SeriesState
 from core.session_claims import moved_to
 from core.timefmt import iso_z
+from services.series_page import offers_repeat
 from services.session_page import SessionView
 
 __all__ = ["STOPPED_WHY", "series_section"]
@@ -118,9 +119,7 @@ def _stop_form() -> str:
 
 def _repeat_form(view: SessionView, value: str | None) -> str:
     session = view.session
-    if session.is_group or len(session.mentees) != 1 or session.state is SessionState.CANCELLED:
-        return ""
-    if view.moved_to is not None:
+    if not offers_repeat(session) or view.moved_to is not None:
         return ""
     days = escape(value if value is not None else str(DEFAULT_INTERVAL_DAYS))
     return (

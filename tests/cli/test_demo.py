@@ -227,6 +227,13 @@ def test_the_onboarding_cohort_is_placed_and_the_new_starter_without_an_account_
     assert all(NOW + timedelta(weeks=1) <= s.start < NOW + timedelta(weeks=2) for s in cohort)
     assert "demo: onboarding: 3 of 4 joiners placed" in one_week.err
     assert "not placed: new.starter@fabrikam.example: unknown user: not in the directory" in one_week.err
+    # The summary (stdout) says the same, with the sessions and mentors the store holds.
+    [line] = [line for line in one_week.out.splitlines() if line.startswith("onboarding:")]
+    mentors = {m for ms in by_joiner.values() for m in ms}
+    assert line == (
+        f"onboarding: 3 of 4 joiners placed, {len(cohort)} flash sessions booked with {len(mentors)} mentors; "
+        "not placed: new.starter@fabrikam.example: unknown user: not in the directory"
+    )
 
 
 def test_the_summary_counts_what_the_store_holds(one_week: Run) -> None:

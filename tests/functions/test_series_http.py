@@ -42,11 +42,16 @@ def test_start_read_and_stop(live_api: LiveApi) -> None:
 
     read = call(live_api, "GET", f"series/{series['id']}", MAYA)
     assert read.status_code == 200 and read.json()["sessionIds"] == [series["sessions"][0]["id"]]
-    assert call(live_api, "GET", f"series/{series['id']}", ANA).status_code == 403
-    missing = call(live_api, "GET", "series/nope", MAYA)
-    assert missing.status_code == 404 and missing.json()["error"]["field"] == "id"
+    # Not Ana's: the same 404 as an id that does not exist (an id is never confirmed to a stranger).
+    for path, who in ((f"series/{series['id']}", ANA), ("series/nope", ANA), ("series/nope", MAYA)):
+        missing = call(live_api, "GET", path, who)
+        assert missing.status_code == 404 and missing.json()["error"]["field"] == "id", (path, who)
+        assert missing.json()["error"]["message"] == f"no series {path.removeprefix('series/')!r}"
 
-    assert call(live_api, "POST", f"series/{series['id']}/stop", ANA).status_code == 403
+    assert call(live_api, "POST", f"series/{series['id']}/stop", ANA).status_code == 404
+    # The mentee may not name the mentor as the one stopping.
+    named = call(live_api, "POST", f"series/{series['id']}/stop", RAVI, {"by": MAYA})
+    assert named.status_code == 400 and named.json()["error"]["field"] == "by"
     stopped = call(live_api, "POST", f"series/{series['id']}/stop", RAVI)
     assert stopped.status_code == 200, stopped.text
     assert (stopped.json()["stopReason"], stopped.json()["stoppedBy"]) == ("stopped_by_mentee", RAVI)

@@ -130,7 +130,13 @@ def test_start_with_a_key_twice_is_one_series_and_another_body_is_409(world: dic
     again = start(world, idempotency_key="k1")
     assert (again.series.id, again.session.id, again.created) == (first.series.id, first.session.id, False)
     assert len(series_sessions(world)) == 1
-    for changed in ({"count": 6}, {"start": FIRST + timedelta(hours=1)}):
+    same = start(world, idempotency_key="k1", question="  How do I review a design? ", topic=" design reviews")
+    assert (same.series.id, same.created) == (first.series.id, False)  # trimmed as stored: the same terms
+    others: list[dict[str, Any]] = [
+        {"count": 6}, {"start": FIRST + timedelta(hours=1)}, {"question": "Something else?"}, {"topic": None},
+        {"book_ahead_days": 7}, {"interval_days": 21}, {"minutes": 30},
+    ]  # fmt: skip
+    for changed in others:
         with pytest.raises(Conflict) as err:
             start(world, idempotency_key="k1", **changed)
         assert err.value.field == "Idempotency-Key"

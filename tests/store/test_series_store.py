@@ -50,8 +50,8 @@ def test_round_trip_keeps_every_field(series_store: SeriesStore) -> None:
         plan=PlannedSession(3, 1, WHEN + timedelta(days=42)),
         updated_at=WHEN + timedelta(days=30),
     )
-    stored = series_store.add_series(full)
-    assert replace(stored, version="") == full
+    stored, inserted = series_store.add_series(full)
+    assert replace(stored, version="") == full and inserted
     got = series_store.get_series("s1")
     assert got is not None and replace(got, version="") == full
     assert got.version != ""
@@ -64,14 +64,14 @@ def test_a_plan_to_search_again_has_no_start(series_store: SeriesStore) -> None:
 
 
 def test_add_twice_keeps_the_first(series_store: SeriesStore) -> None:
-    series_store.add_series(a_series(topic="first"))
-    again = series_store.add_series(a_series(topic="second"))
-    assert again.topic == "first"
+    assert series_store.add_series(a_series(topic="first"))[1]
+    again, inserted = series_store.add_series(a_series(topic="second"))
+    assert again.topic == "first" and not inserted
     assert series_store.get_series("nope") is None
 
 
 def test_update_changes_and_moves_the_version(series_store: SeriesStore) -> None:
-    first = series_store.add_series(a_series())
+    first, _ = series_store.add_series(a_series())
     updated = series_store.update_series("s1", lambda s: replace(s, session_ids=(*s.session_ids, "x")))
     assert updated.session_ids == ("x",)
     stored = series_store.get_series("s1")
@@ -147,3 +147,13 @@ def test_outbox_keeps_the_alternatives_of_a_series_message(store: Store) -> None
         drop = getattr(box, "drop_tables", None)
         if drop is not None:
             drop(store)
+
+
+def test_of_concurrent_adds_of_one_id_exactly_one_inserts(series_store: SeriesStore) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(lambda n: series_store.add_series(a_series(topic=f"t{n}")), range(6)))
+    winners = [stored.topic for stored, inserted in answers if inserted]
+    assert len(winners) == 1
+    assert {stored.topic for stored, _ in answers} == set(winners)  # everyone reads back the winner's
