@@ -489,3 +489,18 @@ def test_catalogue_mentors_without_a_mailbox_are_named_as_skipped(settings: Grap
         (TOM, "unknown user: not in the directory"),
     ]
     assert len(placed(result)[BEN]) == 3
+
+
+def test_a_plan_written_before_the_start_date_was_kept_is_resumed_as_it_is(
+    settings: GraphSettings, store: Store, catalogue: MentorCatalogue
+) -> None:
+    """A checkpoint of the earlier format (a bare list of entries, no start date) still reads: the rerun
+    resumes its sessions under the same keys and books nothing new."""
+    ana = (JoinerRow(ANA, date(2026, 11, 30), ("python",)),)
+    first = run(settings, store, catalogue, joiners=ana)
+    stored = json.loads(store.read_checkpoint(f"onboard:{ANA}").value)  # type: ignore[union-attr]
+    store.set_checkpoint(f"onboard:{ANA}", json.dumps(stored["entries"]))
+    again = run(settings, store, catalogue, joiners=ana)
+    assert placed(again) == placed(first) == {ANA: [(MAYA, at(0, 9)), (SITA, at(1, 9)), (OMAR, at(2, 9))]}
+    assert [s.n for s in again.joiners[0].sessions] == [1, 2, 3]
+    assert len(store.list_sessions()) == 3
