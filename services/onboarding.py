@@ -19,7 +19,13 @@ Crash safety, per joiner, as a series does it (services/series.py):
 A joiner whose plan holds at least 2 live sessions is only resumed by a rerun, never planned again; one
 that was not placed is planned again (a rerun finds what was freed meanwhile). A resumed session that was
 moved since counts at its new time (its successor); one cancelled since is dropped, so a joiner left with
-fewer than 2 is topped up.
+fewer than 2 is topped up. A planned session whose time is past is read under its key (`Store.find_idempotency`;
+booking would refuse the past start before looking the key up) and kept, whatever its time. The plan keeps
+the start date it was made for: another start date in the list reports the joiner not placed, naming the
+sessions that stand, until they are cancelled.
+
+A person Graph fails on (403 outside the app's access policy or RBAC scope, 404, throttled past the retries)
+is that joiner not placed, or that mentor skipped (listed in the answer with the reason); the others go on.
 
 Sessions carry `request_id` `onboard:{upn}` (no stored request: the "time to first session" metric is
 about people who asked), which is how the report finds the cohort.
@@ -276,13 +282,14 @@ async def _book_entry(
         result = await book_session(
             graph, store, policy, request, now=now, public_url=public_url, link_secret=link_secret
         )
+    except (GraphRequestError, GraphAuthError, GraphNotFound) as exc:
+        # Not transient (before the MicromentorError they are): this joiner or mentor is out of the app's
+        # reach; the others go on.
+        return f"{entry.mentor} at {iso_z(entry.start)}: Graph refused the meeting: {exc.message}"
     except MicromentorError as exc:
         if not _refused(exc):
             raise  # Graph down, throttled...: the plan stays; the next run books it under the same key
         return f"{entry.mentor} at {iso_z(entry.start)}: {exc.message}"
-    except (GraphRequestError, GraphAuthError, GraphNotFound) as exc:
-        # Not transient: this joiner or mentor is out of the app's reach; the others go on.
-        return f"{entry.mentor} at {iso_z(entry.start)}: Graph refused the meeting: {exc}"
     return result.session
 
 
