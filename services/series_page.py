@@ -21,13 +21,13 @@ import hashlib
 from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 
-from core.errors import Conflict, InputError, NotFound
+from core.errors import Conflict, InputError
 from core.model import Session, SessionState
 from core.series import SERIES_MINUTES, Series, SeriesState, target_start, validate_terms
 from core.session_claims import moved_to
 from services.series import stop_series
 from services.session_links import SessionLinkClaims
-from services.sessions import get_session
+from services.sessions import session_of_link
 from store.base import Store
 from store.outbox import MessageKind, Outbox, message_key
 from store.series import SeriesStore
@@ -117,22 +117,11 @@ async def series_panel(
     )
 
 
-async def _page_session(store: Store, claims: SessionLinkClaims) -> Session:
-    """The link's session, when the link's owner is still in it (as the page's other changes check)."""
-    try:
-        session = await get_session(store, claims.session_id)
-    except NotFound:
-        raise NotFound("session", "this session is not known (it may have been removed)") from None
-    if claims.person not in (session.mentor, *session.mentees):
-        raise NotFound("session", "the person this link was made for is not in this session")
-    return session
-
-
 async def stop_series_from_page(
     store: Store, series_store: SeriesStore, claims: SessionLinkClaims, *, now: datetime
 ) -> Series:
     """The link's owner (the mentor or the mentee) stops the series of the link's session."""
-    session = await _page_session(store, claims)
+    session = await session_of_link(store, claims.session_id, claims.person)
     if session.series_id is None:
         raise InputError("do", "this session is not part of a series")
     return await stop_series(series_store, session.series_id, by=claims.person, now=now)
@@ -168,7 +157,7 @@ async def repeat_from_page(
     (an insert that keeps an existing one): a crash in between leaves a tagged session and no series,
     which nothing books from, and a retry finds its own tag and writes the series. Never a series
     without its session tagged (which the timer would book from while the page offers "repeat" again)."""
-    session = await _page_session(store, claims)
+    session = await session_of_link(store, claims.session_id, claims.person)
     ours = series_id_for_session(session.id)
     if session.series_id is not None and (
         session.series_id != ours or await asyncio.to_thread(series_store.get_series, ours) is not None

@@ -29,7 +29,7 @@ from policies import TenantPolicy
 from services.booking import BookingRequest, book_session, slot_cells
 from services.series_page import SeriesPanel
 from services.session_links import SessionLinkClaims
-from services.sessions import cancel_session, end_session, get_session
+from services.sessions import cancel_session, end_session, session_of_link
 from services.slots import SlotQuery, search_slots
 from store.base import Store
 from store.series import SeriesNotFound, SeriesStore, open_series_store
@@ -78,16 +78,6 @@ class SessionView:
     series: SeriesPanel | None = None  # the session's series (services.series_page), filled by the handler
 
 
-async def _session_for(store: Store, claims: SessionLinkClaims) -> Session:
-    try:
-        session = await get_session(store, claims.session_id)
-    except NotFound:
-        raise NotFound("session", "this session is not known (it may have been removed)") from None
-    if claims.person not in (session.mentor, *session.mentees):
-        raise NotFound("session", "the person this link was made for is not in this session")
-    return session
-
-
 async def checklist_for(store: Store, session: Session) -> Checklist:
     """The saved checklist, or a fresh one (version 0) holding the question asked at booking."""
     saved = await asyncio.to_thread(store.get_checklist, session.id)
@@ -118,7 +108,7 @@ def _changeable(session: Session, now: datetime) -> bool:
 async def session_view(
     graph: GraphGateway, store: Store, tenant_policy: TenantPolicy, claims: SessionLinkClaims, *, now: datetime
 ) -> SessionView:
-    session = await _session_for(store, claims)
+    session = await session_of_link(store, claims.session_id, claims.person)
     people, checklist = await asyncio.gather(_people(graph, session), checklist_for(store, session))
     changeable = _changeable(session, now)
     free: tuple[Slot, ...] = ()
@@ -156,7 +146,7 @@ async def save_checklist(
 ) -> Checklist:
     """Validate and save every field as `claims.person`, if nobody saved since version `based_on`;
     `Conflict` (field `version`) otherwise, so the page can show both texts."""
-    session = await _session_for(store, claims)
+    session = await session_of_link(store, claims.session_id, claims.person)
     return await save_checklist_of(
         store,
         session,
@@ -193,7 +183,7 @@ async def save_checklist_of(
 
 
 async def cancel_from_page(graph: GraphGateway, store: Store, claims: SessionLinkClaims, *, now: datetime) -> Session:
-    session = await _session_for(store, claims)
+    session = await session_of_link(store, claims.session_id, claims.person)
     if session.is_group and claims.person != session.mentor:
         raise Conflict("session", "only the mentor cancels a group session; to give your seat back, leave it instead")
     comment = f"The micro mentoring session was cancelled by {claims.person}."
@@ -218,9 +208,7 @@ async def _reclaim_cells(store: Store, session: Session, tenant_policy: TenantPo
         )
 
 
-async def _swap_in_series(
-    series_store: SeriesStore, series_id: str, old_id: str, new_id: str, now: datetime
-) -> None:
+async def _swap_in_series(series_store: SeriesStore, series_id: str, old_id: str, new_id: str, now: datetime) -> None:
     """The series keeps the moved session in the old one's place (one conditional update)."""
 
     def swap(s: Series) -> Series:
@@ -264,7 +252,7 @@ async def move_from_page(
 
     A group session is not moved here: its seats were taken for that time (docs/addin.md, "Group
     sessions are not moved from the page")."""
-    session = await _session_for(store, claims)
+    session = await session_of_link(store, claims.session_id, claims.person)
     if session.is_group:
         raise Conflict("session", f"session {session.id} is a group session: {GROUP_NOT_MOVED}")
     if new_start == session.start:

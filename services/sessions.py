@@ -16,7 +16,7 @@ from graph.errors import GraphNotFound
 from graph.gateway import GraphGateway
 from store.base import Store
 
-__all__ = ["cancel_session", "end_session", "get_session"]
+__all__ = ["cancel_session", "end_session", "get_session", "session_of_link"]
 
 MAX_COMMENT = 500
 
@@ -25,6 +25,18 @@ async def get_session(store: Store, session_id: str) -> Session:
     session = await asyncio.to_thread(store.get_session, session_id) if session_id else None
     if session is None:
         raise NotFound("id", f"no session {session_id!r}")
+    return session
+
+
+async def session_of_link(store: Store, session_id: str, person: str) -> Session:
+    """A session link's session, while the person the link was made for is still in it (session and
+    series pages check this before every change)."""
+    try:
+        session = await get_session(store, session_id)
+    except NotFound:
+        raise NotFound("session", "this session is not known (it may have been removed)") from None
+    if person not in (session.mentor, *session.mentees):
+        raise NotFound("session", "the person this link was made for is not in this session")
     return session
 
 
