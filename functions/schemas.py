@@ -182,7 +182,8 @@ Minutes = Annotated[
 class _Strict(BaseModel):
     """No coercion (`"15"` is not a number, `true` is not 1), no unknown fields, read-only."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=False)
+    # Built on first use, not at import: a cold worker builds only the models of the routes it serves.
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=False, defer_build=True)
 
 
 # --- JSON bodies ------------------------------------------------------------------------------------
@@ -495,7 +496,7 @@ DateTime = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
 
 
 class _Answer(BaseModel):
-    model_config = ConfigDict(extra="allow", frozen=True)
+    model_config = ConfigDict(extra="allow", frozen=True, defer_build=True)
 
 
 class ErrorDetail(_Answer):
