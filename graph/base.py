@@ -1,5 +1,6 @@
 """The shared machinery of the Graph gateway: the msgraph-sdk client, the one retry layer, JSON sends
-through the SDK's pipeline, and $batch with per-item retries."""
+through the SDK's pipeline, and `$batch` with per-item retries
+(unchained here; graph/batching.py streams chained ones for one lane)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import json
 import logging
 import re
 import time
-from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -32,8 +32,8 @@ from graph.auth import MsalTokenProvider
 from graph.client import build_graph_client
 from graph.config import GraphSettings
 from graph.errors import GraphAuthError, GraphNotFound
-from graph.lanes import Lanes, lane_of
-from graph.retry import TRANSIENT_STATUSES, answered, call_graph, retry_after_seconds
+from graph.lanes import Lanes
+from graph.retry import TRANSIENT_STATUSES, answered, batch_item_wait, call_graph
 from graph.timezones import UnknownTimeZone, zone_from_name
 from graph.values import (
     DirectoryUser,
@@ -217,16 +217,14 @@ class GraphBase:
                 answer = answers.get(key, {})
                 status = int(answer.get("status") or 0)
                 if status in TRANSIENT_STATUSES:
-                    headers = {str(k).lower(): v for k, v in (answer.get("headers") or {}).items()}
-                    after = retry_after_seconds(headers.get("retry-after"))
-                    wait = max(wait, after if after is not None else 0.5 * 2**attempt)
+                    wait = max(wait, batch_item_wait(answer, attempt + 1, self.settings.max_wait_seconds))
                     retry[key] = pending[key]
                     continue
                 results[key] = self._item_answer(answer, status, pending[key], what)
             if not retry:
                 return results
             pending = retry
-            await asyncio.sleep(min(wait, self.settings.max_wait_seconds))
+            await asyncio.sleep(wait)
         # Items throttled in every batch get one more layer: each on its own, with its own budget.
         for key, info in pending.items():
             try:
@@ -263,83 +261,6 @@ class GraphBase:
             info.content = json.dumps(body).encode()
         answer = await self._json(what, info)
         return {str(item.get("id")): item for item in answer.get("responses") or ()}
-
-    def _lane_size(self, requests: dict[str, Any]) -> int:
-        """Slots of the lane the requests target (graph/lanes.py): Outlook's for the app (4), or one
-        organizer's onlineMeetings (4); the first request names it (a `_batched` call targets one lane)."""
-        first = next(iter(requests.values()), None)
-        url = (expand_url(first) or str(getattr(first, "url_template", "") or "")) if first is not None else ""
-        lane = lane_of(url)
-        return self._lanes.size(lane) if lane is not None else self._lanes.outlook
-
-    async def _batched(self, requests: dict[str, Any], what: str) -> dict[str, tuple[int, dict[str, Any] | None]]:
-        """Any number of GETs against one lane (graph/lanes.py), kept near its limit without going over.
-
-        Each `$batch` is a chain (every item `dependsOn` the one before), so Graph runs one of its items
-        at a time and the batch holds one slot of its lane (taken by the transport, graph/lanes.py); up
-        to the lane's size batches are in flight: Outlook's 4 for the app, or 4 per organizer for
-        onlineMeetings. For Outlook that is the documented way to run several batches (DC
-        concepts/throttling-limits.md, "Outlook service limits for JSON batching"). A throttled item
-        (429/503/504) goes back into a later batch once its Retry-After has passed while the others go
-        on; the items after it in its chain (424, never run) go back at once. Items throttled
-        `max_attempts` times are sent on their own through the one retry layer of `_json`."""
-        slots = self._lane_size(requests)
-        ready: deque[str] = deque(requests)
-        waiting: list[tuple[float, str]] = []  # (when it may go again, key)
-        throttled: Counter[str] = Counter()
-        results: dict[str, tuple[int, dict[str, Any] | None]] = {}
-        give_up: list[str] = []
-        in_flight: set[asyncio.Task[tuple[list[str], dict[str, dict[str, Any]]]]] = set()
-        clock = asyncio.get_running_loop().time
-
-        async def send(keys: list[str]) -> tuple[list[str], dict[str, dict[str, Any]]]:
-            return keys, await self._post_batch({k: requests[k] for k in keys}, what, chain=True)
-
-        try:
-            while ready or waiting or in_flight:
-                now = clock()
-                waiting.sort()
-                while waiting and waiting[0][0] <= now:
-                    ready.append(waiting.pop(0)[1])
-                while ready and len(in_flight) < slots:
-                    size = min(BATCH_LIMIT, -(-len(ready) // (slots - len(in_flight))))
-                    keys = [ready.popleft() for _ in range(size)]
-                    in_flight.add(asyncio.ensure_future(send(keys)))
-                if not in_flight:
-                    await asyncio.sleep(max(0.0, waiting[0][0] - now))
-                    continue
-                timeout = max(0.0, waiting[0][0] - now) if waiting else None
-                done, _ = await asyncio.wait(in_flight, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
-                for task in done:
-                    in_flight.discard(task)
-                    keys, answers = task.result()
-                    for key in keys:
-                        answer = answers.get(key, {})
-                        status = int(answer.get("status") or 0)
-                        if status == 424:
-                            ready.append(key)  # never ran: its chain broke before it
-                        elif status in TRANSIENT_STATUSES or not answer:
-                            throttled[key] += 1
-                            if throttled[key] >= self.settings.max_attempts:
-                                give_up.append(key)
-                                continue
-                            headers = {str(k).lower(): v for k, v in (answer.get("headers") or {}).items()}
-                            after = retry_after_seconds(headers.get("retry-after"))
-                            wait = after if after is not None else 0.5 * 2 ** (throttled[key] - 1)
-                            waiting.append((clock() + min(wait, self.settings.max_wait_seconds), key))
-                        else:
-                            results[key] = self._item_answer(answer, status, requests[key], what)
-        finally:
-            for task in in_flight:
-                task.cancel()
-            if in_flight:
-                await asyncio.gather(*in_flight, return_exceptions=True)
-        for key in give_up:  # throttled in every batch: each on its own, with its own budget
-            try:
-                results[key] = (200, await self._json(what, requests[key]))
-            except GraphNotFound:
-                results[key] = (404, None)
-        return results
 
     def _item_answer(
         self, answer: dict[str, Any], status: int, info: Any, what: str

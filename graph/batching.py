@@ -2,10 +2,10 @@
 asks for one item at a time (`await stream.get(info)`) and many callers fill batches together.
 
 Why: a client pays its CPU per HTTP request (msgraph-sdk's middleware, httpx, TLS), not per item, so full
-batches of 20 cost a twentieth of single requests. `GraphBase._batched` fills batches too, but only from
-the requests it is given at once: work that comes in steps (a meeting's reports are known only once its
-listing is read) waits for the slowest item of each step, and separate calls fill separate, smaller
-batches. Here every item of a lane goes into one queue:
+batches of 20 cost a twentieth of single requests. Batches filled only from the requests known at once
+would make work that comes in steps (a meeting's reports are known only once its listing is read) wait
+for the slowest item of each step, and separate calls would fill separate, smaller batches. Here every
+item of a lane goes into one queue:
 
 - Up to `slots` batches are in flight, each a chain (every item `dependsOn` the one before), so Graph
   runs one item of it at a time and each batch holds one slot of its lane; the lane's size is 4 (Outlook's
@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from graph.base import BATCH_LIMIT
 from graph.errors import GraphNotFound
-from graph.retry import TRANSIENT_STATUSES, retry_after_seconds
+from graph.retry import TRANSIENT_STATUSES, batch_item_wait
 
 if TYPE_CHECKING:
     from graph.base import GraphBase
@@ -183,10 +183,7 @@ class BatchStream:
                 if item.throttled >= self._graph.settings.max_attempts:
                     self._given_up.append(item)
                     continue
-                headers = {str(k).lower(): v for k, v in (answer.get("headers") or {}).items()}
-                after = retry_after_seconds(headers.get("retry-after"))
-                wait = after if after is not None else 0.5 * 2 ** (item.throttled - 1)
-                when = clock() + min(wait, self._graph.settings.max_wait_seconds)
+                when = clock() + batch_item_wait(answer, item.throttled, self._graph.settings.max_wait_seconds)
                 heapq.heappush(self._waiting, (when, next(self._order), item))
             else:
                 try:

@@ -30,7 +30,7 @@ from graph.base import (
     chunked,
 )
 from graph.errors import GraphRequestError, GraphUnavailable
-from graph.mapping import event_snapshot, item_from_json, working_hours_from_json
+from graph.mapping import event_snapshot, item_from_json
 from graph.values import (
     DeltaPage,
     EventSnapshot,
@@ -102,12 +102,10 @@ class CalendarCalls(GraphBase):
                 upn = _whose(entry, position, group, by_address)
                 error = entry.get("error")
                 if error:
-                    schedules.append(Schedule(upn, (), None, error=_schedule_error(upn, error)))
+                    schedules.append(Schedule(upn, (), error=_schedule_error(upn, error)))
                     continue
                 items = tuple(item_from_json(i) for i in entry.get("scheduleItems") or ())
-                # scheduleInformation.workingHours are the mailbox's (resources/scheduleinformation.md) but
-                # may be missing (docs-contrib #4239, #4377) or in a zone no table knows: then None.
-                schedules.append(Schedule(upn, items, working_hours_from_json(entry.get("workingHours"), None)))
+                schedules.append(Schedule(upn, items))
             return schedules
 
         unique = list(dict.fromkeys(users))
@@ -123,7 +121,7 @@ class CalendarCalls(GraphBase):
                 merged[key] = schedule
             else:
                 items = tuple(dict.fromkeys(before.items + schedule.items))
-                merged[key] = Schedule(before.upn, items, before.working_hours, before.error or schedule.error)
+                merged[key] = Schedule(before.upn, items, before.error or schedule.error)
         return {u: merged[u.lower()] for u in unique if u.lower() in merged}
 
     async def calendar_events(

@@ -26,7 +26,7 @@ from graph.errors import (
     GraphUnavailable,
 )
 
-__all__ = ["TRANSIENT_STATUSES", "answered", "call_graph", "classify", "retry_after_seconds"]
+__all__ = ["TRANSIENT_STATUSES", "answered", "batch_item_wait", "call_graph", "classify", "retry_after_seconds"]
 
 T = TypeVar("T")
 TRANSIENT_STATUSES = frozenset({429, 503, 504})
@@ -58,6 +58,15 @@ def retry_after_seconds(value: str | None) -> float | None:
     except (TypeError, ValueError):
         return None
     return max(0.0, (moment - datetime.now(UTC)).total_seconds())
+
+
+def batch_item_wait(answer: dict[str, Any], throttled: int, longest: float) -> float:
+    """Seconds before a throttled `$batch` item (its `throttled`-th time) may go again: its own
+    Retry-After when Graph sent one (items are throttled one by one, concepts/json-batching.md), else
+    0.5, 1, 2… seconds; never more than `longest`."""
+    headers = {str(k).lower(): v for k, v in (answer.get("headers") or {}).items()}
+    after = retry_after_seconds(headers.get("retry-after"))
+    return min(after if after is not None else 0.5 * 2 ** (throttled - 1), longest)
 
 
 def _status(exc: BaseException) -> int | None:

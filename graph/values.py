@@ -53,11 +53,12 @@ class Mailbox:
 
 @dataclass(frozen=True, slots=True)
 class Schedule:
-    """One person's getSchedule answer: busy items in UTC and working hours as Graph gave them."""
+    """One person's getSchedule answer: busy items in UTC. Its `workingHours` are left unread: a person's
+    day is their mailbox's zone, which the working hours' zone need not be (resources/workinghours.md), so
+    working hours come from mailboxSettings (graph/directory.py)."""
 
     upn: str
     items: tuple[CalendarItem, ...]
-    working_hours: WorkingHours | None
     error: str | None = None
 
 
