@@ -110,6 +110,37 @@ class Series:
     updated_at: datetime | None = None
     version: str = ""  # set by the store: what a conditional update compares
 
+    @classmethod
+    def first_held(
+        cls,
+        series_id: str,
+        first: Session,
+        *,
+        created_by: str,
+        interval_days: int,
+        count: int | None,
+        book_ahead_days: int | None,
+        now: datetime,
+    ) -> Series:
+        """A series whose occurrence 0 is `first` (just booked, or held and now repeated): its people,
+        length, time, question and topic are the session's."""
+        return cls(
+            id=series_id,
+            mentor=first.mentor,
+            mentee=first.mentees[0],
+            minutes=first.minutes,
+            anchor=first.start,
+            question=first.question,
+            created_at=now,
+            created_by=created_by,
+            interval_days=interval_days,
+            count=count,
+            topic=first.topic,
+            book_ahead_days=book_ahead_days,
+            session_ids=(first.id,),
+            updated_at=now,
+        )
+
     @property
     def booked(self) -> int:
         return len(self.session_ids)

@@ -182,21 +182,14 @@ async def start_series(
         link_secret=link_secret,
     )
     session = booked.session
-    series = Series(
-        id=series_id,
-        mentor=draft.mentor,
-        mentee=draft.mentee,
-        minutes=minutes,
-        anchor=session.start,
-        question=session.question,
-        created_at=now,
+    series = Series.first_held(
+        series_id,
+        session,
         created_by=draft.created_by.strip().lower(),
         interval_days=interval,
         count=count,
-        topic=session.topic,
         book_ahead_days=ahead,
-        session_ids=(session.id,),
-        updated_at=now,
+        now=now,
     )
     stored, _ = await asyncio.to_thread(series_store.add_series, series)
     return SeriesStarted(stored, session, created=existing is None and booked.created)

@@ -171,7 +171,7 @@ async def repeat_from_page(
         raise Conflict("session", f"session {session.id} is {session.state.value}: repeat a session that was held")
     if session.minutes not in SERIES_MINUTES:
         raise InputError("do", f"a series session lasts {', '.join(map(str, SERIES_MINUTES))} minutes")
-    minutes, interval, count, ahead = validate_terms(
+    _, interval, count, ahead = validate_terms(
         minutes=session.minutes, interval_days=_interval(interval_days), count=None, book_ahead_days=None
     )
 
@@ -181,21 +181,8 @@ async def repeat_from_page(
         return s if s.series_id == ours else replace(s, series_id=ours, updated_at=now)
 
     await asyncio.to_thread(store.update_session, session.id, tag)
-    series = Series(
-        id=ours,
-        mentor=session.mentor,
-        mentee=session.mentees[0],
-        minutes=minutes,
-        anchor=session.start,
-        question=session.question,
-        created_at=now,
-        created_by=claims.person,
-        interval_days=interval,
-        count=count,
-        topic=session.topic,
-        book_ahead_days=ahead,
-        session_ids=(session.id,),
-        updated_at=now,
+    series = Series.first_held(
+        ours, session, created_by=claims.person, interval_days=interval, count=count, book_ahead_days=ahead, now=now
     )
     stored, inserted = await asyncio.to_thread(series_store.add_series, series)
     if not inserted:  # a doubled POST (or a retry after this very write): the first one started it
