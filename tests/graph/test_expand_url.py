@@ -1,4 +1,5 @@
-"""`expand_url` gives the URL the SDK's own expander gives, for the requests micromentor batches."""
+"""`expand_url` gives the URL the SDK's own expander gives, for the requests micromentor batches, and
+`pin_url` the URL the SDK would send, for every request form the gateway sends on its own."""
 
 from __future__ import annotations
 
@@ -7,8 +8,18 @@ from typing import Any
 import pytest
 from kiota_abstractions.authentication import AnonymousAuthenticationProvider
 from msgraph import GraphRequestAdapter, GraphServiceClient
+from msgraph.generated.models.event import Event
+from msgraph.generated.users.item.calendar.get_schedule.get_schedule_post_request_body import (
+    GetSchedulePostRequestBody,
+)
+from msgraph.generated.users.item.calendar_view.calendar_view_request_builder import CalendarViewRequestBuilder
+from msgraph.generated.users.item.calendar_view.delta.delta_request_builder import DeltaRequestBuilder
+from msgraph.generated.users.item.mail_folders.item.messages.messages_request_builder import MessagesRequestBuilder
+from msgraph.generated.users.item.send_mail.send_mail_post_request_body import SendMailPostRequestBody
+from msgraph.generated.users.item.user_item_request_builder import UserItemRequestBuilder
+from msgraph.generated.users.users_request_builder import UsersRequestBuilder
 
-from graph.base import _config, _MeetingQuery, _ReportQuery, expand_url
+from graph.base import _config, _MeetingQuery, _ReportQuery, expand_url, pin_url
 
 CLIENT = GraphServiceClient(request_adapter=GraphRequestAdapter(AnonymousAuthenticationProvider()))
 MEETINGS = CLIENT.users.by_user_id("8b7a2c2e-0003").online_meetings
@@ -38,3 +49,75 @@ def test_expand_url_leaves_unknown_values_to_the_sdk() -> None:
     info.query_parameters["%24count"] = True  # a boolean: the SDK writes it its own way
     info.url_template = "{+baseurl}/users/{user%2Did}/onlineMeetings{?%24count}"
     assert expand_url(info) is None
+
+
+BASE = "https://graph.microsoft.com/v1.0"
+USER = CLIENT.users.by_user_id("maya.k@contoso.example")
+_VIEW = CalendarViewRequestBuilder.CalendarViewRequestBuilderGetQueryParameters
+_DELTA = DeltaRequestBuilder.DeltaRequestBuilderGetQueryParameters
+_FILTER = "singleValueExtendedProperties/Any(ep: ep/id eq 'String {6e1a} Name k' and ep/value eq 'a''b')"
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: USER.calendar_view.to_get_request_information(
+            _config(
+                _VIEW(
+                    start_date_time="2026-11-30T00:00:00Z",
+                    end_date_time="2027-01-01T00:00:00Z",
+                    top=100,
+                    select=["id", "start", "end", "showAs", "categories", "isCancelled", "type"],
+                )
+            )
+        ),
+        lambda: USER.calendar_view.delta.to_get_request_information(
+            _config(_DELTA(start_date_time="2026-11-30T00:00:00Z", end_date_time="2027-01-01T00:00:00Z"))
+        ),
+        lambda: USER.calendar.get_schedule.to_post_request_information(GetSchedulePostRequestBody(schedules=["a@b"])),
+        lambda: CLIENT.users.to_get_request_information(
+            _config(
+                UsersRequestBuilder.UsersRequestBuilderGetQueryParameters(
+                    filter="mail eq 'o''neil@x.example'", select=["id", "mail"]
+                )
+            )
+        ),
+        lambda: USER.to_get_request_information(
+            _config(UserItemRequestBuilder.UserItemRequestBuilderGetQueryParameters(select=["id", "department"]))
+        ),
+        lambda: USER.mailbox_settings.to_get_request_information(),
+        lambda: USER.events.to_post_request_information(Event(subject="s")),
+        lambda: USER.events.by_event_id("AAMkAD=+/x").to_patch_request_information(Event(subject="s")),
+        lambda: USER.mail_folders.by_mail_folder_id("sentitems").messages.to_get_request_information(
+            _config(
+                MessagesRequestBuilder.MessagesRequestBuilderGetQueryParameters(filter=_FILTER, select=["id"], top=1)
+            )
+        ),
+        lambda: USER.send_mail.to_post_request_information(SendMailPostRequestBody()),
+    ],
+    ids=[
+        "calendarView",
+        "delta",
+        "getSchedule",
+        "users by mail",
+        "user",
+        "mailboxSettings",
+        "POST event",
+        "PATCH event",
+        "sent items by key",
+        "sendMail",
+    ],
+)
+def test_pinned_url_is_the_one_the_sdk_sends(make: Any) -> None:
+    info, theirs = make(), make()
+    theirs.path_parameters["baseurl"] = BASE  # as the SDK's adapter does before reading the URL
+    pin_url(info, BASE)
+    assert info.query_parameters == {} and info.path_parameters == {}, "not pinned: the SDK would expand it"
+    assert info.url == theirs.url
+
+
+def test_a_raw_url_is_left_to_the_sdk() -> None:
+    link = f"{BASE}/users/x/calendarView?$skiptoken=abc%3D"
+    info = USER.calendar_view.with_url(link).to_get_request_information()
+    pin_url(info, BASE)
+    assert info.url == link
