@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,11 @@ def test_throttling_storm_books_and_syncs_everything_exactly_once(
     starts = [datetime(2026, 11, 30, 8, 0, tzinfo=UTC) + timedelta(minutes=30 * i) for i in range(6)]
 
     async def body() -> None:
-        graph = GraphGateway(graph_settings)
+        # `every=2` counts all requests together, so requests sent at once and retried together (a slot
+        # search's six) can land on the throttled count several times running, depending on their order:
+        # a budget of 4 tries then gives up now and then. This test is about nothing lost and nothing
+        # doubled under a storm, not about the budget (tests/graph/test_gateway.py tests giving up): 8.
+        graph = GraphGateway(replace(graph_settings, max_attempts=8))
         try:
             for n, start in enumerate(starts):
                 request = BookingRequest(
