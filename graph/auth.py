@@ -6,6 +6,7 @@ import asyncio
 import functools
 import logging
 import threading
+import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -89,6 +90,12 @@ class MsalTokenProvider(AccessTokenProvider):
         self._app: msal.ConfidentialClientApplication | None = None
         self._lock = threading.Lock()
         self._hosts = AllowedHostsValidator([urlparse(settings.graph_url).hostname or ""])
+        # The last token and the monotonic time until which it is handed out without asking msal: every
+        # Graph request asks for a token, and msal's own cache is behind a worker thread (msal may do I/O).
+        self._held: tuple[str, float] | None = None
+        # The fetch in flight, per event loop: requests sent at once (a cold slot search sends six) share
+        # one token request instead of each sending its own.
+        self._fetching: tuple[asyncio.AbstractEventLoop, asyncio.Future[str]] | None = None
 
     def _client(self) -> msal.ConfidentialClientApplication:
         with self._lock:
@@ -104,6 +111,8 @@ class MsalTokenProvider(AccessTokenProvider):
                 self._app = None
             app = self._client()
         result: dict[str, Any] = app.acquire_token_for_client(scopes=[GRAPH_SCOPE])
+        with self._lock:
+            stale = app is not self._app  # refreshed meanwhile: this answer may be the refused token
         token = result.get("access_token")
         if not token:
             raise GraphAuthError(
@@ -111,16 +120,31 @@ class MsalTokenProvider(AccessTokenProvider):
                 f"{result.get('error')}: {result.get('error_description', '')}".strip(),
                 code=str(result.get("error") or "") or None,  # invalid_client, unauthorized_client, …
             )
+        lifetime = result.get("expires_in")  # seconds left, also for a token from msal's cache
+        if isinstance(lifetime, int | float) and not isinstance(lifetime, bool) and lifetime > 0 and not stale:
+            # Handed out until 5 minutes before it expires (half its life when it is short), as msal does.
+            self._held = (str(token), time.monotonic() + lifetime - min(300.0, lifetime / 2))
         return str(token)
 
     async def get_authorization_token(
         self, uri: str, additional_authentication_context: dict[str, Any] | None = None
     ) -> str:
-        force = bool(additional_authentication_context and additional_authentication_context.get("force"))
-        # msal is synchronous and does network I/O: keep it off the event loop.
-        return await asyncio.to_thread(self._acquire, force)
+        if additional_authentication_context and additional_authentication_context.get("force"):
+            await self.refresh()
+        held = self._held
+        if held is not None and time.monotonic() < held[1]:
+            return held[0]
+        loop = asyncio.get_running_loop()
+        fetching = self._fetching
+        if fetching is None or fetching[0] is not loop or fetching[1].done():
+            # msal is synchronous and does network I/O: keep it off the event loop.
+            fetching = (loop, asyncio.ensure_future(asyncio.to_thread(self._acquire, False)))
+            self._fetching = fetching
+        return await asyncio.shield(fetching[1])  # one caller cancelled does not cancel the others' fetch
 
     async def refresh(self) -> None:
+        """A new token from Entra ID (the last one was refused): msal's cache and ours are dropped."""
+        self._held = None
         await asyncio.to_thread(self._acquire, True)
 
     def get_allowed_hosts_validator(self) -> AllowedHostsValidator:

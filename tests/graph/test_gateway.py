@@ -228,6 +228,32 @@ def test_a_refused_token_is_replaced_and_the_call_sent_again(graph_settings: Gra
     assert statuses == [401, 200]
 
 
+def test_requests_sent_at_once_share_one_token_fetch_and_later_ones_none(
+    graph_settings: GraphSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A cold slot search sends six requests at once: one token request for all of them, not six; and a
+    # held token is handed out without asking msal (behind a worker thread) on every request.
+    from graph.auth import MsalTokenProvider
+
+    real = MsalTokenProvider._acquire
+    fetches: list[bool] = []
+
+    def counted(self: MsalTokenProvider, force_refresh: bool) -> str:
+        fetches.append(force_refresh)
+        return real(self, force_refresh)
+
+    monkeypatch.setattr(MsalTokenProvider, "_acquire", counted)
+
+    async def body(g: GraphGateway) -> Any:
+        first = await asyncio.gather(*(g.get_user(u) for u in (ANA, MAYA, RAVI, SITA)))
+        await g.get_mailboxes([ANA, MAYA])
+        return first
+
+    users = with_graph(graph_settings, body)
+    assert [u.upn for u in users] == [ANA, MAYA, RAVI, SITA]
+    assert fetches == [False]
+
+
 def test_mailbox_settings_are_read_again_once_the_cache_lifetime_has_passed(
     graph_settings: GraphSettings, admin: Any
 ) -> None:
