@@ -717,7 +717,8 @@ def check_slot(
         local = start.astimezone(mentor.tz)
         shown = f"{local:%H:%M:%S.%f}".rstrip("0") if local.microsecond else f"{local:%H:%M:%S}"
         whole = " (a start is a whole minute)" if local.second or local.microsecond else ""
-        reject(RULE_STEP, None, f"start {shown} in the mentor's zone is not on the {step}-minute grid{whole}")
+        # No "start" in the words: the error names the field, and "start: start 10:07:00 …" read twice.
+        reject(RULE_STEP, None, f"{shown} in the mentor's zone is not on the {step}-minute grid{whole}")
     if start < now + timedelta(minutes=policy.min_notice_minutes):
         reject(RULE_NOTICE, None, f"start is less than {policy.min_notice_minutes} minutes from now")
     if start >= now + timedelta(days=policy.horizon_days):

@@ -316,7 +316,7 @@ def test_a_start_with_fractions_of_a_second_is_shown_with_them() -> None:
         now=NOW,
     )
     assert fraction.message == (
-        "start 10:00:00.5 in the mentor's zone is not on the 15-minute grid (a start is a whole minute)"
+        "10:00:00.5 in the mentor's zone is not on the 15-minute grid (a start is a whole minute)"
     )
     [off] = check_slot(start=at(1, 10, 7), minutes=15, mentor=person("m@x"), mentees=[], policy=POLICY, now=NOW)
-    assert off.message == "start 10:07:00 in the mentor's zone is not on the 15-minute grid"
+    assert off.message == "10:07:00 in the mentor's zone is not on the 15-minute grid"
