@@ -1,5 +1,7 @@
-"""The report's onboarding cohort: the flash sessions `micromentor onboard` booked (request id `onboard:{upn}`,
-services/onboarding.py) that start in the period. Pure: sessions in, counts out."""
+"""The report's onboarding cohort: the joiners whose first flash session (booked by `micromentor onboard`,
+request id `onboard:{upn}`, services/onboarding.py) starts in the period, counted with all their flash
+sessions, also those of the next period: a joiner's two weeks often straddle two. Pure: sessions in,
+counts out."""
 
 from __future__ import annotations
 
@@ -17,9 +19,9 @@ ONBOARDING_PREFIX = "onboard:"
 
 @dataclass(frozen=True, slots=True)
 class OnboardingCohort:
-    joiners: int  # joiners with a session (cancelled ones left out) starting in the period
-    placed: int  # of them, those with 2 or more such sessions
-    sessions: int  # sessions not cancelled
+    joiners: int  # joiners whose first session (cancelled ones left out, unless all are) starts in the period
+    placed: int  # of them, those with 2 or more sessions not cancelled
+    sessions: int  # their sessions not cancelled
     held: int  # completed
     no_shows: int
     cancelled: int
@@ -40,23 +42,24 @@ class OnboardingCohort:
 def onboarding_cohort(
     sessions: Iterable[Session], period_from: datetime, period_to: datetime
 ) -> OnboardingCohort | None:
-    """None when no onboarding session starts in `[period_from, period_to)`."""
-    ours = [
-        s
-        for s in sessions
-        if s.request_id is not None
-        and s.request_id.startswith(ONBOARDING_PREFIX)
-        and period_from <= s.start < period_to
-    ]
-    if not ours:
+    """None when no joiner's first onboarding session starts in `[period_from, period_to)`."""
+    by_joiner: dict[str, list[Session]] = {}
+    for s in sessions:
+        if s.request_id is not None and s.request_id.startswith(ONBOARDING_PREFIX):
+            by_joiner.setdefault(s.request_id, []).append(s)
+
+    def first_start(own: list[Session]) -> datetime:
+        live = [s.start for s in own if s.state is not SessionState.CANCELLED]
+        return min(live or [s.start for s in own])
+
+    cohort = [own for own in by_joiner.values() if period_from <= first_start(own) < period_to]
+    if not cohort:
         return None
+    ours = [s for own in cohort for s in own]
     live = [s for s in ours if s.state is not SessionState.CANCELLED]
-    per_joiner: dict[str, int] = {}
-    for s in live:
-        per_joiner[s.request_id or ""] = per_joiner.get(s.request_id or "", 0) + 1
     return OnboardingCohort(
-        joiners=len(per_joiner),
-        placed=sum(1 for n in per_joiner.values() if n >= 2),
+        joiners=len(cohort),
+        placed=sum(1 for own in cohort if sum(s.state is not SessionState.CANCELLED for s in own) >= 2),
         sessions=len(live),
         held=sum(1 for s in live if s.state is SessionState.COMPLETED),
         no_shows=sum(1 for s in live if s.state is SessionState.NO_SHOW),
