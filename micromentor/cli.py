@@ -271,7 +271,10 @@ def _cmd_report(args: argparse.Namespace) -> int:
         # is there; without it the report still has every metric, with no segments and UTC weeks.
         async with open_runtime(replace(settings, graph=graph_settings), store=store) as rt:
             graph = rt.graph if graph_settings is not None else None
-            return await report_for(query, rt.store, policy, now=utc_now(), graph=graph, options=options)
+            return await report_for(
+                query, rt.store, policy, now=utc_now(), graph=graph, options=options, outbox=rt.outbox,
+                series_store=rt.series,
+            )  # fmt: skip
 
     with target(args.tenant, args.settings, settings.graph, required=False) as where:
         store = open_tenant_store(existing_store(store_url(args.store, where.emulator)), where.graph)

@@ -38,7 +38,7 @@ from policies import TenantPolicy
 from reporting import render_csv, render_html, render_json
 from store.base import Store
 from store.outbox import MessageState, Outbox, open_outbox
-from store.series import open_series_store
+from store.series import SeriesStore, open_series_store
 
 __all__ = [
     "DEFAULT_SPAN",
@@ -207,8 +207,11 @@ async def report_for(
     now: datetime,
     graph: GraphGateway | None = None,
     options: ReportOptions | None = None,
+    outbox: Outbox | None = None,
+    series_store: SeriesStore | None = None,
 ) -> tuple[str, str]:
-    """The report the query asks for, as (content type, text): the one path of the CLI and HTTP."""
+    """The report the query asks for, as (content type, text): the one path of the CLI and HTTP. The
+    outbox and series store are the runtime's (micromentor.bootstrap); None: those kept beside `store`."""
     fmt = query.format.strip().lower()
     if fmt not in FORMATS:
         raise InputError(f"{query.flag}format", f"one of {', '.join(FORMATS)}")
@@ -223,7 +226,9 @@ async def report_for(
         zone=zone,
         flag=query.flag,
     )
-    report = await build_report(store, policy, period=period, graph=graph, options=options)
+    report = await build_report(
+        store, policy, period=period, graph=graph, options=options, outbox=outbox, series_store=series_store
+    )
     return render(report, fmt)
 
 
@@ -290,6 +295,8 @@ async def build_report(
     period_to: datetime | None = None,
     graph: GraphGateway | None = None,
     options: ReportOptions | None = None,
+    outbox: Outbox | None = None,
+    series_store: SeriesStore | None = None,
 ) -> Report:
     """The report over `period` (or `[period_from, period_to)` in UTC, as the demo asks); a quarter comes
     with the quarter before it as its `comparison`."""
@@ -312,7 +319,7 @@ async def build_report(
         )
 
     segments = directory.segments or None
-    outbox = _outbox_of(store)
+    outbox = outbox or _outbox_of(store)
     asked: list[AskedQuestion] = []
     given: list[GivenAnswer] = []
     if outbox is not None:
@@ -346,7 +353,7 @@ async def build_report(
     report = over(period.start, period.end, period.label, labels[0])
     if period.previous is not None:
         report = replace(report, comparison=over(*period.previous, period.previous_label, labels[1]))
-    report = replace(report, series=await _series_report(store, sessions, period))
+    report = replace(report, series=await _series_report(series_store or _series_store_of(store), sessions, period))
     report = replace(report, onboarding=onboarding_cohort(sessions, period.start, period.end))
     if outbox is None:
         return report
@@ -363,10 +370,17 @@ async def build_report(
     return replace(report, outcomes=outcomes)
 
 
-async def _series_report(store: Store, sessions: list[Session], period: ReportPeriod) -> SeriesReport | None:
+def _series_store_of(store: Store) -> SeriesStore | None:
     try:
-        series_store = open_series_store(store)
+        return open_series_store(store)
     except TypeError:  # a store without series beside it (test doubles)
+        return None
+
+
+async def _series_report(
+    series_store: SeriesStore | None, sessions: list[Session], period: ReportPeriod
+) -> SeriesReport | None:
+    if series_store is None:
         return None
     found = await asyncio.to_thread(series_store.list_series)
     by_id = {s.id: s for s in sessions}

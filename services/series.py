@@ -427,11 +427,14 @@ async def series_round(
     now: datetime,
     public_url: str,
     link_secret: str | None = None,
+    series_store: SeriesStore | None = None,
+    outbox: Outbox | None = None,
 ) -> dict[str, int]:
     """One timer tick: advance every active series; counts per outcome. A series whose step fails on one
-    of our errors (Graph unavailable, an unknown user) is logged and tried again on the next tick."""
-    series_store = open_series_store(store)
-    outbox = open_outbox(store)
+    of our errors (Graph unavailable, an unknown user) is logged and tried again on the next tick. The
+    series store and outbox are the runtime's (micromentor.bootstrap); None: those kept beside `store`."""
+    series_store = series_store or open_series_store(store)
+    outbox = outbox or open_outbox(store)
     answers = await _follow_up_answers(outbox)
     counts: dict[str, int] = {}
     for series in await asyncio.to_thread(series_store.list_series, SeriesState.ACTIVE):

@@ -87,8 +87,9 @@ async def metrics_report(req: func.HttpRequest) -> func.HttpResponse:
         graph = rt.graph if rt.settings.graph is not None else None
         options = ReportOptions(rt.settings.report_min_segment, rt.settings.report_work_mode_attribute)
         content_type, text = await report_for(
-            query, rt.store, await rt.policy(), now=rt.clock(), graph=graph, options=options
-        )
+            query, rt.store, await rt.policy(), now=rt.clock(), graph=graph, options=options, outbox=rt.outbox,
+            series_store=rt.series,
+        )  # fmt: skip
         return func.HttpResponse(text, status_code=200, mimetype=content_type.split(";")[0], charset="utf-8")
 
     return await respond_as_caller(req, handle, role=ADMIN_ROLE)

@@ -108,6 +108,6 @@ async def book_next_series_sessions(timer: func.TimerRequest) -> None:
     rt = runtime()
     done = await series_round(
         rt.graph, rt.store, await rt.policy(), now=rt.clock(), public_url=rt.settings.public_url,
-        link_secret=rt.settings.link_secret,
+        link_secret=rt.settings.link_secret, series_store=rt.series, outbox=rt.outbox,
     )  # fmt: skip
     log.info("book_next_series_sessions: %s", done)
