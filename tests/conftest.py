@@ -34,6 +34,26 @@ from tests.outcome_world import completed_session  # noqa: F401  (a fixture: the
 hypothesis_settings.register_profile("micromentor", deadline=None)
 hypothesis_settings.load_profile("micromentor")
 
+# The files that take longest (seconds each, from `pytest --durations`) are handed out first: the suite
+# runs one file per worker at a time (pytest-xdist --dist loadfile, in pyproject.toml), and a 2-minute file
+# handed out last runs alone at the end while the other workers wait.
+LONGEST_FILES = (
+    "reliability/test_openapi_conformance.py",  # 160
+    "scale/test_three_hosts.py",  # 29
+    "cli/test_one_emulator.py",  # 22
+    "services/test_onboarding.py",  # 22
+    "functions/test_timer_singleton.py",  # 20
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        path = item.nodeid.split("::", 1)[0]
+        return next((n for n, name in enumerate(LONGEST_FILES) if path.endswith(name)), len(LONGEST_FILES))
+
+    items.sort(key=rank)  # stable: every other test keeps its place
+
+
 DATA = Path(__file__).parent / "data"
 TENANT_SEED = DATA / "tenant.json"
 POLICY_FILE = DATA / "policy.json"
