@@ -36,7 +36,8 @@ hypothesis_settings.load_profile("micromentor")
 
 # The files that take longest (seconds each, from `pytest --durations`) are handed out first: the suite
 # runs one file per worker at a time (pytest-xdist --dist loadfile, in pyproject.toml), and a 2-minute file
-# handed out last runs alone at the end while the other workers wait.
+# handed out last runs alone at the end while the other workers wait. `--no-loadscope-reorder` makes xdist
+# hand files out in this order (by default it hands out the files with the most tests first).
 LONGEST_FILES = (
     "reliability/test_openapi_conformance.py",  # 160
     "scale/test_three_hosts.py",  # 29
