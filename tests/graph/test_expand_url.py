@@ -9,6 +9,7 @@ import pytest
 from kiota_abstractions.authentication import AnonymousAuthenticationProvider
 from msgraph import GraphRequestAdapter, GraphServiceClient
 from msgraph.generated.models.event import Event
+from msgraph.generated.models.sensitivity import Sensitivity
 from msgraph.generated.users.item.calendar.get_schedule.get_schedule_post_request_body import (
     GetSchedulePostRequestBody,
 )
@@ -121,3 +122,23 @@ def test_a_raw_url_is_left_to_the_sdk() -> None:
     info = USER.calendar_view.with_url(link).to_get_request_information()
     pin_url(info, BASE)
     assert info.url == link
+
+
+@pytest.mark.parametrize(
+    "value",
+    [Sensitivity.Private, [Sensitivity.Private], [True, False], [1.5], ["a", None]],
+    ids=["msgraph enum (str mixed in)", "list of enums", "list of booleans", "list of floats", "list with None"],
+)
+def test_expand_url_gives_the_sdks_url_or_leaves_it_to_the_sdk(value: Any) -> None:
+    # The SDK writes an enum as its value, a list of enums as one text (commas quoted), and booleans in
+    # lists as true/false: a value written another way must be left to the SDK, never sent differently.
+    info = MEETINGS.to_get_request_information()
+    info.url_template = "{+baseurl}/users/{user%2Did}/onlineMeetings{?%24select}"
+    info.query_parameters["%24select"] = value
+    info.path_parameters = {**info.path_parameters, "baseurl": BASE}
+    try:
+        theirs: str | None = info.url
+    except ValueError:  # a value the SDK refuses ("Illegal class passed as substitution: None")
+        theirs = None
+    mine = expand_url(info)
+    assert mine is None or mine == theirs

@@ -228,6 +228,34 @@ def test_a_refused_token_is_replaced_and_the_call_sent_again(graph_settings: Gra
     assert statuses == [401, 200]
 
 
+def test_requests_refused_at_once_share_one_token_refresh(graph_settings: GraphSettings, admin: Any) -> None:
+    # Four requests sent at once with a token Graph refuses (revoked early) all answer 401: one new token
+    # serves them all, as one fetch serves requests sent at once. Each refresh drops msal's client and
+    # asks Entra ID again, and a refresh dropped the token the one before had just fetched.
+    from graph.auth import MsalTokenProvider
+
+    real = MsalTokenProvider._acquire
+    handed: list[bool] = []
+
+    def first_one_refused(self: MsalTokenProvider, force_refresh: bool) -> str:
+        handed.append(force_refresh)
+        token = real(self, force_refresh)
+        return token[:-4] + "AAAA" if len(handed) == 1 else token
+
+    async def body(g: GraphGateway) -> Any:
+        return await asyncio.gather(*(g.get_user(u) for u in (ANA, MAYA, RAVI, SITA)))
+
+    MsalTokenProvider._acquire = first_one_refused  # type: ignore[method-assign]
+    try:
+        users = with_graph(graph_settings, body)
+    finally:
+        MsalTokenProvider._acquire = real  # type: ignore[method-assign]
+    assert [u.upn for u in users] == [ANA, MAYA, RAVI, SITA]
+    statuses = sorted(e["status"] for e in admin.requests()["requests"] if e["path"].startswith("/users/"))
+    assert statuses == [200] * 4 + [401] * 4
+    assert handed == [False, True]  # one token, refused; one refresh for the four
+
+
 def test_requests_sent_at_once_share_one_token_fetch_and_later_ones_none(
     graph_settings: GraphSettings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
