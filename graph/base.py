@@ -11,6 +11,7 @@ import re
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
+from enum import Enum
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -99,12 +100,14 @@ def expand_url(info: Any) -> str | None:
     path, query = info.path_parameters, info.query_parameters
     failed = False
 
+    def plain(value: Any) -> bool:
+        # An enum (msgraph's mix in str) is written as its value by the SDK, a bool as true/false.
+        return isinstance(value, str | int) and not isinstance(value, bool | Enum)
+
     def text(value: Any) -> str | None:
-        if isinstance(value, bool) or not isinstance(value, str | int | list | tuple):
-            return None
         if isinstance(value, list | tuple):
-            return ",".join(quote(str(v), safe="") for v in value)
-        return quote(str(value), safe="")
+            return ",".join(quote(str(v), safe="") for v in value) if all(plain(v) for v in value) else None
+        return quote(str(value), safe="") if plain(value) else None
 
     def part(match: re.Match[str]) -> str:
         nonlocal failed
