@@ -142,3 +142,24 @@ def test_expand_url_gives_the_sdks_url_or_leaves_it_to_the_sdk(value: Any) -> No
         theirs = None
     mine = expand_url(info)
     assert mine is None or mine == theirs
+
+
+def _users_by_mail() -> Any:
+    query = UsersRequestBuilder.UsersRequestBuilderGetQueryParameters(filter="mail eq 'a@b.example'", select=["id"])
+    return CLIENT.users.to_get_request_information(_config(query))
+
+
+def test_pinning_a_pinned_request_again_keeps_its_query() -> None:
+    # A request is pinned again when it is sent again: a $batch item sent on its own after being throttled
+    # in every batch (GraphBase._batch_get, BatchStream), or a caller that sends one request twice. The
+    # first pin cleared the parameters: expanding the template again must not drop the query.
+    info = _users_by_mail()
+    pin_url(info, BASE)
+    pinned = info.url
+    pin_url(info, BASE)
+    assert info.url == pinned == f"{BASE}/users?%24filter=mail%20eq%20%27a%40b.example%27&%24select=id"
+
+    item = _users_by_mail()
+    pin_url(item)  # as a $batch item: relative
+    pin_url(item, BASE)  # then on its own
+    assert "?%24filter=mail%20eq%20%27a%40b.example%27&%24select=id" in item.url
