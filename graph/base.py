@@ -137,7 +137,8 @@ def pin_url(info: RequestInformation, base_url: str = "") -> None:
     """Expand a request's URL once, here, and set it: the SDK would run its slow expander each of the
     three times it reads `info.url` per send (about 8 ms of a warm slot search's CPU). `base_url` fills
     `{+baseurl}` as the SDK's adapter would; left empty for `$batch` items, whose URLs are relative. A
-    raw URL (a next or delta link) or a value `expand_url` does not cover is left to the SDK."""
+    raw URL (a next or delta link), a request pinned already or a value `expand_url` does not cover is
+    left to the SDK."""
     if info.path_parameters.get(RequestInformation.RAW_URL_KEY):
         return
     # The url setter clears both parameter dicts, which a builder shares with every request it makes:
@@ -146,7 +147,8 @@ def pin_url(info: RequestInformation, base_url: str = "") -> None:
     if base_url:
         info.path_parameters["baseurl"] = base_url
     if (url := expand_url(info)) is not None:
-        info.url = url
+        info.url = url  # clears both parameter dicts: expanding the template again would drop the query
+        info.path_parameters[RequestInformation.RAW_URL_KEY] = url  # so pinned again, it is left as it is
 
 
 def chunked(items: Sequence[T], size: int) -> Iterable[Sequence[T]]:
