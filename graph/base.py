@@ -212,16 +212,26 @@ class GraphBase:
             answer: dict[str, Any] = json.loads(raw) if raw else {}
             return answer
 
-        return await self._call(what, send)
+        def refused() -> str | None:  # the token the SDK put on the last try
+            values = info.headers.get("Authorization") if info.headers.contains("Authorization") else set()
+            bearer = next(iter(values), "")
+            return bearer[7:] if bearer.lower().startswith("bearer ") else None
 
-    async def _call(self, what: str, send: Callable[[], Awaitable[T]]) -> T:
+        return await self._call(what, send, refused=refused)
+
+    async def _call(
+        self, what: str, send: Callable[[], Awaitable[T]], *, refused: Callable[[], str | None] | None = None
+    ) -> T:
+        async def unauthorized() -> None:
+            await self._tokens.refresh(refused() if refused is not None else None)
+
         with graph_span(what):  # one span per call, retries included; graph.client notes each answer on it
             return await call_graph(
                 what,
                 send,
                 attempts=self.settings.max_attempts,
                 max_wait=self.settings.max_wait_seconds,
-                on_unauthorized=self._tokens.refresh,
+                on_unauthorized=unauthorized,
             )
 
     async def token(self) -> str:
