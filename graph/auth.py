@@ -93,9 +93,10 @@ class MsalTokenProvider(AccessTokenProvider):
         # The last token and the monotonic time until which it is handed out without asking msal: every
         # Graph request asks for a token, and msal's own cache is behind a worker thread (msal may do I/O).
         self._held: tuple[str, float] | None = None
-        # The fetch in flight, per event loop: requests sent at once (a cold slot search sends six) share
-        # one token request instead of each sending its own.
-        self._fetching: tuple[asyncio.AbstractEventLoop, asyncio.Future[str]] | None = None
+        # The fetch in flight, per event loop, and whether it is a forced one (a refresh): requests sent at
+        # once (a cold slot search sends six) share one token request instead of each sending its own,
+        # and requests refused at once share one refresh.
+        self._fetching: tuple[asyncio.AbstractEventLoop, asyncio.Future[str], bool] | None = None
 
     def _client(self) -> msal.ConfidentialClientApplication:
         with self._lock:
@@ -134,18 +135,28 @@ class MsalTokenProvider(AccessTokenProvider):
         held = self._held
         if held is not None and time.monotonic() < held[1]:
             return held[0]
+        return await self._fetch(force=False)
+
+    async def _fetch(self, *, force: bool) -> str:
+        """The fetch in flight on this loop, joined; else a new one (a refresh does not join a plain one:
+        msal's cache would answer it with the token being replaced)."""
         loop = asyncio.get_running_loop()
         fetching = self._fetching
-        if fetching is None or fetching[0] is not loop or fetching[1].done():
+        if fetching is None or fetching[0] is not loop or fetching[1].done() or (force and not fetching[2]):
             # msal is synchronous and does network I/O: keep it off the event loop.
-            fetching = (loop, asyncio.ensure_future(asyncio.to_thread(self._acquire, False)))
+            fetching = (loop, asyncio.ensure_future(asyncio.to_thread(self._acquire, force)), force)
             self._fetching = fetching
         return await asyncio.shield(fetching[1])  # one caller cancelled does not cancel the others' fetch
 
-    async def refresh(self) -> None:
-        """A new token from Entra ID (the last one was refused): msal's cache and ours are dropped."""
+    async def refresh(self, refused: str | None = None) -> None:
+        """A new token from Entra ID (the last one was refused): msal's cache and ours are dropped. With
+        `refused` (the token Graph answered 401 to): nothing to do when a newer one is held already, as
+        when requests sent at once were refused together and the first one's refresh has come back."""
+        held = self._held
+        if refused is not None and held is not None and held[0] != refused:
+            return
         self._held = None
-        await asyncio.to_thread(self._acquire, True)
+        await self._fetch(force=True)
 
     def get_allowed_hosts_validator(self) -> AllowedHostsValidator:
         return self._hosts

@@ -201,31 +201,66 @@ def test_expired_token_is_refreshed_once(graph_settings: GraphSettings, admin: A
     assert ZoneInfo  # imported for readers: zones above are zoneinfo-backed
 
 
-def test_a_refused_token_is_replaced_and_the_call_sent_again(graph_settings: GraphSettings, admin: Any) -> None:
-    # The first token handed out is one Graph refuses (as after a revocation); the call must refresh it
-    # once and go through with the new one, on every kind of call.
+def _refuse_the_first_token(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Entra ID's first answer carries a token Graph refuses (as after a revocation), held and handed out
+    as any answer of msal's is; the list records each token fetch (True: forced, a refresh)."""
+    import msal
+
     from graph.auth import MsalTokenProvider
 
-    real = MsalTokenProvider._acquire
-    handed: list[bool] = []
+    real_acquire, real_msal = MsalTokenProvider._acquire, msal.ConfidentialClientApplication.acquire_token_for_client
+    fetches: list[bool] = []
+    answers: list[str] = []
 
-    def first_one_refused(self: MsalTokenProvider, force_refresh: bool) -> str:
-        handed.append(force_refresh)
-        token = real(self, force_refresh)
-        return token[:-4] + "AAAA" if len(handed) == 1 else token
+    def acquire(self: MsalTokenProvider, force_refresh: bool) -> str:
+        fetches.append(force_refresh)
+        return real_acquire(self, force_refresh)
+
+    def first_one_refused(app: msal.ConfidentialClientApplication, *args: Any, **kwargs: Any) -> Any:
+        result = real_msal(app, *args, **kwargs)
+        answers.append(str(result.get("access_token")))
+        if len(answers) == 1:
+            result = {**result, "access_token": answers[0][:-4] + "AAAA"}
+        return result
+
+    monkeypatch.setattr(MsalTokenProvider, "_acquire", acquire)
+    monkeypatch.setattr(msal.ConfidentialClientApplication, "acquire_token_for_client", first_one_refused)
+    return fetches
+
+
+def test_a_refused_token_is_replaced_and_the_call_sent_again(
+    graph_settings: GraphSettings, admin: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The first token handed out is one Graph refuses; the call must refresh it once and go through with
+    # the new one.
+    handed = _refuse_the_first_token(monkeypatch)
 
     async def body(g: GraphGateway) -> Any:
         return await g.get_schedules(ANA, [RAVI], utc("2026-12-01T00:00:00"), utc("2026-12-02T00:00:00"), 30)
 
-    MsalTokenProvider._acquire = first_one_refused  # type: ignore[method-assign]
-    try:
-        schedules = with_graph(graph_settings, body)
-    finally:
-        MsalTokenProvider._acquire = real  # type: ignore[method-assign]
+    schedules = with_graph(graph_settings, body)
     assert RAVI in schedules
     assert handed[:2] == [False, True] and handed.count(True) == 1  # one forced refresh
     statuses = [e["status"] for e in admin.requests()["requests"] if "getSchedule" in e["path"]]
     assert statuses == [401, 200]
+
+
+def test_requests_refused_at_once_share_one_token_refresh(
+    graph_settings: GraphSettings, admin: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Four requests sent at once with a token Graph refuses all answer 401: one new token serves them all,
+    # as one fetch serves requests sent at once. Each refresh dropped msal's client and asked Entra ID
+    # again (four refreshes and a fetch), and a refresh dropped the token the one before had just got.
+    handed = _refuse_the_first_token(monkeypatch)
+
+    async def body(g: GraphGateway) -> Any:
+        return await asyncio.gather(*(g.get_user(u) for u in (ANA, MAYA, RAVI, SITA)))
+
+    users = with_graph(graph_settings, body)
+    assert [u.upn for u in users] == [ANA, MAYA, RAVI, SITA]
+    statuses = sorted(e["status"] for e in admin.requests()["requests"] if e["path"].startswith("/users/"))
+    assert statuses == [200] * 4 + [401] * 4
+    assert handed == [False, True]  # one token, refused; one refresh for the four
 
 
 def test_requests_sent_at_once_share_one_token_fetch_and_later_ones_none(
