@@ -123,7 +123,8 @@ class MsalTokenProvider(AccessTokenProvider):
             )
         lifetime = result.get("expires_in")  # seconds left, also for a token from msal's cache
         if isinstance(lifetime, int | float) and not isinstance(lifetime, bool) and lifetime > 0 and not stale:
-            # Handed out until 5 minutes before it expires (half its life when it is short), as msal does.
+            # Handed out until 5 minutes before it expires (msal renews earlier, at its refresh_on; the token
+            # is still good), or half its life when that is shorter than 10 minutes.
             self._held = (str(token), time.monotonic() + lifetime - min(300.0, lifetime / 2))
         return str(token)
 

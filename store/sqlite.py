@@ -320,14 +320,21 @@ class SqliteStore:
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         """A write transaction holding the database's write lock from its first statement."""
-        with self._writing, self._connection() as conn:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+        # Waiting here counts against the same limit as SQLite's own wait: a writer of another process
+        # holding the database for long makes this one fail as SQLite would, not queue without end.
+        if not self._writing.acquire(timeout=_BUSY_TIMEOUT_SECONDS):
+            raise sqlite3.OperationalError("database is locked")
+        try:
+            with self._connection() as conn:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield conn
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
+        finally:
+            self._writing.release()
 
     @staticmethod
     def _migrate(conn: sqlite3.Connection) -> None:
