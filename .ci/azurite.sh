@@ -68,7 +68,7 @@ _mm_azurite_start_one() {
         cd "$state" || exit 1
         exec nohup "$bin/azurite-$service" "--${service}Host" 127.0.0.1 "--${service}Port" "$port" \
             --inMemoryPersistence --silent --disableTelemetry --skipApiVersionCheck \
-            >"$state/$service.log" 2>&1 </dev/null
+            >"$state/$service.log" 2>&1 </dev/null 9>&-  # not the start lock (fd 9): Azurite outlives it
     ) &
     pid=$!
     _MM_AZURITE_STARTED_PID="$pid"
@@ -88,6 +88,24 @@ _mm_azurite_wait() {
         tries=$((tries - 1))
     done
     return 1
+}
+
+_mm_azurite_start_all() {
+    # $1 node dir, $2 state dir, $3 table port, $4 queue port, $5 blob port, $6 seconds to wait for each
+    local service port
+    for service in table queue blob; do
+        case $service in
+        table) port="$3" ;;
+        queue) port="$4" ;;
+        blob) port="$5" ;;
+        esac
+        _mm_azurite_start_one "$service" "$port" "$1/node_modules/.bin" "$2" || return 1
+        if ! _mm_azurite_wait "$port" "$6" "$_MM_AZURITE_STARTED_PID"; then
+            _mm_azurite_log "$service service did not answer within ${6}s; see $2/$service.log:"
+            tail -n 5 "$2/$service.log" >&2 2>/dev/null
+            return 1
+        fi
+    done
 }
 
 _mm_azurite_connection_string() {
@@ -142,20 +160,17 @@ _mm_azurite_main() {
 
     if [[ "${1:-start}" == start ]]; then
         _mm_azurite_install "$node_dir" || return 1
-        local service port
-        for service in table queue blob; do
-            case $service in
-            table) port="$table_port" ;;
-            queue) port="$queue_port" ;;
-            blob) port="$blob_port" ;;
-            esac
-            _mm_azurite_start_one "$service" "$port" "$node_dir/node_modules/.bin" "$state" || return 1
-            if ! _mm_azurite_wait "$port" "$wait_s" "$_MM_AZURITE_STARTED_PID"; then
-                _mm_azurite_log "$service service did not answer within ${wait_s}s; see $state/$service.log:"
-                tail -n 5 "$state/$service.log" >&2 2>/dev/null
-                return 1
-            fi
-        done
+        if command -v flock >/dev/null 2>&1; then
+            # Started twice at once (two pytest workers with MICROMENTOR_TEST_AZURITE=start): one starts
+            # the services, the other waits here and then reuses them. In a subshell, so the lock goes
+            # with it whatever happens.
+            (
+                flock -w 300 9 || { _mm_azurite_log "another start holds $state/start.lock"; exit 1; }
+                _mm_azurite_start_all "$node_dir" "$state" "$table_port" "$queue_port" "$blob_port" "$wait_s"
+            ) 9>"$state/start.lock" || return 1
+        else
+            _mm_azurite_start_all "$node_dir" "$state" "$table_port" "$queue_port" "$blob_port" "$wait_s" || return 1
+        fi
     fi
 
     conn="$(_mm_azurite_connection_string "$table_port" "$queue_port" "$blob_port")"
