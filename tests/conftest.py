@@ -83,11 +83,12 @@ def load_seed() -> dict[str, Any]:
 
 
 @pytest.fixture
-def emulator() -> Iterator[Any]:
-    """A fresh emulator per test: tests change its state (events, faults)."""
+def emulator(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A fresh emulator per test: tests change its state (events, faults). Seeded with the test module's
+    `EMULATOR_SEED` when it has one (a tenant of its own), else tests/data/tenant.json."""
     from emulator import start_emulator
 
-    running = start_emulator(TENANT_SEED)
+    running = start_emulator(getattr(request.module, "EMULATOR_SEED", TENANT_SEED))
     try:
         yield running
     finally:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -27,10 +26,8 @@ import services.onboarding as onboarding_module
 from core.errors import InputError
 from core.model import SessionState
 from core.onboarding_metrics import OnboardingCohort
-from emulator import RunningEmulator, start_emulator
 from graph.config import GraphSettings
 from graph.gateway import GraphGateway
-from micromentor.tenant import emulator_settings
 from policies import TenantPolicy, parse_policy
 from services.booking import BookingRequest
 from services.joiners import JoinerRow, parse_joiners_csv
@@ -42,7 +39,7 @@ from store import open_store
 from store.base import Store
 from tests.conftest import DATA, Admin, with_graph
 
-SEED = DATA / "onboarding-cohort-tenant.json"
+EMULATOR_SEED = DATA / "onboarding-cohort-tenant.json"  # the emulator fixture's tenant (tests/conftest.py)
 CATALOGUE = DATA / "onboarding-cohort-mentors.json"
 COHORT = DATA / "onboarding-cohort.csv"
 NOW = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)
@@ -53,29 +50,6 @@ MAYA, OMAR, SITA = (f"{n}@contoso.example" for n in ("maya", "omar", "sita"))
 
 def at(day: int, hour: int, minute: int = 0) -> datetime:
     return datetime(2026, 11, 30, hour, minute, tzinfo=UTC) + timedelta(days=day)
-
-
-@pytest.fixture
-def emulator() -> Iterator[RunningEmulator]:
-    running = start_emulator(SEED)
-    try:
-        yield running
-    finally:
-        running.stop()
-
-
-@pytest.fixture
-def settings(emulator: RunningEmulator) -> GraphSettings:
-    return emulator_settings(emulator)
-
-
-@pytest.fixture
-def emu_admin(emulator: RunningEmulator) -> Iterator[Admin]:
-    client = Admin(emulator)
-    try:
-        yield client
-    finally:
-        client.client.close()
 
 
 @pytest.fixture
@@ -93,7 +67,7 @@ def cohort() -> tuple[JoinerRow, ...]:
 
 
 def run(
-    settings: GraphSettings,
+    graph_settings: GraphSettings,
     store: Store,
     catalogue: MentorCatalogue,
     *,
@@ -109,7 +83,7 @@ def run(
             progress=None if lines is None else lines.append,
         )  # fmt: skip
 
-    return with_graph(settings, body)
+    return with_graph(graph_settings, body)
 
 
 def placed(result: OnboardingResult) -> dict[str, list[tuple[str, datetime]]]:
@@ -145,15 +119,15 @@ UNPLACED = {
 
 
 def test_a_cohort_is_placed_with_different_mentors_and_the_rest_get_reasons(
-    settings: GraphSettings, store: Store, catalogue: MentorCatalogue, emu_admin: Admin
+    graph_settings: GraphSettings, store: Store, catalogue: MentorCatalogue, admin: Admin
 ) -> None:
     lines: list[str] = []
-    result = run(settings, store, catalogue, lines=lines)
+    result = run(graph_settings, store, catalogue, lines=lines)
 
     assert placed(result) == EXPECTED
     assert reasons(result) == UNPLACED
     for joiner in (ANA, BEN, NIA):
-        assert len(mentoring_events(emu_admin, joiner)) == 3
+        assert len(mentoring_events(admin, joiner)) == 3
     sessions = store.list_sessions()
     assert len(sessions) == 9
     assert {s.request_id for s in sessions} == {f"onboard:{ANA}", f"onboard:{BEN}", f"onboard:{NIA}"}
@@ -172,17 +146,17 @@ def test_a_cohort_is_placed_with_different_mentors_and_the_rest_get_reasons(
 
 
 def test_a_rerun_books_nothing_twice(
-    settings: GraphSettings, store: Store, catalogue: MentorCatalogue, emu_admin: Admin
+    graph_settings: GraphSettings, store: Store, catalogue: MentorCatalogue, admin: Admin
 ) -> None:
-    first = run(settings, store, catalogue)
-    again = run(settings, store, catalogue)
+    first = run(graph_settings, store, catalogue)
+    again = run(graph_settings, store, catalogue)
     assert placed(again) == EXPECTED
     assert reasons(again) == UNPLACED
     ids = {j.upn: [s.session.id for s in j.sessions if s.session] for j in first.joiners}
     assert {j.upn: [s.session.id for s in j.sessions if s.session] for j in again.joiners} == ids
     assert len(store.list_sessions()) == 9
     for joiner in (ANA, BEN, NIA):
-        assert len(mentoring_events(emu_admin, joiner)) == 3
+        assert len(mentoring_events(admin, joiner)) == 3
 
 
 class Crash(BaseException):
@@ -190,10 +164,10 @@ class Crash(BaseException):
 
 
 def test_a_crash_mid_run_then_a_rerun_books_each_planned_session_once(
-    settings: GraphSettings,
+    graph_settings: GraphSettings,
     any_store: Store,
     catalogue: MentorCatalogue,
-    emu_admin: Admin,
+    admin: Admin,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # SQLite and Table Storage on Azurite: the plan is a checkpoint, written with a compare-and-set on either.
@@ -208,12 +182,12 @@ def test_a_crash_mid_run_then_a_rerun_books_each_planned_session_once(
 
     monkeypatch.setattr(onboarding_module, "book_session", dies_on_the_fifth)
     with pytest.raises(Crash):
-        run(settings, any_store, catalogue)
+        run(graph_settings, any_store, catalogue)
     # Ana's three and Ben's first are booked; Ben's plan is written, his second never reached Graph.
     assert len(any_store.list_sessions()) == 4
     monkeypatch.setattr(onboarding_module, "book_session", real)
 
-    result = run(settings, any_store, catalogue)
+    result = run(graph_settings, any_store, catalogue)
     # Ana and Ben keep their plans; Nia had none and is planned afresh against the six booked sessions:
     # loads tie at 2, so Sita (two shared skills), then Maya (one), then Omar.
     assert placed(result) == {
@@ -223,14 +197,14 @@ def test_a_crash_mid_run_then_a_rerun_books_each_planned_session_once(
     }
     assert len(any_store.list_sessions()) == 9
     for joiner in (ANA, BEN, NIA):
-        assert len(mentoring_events(emu_admin, joiner)) == 3
+        assert len(mentoring_events(admin, joiner)) == 3
 
 
 def test_a_planned_slot_taken_meanwhile_is_dropped_and_the_rest_booked(
-    settings: GraphSettings,
+    graph_settings: GraphSettings,
     store: Store,
     catalogue: MentorCatalogue,
-    emu_admin: Admin,
+    admin: Admin,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     ana = (JoinerRow(ANA, date(2026, 11, 30), ("python",)),)
@@ -242,15 +216,15 @@ def test_a_planned_slot_taken_meanwhile_is_dropped_and_the_rest_booked(
     # Ana alone: Maya Mon 09:00, Sita Tue 09:00, Omar Wed 09:00, planned; the run dies before booking any.
     monkeypatch.setattr(onboarding_module, "book_session", dies_at_once)
     with pytest.raises(Crash):
-        run(settings, store, catalogue, joiners=ana)
+        run(graph_settings, store, catalogue, joiners=ana)
     monkeypatch.setattr(onboarding_module, "book_session", real)
 
     async def take_mayas_monday(graph: GraphGateway) -> None:
         request = BookingRequest(mentor=MAYA, mentees=(BEN,), start=at(0, 9), question="How do I start?")
         await real(graph, store, TenantPolicy(), request, now=NOW, public_url=URL)
 
-    with_graph(settings, take_mayas_monday)
-    result = run(settings, store, catalogue, joiners=ana)
+    with_graph(graph_settings, take_mayas_monday)
+    result = run(graph_settings, store, catalogue, joiners=ana)
     # Session 1's slot is Ben's now: dropped (its key is never used for another slot); 2 and 3 are booked.
     assert placed(result) == {ANA: [(SITA, at(1, 9)), (OMAR, at(2, 9))]}
     assert result.unplaced == ()
@@ -258,14 +232,14 @@ def test_a_planned_slot_taken_meanwhile_is_dropped_and_the_rest_booked(
     plan = json.loads(store.read_checkpoint(f"onboard:{ANA}").value)  # type: ignore[union-attr]
     assert plan["startDate"] == "2026-11-30"
     assert [(e["n"], e["dropped"] is not None) for e in plan["entries"]] == [(1, True), (2, False), (3, False)]
-    assert len(mentoring_events(emu_admin, ANA)) == 2
+    assert len(mentoring_events(admin, ANA)) == 2
 
 
 def test_cancelled_sessions_no_longer_count_and_a_rerun_tops_the_joiner_up(
-    settings: GraphSettings, store: Store, catalogue: MentorCatalogue, emu_admin: Admin
+    graph_settings: GraphSettings, store: Store, catalogue: MentorCatalogue, admin: Admin
 ) -> None:
     ana = (JoinerRow(ANA, date(2026, 11, 30), ("python",)),)
-    first = run(settings, store, catalogue, joiners=ana)
+    first = run(graph_settings, store, catalogue, joiners=ana)
     assert placed(first) == {ANA: [(MAYA, at(0, 9)), (SITA, at(1, 9)), (OMAR, at(2, 9))]}
     maya_id, sita_id = (s.session.id for s in first.joiners[0].sessions[:2] if s.session)
 
@@ -273,8 +247,8 @@ def test_cancelled_sessions_no_longer_count_and_a_rerun_tops_the_joiner_up(
         for session_id in (maya_id, sita_id):
             await cancel_session(graph, store, session_id, "Sorry, I am off sick", now=NOW)
 
-    with_graph(settings, cancel_two)
-    again = run(settings, store, catalogue, joiners=ana)
+    with_graph(graph_settings, cancel_two)
+    again = run(graph_settings, store, catalogue, joiners=ana)
     # Only Omar's is left: Ana is planned again with Omar's session booked. Maya and Sita (load 0, python)
     # are free once more: Maya on a fresh day, Monday 09:00; Sita Tuesday 09:00; as sessions 4 and 5.
     assert placed(again) == {ANA: [(MAYA, at(0, 9)), (SITA, at(1, 9)), (OMAR, at(2, 9))]}
@@ -285,10 +259,10 @@ def test_cancelled_sessions_no_longer_count_and_a_rerun_tops_the_joiner_up(
 
 
 def test_a_joiner_starting_after_the_horizon_is_told_when_to_run_again(
-    settings: GraphSettings, store: Store, catalogue: MentorCatalogue
+    graph_settings: GraphSettings, store: Store, catalogue: MentorCatalogue
 ) -> None:
     later = (JoinerRow(ANA, date(2027, 1, 4), ("python",)), JoinerRow(BEN, date(2026, 11, 30), ("sales",)))
-    result = run(settings, store, catalogue, joiners=later, dry_run=True)
+    result = run(graph_settings, store, catalogue, joiners=later, dry_run=True)
     assert reasons(result) == {
         ANA: "no mentor with a free slot in the first two weeks: they start after the booking horizon (14 days); "
         "run again within 14 days of 2027-01-04",
@@ -297,8 +271,8 @@ def test_a_joiner_starting_after_the_horizon_is_told_when_to_run_again(
     assert placed(result) == {BEN: [(OMAR, at(0, 9)), (MAYA, at(1, 9)), (SITA, at(2, 9))]}
 
 
-def test_caps_hold_across_joiners(settings: GraphSettings, store: Store, catalogue: MentorCatalogue) -> None:
-    result = run(settings, store, catalogue, policy=parse_policy({"max_sessions_per_week": 1}))
+def test_caps_hold_across_joiners(graph_settings: GraphSettings, store: Store, catalogue: MentorCatalogue) -> None:
+    result = run(graph_settings, store, catalogue, policy=parse_policy({"max_sessions_per_week": 1}))
     # One session a week per mentor (weeks 49: 30 Nov-6 Dec and 50: 7-13 Dec). Round 1 as before: Ana-Maya
     # Mon, Ben-Omar Mon (week 49), Nia-Sita 7 Dec (week 50). Round 2: Ana: Sita (shares python), Tue 1 Dec;
     # Ben: Maya (load 1), whose week 49 is Ana's: her week 50, Mon 7 Dec 09:00; Nia: Omar (1 against
@@ -315,15 +289,15 @@ def test_caps_hold_across_joiners(settings: GraphSettings, store: Store, catalog
 
 
 def test_a_dry_run_plans_and_books_nothing(
-    settings: GraphSettings, store: Store, catalogue: MentorCatalogue, emu_admin: Admin
+    graph_settings: GraphSettings, store: Store, catalogue: MentorCatalogue, admin: Admin
 ) -> None:
-    result = run(settings, store, catalogue, dry_run=True)
+    result = run(graph_settings, store, catalogue, dry_run=True)
     assert placed(result) == EXPECTED
     assert reasons(result) == UNPLACED
     assert all(s.session is None for j in result.joiners for s in j.sessions)
     assert store.list_sessions() == []
     assert store.read_checkpoint(f"onboard:{ANA}") is None
-    assert mentoring_events(emu_admin, ANA) == []
+    assert mentoring_events(admin, ANA) == []
 
 
 @pytest.mark.parametrize(
@@ -360,37 +334,37 @@ def test_csv_reads_skills_separated_by_semicolons_in_any_column_order() -> None:
 
 
 def test_a_rerun_after_the_first_sessions_took_place_keeps_them_and_books_nothing_new(
-    settings: GraphSettings, store: Store, catalogue: MentorCatalogue, emu_admin: Admin
+    graph_settings: GraphSettings, store: Store, catalogue: MentorCatalogue, admin: Admin
 ) -> None:
     """Review finding: booking refuses a start in the past before it looks its key up; onboarding reads the
     session stored under `onboard:{upn}:{n}` first, so Ana's Monday and Tuesday sessions (over by Wednesday
     08:00) are kept as they are, not dropped and replaced."""
     ana = (JoinerRow(ANA, date(2026, 11, 30), ("python",)),)
-    first = run(settings, store, catalogue, joiners=ana)
+    first = run(graph_settings, store, catalogue, joiners=ana)
     assert len(first.joiners[0].sessions) == 3
     wednesday = at(2, 8)  # Mon 09:00 and Tue 09:00 are over, Wed 09:00 is still to come
 
     async def body(graph: GraphGateway) -> OnboardingResult:
         return await onboard_cohort(graph, store, TenantPolicy(), catalogue, ana, now=wednesday, public_url=URL)
 
-    again = with_graph(settings, body)
+    again = with_graph(graph_settings, body)
     assert placed(again) == {ANA: [(MAYA, at(0, 9)), (SITA, at(1, 9)), (OMAR, at(2, 9))]}
     assert [s.n for s in again.joiners[0].sessions] == [1, 2, 3]
     ids_before = {s.session.id for s in first.joiners[0].sessions if s.session}
     assert {s.session.id for s in again.joiners[0].sessions if s.session} == ids_before
     assert len(store.list_sessions()) == 3
-    assert len(mentoring_events(emu_admin, ANA)) == 3
+    assert len(mentoring_events(admin, ANA)) == 3
 
 
 def test_a_joiner_or_mentor_outside_the_apps_mailbox_scope_is_named_and_the_rest_placed(
-    settings: GraphSettings, store: Store, catalogue: MentorCatalogue, emu_admin: Admin
+    graph_settings: GraphSettings, store: Store, catalogue: MentorCatalogue, admin: Admin
 ) -> None:
     """Review finding: an application access policy (New-ApplicationAccessPolicy) leaves Ben (joiner) and Sita
     (mentor) out: their mailboxSettings answer 403 ErrorAccessDenied. Ben is not placed, Sita is skipped, both
     with the reason; Ana is placed with the two mentors left: Maya (python) Monday, Omar Tuesday (a fresh day)."""
-    emu_admin.client.patch(f"{emu_admin.url}/access", json={"mailAccessPolicy": [MAYA, OMAR, ANA]}).raise_for_status()
+    admin.client.patch(f"{admin.url}/access", json={"mailAccessPolicy": [MAYA, OMAR, ANA]}).raise_for_status()
     two = (JoinerRow(ANA, date(2026, 11, 30), ("python",)), JoinerRow(BEN, date(2026, 11, 30), ("sales",)))
-    result = run(settings, store, catalogue, joiners=two)
+    result = run(graph_settings, store, catalogue, joiners=two)
     assert placed(result) == {ANA: [(MAYA, at(0, 9)), (OMAR, at(1, 9))]}
     refusal = (
         "access refused: the app may not read this mailbox (Graph 403 ErrorAccessDenied; an application access "
@@ -402,13 +376,13 @@ def test_a_joiner_or_mentor_outside_the_apps_mailbox_scope_is_named_and_the_rest
 
 
 def test_a_mentor_graph_keeps_failing_on_is_skipped_for_this_run_and_the_pass_goes_on(
-    settings: GraphSettings, store: Store, catalogue: MentorCatalogue, emu_admin: Admin
+    graph_settings: GraphSettings, store: Store, catalogue: MentorCatalogue, admin: Admin
 ) -> None:
     """Sita's calendarView answers 503 past the retries: she is skipped with the reason, Ana is placed with
     Maya and Omar (Monday, then Tuesday: a fresh day)."""
-    emu_admin.post("/faults", {"method": "GET", "path": "sita@contoso.example/calendar/?[vV]iew", "status": 503})
+    admin.post("/faults", {"method": "GET", "path": "sita@contoso.example/calendar/?[vV]iew", "status": 503})
     ana = (JoinerRow(ANA, date(2026, 11, 30), ("python",)),)
-    result = run(settings, store, catalogue, joiners=ana)
+    result = run(graph_settings, store, catalogue, joiners=ana)
     assert placed(result) == {ANA: [(MAYA, at(0, 9)), (OMAR, at(1, 9))]}
     assert [(m.upn, m.reason) for m in result.skipped_mentors] == [
         (SITA, "Graph failed on this mailbox for now (503 ServiceNotAvailable); run again later")
@@ -416,31 +390,31 @@ def test_a_mentor_graph_keeps_failing_on_is_skipped_for_this_run_and_the_pass_go
 
 
 def test_a_changed_start_date_reports_the_joiner_unplaced_naming_the_sessions_that_stand(
-    settings: GraphSettings, store: Store, catalogue: MentorCatalogue, emu_admin: Admin
+    graph_settings: GraphSettings, store: Store, catalogue: MentorCatalogue, admin: Admin
 ) -> None:
     """Review finding: HR moves Ana's start from Mon 30 Nov to Mon 7 Dec and the admin reruns the corrected
     list. The plan keeps the start date it was made for: her three sessions of 30 Nov-2 Dec are not reported
     as placed; the reason names them. Once they are cancelled, a rerun plans her first two weeks from 7 Dec:
     Maya (python, load 0) Mon 7 Dec, Sita Tue 8 Dec, Omar Wed 9 Dec, as sessions 4 to 6."""
-    first = run(settings, store, catalogue, joiners=(JoinerRow(ANA, date(2026, 11, 30), ("python",)),))
+    first = run(graph_settings, store, catalogue, joiners=(JoinerRow(ANA, date(2026, 11, 30), ("python",)),))
     assert len(first.joiners[0].sessions) == 3
     moved = (JoinerRow(ANA, date(2026, 12, 7), ("python",)),)
-    again = run(settings, store, catalogue, joiners=moved)
+    again = run(graph_settings, store, catalogue, joiners=moved)
     assert placed(again) == {}
     assert reasons(again) == {
         ANA: "the start date changed from 2026-11-30 to 2026-12-07: the sessions booked for 2026-11-30 stand "
         "(maya@contoso.example at 2026-11-30T09:00:00Z, sita@contoso.example at 2026-12-01T09:00:00Z, "
         "omar@contoso.example at 2026-12-02T09:00:00Z); cancel them to re-plan"
     }
-    assert len(mentoring_events(emu_admin, ANA)) == 3  # nothing booked, nothing cancelled
+    assert len(mentoring_events(admin, ANA)) == 3  # nothing booked, nothing cancelled
 
     async def cancel_all(graph: GraphGateway) -> None:
         for planned in first.joiners[0].sessions:
             assert planned.session
             await cancel_session(graph, store, planned.session.id, "Ana starts a week later", now=NOW)
 
-    with_graph(settings, cancel_all)
-    third = run(settings, store, catalogue, joiners=moved)
+    with_graph(graph_settings, cancel_all)
+    third = run(graph_settings, store, catalogue, joiners=moved)
     assert placed(third) == {ANA: [(MAYA, at(7, 9)), (SITA, at(8, 9)), (OMAR, at(9, 9))]}
     assert [s.n for s in third.joiners[0].sessions] == [4, 5, 6]
     plan = json.loads(store.read_checkpoint(f"onboard:{ANA}").value)  # type: ignore[union-attr]
@@ -448,7 +422,7 @@ def test_a_changed_start_date_reports_the_joiner_unplaced_naming_the_sessions_th
 
 
 def test_sessions_cancelled_in_outlook_count_until_the_sync_records_it_then_a_rerun_tops_up(
-    settings: GraphSettings, store: Store, catalogue: MentorCatalogue, emu_admin: Admin
+    graph_settings: GraphSettings, store: Store, catalogue: MentorCatalogue, admin: Admin
 ) -> None:
     """Review finding (docs/onboarding.md says so now): Maya and Sita cancel Ana's sessions in Outlook (the
     organizer's cancel). Once the sync has recorded it, a rerun tops Ana up: Maya and Sita are free again
@@ -456,7 +430,7 @@ def test_sessions_cancelled_in_outlook_count_until_the_sync_records_it_then_a_re
     from services.sync import sync_organizer
 
     ana = (JoinerRow(ANA, date(2026, 11, 30), ("python",)),)
-    first = run(settings, store, catalogue, joiners=ana)
+    first = run(graph_settings, store, catalogue, joiners=ana)
     booked = [s.session for s in first.joiners[0].sessions if s.session]
     assert [s.mentor for s in booked] == [MAYA, SITA, OMAR]
 
@@ -467,15 +441,15 @@ def test_sessions_cancelled_in_outlook_count_until_the_sync_records_it_then_a_re
         for mentor in (MAYA, SITA):
             await sync_organizer(graph, store, TenantPolicy(), mentor, now=NOW)
 
-    with_graph(settings, cancel_in_outlook_then_sync)
-    again = run(settings, store, catalogue, joiners=ana)
+    with_graph(graph_settings, cancel_in_outlook_then_sync)
+    again = run(graph_settings, store, catalogue, joiners=ana)
     assert placed(again) == {ANA: [(MAYA, at(0, 9)), (SITA, at(1, 9)), (OMAR, at(2, 9))]}
     assert [s.n for s in again.joiners[0].sessions] == [4, 5, 3]
-    live_in_outlook = [e for e in mentoring_events(emu_admin, ANA) if not e.get("isCancelled")]
+    live_in_outlook = [e for e in mentoring_events(admin, ANA) if not e.get("isCancelled")]
     assert len(live_in_outlook) == 3
 
 
-def test_catalogue_mentors_without_a_mailbox_are_named_as_skipped(settings: GraphSettings, store: Store) -> None:
+def test_catalogue_mentors_without_a_mailbox_are_named_as_skipped(graph_settings: GraphSettings, store: Store) -> None:
     """Review finding 11: Lee (no Exchange Online mailbox) and Tom (not a user) in the catalogue are left out
     with the reason instead of silently; Ben is placed with the three real mentors as before."""
     from services.requests import parse_catalogue
@@ -483,7 +457,7 @@ def test_catalogue_mentors_without_a_mailbox_are_named_as_skipped(settings: Grap
     catalogue = parse_catalogue(
         [{"upn": m, "skills": []} for m in (MAYA, OMAR, SITA, LEE, TOM)]
     )
-    result = run(settings, store, catalogue, joiners=(JoinerRow(BEN, date(2026, 11, 30), ()),), dry_run=True)
+    result = run(graph_settings, store, catalogue, joiners=(JoinerRow(BEN, date(2026, 11, 30), ()),), dry_run=True)
     assert [(m.upn, m.reason) for m in result.skipped_mentors] == [
         (LEE, "no mailbox: Exchange Online does not host a calendar for this user"),
         (TOM, "unknown user: not in the directory"),
@@ -492,15 +466,15 @@ def test_catalogue_mentors_without_a_mailbox_are_named_as_skipped(settings: Grap
 
 
 def test_a_plan_written_before_the_start_date_was_kept_is_resumed_as_it_is(
-    settings: GraphSettings, store: Store, catalogue: MentorCatalogue
+    graph_settings: GraphSettings, store: Store, catalogue: MentorCatalogue
 ) -> None:
     """A checkpoint of the earlier format (a bare list of entries, no start date) still reads: the rerun
     resumes its sessions under the same keys and books nothing new."""
     ana = (JoinerRow(ANA, date(2026, 11, 30), ("python",)),)
-    first = run(settings, store, catalogue, joiners=ana)
+    first = run(graph_settings, store, catalogue, joiners=ana)
     stored = json.loads(store.read_checkpoint(f"onboard:{ANA}").value)  # type: ignore[union-attr]
     store.set_checkpoint(f"onboard:{ANA}", json.dumps(stored["entries"]))
-    again = run(settings, store, catalogue, joiners=ana)
+    again = run(graph_settings, store, catalogue, joiners=ana)
     assert placed(again) == placed(first) == {ANA: [(MAYA, at(0, 9)), (SITA, at(1, 9)), (OMAR, at(2, 9))]}
     assert [s.n for s in again.joiners[0].sessions] == [1, 2, 3]
     assert len(store.list_sessions()) == 3

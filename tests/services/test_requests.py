@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -26,11 +25,9 @@ import pytest
 from core.errors import Conflict, InputError, NotFound
 from core.metrics import CapLimits, compute_report
 from core.model import Session
-from emulator import RunningEmulator, start_emulator
 from graph.config import GraphSettings
 from graph.errors import GraphUnavailable
 from graph.gateway import GraphGateway
-from micromentor.tenant import emulator_settings
 from policies import TenantPolicy, parse_policy
 from services.requests import (
     CatalogueError,
@@ -48,7 +45,7 @@ from store.base import Store
 from tests.conftest import DATA, Admin, with_graph
 
 T = TypeVar("T")
-SEED = DATA / "onboarding-tenant.json"
+EMULATOR_SEED = DATA / "onboarding-tenant.json"  # the emulator fixture's tenant (tests/conftest.py)
 CATALOGUE_FILE = DATA / "onboarding-mentors.json"
 CAMILLE, BEN, DORA, KIRAN, LENA, PAT = (
     f"{name}@contoso.example" for name in ("camille", "ben", "dora", "kiran", "lena", "pat")
@@ -59,29 +56,6 @@ URL = "http://127.0.0.1:7071"
 
 def at(day: int, hour: int, minute: int = 0) -> datetime:
     return datetime(2026, 11, 30, hour, minute, tzinfo=UTC) + timedelta(days=day)
-
-
-@pytest.fixture
-def onboarding() -> Iterator[RunningEmulator]:
-    running = start_emulator(SEED)
-    try:
-        yield running
-    finally:
-        running.stop()
-
-
-@pytest.fixture
-def settings(onboarding: RunningEmulator) -> GraphSettings:
-    return emulator_settings(onboarding)
-
-
-@pytest.fixture
-def emu_admin(onboarding: RunningEmulator) -> Iterator[Admin]:
-    client = Admin(onboarding)
-    try:
-        yield client
-    finally:
-        client.client.close()
 
 
 @pytest.fixture
@@ -119,7 +93,7 @@ def ask(**changes: Any) -> RequestInput:
 
 
 def submit(
-    settings: GraphSettings,
+    graph_settings: GraphSettings,
     store: Store,
     catalogue: MentorCatalogue,
     data: RequestInput,
@@ -128,7 +102,7 @@ def submit(
     async def body(graph: GraphGateway) -> RequestOutcome:
         return await submit_request(graph, store, policy or TenantPolicy(), catalogue, data, now=NOW, public_url=URL)
 
-    return with_graph(settings, body)
+    return with_graph(graph_settings, body)
 
 
 def booked(outcome: RequestOutcome) -> list[tuple[str, datetime]]:
@@ -143,9 +117,9 @@ def mentoring_events(admin: Admin, upn: str) -> list[dict[str, Any]]:
 
 
 def test_onboarding_books_three_least_loaded_mentors_on_three_days(
-    settings: GraphSettings, store: Store, catalogue: MentorCatalogue, emu_admin: Admin
+    graph_settings: GraphSettings, store: Store, catalogue: MentorCatalogue, admin: Admin
 ) -> None:
-    outcome = submit(settings, store, catalogue, ask())
+    outcome = submit(graph_settings, store, catalogue, ask())
 
     # Ben, Kiran and Lena have no sessions, Dora has one: Dora is left out, and Camille (also tagged
     # python) is never her own mentor. Ben first (ties by UPN): Monday 08:45Z after his stand-up.
@@ -160,7 +134,7 @@ def test_onboarding_books_three_least_loaded_mentors_on_three_days(
         assert session.request_id == request.id and session.event_id and session.join_url
         assert session.minutes == 15 and session.mentees == (CAMILLE,) and session.topic == "Python"
         assert NOW + timedelta(hours=2) <= session.start < NOW + timedelta(days=14)
-    assert len(mentoring_events(emu_admin, CAMILLE)) == 3
+    assert len(mentoring_events(admin, CAMILLE)) == 3
 
     # No cap broken: one session per mentor per day and week, against 3 and 5.
     stored = [s for s in store.list_sessions() if s.request_id == request.id]
@@ -181,44 +155,44 @@ def test_onboarding_books_three_least_loaded_mentors_on_three_days(
 
 
 def test_a_mentor_without_a_slot_is_skipped_for_the_next_least_loaded(
-    settings: GraphSettings, store: Store, catalogue: MentorCatalogue
+    graph_settings: GraphSettings, store: Store, catalogue: MentorCatalogue
 ) -> None:
     policy = parse_policy({"overrides": {KIRAN: {"max_sessions_per_week": 0}}})
-    outcome = submit(settings, store, catalogue, ask(), policy)
+    outcome = submit(graph_settings, store, catalogue, ask(), policy)
     # Kiran is paused; Lena takes Tuesday (10:00Z, after Camille's workshop), Dora Wednesday 08:00Z.
     assert booked(outcome) == [(BEN, at(0, 8, 45)), (LENA, at(1, 10)), (DORA, at(2, 8))]
     assert outcome.unmet == (Unmet(KIRAN, "mentor weekly cap reached"),)
 
 
 def test_named_mentors_are_booked_in_the_order_given(
-    settings: GraphSettings, store: Store, catalogue: MentorCatalogue
+    graph_settings: GraphSettings, store: Store, catalogue: MentorCatalogue
 ) -> None:
-    outcome = submit(settings, store, catalogue, ask(mentors=(LENA.upper(), BEN), sessions=2))
+    outcome = submit(graph_settings, store, catalogue, ask(mentors=(LENA.upper(), BEN), sessions=2))
     # Lena first: Monday 09:00Z, her day's start. Ben on a new day: Tuesday, after Camille's workshop.
     assert booked(outcome) == [(LENA, at(0, 9)), (BEN, at(1, 10))]
     assert outcome.request.mentors == (LENA, BEN)
 
 
 def test_one_session_goes_to_the_least_loaded_mentor_at_the_earliest_slot(
-    settings: GraphSettings, store: Store, catalogue: MentorCatalogue
+    graph_settings: GraphSettings, store: Store, catalogue: MentorCatalogue
 ) -> None:
-    outcome = submit(settings, store, catalogue, ask(sessions=None, skill="  public   SPEAKING "))
+    outcome = submit(graph_settings, store, catalogue, ask(sessions=None, skill="  public   SPEAKING "))
     assert booked(outcome) == [(LENA, at(0, 9))]
     assert outcome.request.skill == "public SPEAKING" and outcome.request.sessions_wanted == 1
 
 
 def test_an_unknown_mentor_is_a_404_naming_it_and_records_nothing(
-    settings: GraphSettings, store: Store, catalogue: MentorCatalogue
+    graph_settings: GraphSettings, store: Store, catalogue: MentorCatalogue
 ) -> None:
     with pytest.raises(NotFound) as caught:
-        submit(settings, store, catalogue, ask(mentors=(BEN, "nobody@contoso.example"), sessions=2))
+        submit(graph_settings, store, catalogue, ask(mentors=(BEN, "nobody@contoso.example"), sessions=2))
     assert caught.value.field == "mentors[1]" and "nobody@contoso.example" in caught.value.message
     assert store.list_requests() == []
 
 
-def test_an_unknown_mentee_is_a_404(settings: GraphSettings, store: Store, catalogue: MentorCatalogue) -> None:
+def test_an_unknown_mentee_is_a_404(graph_settings: GraphSettings, store: Store, catalogue: MentorCatalogue) -> None:
     with pytest.raises(NotFound) as caught:
-        submit(settings, store, catalogue, ask(mentee="ghost@contoso.example"))
+        submit(graph_settings, store, catalogue, ask(mentee="ghost@contoso.example"))
     assert caught.value.field == "mentee"
 
 
@@ -252,10 +226,10 @@ def test_bad_input_is_a_400_naming_the_field(
 
 
 def test_no_slot_with_the_named_mentor_is_a_422_with_the_reason_and_the_request_waits(
-    settings: GraphSettings, store: Store, catalogue: MentorCatalogue
+    graph_settings: GraphSettings, store: Store, catalogue: MentorCatalogue
 ) -> None:
     with pytest.raises(NoSessionBooked) as caught:
-        submit(settings, store, catalogue, ask(mentors=(PAT,), sessions=1, skill="sales"))
+        submit(graph_settings, store, catalogue, ask(mentors=(PAT,), sessions=1, skill="sales"))
     outcome = caught.value.outcome
     assert outcome.sessions == ()
     assert outcome.unmet == (Unmet(PAT, "no overlap of working hours"),)
@@ -271,52 +245,52 @@ def test_no_slot_with_the_named_mentor_is_a_422_with_the_reason_and_the_request_
     assert report.time_to_first_session.waiting == 1
 
 
-def test_a_skill_nobody_has_is_a_422(settings: GraphSettings, store: Store, catalogue: MentorCatalogue) -> None:
+def test_a_skill_nobody_has_is_a_422(graph_settings: GraphSettings, store: Store, catalogue: MentorCatalogue) -> None:
     with pytest.raises(NoSessionBooked) as caught:
-        submit(settings, store, catalogue, ask(skill="COBOL"))
+        submit(graph_settings, store, catalogue, ask(skill="COBOL"))
     assert caught.value.outcome.unmet == (Unmet(None, "no mentor in the catalogue lists the skill 'COBOL'"),)
 
 
 def test_fewer_mentors_than_sessions_books_what_it_can_and_says_so(
-    settings: GraphSettings, store: Store, catalogue: MentorCatalogue
+    graph_settings: GraphSettings, store: Store, catalogue: MentorCatalogue
 ) -> None:
-    outcome = submit(settings, store, catalogue, ask(skill="code review"))
+    outcome = submit(graph_settings, store, catalogue, ask(skill="code review"))
     assert booked(outcome) == [(BEN, at(0, 8, 45))]
     assert outcome.unmet == (Unmet(None, "booked 1 of 3 sessions: no other mentor had a free slot"),)
 
 
 def test_the_same_key_again_books_nothing_new_and_another_body_conflicts(
-    settings: GraphSettings, store: Store, catalogue: MentorCatalogue, emu_admin: Admin
+    graph_settings: GraphSettings, store: Store, catalogue: MentorCatalogue, admin: Admin
 ) -> None:
-    first = submit(settings, store, catalogue, ask(idempotency_key="ask-1"))
-    again = submit(settings, store, catalogue, ask(idempotency_key="ask-1"))
+    first = submit(graph_settings, store, catalogue, ask(idempotency_key="ask-1"))
+    again = submit(graph_settings, store, catalogue, ask(idempotency_key="ask-1"))
     assert first.created and not again.created
     assert again.request == first.request
     assert [s.id for s in again.sessions] == [s.id for s in first.sessions]
     assert len(store.list_requests()) == 1
-    assert len(mentoring_events(emu_admin, CAMILLE)) == 3
+    assert len(mentoring_events(admin, CAMILLE)) == 3
     with pytest.raises(Conflict) as caught:
-        submit(settings, store, catalogue, ask(idempotency_key="ask-1", sessions=2))
+        submit(graph_settings, store, catalogue, ask(idempotency_key="ask-1", sessions=2))
     assert caught.value.field == "Idempotency-Key"
 
 
 def test_a_retry_after_graph_failed_midway_finishes_the_request_without_duplicates(
-    settings: GraphSettings, store: Store, catalogue: MentorCatalogue, emu_admin: Admin
+    graph_settings: GraphSettings, store: Store, catalogue: MentorCatalogue, admin: Admin
 ) -> None:
-    emu_admin.fault(method="POST", path=r"/users/kiran[^/]*/events$", status=503, retryAfter=0)
+    admin.fault(method="POST", path=r"/users/kiran[^/]*/events$", status=503, retryAfter=0)
     with pytest.raises(GraphUnavailable):
-        submit(settings, store, catalogue, ask(idempotency_key="ask-2"))
+        submit(graph_settings, store, catalogue, ask(idempotency_key="ask-2"))
     half = sorted((s for s in store.list_sessions() if s.request_id), key=lambda s: s.start)
     assert [(s.mentor, s.event_id is not None) for s in half] == [(BEN, True), (KIRAN, False)]
-    emu_admin.delete("/faults")
+    admin.delete("/faults")
 
-    outcome = submit(settings, store, catalogue, ask(idempotency_key="ask-2"))
+    outcome = submit(graph_settings, store, catalogue, ask(idempotency_key="ask-2"))
     assert not outcome.created
     assert booked(outcome) == [(BEN, at(0, 8, 45)), (KIRAN, at(1, 10)), (LENA, at(2, 11, 15))]
     assert [s.id for s in outcome.sessions[:2]] == [s.id for s in half]
     assert all(s.event_id for s in outcome.sessions)
-    assert len(mentoring_events(emu_admin, CAMILLE)) == 3
-    assert len(mentoring_events(emu_admin, KIRAN)) == 1
+    assert len(mentoring_events(admin, CAMILLE)) == 3
+    assert len(mentoring_events(admin, KIRAN)) == 1
 
 
 # --- catalogue and body parsing (no Graph) ----------------------------------------------------------
