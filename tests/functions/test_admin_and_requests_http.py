@@ -18,7 +18,7 @@ import azure.functions as func
 import httpx
 import pytest
 
-from emulator import RunningEmulator, start_emulator
+from emulator import RunningEmulator
 from functions.admin import bp as admin_bp
 from functions.http import MAX_BODY_BYTES
 from functions.requests import bp as requests_bp
@@ -31,6 +31,8 @@ from tests.conftest import DATA, Admin
 CAMILLE, BEN, LENA, PAT = (f"{n}@contoso.example" for n in ("camille", "ben", "lena", "pat"))
 NOW = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)
 ASK = {"skill": "python", "question": "How should I structure my first Python service?"}
+
+EMULATOR_SEED = DATA / "onboarding-tenant.json"  # the emulator fixture's tenant (tests/conftest.py)
 
 
 @dataclass
@@ -54,9 +56,9 @@ class Api:
     """Calls the registered functions like the host does; a fresh Runtime (so a fresh event loop's
     Graph client) per call, all sharing one store."""
 
-    def __init__(self, running: RunningEmulator, store_url: str, mentors_file: str) -> None:
+    def __init__(self, emulator: RunningEmulator, store_url: str, mentors_file: str) -> None:
         self.settings = Settings(
-            graph=emulator_settings(running),
+            graph=emulator_settings(emulator),
             store_url=store_url,
             extra={"MICROMENTOR_MENTORS_FILE": mentors_file},
         )
@@ -113,22 +115,13 @@ class Api:
 
 
 @pytest.fixture
-def running() -> Iterator[RunningEmulator]:
-    emulator = start_emulator(DATA / "onboarding-tenant.json")
-    try:
-        yield emulator
-    finally:
-        emulator.stop()
+def api(emulator: RunningEmulator, tmp_path: Path) -> Api:
+    return Api(emulator, f"sqlite:///{tmp_path / 'mm.db'}", str(DATA / "onboarding-mentors.json"))
 
 
 @pytest.fixture
-def api(running: RunningEmulator, tmp_path: Path) -> Api:
-    return Api(running, f"sqlite:///{tmp_path / 'mm.db'}", str(DATA / "onboarding-mentors.json"))
-
-
-@pytest.fixture
-def mint(running: RunningEmulator) -> Iterator[Callable[..., str]]:
-    admin = Admin(running)
+def mint(emulator: RunningEmulator) -> Iterator[Callable[..., str]]:
+    admin = Admin(emulator)
 
     def token(upn: str = CAMILLE, **body: Any) -> str:
         return str(admin.post("/token", {"upn": upn, **body})["access_token"])
@@ -185,9 +178,9 @@ def test_no_body_is_read_before_the_token_is_checked(api: Api) -> None:
 # --- the doctor ---------------------------------------------------------------------------------------
 
 
-def test_the_doctor_answers_every_check_with_200(api: Api, admin_token: str, running: RunningEmulator) -> None:
+def test_the_doctor_answers_every_check_with_200(api: Api, admin_token: str, emulator: RunningEmulator) -> None:
     # Ben loses the Teams access policy: the route still answers 200, and the body says who and how to fix it.
-    admin = Admin(running)
+    admin = Admin(emulator)
     try:
         policy = {"teamsAccessPolicy": {"global": False, "users": [CAMILLE]}}
         admin.client.patch(f"{admin.url}/access", json=policy).raise_for_status()
@@ -339,10 +332,10 @@ def test_asking_for_someone_else_needs_the_admin_role(api: Api, mint: Callable[.
     assert [s["mentor"] for s in on_behalf.json["sessions"]] == [BEN]
 
 
-def test_an_app_token_without_the_admin_role_cannot_ask(api: Api, running: RunningEmulator) -> None:
-    with httpx.Client(verify=ssl.create_default_context(cafile=running.ca_cert_path), trust_env=False) as client:
+def test_an_app_token_without_the_admin_role_cannot_ask(api: Api, emulator: RunningEmulator) -> None:
+    with httpx.Client(verify=ssl.create_default_context(cafile=emulator.ca_cert_path), trust_env=False) as client:
         token = client.post(
-            running.token_url,
+            emulator.token_url,
             data={
                 "grant_type": "client_credentials",
                 "client_id": "micromentor-local",
@@ -392,9 +385,9 @@ def test_malformed_request_bodies_are_400(api: Api, mint: Callable[..., str], ra
 
 
 def test_a_missing_catalogue_file_is_a_server_error_not_the_callers(
-    running: RunningEmulator, tmp_path: Path, mint: Callable[..., str]
+    emulator: RunningEmulator, tmp_path: Path, mint: Callable[..., str]
 ) -> None:
-    api = Api(running, f"sqlite:///{tmp_path / 'mm.db'}", str(tmp_path / "no-such-catalogue.json"))
+    api = Api(emulator, f"sqlite:///{tmp_path / 'mm.db'}", str(tmp_path / "no-such-catalogue.json"))
     answer = api("POST", "requests", token=mint(CAMILLE), body=ASK)
     # The operator's mistake: 503 "misconfigured" (like every `Misconfigured`), the path kept out of the answer.
     assert answer.status == 503 and answer.error["code"] == "misconfigured"

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from emulator import RunningEmulator, start_emulator
+from emulator import RunningEmulator
 from tests.conftest import DATA, Admin
 from tests.functions.test_admin_and_requests_http import Api
 
@@ -22,24 +22,17 @@ COHORT: list[dict[str, Any]] = [
     {"upn": "tom@contoso.example", "startDate": "2026-11-30"},
 ]
 
-
-@pytest.fixture
-def running() -> Iterator[RunningEmulator]:
-    emulator = start_emulator(DATA / "onboarding-cohort-tenant.json")
-    try:
-        yield emulator
-    finally:
-        emulator.stop()
+EMULATOR_SEED = DATA / "onboarding-cohort-tenant.json"  # the emulator fixture's tenant (tests/conftest.py)
 
 
 @pytest.fixture
-def api(running: RunningEmulator, tmp_path: Path) -> Api:
-    return Api(running, f"sqlite:///{tmp_path / 'mm.db'}", str(DATA / "onboarding-cohort-mentors.json"))
+def api(emulator: RunningEmulator, tmp_path: Path) -> Api:
+    return Api(emulator, f"sqlite:///{tmp_path / 'mm.db'}", str(DATA / "onboarding-cohort-mentors.json"))
 
 
 @pytest.fixture
-def mint(running: RunningEmulator) -> Iterator[Callable[..., str]]:
-    admin = Admin(running)
+def mint(emulator: RunningEmulator) -> Iterator[Callable[..., str]]:
+    admin = Admin(emulator)
 
     def token(upn: str, **body: Any) -> str:
         return str(admin.post("/token", {"upn": upn, **body})["access_token"])

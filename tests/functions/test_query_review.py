@@ -14,7 +14,8 @@ from micromentor.localhost import starlette_path
 from tests.functions import test_admin_and_requests_http as base
 from tests.functions.test_admin_and_requests_http import Api
 
-running, api, mint, admin_token = base.running, base.api, base.mint, base.admin_token
+api, mint, admin_token = base.api, base.mint, base.admin_token
+EMULATOR_SEED = base.EMULATOR_SEED  # its tenant, for the emulator fixture (tests/conftest.py)
 
 
 def get(api: Api, route: str, query: str, token: str) -> tuple[int, dict[str, Any]]:

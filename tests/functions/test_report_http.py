@@ -15,7 +15,8 @@ from tests.functions import test_admin_and_requests_http as base
 from tests.functions.test_admin_and_requests_http import NOW, Api
 
 # The fixtures of the admin routes' tests: an emulated tenant, the functions host, tokens.
-running, api, mint, admin_token = base.running, base.api, base.mint, base.admin_token
+api, mint, admin_token = base.api, base.mint, base.admin_token
+EMULATOR_SEED = base.EMULATOR_SEED  # its tenant, for the emulator fixture (tests/conftest.py)
 
 PAT = "pat@contoso.example"  # Pacific Standard Time in the seed
 
