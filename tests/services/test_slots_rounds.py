@@ -17,6 +17,7 @@ from graph.errors import GraphError, GraphRequestError, GraphUnavailable
 from graph.gateway import GraphGateway
 from policies import parse_policy
 from services.slots import SlotAnswer, SlotQuery, gather_attendees, search_slots
+from tests.conftest import with_graph
 
 MAYA, RAVI, SITA, LEO = "maya@contoso.example", "ravi@contoso.example", "sita@contoso.example", "leo@contoso.example"
 KIM_UPN, KIM_MAIL = "kim@contoso.example", "kim.lee@contoso.example"
@@ -133,6 +134,12 @@ def test_a_mentee_whose_mail_is_not_their_upn_is_asked_for_again_by_mail(
     assert warm_routes["POST /users/{user}/calendar/getSchedule"] == 1
 
 
+def search(settings: GraphSettings, mentor: str, mentee: str) -> None:
+    """One slot search on a fresh gateway (the errors are what these tests look at)."""
+    query = SlotQuery(mentor=mentor, mentees=(mentee,), now=NOW)
+    with_graph(settings, lambda graph: search_slots(graph, POLICY, query))
+
+
 @pytest.mark.parametrize(
     ("mentor", "mentee", "field"),
     [
@@ -144,15 +151,8 @@ def test_a_mentee_whose_mail_is_not_their_upn_is_asked_for_again_by_mail(
 def test_unknown_people_and_people_without_a_mailbox_are_named(
     graph_settings: GraphSettings, mentor: str, mentee: str, field: str
 ) -> None:
-    async def search() -> None:
-        graph = GraphGateway(graph_settings)
-        try:
-            await search_slots(graph, POLICY, SlotQuery(mentor=mentor, mentees=(mentee,), now=NOW))
-        finally:
-            await graph.aclose()
-
     with pytest.raises(NotFound) as raised:
-        asyncio.run(search())
+        search(graph_settings, mentor, mentee)
     assert raised.value.field == field
 
 
@@ -204,15 +204,8 @@ def test_a_free_busy_error_other_than_not_found_is_a_graph_error_naming_the_ment
     # not resolved) means "no such mentee"; a store that is down is Graph's failure (retryable), not a 404.
     admin.post("/config", {"freeBusyErrors": {RAVI: {"responseCode": code, "message": "Mailbox store down."}}})
 
-    async def search() -> None:
-        graph = GraphGateway(graph_settings)
-        try:
-            await search_slots(graph, POLICY, SlotQuery(mentor=MAYA, mentees=(RAVI,), now=NOW))
-        finally:
-            await graph.aclose()
-
     with pytest.raises(raised) as caught:
-        asyncio.run(search())
+        search(graph_settings, MAYA, RAVI)
     assert type(caught.value) is raised
     assert isinstance(caught.value, GraphError) and caught.value.code == code
     assert RAVI in str(caught.value) and code in str(caught.value)
@@ -222,15 +215,8 @@ def test_a_5009_free_busy_error_is_a_404_naming_the_mentee(graph_settings: Graph
     message = f"Unable to resolve e-mail address {RAVI} to an Active Directory object."
     admin.post("/config", {"freeBusyErrors": {RAVI: {"responseCode": "5009", "message": message}}})
 
-    async def search() -> None:
-        graph = GraphGateway(graph_settings)
-        try:
-            await search_slots(graph, POLICY, SlotQuery(mentor=MAYA, mentees=(RAVI,), now=NOW))
-        finally:
-            await graph.aclose()
-
     with pytest.raises(NotFound) as caught:
-        asyncio.run(search())
+        search(graph_settings, MAYA, RAVI)
     assert caught.value.field == "mentee" and RAVI in str(caught.value)
 
 
